@@ -1,0 +1,714 @@
+//! The site as a whole: load and check everything content/ holds, plan every output address, then
+//! render each page (in parallel) to a sink.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+use serde::Serialize;
+use territory::{Diagnostic, Severity, Territory};
+
+use crate::config::{self, Phone, SiteConfig};
+use crate::content::{self, Document, Kind, SortBy};
+use crate::dates::french_long;
+use crate::links::{file_for, internal_target};
+use crate::markdown::{self, Placeholders};
+use crate::statics::{self, StaticFile};
+use crate::templates::Templates;
+use crate::territory_pages::{self as tp, CptsLink, SINGLE_INDEX_MAX};
+
+/// Root-level pages with a weight from this value on go to the footer (legal notice, privacy…).
+const FOOTER_WEIGHT: i64 = 90;
+const NEWS_ON_HOME: usize = 3;
+const SOURCES: &str =
+    "Sources : INSEE (COG 2026), La Poste, DGCL, IGN Admin Express — Licence Ouverte";
+
+pub struct Site {
+    pub config: SiteConfig,
+    pub today: NaiveDate,
+    /// Published documents (drafts left out), with their HTML.
+    documents: Vec<Document>,
+    html: Vec<String>,
+    territory: Option<Territory>,
+    templates: Templates,
+    statics: Vec<StaticFile>,
+    letters: Vec<tp::LetterGroup>,
+    plan: Vec<Planned>,
+    /// Problems that do not stop the build.
+    pub warnings: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Copy)]
+enum Job {
+    Document(usize),
+    Cpts(usize),
+    Commune(usize),
+    CommuneIndex,
+    CommuneLetter(usize),
+    Feed,
+    Sitemap,
+    Robots,
+    NotFound,
+}
+
+struct Planned {
+    url: String,
+    job: Job,
+}
+
+impl Planned {
+    fn is_listed_page(&self) -> bool {
+        !matches!(
+            self.job,
+            Job::Feed | Job::Sitemap | Job::Robots | Job::NotFound
+        )
+    }
+}
+
+/// Loads and checks the whole content folder. All problems are reported together; warnings come
+/// back with the site, errors instead of it.
+pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let config = config::load(content_dir, &mut diagnostics);
+    let all_documents = content::load(content_dir, &mut diagnostics);
+    let territory_dir = content_dir.join("territory");
+    let territory = if territory_dir.is_dir() {
+        let loaded = territory::load(&territory_dir, today);
+        diagnostics.extend(loaded.diagnostics);
+        loaded.territory
+    } else {
+        None
+    };
+    let templates = Templates::load(content_dir, &mut diagnostics);
+    let statics = statics::collect(content_dir, &mut diagnostics);
+    let Some(config) = config else {
+        return Err(sorted(diagnostics));
+    };
+
+    let placeholders = Placeholders::new(&config);
+    let rendered: Vec<(markdown::Rendered, Vec<Diagnostic>)> = all_documents
+        .par_iter()
+        .map(|d| {
+            let mut ds = Vec::new();
+            let r = markdown::render(&d.source, d.body_start, &placeholders, &mut ds);
+            (r, ds)
+        })
+        .collect();
+
+    let mut documents = Vec::with_capacity(all_documents.len());
+    let mut html = Vec::with_capacity(all_documents.len());
+    let mut links = Vec::with_capacity(all_documents.len());
+    for (document, (r, ds)) in all_documents.into_iter().zip(rendered) {
+        diagnostics.extend(ds);
+        if let (Some(name), Some(t)) = (&document.front.template, &templates)
+            && !t.exists(name)
+        {
+            diagnostics.push(document.source.error(
+                0,
+                format!("modèle « {name} » introuvable"),
+                "retirez la ligne template = … ou créez ce fichier dans content/templates/",
+            ));
+        }
+        if !document.front.draft {
+            documents.push(document);
+            html.push(r.html);
+            links.push(r.links);
+        }
+    }
+
+    let letters = territory
+        .as_ref()
+        .map(tp::commune_index)
+        .unwrap_or_default();
+    let plan = plan(&documents, territory.as_ref(), &letters, &mut diagnostics);
+    let known: HashSet<&str> = plan
+        .iter()
+        .map(|p| p.url.as_str())
+        .chain(statics.iter().map(|s| s.url.as_str()))
+        .collect();
+    for (document, links) in documents.iter().zip(&links) {
+        for link in links {
+            if let Some(target) = internal_target(&document.url, &link.destination)
+                && !known.contains(target.as_str())
+            {
+                diagnostics.push(document.source.error(
+                    link.offset,
+                    format!("lien interne cassé : aucune page à l'adresse « {target} »"),
+                    suggest(&target, &known),
+                ));
+            }
+        }
+    }
+
+    let Some(mut templates) = templates else {
+        return Err(sorted(diagnostics));
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(sorted(diagnostics));
+    }
+    let globals = globals(&config, &documents, territory.as_ref(), today);
+    templates.set_site(&globals);
+    Ok(Site {
+        config,
+        today,
+        documents,
+        html,
+        territory,
+        templates,
+        statics,
+        letters,
+        plan,
+        warnings: sorted(diagnostics),
+    })
+}
+
+fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by(|a, b| {
+        (a.severity, &a.file, a.line, a.column).cmp(&(b.severity, &b.file, b.line, b.column))
+    });
+    diagnostics.dedup();
+    diagnostics
+}
+
+fn suggest(target: &str, known: &HashSet<&str>) -> String {
+    let with_slash = format!("{target}/");
+    if known.contains(with_slash.as_str()) {
+        return format!("ajoutez la barre finale : « {with_slash} »");
+    }
+    let last = target
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let mut similar: Vec<&&str> = known
+        .iter()
+        .filter(|u| !last.is_empty() && u.trim_end_matches('/').ends_with(last))
+        .collect();
+    similar.sort();
+    match similar.first() {
+        Some(u) => format!("vouliez-vous écrire « {u} » ?"),
+        None => "corrigez l'adresse (elle commence par / et finit par /, par exemple /comment-ca-marche/) ou retirez le lien".into(),
+    }
+}
+
+/// Every address the site will have, and what renders it. Two things at one address is an error.
+fn plan(
+    documents: &[Document],
+    territory: Option<&Territory>,
+    letters: &[tp::LetterGroup],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Planned> {
+    let mut plan = Vec::new();
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for (i, d) in documents.iter().enumerate() {
+        if let Some(&other) = taken.get(&d.url) {
+            diagnostics.push(d.source.error(
+                0,
+                format!("deux fichiers publient la même adresse « {} »", d.url),
+                format!(
+                    "renommez ce fichier ou « {} »",
+                    documents[other].source.path.display()
+                ),
+            ));
+            continue;
+        }
+        taken.insert(d.url.clone(), i);
+        plan.push(Planned {
+            url: d.url.clone(),
+            job: Job::Document(i),
+        });
+    }
+    let mut generated = Vec::new();
+    if let Some(t) = territory {
+        generated.extend(
+            t.cpts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (tp::cpts_url(c), Job::Cpts(i))),
+        );
+        generated.extend(
+            t.communes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (tp::commune_url(c), Job::Commune(i))),
+        );
+        generated.push(("/communes/".to_string(), Job::CommuneIndex));
+        if t.communes.len() > SINGLE_INDEX_MAX {
+            generated.extend(
+                letters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (g.url.clone(), Job::CommuneLetter(i))),
+            );
+        }
+    }
+    if documents.iter().any(|d| d.root == 1) {
+        generated.push((feed_url(), Job::Feed));
+    }
+    generated.push(("/sitemap.xml".into(), Job::Sitemap));
+    generated.push(("/robots.txt".into(), Job::Robots));
+    generated.push(("/404.html".into(), Job::NotFound));
+    for (url, job) in generated {
+        if let Some(&i) = taken.get(&url) {
+            diagnostics.push(documents[i].source.error(
+                0,
+                format!("l'adresse « {url} » est réservée aux pages générées"),
+                "renommez ce fichier",
+            ));
+            continue;
+        }
+        plan.push(Planned { url, job });
+    }
+    plan
+}
+
+fn feed_url() -> String {
+    format!("{}atom.xml", content::ROOTS[1].1)
+}
+
+#[derive(Serialize)]
+struct NavLink {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Globals<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    api_url: &'a str,
+    demo: bool,
+    phone: Option<&'a Phone>,
+    menu: Vec<NavLink>,
+    footer: Vec<NavLink>,
+    cpts: Vec<CptsLink>,
+    news_url: Option<String>,
+    feed_url: Option<String>,
+    sources: Option<&'a str>,
+    year: i32,
+    today: String,
+}
+
+fn globals<'a>(
+    config: &'a SiteConfig,
+    documents: &[Document],
+    territory: Option<&Territory>,
+    today: NaiveDate,
+) -> Globals<'a> {
+    let mut top: Vec<&Document> = documents
+        .iter()
+        .filter(|d| d.root == 0 && d.parent.as_deref() == Some("/"))
+        .collect();
+    top.sort_by(|a, b| by_weight(a, b));
+    let link = |d: &&Document| NavLink {
+        title: d.front.title.clone(),
+        url: d.url.clone(),
+    };
+    let mut menu = Vec::new();
+    if documents.iter().any(|d| d.url == "/") {
+        menu.push(NavLink {
+            title: "Accueil".into(),
+            url: "/".into(),
+        });
+    }
+    menu.extend(
+        top.iter()
+            .filter(|d| d.front.weight.unwrap_or(0) < FOOTER_WEIGHT)
+            .map(link),
+    );
+    if territory.is_some() {
+        menu.push(NavLink {
+            title: "Communes".into(),
+            url: "/communes/".into(),
+        });
+    }
+    let news_url = documents
+        .iter()
+        .any(|d| d.root == 1)
+        .then(|| content::ROOTS[1].1.to_string());
+    if let Some(url) = &news_url {
+        let title = documents
+            .iter()
+            .find(|d| &d.url == url)
+            .map_or("Actualités".to_string(), |d| d.front.title.clone());
+        menu.push(NavLink {
+            title,
+            url: url.clone(),
+        });
+    }
+    Globals {
+        title: &config.title,
+        description: &config.description,
+        base_url: &config.base_url,
+        api_url: &config.api_url,
+        demo: config.demo,
+        phone: config.phone.as_ref(),
+        menu,
+        footer: top
+            .iter()
+            .filter(|d| d.front.weight.unwrap_or(0) >= FOOTER_WEIGHT)
+            .map(link)
+            .collect(),
+        cpts: territory
+            .map(|t| t.cpts.iter().map(CptsLink::of).collect())
+            .unwrap_or_default(),
+        feed_url: news_url.as_ref().map(|_| feed_url()),
+        news_url,
+        sources: territory.map(|_| SOURCES),
+        year: today.year(),
+        today: french_long(today),
+    }
+}
+
+fn by_weight(a: &Document, b: &Document) -> std::cmp::Ordering {
+    (a.front.weight.is_none(), a.front.weight, &a.front.title).cmp(&(
+        b.front.weight.is_none(),
+        b.front.weight,
+        &b.front.title,
+    ))
+}
+
+/// Every rendered page carries its address and canonical URL beside its own data.
+#[derive(Serialize)]
+struct Page<'a, T: Serialize> {
+    url: &'a str,
+    permalink: String,
+    #[serde(flatten)]
+    data: T,
+}
+
+#[derive(Serialize)]
+struct DocumentData<'a> {
+    kind: &'static str,
+    title: &'a str,
+    description: &'a str,
+    content: &'a str,
+    date: Option<String>,
+    date_fr: Option<String>,
+    updated: Option<String>,
+    updated_fr: Option<String>,
+    extra: &'a toml::Table,
+    pages: Vec<Summary<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    title: &'a str,
+    description: &'a str,
+    url: &'a str,
+    date: Option<String>,
+    date_fr: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IndexData<'a> {
+    title: &'static str,
+    description: String,
+    letters: &'a [tp::LetterGroup],
+    single_page: bool,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct SitemapEntry<'a> {
+    permalink: String,
+    lastmod: Option<String>,
+    #[serde(skip)]
+    _url: &'a str,
+}
+
+#[derive(Serialize)]
+struct PlainData {
+    title: &'static str,
+    description: &'static str,
+}
+
+impl Site {
+    /// Number of files the site will have (pages, feeds, static files).
+    pub fn file_count(&self) -> usize {
+        self.plan.len() + self.statics.len()
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.plan.iter().filter(|p| p.is_listed_page()).count()
+    }
+
+    pub fn statics(&self) -> &[StaticFile] {
+        &self.statics
+    }
+
+    /// Renders every planned address and hands each file (path relative to the site root, bytes)
+    /// to `sink`, in parallel.
+    pub fn render(
+        &self,
+        sink: &(dyn Fn(&str, &[u8]) -> io::Result<()> + Sync),
+    ) -> Result<(), Vec<Diagnostic>> {
+        let errors: Vec<Diagnostic> = self
+            .plan
+            .par_iter()
+            .filter_map(|planned| {
+                let output = self.render_one(planned).and_then(|bytes| {
+                    sink(&file_for(&planned.url), bytes.as_bytes())
+                        .map_err(|e| write_error(&planned.url, e))
+                });
+                output.err()
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(sorted(errors))
+        }
+    }
+
+    fn permalink(&self, url: &str) -> String {
+        format!("{}{}", self.config.base_url, url)
+    }
+
+    fn page<'a, T: Serialize>(&self, url: &'a str, data: T) -> Page<'a, T> {
+        Page {
+            url,
+            permalink: self.permalink(url),
+            data,
+        }
+    }
+
+    fn render_one(&self, planned: &Planned) -> Result<String, Diagnostic> {
+        let url = planned.url.as_str();
+        let t = &self.templates;
+        match planned.job {
+            Job::Document(i) => {
+                let d = &self.documents[i];
+                let template = self.template_for(d);
+                t.render(template, &self.page(url, self.document_data(i)))
+                    .map_err(|e| locate_in(e, d))
+            }
+            Job::Cpts(i) => {
+                let territory = self.territory.as_ref().expect("planned with a territory");
+                t.render(
+                    "cpts.html",
+                    &self.page(url, tp::cpts_page(territory, i, self.today)),
+                )
+            }
+            Job::Commune(i) => {
+                let territory = self.territory.as_ref().expect("planned with a territory");
+                let data = tp::commune_page(territory, &territory.communes[i], self.today);
+                t.render("commune.html", &self.page(url, data))
+            }
+            Job::CommuneIndex => {
+                let count = self.territory.as_ref().map_or(0, |t| t.communes.len());
+                let data = IndexData {
+                    title: "Communes de A à Z",
+                    description: format!(
+                        "Les {count} communes du territoire : trouvez la vôtre pour voir les médecins qui acceptent de nouveaux patients à proximité."
+                    ),
+                    letters: &self.letters,
+                    single_page: count <= SINGLE_INDEX_MAX,
+                    count,
+                };
+                t.render("communes.html", &self.page(url, data))
+            }
+            Job::CommuneLetter(i) => {
+                let data = IndexData {
+                    title: "Communes de A à Z",
+                    description: format!("Communes commençant par {}", self.letters[i].letter),
+                    letters: std::slice::from_ref(&self.letters[i]),
+                    single_page: true,
+                    count: self.letters[i].communes.len(),
+                };
+                t.render("communes_letter.html", &self.page(url, data))
+            }
+            Job::Feed => {
+                let mut news: Vec<usize> = (0..self.documents.len())
+                    .filter(|&i| {
+                        self.documents[i].root == 1 && self.documents[i].kind == Kind::Page
+                    })
+                    .collect();
+                news.sort_by(|&a, &b| {
+                    self.documents[b]
+                        .front
+                        .date
+                        .cmp(&self.documents[a].front.date)
+                });
+                let entries: Vec<_> = news.iter().map(|&i| self.feed_entry(i)).collect();
+                let updated = news
+                    .first()
+                    .and_then(|&i| {
+                        self.documents[i]
+                            .front
+                            .updated
+                            .or(self.documents[i].front.date)
+                    })
+                    .unwrap_or(self.today);
+                t.render(
+                    "atom.xml",
+                    &serde_json::json!({
+                        "url": url,
+                        "permalink": self.permalink(url),
+                        "title": format!("{} — Actualités", self.config.title),
+                        "updated": format!("{updated}T00:00:00Z"),
+                        "entries": entries,
+                    }),
+                )
+            }
+            Job::Sitemap => {
+                let entries: Vec<SitemapEntry> = self
+                    .plan
+                    .iter()
+                    .filter(|p| p.is_listed_page())
+                    .map(|p| SitemapEntry {
+                        permalink: self.permalink(&p.url),
+                        lastmod: match p.job {
+                            Job::Document(i) => {
+                                let f = &self.documents[i].front;
+                                f.updated.or(f.date).map(|d| d.to_string())
+                            }
+                            _ => None,
+                        },
+                        _url: &p.url,
+                    })
+                    .collect();
+                t.render(
+                    "sitemap.xml",
+                    &serde_json::json!({ "url": url, "entries": entries }),
+                )
+            }
+            Job::Robots => t.render(
+                "robots.txt",
+                &serde_json::json!({ "url": url, "sitemap": self.permalink("/sitemap.xml") }),
+            ),
+            Job::NotFound => t.render(
+                "404.html",
+                &self.page(
+                    url,
+                    PlainData {
+                        title: "Page introuvable",
+                        description: "Cette page n'existe pas ou a été déplacée.",
+                    },
+                ),
+            ),
+        }
+    }
+
+    fn template_for<'a>(&self, d: &'a Document) -> &'a str {
+        if let Some(name) = &d.front.template {
+            return name;
+        }
+        match (d.root, d.kind, d.url.as_str()) {
+            (0, Kind::Section, "/") => "index.html",
+            (1, Kind::Section, _) => "news.html",
+            (1, Kind::Page, _) => "news_post.html",
+            (_, Kind::Section, _) => "section.html",
+            (_, Kind::Page, _) => "page.html",
+        }
+    }
+
+    fn summary(&self, i: usize) -> Summary<'_> {
+        let d = &self.documents[i];
+        Summary {
+            title: &d.front.title,
+            description: &d.front.description,
+            url: &d.url,
+            date: d.front.date.map(|x| x.to_string()),
+            date_fr: d.front.date.map(french_long),
+        }
+    }
+
+    fn document_data(&self, i: usize) -> DocumentData<'_> {
+        let d = &self.documents[i];
+        let pages = match (d.kind, d.url.as_str()) {
+            // The home page shows the latest news rather than the root pages (those are in the menu).
+            (Kind::Section, "/") => self
+                .children(content::ROOTS[1].1, 1, Kind::Page)
+                .into_iter()
+                .take(NEWS_ON_HOME)
+                .collect(),
+            (Kind::Section, url) => self.children(url, d.root, Kind::Page),
+            (Kind::Page, _) => Vec::new(),
+        };
+        DocumentData {
+            kind: if d.kind == Kind::Section {
+                "section"
+            } else {
+                "page"
+            },
+            title: &d.front.title,
+            description: &d.front.description,
+            content: &self.html[i],
+            date: d.front.date.map(|x| x.to_string()),
+            date_fr: d.front.date.map(french_long),
+            updated: d.front.updated.map(|x| x.to_string()),
+            updated_fr: d.front.updated.map(french_long),
+            extra: &d.front.extra,
+            pages,
+        }
+    }
+
+    /// The published pages of the section at `url`, in the section's order.
+    fn children(&self, url: &str, root: usize, kind: Kind) -> Vec<Summary<'_>> {
+        let sort_by = self
+            .documents
+            .iter()
+            .find(|d| d.url == url && d.root == root)
+            .and_then(|d| d.front.sort_by)
+            .unwrap_or(if root == 1 {
+                SortBy::Date
+            } else {
+                SortBy::Weight
+            });
+        let mut children: Vec<usize> = (0..self.documents.len())
+            .filter(|&i| {
+                let d = &self.documents[i];
+                d.root == root && d.kind == kind && d.parent.as_deref() == Some(url)
+            })
+            .collect();
+        let docs = &self.documents;
+        match sort_by {
+            SortBy::Date => children.sort_by(|&a, &b| {
+                docs[b]
+                    .front
+                    .date
+                    .cmp(&docs[a].front.date)
+                    .then_with(|| docs[a].front.title.cmp(&docs[b].front.title))
+            }),
+            SortBy::Weight => children.sort_by(|&a, &b| by_weight(&docs[a], &docs[b])),
+            SortBy::Title => {
+                children.sort_by(|&a, &b| docs[a].front.title.cmp(&docs[b].front.title))
+            }
+        }
+        children.into_iter().map(|i| self.summary(i)).collect()
+    }
+
+    fn feed_entry(&self, i: usize) -> serde_json::Value {
+        let d = &self.documents[i];
+        let date = d.front.date.unwrap_or(self.today);
+        serde_json::json!({
+            "title": d.front.title,
+            "permalink": self.permalink(&d.url),
+            "summary": d.front.description,
+            "content": self.html[i],
+            "published": format!("{date}T00:00:00Z"),
+            "updated": format!("{}T00:00:00Z", d.front.updated.unwrap_or(date)),
+        })
+    }
+}
+
+/// A template error while rendering a document also names the document.
+fn locate_in(mut e: Diagnostic, d: &Document) -> Diagnostic {
+    e.message = format!("{} (en affichant {})", e.message, d.source.path.display());
+    e
+}
+
+fn write_error(url: &str, e: io::Error) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: PathBuf::from(file_for(url)),
+        line: 1,
+        column: 1,
+        message: format!("impossible d'écrire le fichier ({e})"),
+        fix: "vérifiez l'espace disque et les droits du dossier de sortie".into(),
+    }
+}

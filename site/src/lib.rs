@@ -1,0 +1,13 @@
+//! The `cpts` site generator: markdown pages and territory data become the public website.
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod dates;
+pub mod links;
+pub mod markdown;
+pub mod output;
+pub mod slug;
+pub mod statics;
+pub mod templates;
+pub mod territory_pages;

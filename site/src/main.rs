@@ -1,0 +1,143 @@
+//! `cpts`: build and check a CPTS website from its content folder.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use site::build;
+use site::output::{self, WriteError};
+use territory::Diagnostic;
+
+const USAGE: &str = "Utilisation :
+  cpts build [--content DOSSIER] [--out DOSSIER]   construit le site (par défaut : content → dist/site)
+  cpts check [--content DOSSIER]                   vérifie le contenu sans rien écrire
+
+La date du jour (pour les disponibilités à confirmer) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
+
+struct Args {
+    command: String,
+    content: PathBuf,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let command = args
+        .next()
+        .ok_or_else(|| "commande manquante".to_string())?;
+    let mut parsed = Args {
+        command,
+        content: PathBuf::from("content"),
+        out: PathBuf::from("dist"),
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} attend un dossier"))
+        };
+        match flag.as_str() {
+            "--content" => parsed.content = PathBuf::from(value()?),
+            "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("option inconnue : {other}")),
+        }
+    }
+    Ok(parsed)
+}
+
+fn today() -> Result<NaiveDate, String> {
+    match std::env::var("CPTS_TODAY") {
+        Ok(s) => s
+            .parse()
+            .map_err(|_| format!("CPTS_TODAY=« {s} » n'est pas une date AAAA-MM-JJ")),
+        Err(_) => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+fn report(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors > 0 {
+        eprintln!("{errors} erreur(s), {warnings} avertissement(s).");
+    } else if warnings > 0 {
+        eprintln!("{warnings} avertissement(s).");
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("{message}\n");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = match today() {
+        Ok(d) => d,
+        Err(m) => {
+            eprintln!("{m}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    match args.command.as_str() {
+        "check" => match build::load(&args.content, today) {
+            Ok(site) => {
+                report(&site.warnings);
+                eprintln!("Contenu valide : {} pages.", site.page_count());
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => {
+                report(&diagnostics);
+                eprintln!("Le contenu a des erreurs : corrigez-les puis relancez « cpts check ».");
+                ExitCode::FAILURE
+            }
+        },
+        "build" => {
+            let site = match build::load(&args.content, today) {
+                Ok(site) => site,
+                Err(diagnostics) => {
+                    report(&diagnostics);
+                    eprintln!(
+                        "Site non construit : le site précédent reste en ligne. Corrigez les erreurs puis relancez « cpts build »."
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            report(&site.warnings);
+            match output::write(&site, &args.out) {
+                Ok(dir) => {
+                    eprintln!(
+                        "Site construit : {} pages, {} fichiers en {:.2} s → {}",
+                        site.page_count(),
+                        site.file_count(),
+                        started.elapsed().as_secs_f64(),
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(WriteError::Content(diagnostics)) => {
+                    report(&diagnostics);
+                    eprintln!("Site non construit : le site précédent reste en ligne.");
+                    ExitCode::FAILURE
+                }
+                Err(WriteError::Io(path, e)) => {
+                    eprintln!("Impossible d'écrire {} : {e}", path.display());
+                    eprintln!("Site non construit : le site précédent reste en ligne.");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        other => {
+            eprintln!("commande inconnue : {other}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

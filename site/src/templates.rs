@@ -1,0 +1,123 @@
+//! The one place that talks to Tera: built-in templates, overrides from `content/templates/`, and
+//! template errors turned into diagnostics.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use territory::{Diagnostic, Severity, SourceFile};
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("section.html", include_str!("../templates/section.html")),
+    ("news.html", include_str!("../templates/news.html")),
+    (
+        "news_post.html",
+        include_str!("../templates/news_post.html"),
+    ),
+    ("cpts.html", include_str!("../templates/cpts.html")),
+    ("commune.html", include_str!("../templates/commune.html")),
+    ("communes.html", include_str!("../templates/communes.html")),
+    (
+        "communes_letter.html",
+        include_str!("../templates/communes_letter.html"),
+    ),
+    ("404.html", include_str!("../templates/404.html")),
+    ("atom.xml", include_str!("../templates/atom.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../templates/robots.txt")),
+];
+
+pub const OVERRIDES_DIR: &str = "templates";
+
+pub struct Templates {
+    tera: tera::Tera,
+    /// Files that replaced a built-in template, by template name, to locate their errors.
+    overrides: BTreeMap<String, PathBuf>,
+}
+
+impl Templates {
+    /// Built-in templates, each replaced by `content/templates/<same name>` when present.
+    pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Self> {
+        let mut sources: BTreeMap<String, (String, Option<PathBuf>)> = BUILTIN
+            .iter()
+            .map(|(name, text)| (name.to_string(), (text.to_string(), None)))
+            .collect();
+        let dir = content_dir.join(OVERRIDES_DIR);
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !path.is_file() || name.starts_with('.') {
+                    continue;
+                }
+                match SourceFile::read(&path) {
+                    Ok(source) => {
+                        sources.insert(name, (source.text, Some(path)));
+                    }
+                    Err(d) => diagnostics.push(d),
+                }
+            }
+        }
+        let overrides: BTreeMap<String, PathBuf> = sources
+            .iter()
+            .filter_map(|(name, (_, path))| path.clone().map(|p| (name.clone(), p)))
+            .collect();
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on([".html", ".xml"]);
+        let result =
+            tera.add_raw_templates(sources.iter().map(|(n, (t, _))| (n.as_str(), t.as_str())));
+        let templates = Self { tera, overrides };
+        match result {
+            Ok(()) => Some(templates),
+            Err(e) => {
+                diagnostics.push(templates.diagnostic(&e, None));
+                None
+            }
+        }
+    }
+
+    /// Data every page sees as `site`, serialised once for the whole build.
+    pub fn set_site(&mut self, site: &impl Serialize) {
+        self.tera.global_context().insert("site", site);
+    }
+
+    pub fn render(&self, name: &str, page: &impl Serialize) -> Result<String, Diagnostic> {
+        let mut context = tera::Context::new();
+        context.insert("page", page);
+        self.tera
+            .render(name, &context)
+            .map_err(|e| self.diagnostic(&e, Some(name)))
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        self.tera.contains_template(name)
+    }
+
+    fn diagnostic(&self, error: &tera::Error, rendering: Option<&str>) -> Diagnostic {
+        let report = match error.kind() {
+            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
+            _ => None,
+        };
+        let template = report
+            .map(|r| r.filename().to_string())
+            .or_else(|| rendering.map(str::to_string))
+            .unwrap_or_default();
+        let file = self.overrides.get(&template).cloned().unwrap_or_else(|| {
+            PathBuf::from(format!("site/templates/{template} (modèle intégré)"))
+        });
+        let (line, column) =
+            report.map_or((1, 1), |r| (r.span().start_line, r.span().start_col + 1));
+        let detail = report.map_or_else(|| error.to_string(), |r| r.message().to_string());
+        Diagnostic {
+            severity: Severity::Error,
+            file,
+            line,
+            column,
+            message: format!("erreur dans le modèle « {template} » : {detail}"),
+            fix: "corrigez le modèle à cet endroit (syntaxe Tera 2 : {{ variable }}, {% if … %}…{% endif %}), ou supprimez-le de content/templates pour revenir au modèle intégré".into(),
+        }
+    }
+}

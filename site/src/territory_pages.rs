@@ -1,0 +1,354 @@
+//! What the territory's pages show: one page per CPTS, one per commune, the A–Z index.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use territory::{Availability, Commune, Cpts, Doctor, Territory};
+
+use crate::dates::french_long;
+use crate::slug::{index_letter, slugify};
+
+/// Within this distance a patient can usually reach a GP (DOMAIN.md §4: "distance > 20 km" is a
+/// reason for failure); the nearer radius is what most patients hope for.
+pub const NEAR_KM: f64 = 10.0;
+pub const FAR_KM: f64 = 20.0;
+/// Commune pages name at most this many doctors, nearest first.
+const MAX_NAMED: usize = 12;
+/// Above this many communes, the A–Z index is split into one page per letter.
+pub const SINGLE_INDEX_MAX: usize = 1000;
+
+pub fn commune_url(commune: &Commune) -> String {
+    format!(
+        "/communes/{}-{}/",
+        slugify(&commune.name),
+        commune.code.to_lowercase()
+    )
+}
+
+pub fn cpts_url(cpts: &Cpts) -> String {
+    format!("/cpts/{}/", cpts.id)
+}
+
+pub fn letter_url(letter: char) -> String {
+    format!("/communes/{}/", letter.to_ascii_lowercase())
+}
+
+#[derive(Serialize)]
+pub struct CommuneLink {
+    pub name: String,
+    pub url: String,
+    pub postcodes: String,
+}
+
+impl CommuneLink {
+    fn of(commune: &Commune) -> Self {
+        Self {
+            name: commune.name.clone(),
+            url: commune_url(commune),
+            postcodes: commune.postcodes.join(", "),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct CptsLink {
+    pub name: String,
+    pub short_name: String,
+    pub url: String,
+}
+
+impl CptsLink {
+    pub fn of(cpts: &Cpts) -> Self {
+        Self {
+            name: cpts.name.clone(),
+            short_name: cpts.short_name.clone(),
+            url: cpts_url(cpts),
+        }
+    }
+}
+
+/// A doctor as the public may see him: only those who opted in.
+#[derive(Serialize)]
+pub struct NamedDoctor {
+    pub name: String,
+    pub town: String,
+    pub distance_km: String,
+    pub status: String,
+    pub conditions: Vec<String>,
+    pub to_confirm: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CommunePage {
+    pub title: String,
+    pub description: String,
+    pub name: String,
+    pub code: String,
+    pub postcodes: String,
+    pub population: String,
+    pub cpts: Option<CptsLink>,
+    pub accepting_near: usize,
+    pub accepting_far: usize,
+    pub priority_only_far: usize,
+    pub to_confirm_far: usize,
+    pub later_far: usize,
+    pub named: Vec<NamedDoctor>,
+    pub named_more: usize,
+    pub near_km: u32,
+    pub far_km: u32,
+}
+
+pub fn commune_page(territory: &Territory, commune: &Commune, today: NaiveDate) -> CommunePage {
+    let nearby = territory.doctors_within(commune.centre, FAR_KM, |d| {
+        d.accepts_on(today)
+            || matches!(
+                d.availability,
+                Availability::AcceptingFrom(_) | Availability::PausedUntil(_)
+            )
+    });
+    let accepting: Vec<_> = nearby
+        .iter()
+        .filter(|n| n.doctor.accepts_on(today))
+        .collect();
+    let named_all: Vec<_> = nearby.iter().filter(|n| n.doctor.public).collect();
+    let named = named_all
+        .iter()
+        .take(MAX_NAMED)
+        .map(|n| named_doctor(territory, n.doctor, n.distance_km, today))
+        .collect();
+    let cpts = territory.cpts_of(commune).map(CptsLink::of);
+    let description = match &cpts {
+        Some(c) => format!(
+            "{} ({}) : médecins généralistes qui acceptent de nouveaux patients à proximité, et comment trouver un médecin traitant avec la {}.",
+            commune.name,
+            commune.postcodes.join(", "),
+            c.name
+        ),
+        None => format!(
+            "{} ({}) : médecins généralistes qui acceptent de nouveaux patients à proximité.",
+            commune.name,
+            commune.postcodes.join(", ")
+        ),
+    };
+    CommunePage {
+        title: format!("Médecin traitant à {}", commune.name),
+        description,
+        name: commune.name.clone(),
+        code: commune.code.clone(),
+        postcodes: commune.postcodes.join(", "),
+        population: thousands(commune.population),
+        cpts,
+        accepting_near: accepting
+            .iter()
+            .filter(|n| n.distance_km <= NEAR_KM)
+            .count(),
+        accepting_far: accepting.len(),
+        priority_only_far: accepting.iter().filter(|n| n.doctor.priority_only).count(),
+        to_confirm_far: accepting
+            .iter()
+            .filter(|n| n.doctor.is_stale(today))
+            .count(),
+        later_far: nearby.len() - accepting.len(),
+        named_more: named_all.len().saturating_sub(MAX_NAMED),
+        named,
+        near_km: NEAR_KM as u32,
+        far_km: FAR_KM as u32,
+    }
+}
+
+fn named_doctor(
+    territory: &Territory,
+    doctor: &Doctor,
+    distance_km: f64,
+    today: NaiveDate,
+) -> NamedDoctor {
+    let status = match doctor.availability {
+        _ if doctor.accepts_on(today) => "accepte de nouveaux patients".to_string(),
+        Availability::AcceptingFrom(d) => format!(
+            "acceptera de nouveaux patients à partir du {}",
+            french_long(d)
+        ),
+        Availability::PausedUntil(d) => format!("en pause jusqu'au {}", french_long(d)),
+        Availability::NotAccepting | Availability::AcceptingNow => {
+            "n'accepte pas de nouveaux patients".to_string()
+        }
+    };
+    let mut conditions = Vec::new();
+    if doctor.priority_only {
+        conditions.push("patients prioritaires uniquement (ALD, 70 ans et plus, C2S…)".to_string());
+    }
+    match doctor.home_visit_radius_km {
+        Some(km) => conditions.push(format!("visites à domicile jusqu'à {} km", km.round())),
+        None => conditions.push("pas de visites à domicile".to_string()),
+    }
+    NamedDoctor {
+        name: doctor.name.clone(),
+        town: territory.communes[doctor.commune].name.clone(),
+        distance_km: format_km(distance_km),
+        status,
+        conditions,
+        to_confirm: doctor.is_stale(today).then(|| {
+            format!(
+                "information à confirmer (déclarée le {})",
+                french_long(doctor.updated)
+            )
+        }),
+    }
+}
+
+#[derive(Serialize)]
+pub struct CptsPage {
+    pub title: String,
+    pub description: String,
+    pub name: String,
+    pub short_name: String,
+    pub presentation: String,
+    pub main_towns: Vec<CommuneLink>,
+    pub communes: Vec<CommuneLink>,
+    pub population: String,
+    pub coordinators: Vec<territory::Coordinator>,
+    pub doctors: usize,
+    pub accepting: usize,
+    pub later: usize,
+    pub not_accepting: usize,
+    pub paused: usize,
+    pub to_confirm: usize,
+    pub next_opening: Option<String>,
+}
+
+pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsPage {
+    let cpts = &territory.cpts[index];
+    let doctors: Vec<&Doctor> = territory
+        .doctors
+        .iter()
+        .filter(|d| territory.communes[d.commune].cpts == Some(index))
+        .collect();
+    let count = |f: &dyn Fn(&Doctor) -> bool| doctors.iter().filter(|d| f(d)).count();
+    let mut communes: Vec<&Commune> = cpts
+        .communes
+        .iter()
+        .map(|&c| &territory.communes[c])
+        .collect();
+    communes.sort_by_key(|c| slugify(&c.name));
+    let next_opening = doctors
+        .iter()
+        .filter(|d| !d.accepts_on(today))
+        .filter_map(|d| match d.availability {
+            Availability::AcceptingFrom(date) => Some(date),
+            Availability::PausedUntil(date) => date.succ_opt(),
+            _ => None,
+        })
+        .min()
+        .map(french_long);
+    CptsPage {
+        title: cpts.name.clone(),
+        description: format!(
+            "{} : périmètre indicatif, communes couvertes, contact et médecins qui acceptent de nouveaux patients.",
+            cpts.name
+        ),
+        name: cpts.name.clone(),
+        short_name: cpts.short_name.clone(),
+        presentation: cpts.description.clone(),
+        main_towns: cpts
+            .main_towns
+            .iter()
+            .map(|&c| CommuneLink::of(&territory.communes[c]))
+            .collect(),
+        population: thousands(communes.iter().map(|c| c.population).sum()),
+        communes: communes.into_iter().map(CommuneLink::of).collect(),
+        coordinators: cpts.coordinators.clone(),
+        doctors: doctors.len(),
+        accepting: count(&|d| d.accepts_on(today)),
+        later: count(&|d| {
+            !d.accepts_on(today) && matches!(d.availability, Availability::AcceptingFrom(_))
+        }),
+        not_accepting: count(&|d| d.availability == Availability::NotAccepting),
+        paused: count(&|d| {
+            !d.accepts_on(today) && matches!(d.availability, Availability::PausedUntil(_))
+        }),
+        to_confirm: count(&|d| d.is_stale(today)),
+        next_opening,
+    }
+}
+
+#[derive(Serialize)]
+pub struct LetterGroup {
+    pub letter: String,
+    pub url: String,
+    pub communes: Vec<IndexEntry>,
+}
+
+#[derive(Serialize)]
+pub struct IndexEntry {
+    pub name: String,
+    pub url: String,
+    pub postcodes: String,
+    pub cpts: Option<String>,
+}
+
+/// Communes grouped by first letter, in French alphabetical order (accents ignored).
+pub fn commune_index(territory: &Territory) -> Vec<LetterGroup> {
+    let mut sorted: Vec<(String, &Commune)> = territory
+        .communes
+        .iter()
+        .map(|c| (slugify(&c.name), c))
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+    let mut groups: Vec<LetterGroup> = Vec::new();
+    for (_, commune) in sorted {
+        let letter = index_letter(&commune.name);
+        if groups.last().is_none_or(|g| !g.letter.starts_with(letter)) {
+            groups.push(LetterGroup {
+                letter: letter.to_string(),
+                url: letter_url(letter),
+                communes: Vec::new(),
+            });
+        }
+        let entry = IndexEntry {
+            name: commune.name.clone(),
+            url: commune_url(commune),
+            postcodes: commune.postcodes.join(", "),
+            cpts: territory.cpts_of(commune).map(|c| c.short_name.clone()),
+        };
+        groups
+            .last_mut()
+            .expect("pushed above")
+            .communes
+            .push(entry);
+    }
+    groups
+}
+
+/// "56 088": French thousands separator (narrow no-break space).
+pub fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "4,2 km" below 10 km, "12 km" above.
+fn format_km(km: f64) -> String {
+    if km < 10.0 {
+        format!("{:.1} km", km).replace('.', ",")
+    } else {
+        format!("{} km", km.round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_french() {
+        assert_eq!(thousands(56088), "56\u{202f}088");
+        assert_eq!(thousands(479), "479");
+        assert_eq!(format_km(4.24), "4,2 km");
+        assert_eq!(format_km(12.6), "13 km");
+    }
+}

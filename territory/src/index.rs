@@ -1,0 +1,78 @@
+//! Spatial index of doctors' practices: "compatible doctors within N km of here, nearest first".
+
+use rstar::{PointDistance, RTree, primitives::GeomWithData};
+
+use crate::distance::{chord_km, great_circle_km, to_cartesian_km};
+use crate::model::{Doctor, LonLat};
+
+type Entry = GeomWithData<[f64; 3], usize>;
+
+pub struct DoctorIndex {
+    tree: RTree<Entry>,
+}
+
+/// A doctor found near a point.
+#[derive(Debug, Clone, Copy)]
+pub struct Nearby<'a> {
+    pub doctor: &'a Doctor,
+    pub distance_km: f64,
+}
+
+impl DoctorIndex {
+    pub fn new(doctors: &[Doctor]) -> Self {
+        let entries = doctors
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Entry::new(to_cartesian_km(d.location), i))
+            .collect();
+        Self {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Doctors within `radius_km` of `centre` for which `compatible` holds, nearest first.
+    pub fn within<'a>(
+        &self,
+        doctors: &'a [Doctor],
+        centre: LonLat,
+        radius_km: f64,
+        mut compatible: impl FnMut(&Doctor) -> bool,
+    ) -> Vec<Nearby<'a>> {
+        let query = to_cartesian_km(centre);
+        let max_chord_2 = chord_km(radius_km).powi(2);
+        let mut found: Vec<Nearby<'a>> = self
+            .tree
+            .locate_within_distance(query, max_chord_2)
+            .map(|entry| &doctors[entry.data])
+            .filter(|doctor| compatible(doctor))
+            .map(|doctor| Nearby {
+                doctor,
+                distance_km: great_circle_km(centre, doctor.location),
+            })
+            .filter(|n| n.distance_km <= radius_km)
+            .collect();
+        found.sort_by(|a, b| {
+            a.distance_km
+                .total_cmp(&b.distance_km)
+                .then_with(|| a.doctor.id.cmp(&b.doctor.id))
+        });
+        found
+    }
+
+    /// Number of doctors within `radius_km` for which `compatible` holds (no allocation).
+    pub fn count_within(
+        &self,
+        doctors: &[Doctor],
+        centre: LonLat,
+        radius_km: f64,
+        mut compatible: impl FnMut(&Doctor) -> bool,
+    ) -> usize {
+        let query = to_cartesian_km(centre);
+        let max_chord_2 = chord_km(radius_km).powi(2);
+        self.tree
+            .locate_within_distance(query, max_chord_2)
+            .filter(|entry| entry.geom().distance_2(&query) <= max_chord_2)
+            .filter(|entry| compatible(&doctors[entry.data]))
+            .count()
+    }
+}

@@ -1,0 +1,78 @@
+//! The territory of a CPTS site: communes, CPTS perimeters, volunteer doctors and their declared
+//! availability, loaded and validated from `content/territory/`, with distances and a spatial index.
+//! No I/O beyond reading content.
+
+pub mod diagnostic;
+pub mod distance;
+mod index;
+pub mod load;
+pub mod model;
+
+use std::collections::HashMap;
+
+pub use diagnostic::{Diagnostic, Severity, SourceFile};
+pub use distance::great_circle_km;
+pub use index::Nearby;
+pub use load::{Loaded, load};
+pub use model::{Availability, Commune, Coordinator, Cpts, Doctor, LonLat, Polygon, Ring};
+
+use index::DoctorIndex;
+
+pub struct Territory {
+    /// Sorted as loaded (by INSEE code in the demo).
+    pub communes: Vec<Commune>,
+    pub cpts: Vec<Cpts>,
+    pub doctors: Vec<Doctor>,
+    commune_by_code: HashMap<String, usize>,
+    doctor_index: DoctorIndex,
+}
+
+impl Territory {
+    /// Assembles a territory from parts already validated (by `load`, or built by a generator).
+    /// `Commune::cpts` and `Cpts::communes` must agree, and `Doctor::commune` index `communes`.
+    pub fn new(communes: Vec<Commune>, cpts: Vec<Cpts>, doctors: Vec<Doctor>) -> Self {
+        let commune_by_code = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        let doctor_index = DoctorIndex::new(&doctors);
+        Self {
+            communes,
+            cpts,
+            doctors,
+            commune_by_code,
+            doctor_index,
+        }
+    }
+
+    pub fn commune(&self, code: &str) -> Option<&Commune> {
+        self.commune_by_code.get(code).map(|&i| &self.communes[i])
+    }
+
+    pub fn cpts_of(&self, commune: &Commune) -> Option<&Cpts> {
+        commune.cpts.map(|i| &self.cpts[i])
+    }
+
+    /// Doctors within `radius_km` of `centre` for which `compatible` holds, nearest first.
+    pub fn doctors_within(
+        &self,
+        centre: LonLat,
+        radius_km: f64,
+        compatible: impl FnMut(&Doctor) -> bool,
+    ) -> Vec<Nearby<'_>> {
+        self.doctor_index
+            .within(&self.doctors, centre, radius_km, compatible)
+    }
+
+    /// How many doctors within `radius_km` of `centre` satisfy `compatible`.
+    pub fn count_doctors_within(
+        &self,
+        centre: LonLat,
+        radius_km: f64,
+        compatible: impl FnMut(&Doctor) -> bool,
+    ) -> usize {
+        self.doctor_index
+            .count_within(&self.doctors, centre, radius_km, compatible)
+    }
+}

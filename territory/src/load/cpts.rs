@@ -1,0 +1,177 @@
+//! `territory/cpts.toml`: the CPTS, their perimeters (lists of INSEE codes) and coordinators.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, SourceFile, toml_diagnostic};
+use crate::model::{Commune, Coordinator, Cpts};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CptsFile {
+    cpts: Vec<CptsEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CptsEntry {
+    id: Spanned<String>,
+    name: String,
+    short_name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    main_towns: Vec<Spanned<String>>,
+    communes: Vec<Spanned<String>>,
+    #[serde(default)]
+    coordinators: Vec<CoordinatorEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoordinatorEntry {
+    name: String,
+    email: Spanned<String>,
+}
+
+pub(crate) fn load(
+    source: &SourceFile,
+    communes: &mut [Commune],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Cpts> {
+    let file: CptsFile = match toml::from_str(&source.text) {
+        Ok(f) => f,
+        Err(e) => {
+            diagnostics.push(toml_diagnostic(source, 0, &e));
+            return Vec::new();
+        }
+    };
+    let by_code: HashMap<&str, usize> = communes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i))
+        .collect();
+    let mut owner: Vec<Option<usize>> = vec![None; communes.len()];
+    let mut all = Vec::with_capacity(file.cpts.len());
+    let mut ids: HashMap<String, usize> = HashMap::new();
+
+    for entry in file.cpts {
+        let index = all.len();
+        let id = entry.id.get_ref();
+        if !is_slug(id) {
+            diagnostics.push(source.error(
+                entry.id.span().start,
+                format!("identifiant « {id} » invalide"),
+                "l'identifiant sert d'adresse web : lettres minuscules sans accent, chiffres et tirets, par exemple « rethelois »",
+            ));
+        }
+        if let Some(&first) = ids.get(id) {
+            let (line, _) = source.position(first);
+            diagnostics.push(source.error(
+                entry.id.span().start,
+                format!("identifiant « {id} » déjà utilisé"),
+                format!(
+                    "chaque CPTS doit avoir son propre identifiant (l'autre est à la ligne {line})"
+                ),
+            ));
+        } else {
+            ids.insert(id.clone(), entry.id.span().start);
+        }
+
+        let mut members = Vec::with_capacity(entry.communes.len());
+        for code in &entry.communes {
+            match by_code.get(code.get_ref().as_str()) {
+                None => diagnostics.push(source.error(
+                    code.span().start,
+                    format!("code de commune « {} » inconnu", code.get_ref()),
+                    "utilisez le code INSEE (et non le code postal) d'une commune de territory/communes.geojson",
+                )),
+                Some(&c) => match owner[c] {
+                    Some(other) if other == index => diagnostics.push(source.error(
+                        code.span().start,
+                        format!("la commune {} est listée deux fois", code.get_ref()),
+                        "supprimez le doublon",
+                    )),
+                    Some(other) => diagnostics.push(source.error(
+                        code.span().start,
+                        format!(
+                            "la commune {} ({}) est déjà dans le périmètre de « {} »",
+                            code.get_ref(),
+                            communes[c].name,
+                            all.get(other).map_or("", |o: &Cpts| o.name.as_str())
+                        ),
+                        "une commune appartient à une seule CPTS : retirez-la de l'une des deux listes",
+                    )),
+                    None => {
+                        owner[c] = Some(index);
+                        members.push(c);
+                    }
+                },
+            }
+        }
+
+        let mut main_towns = Vec::new();
+        for town in &entry.main_towns {
+            match members.iter().find(|&&c| communes[c].name == *town.get_ref()) {
+                Some(&c) => main_towns.push(c),
+                None => diagnostics.push(source.error(
+                    town.span().start,
+                    format!("ville principale « {} » absente du périmètre", town.get_ref()),
+                    "écrivez le nom exact d'une commune de la liste « communes » de cette CPTS (avec tirets et accents)",
+                )),
+            }
+        }
+
+        let mut coordinators = Vec::new();
+        for c in entry.coordinators {
+            if !is_plausible_email(c.email.get_ref()) {
+                diagnostics.push(source.error(
+                    c.email.span().start,
+                    format!("adresse e-mail « {} » invalide", c.email.get_ref()),
+                    "écrivez une adresse complète, par exemple « coordination@example.org »",
+                ));
+            }
+            coordinators.push(Coordinator {
+                name: c.name,
+                email: c.email.into_inner(),
+            });
+        }
+
+        all.push(Cpts {
+            id: entry.id.into_inner(),
+            name: entry.name,
+            short_name: entry.short_name,
+            description: entry.description,
+            communes: members,
+            main_towns,
+            coordinators,
+        });
+    }
+    for (commune, cpts) in communes.iter_mut().zip(owner) {
+        commune.cpts = cpts;
+    }
+    all
+}
+
+pub(crate) fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+pub(crate) fn is_plausible_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,506 @@
+//! `territory/doctors.csv`: the volunteer doctors' availability declarations, one row each, in a
+//! file a coordinator can keep in a spreadsheet (`;` or `,` separated, UTF-8).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::load::cpts::is_plausible_email;
+use crate::model::{Availability, Commune, Doctor, LonLat};
+
+const COLUMNS: [&str; 14] = [
+    "id",
+    "nom",
+    "commune",
+    "lat",
+    "lon",
+    "statut",
+    "date_statut",
+    "capacite_annuelle",
+    "visites_domicile",
+    "rayon_visites_km",
+    "priorite_seulement",
+    "public",
+    "mis_a_jour",
+    "email",
+];
+
+/// Degrees of slack around the communes' outline before a practice counts as outside the territory.
+const BOUNDS_MARGIN_DEG: f64 = 0.1;
+
+pub(crate) fn load(
+    source: &SourceFile,
+    communes: &[Commune],
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Doctor> {
+    let delimiter = if source.text.lines().next().unwrap_or("").contains(';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(source.text.as_bytes());
+
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
+        Err(e) => {
+            diagnostics.push(source.error(0, format!("en-tête illisible ({e})"), fix_header()));
+            return Vec::new();
+        }
+    };
+    let mut column_of: HashMap<&str, usize> = HashMap::new();
+    let mut header_ok = true;
+    for (i, name) in header.iter().enumerate() {
+        match COLUMNS.iter().find(|c| **c == name) {
+            Some(c) => {
+                column_of.insert(c, i);
+            }
+            None => {
+                header_ok = false;
+                diagnostics.push(source.error(
+                    field_offset(&source.text, 0, i, delimiter),
+                    format!("colonne « {name} » inconnue"),
+                    fix_header(),
+                ));
+            }
+        }
+    }
+    for column in COLUMNS {
+        if !column_of.contains_key(column) {
+            header_ok = false;
+            diagnostics.push(source.error(
+                0,
+                format!("colonne « {column} » absente"),
+                fix_header(),
+            ));
+        }
+    }
+    if !header_ok {
+        return Vec::new();
+    }
+
+    let by_code: HashMap<&str, usize> = communes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i))
+        .collect();
+    let bounds = Bounds::of(communes);
+    let mut doctors = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+
+    for result in reader.records() {
+        let record = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let offset = e.position().map_or(0, |p| p.byte() as usize);
+                diagnostics.push(source.error(
+                    offset,
+                    format!("ligne illisible ({e})"),
+                    "vérifiez les guillemets de cette ligne",
+                ));
+                continue;
+            }
+        };
+        let line_start = record.position().map_or(0, |p| p.byte() as usize);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let row = Row {
+            source,
+            record: &record,
+            line_start,
+            delimiter,
+            column_of: &column_of,
+        };
+        let before = diagnostics.len();
+        if record.len() != header.len() {
+            diagnostics.push(source.error(
+                line_start,
+                format!(
+                    "cette ligne a {} colonnes au lieu de {}",
+                    record.len(),
+                    header.len()
+                ),
+                "chaque ligne doit avoir autant de colonnes que l'en-tête : vérifiez les « ; » en trop ou manquants",
+            ));
+            continue;
+        }
+
+        let id = row.text("id");
+        if id.is_empty() {
+            diagnostics.push(row.error(
+                "id",
+                "identifiant vide",
+                "donnez un identifiant unique, par exemple « med-041 »",
+            ));
+        } else if let Some(&first_line) = ids.get(id) {
+            diagnostics.push(row.error(
+                "id",
+                format!("identifiant « {id} » déjà utilisé"),
+                format!(
+                    "chaque médecin a son propre identifiant (l'autre est à la ligne {first_line})"
+                ),
+            ));
+        } else {
+            ids.insert(id.to_string(), source.position(line_start).0);
+        }
+        let name = row.text("nom");
+        if name.is_empty() {
+            diagnostics.push(row.error(
+                "nom",
+                "nom vide",
+                "écrivez le nom du médecin, par exemple « Dr Claire Martin »",
+            ));
+        }
+
+        let commune = match by_code.get(row.text("commune")) {
+            Some(&c) => Some(c),
+            None => {
+                diagnostics.push(row.error(
+                    "commune",
+                    format!("code de commune « {} » inconnu", row.text("commune")),
+                    "écrivez le code INSEE de la commune du cabinet (5 caractères, par exemple « 08409 » pour Sedan), pas le code postal",
+                ));
+                None
+            }
+        };
+
+        let location = match (row.text("lat"), row.text("lon")) {
+            ("", "") => commune.map(|c| communes[c].centre),
+            (lat, lon) => match (parse_number(lat), parse_number(lon)) {
+                (Some(lat), Some(lon)) if bounds.contains(lon, lat) => Some(LonLat { lon, lat }),
+                (Some(_), Some(_)) => {
+                    diagnostics.push(row.error(
+                        "lat",
+                        format!("position ({lat} ; {lon}) hors du territoire"),
+                        "vérifiez la latitude (vers 49,5 dans les Ardennes) et la longitude (vers 4,5), et qu'elles ne sont pas inversées ; ou laissez les deux vides pour utiliser le centre de la commune",
+                    ));
+                    None
+                }
+                (None, _) => {
+                    diagnostics.push(row.error(
+                        "lat",
+                        format!("latitude « {lat} » invalide"),
+                        FIX_COORDINATES,
+                    ));
+                    None
+                }
+                (_, None) => {
+                    diagnostics.push(row.error(
+                        "lon",
+                        format!("longitude « {lon} » invalide"),
+                        FIX_COORDINATES,
+                    ));
+                    None
+                }
+            },
+        };
+
+        let status_date = row.optional_date("date_statut", diagnostics);
+        let availability = match (row.text("statut"), status_date) {
+            ("accepte_maintenant", _) => Some(Availability::AcceptingNow),
+            ("n_accepte_pas", _) => Some(Availability::NotAccepting),
+            ("accepte_plus_tard", Some(Some(d))) => Some(Availability::AcceptingFrom(d)),
+            ("en_pause", Some(Some(d))) => Some(Availability::PausedUntil(d)),
+            ("accepte_plus_tard" | "en_pause", Some(None)) => {
+                diagnostics.push(row.error(
+                    "date_statut",
+                    format!("date manquante pour le statut « {} »", row.text("statut")),
+                    "indiquez la date (AAAA-MM-JJ) : à partir de quand il accepte (accepte_plus_tard) ou jusqu'à quand il est en pause (en_pause)",
+                ));
+                None
+            }
+            ("accepte_plus_tard" | "en_pause", None) => None,
+            (other, _) => {
+                diagnostics.push(row.error(
+                    "statut",
+                    format!("statut « {other} » inconnu"),
+                    "écrivez accepte_maintenant, accepte_plus_tard, n_accepte_pas ou en_pause",
+                ));
+                None
+            }
+        };
+
+        let yearly_capacity = match row.text("capacite_annuelle").parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                diagnostics.push(row.error(
+                    "capacite_annuelle",
+                    format!("capacité « {} » invalide", row.text("capacite_annuelle")),
+                    "écrivez un nombre entier de nouveaux patients par an, par exemple 10 (0 s'il n'en prend pas)",
+                ));
+                None
+            }
+        };
+
+        let home_visits = row.yes_no("visites_domicile", diagnostics);
+        let radius = match (home_visits, row.text("rayon_visites_km")) {
+            (Some(true), "") => {
+                diagnostics.push(row.error(
+                    "rayon_visites_km",
+                    "rayon des visites à domicile manquant",
+                    "indiquez en kilomètres jusqu'où il se déplace, par exemple 10",
+                ));
+                None
+            }
+            (Some(true), r) => match parse_number(r) {
+                Some(km) if km > 0.0 && km <= 100.0 => Some(Some(km)),
+                _ => {
+                    diagnostics.push(row.error(
+                        "rayon_visites_km",
+                        format!("rayon « {r} » invalide"),
+                        "écrivez un nombre de kilomètres entre 1 et 100, par exemple 10",
+                    ));
+                    None
+                }
+            },
+            (Some(false), "") => Some(None),
+            (Some(false), _) => {
+                diagnostics.push(row.error(
+                    "rayon_visites_km",
+                    "rayon indiqué alors que le médecin ne fait pas de visites à domicile",
+                    "videz cette case, ou mettez « oui » dans visites_domicile",
+                ));
+                None
+            }
+            (None, _) => None,
+        };
+        let priority_only = row.yes_no("priorite_seulement", diagnostics);
+        let public = row.yes_no("public", diagnostics);
+
+        let updated = match row.optional_date("mis_a_jour", diagnostics) {
+            Some(Some(d)) if d > today => {
+                diagnostics.push(row.error(
+                    "mis_a_jour",
+                    format!("date de mise à jour {d} dans le futur"),
+                    "indiquez la date à laquelle le médecin a fait sa déclaration",
+                ));
+                None
+            }
+            Some(Some(d)) => Some(d),
+            Some(None) => {
+                diagnostics.push(row.error(
+                    "mis_a_jour",
+                    "date de mise à jour manquante",
+                    "indiquez la date de la dernière déclaration du médecin (AAAA-MM-JJ)",
+                ));
+                None
+            }
+            None => None,
+        };
+
+        let email = row.text("email");
+        if !is_plausible_email(email) {
+            diagnostics.push(row.error(
+                "email",
+                format!("adresse e-mail « {email} » invalide"),
+                "écrivez l'adresse où le médecin reçoit les propositions, par exemple « dr.martin@example.org »",
+            ));
+        }
+
+        if let (
+            Some(commune),
+            Some(location),
+            Some(availability),
+            Some(yearly_capacity),
+            Some(home_visit_radius_km),
+            Some(priority_only),
+            Some(public),
+            Some(updated),
+        ) = (
+            commune,
+            location,
+            availability,
+            yearly_capacity,
+            radius,
+            priority_only,
+            public,
+            updated,
+        ) {
+            if diagnostics.len() > before {
+                continue;
+            }
+            let doctor = Doctor {
+                id: id.to_string(),
+                name: name.to_string(),
+                commune,
+                location,
+                availability,
+                yearly_capacity,
+                home_visit_radius_km,
+                priority_only,
+                public,
+                updated,
+                email: email.to_string(),
+            };
+            if doctor.is_stale(today) {
+                diagnostics.push(source.warning(
+                    row.offset("mis_a_jour"),
+                    format!("disponibilité de « {name} » déclarée le {updated}, il y a plus de trois mois"),
+                    "demandez au médecin de confirmer sa disponibilité, puis mettez à jour « mis_a_jour » ; d'ici là le site affiche « à confirmer »",
+                ));
+            }
+            if communes[commune].cpts.is_none() {
+                diagnostics.push(source.warning(
+                    row.offset("commune"),
+                    format!(
+                        "« {name} » exerce à {} ({}), hors du périmètre de toutes les CPTS",
+                        communes[commune].name, communes[commune].code
+                    ),
+                    "vérifiez le code de la commune, ou ajoutez cette commune au périmètre d'une CPTS dans territory/cpts.toml",
+                ));
+            }
+            doctors.push(doctor);
+        }
+    }
+    doctors
+}
+
+const FIX_COORDINATES: &str = "écrivez un nombre décimal, par exemple 49.7019 (le point ou la virgule sont acceptés), ou laissez lat et lon vides pour utiliser le centre de la commune";
+
+fn fix_header() -> String {
+    format!(
+        "la première ligne doit contenir exactement ces colonnes : {}",
+        COLUMNS.join(";")
+    )
+}
+
+/// Accepts the decimal comma of French spreadsheets.
+fn parse_number(s: &str) -> Option<f64> {
+    s.replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+}
+
+struct Bounds {
+    min_lon: f64,
+    max_lon: f64,
+    min_lat: f64,
+    max_lat: f64,
+}
+
+impl Bounds {
+    fn of(communes: &[Commune]) -> Self {
+        let mut b = Bounds {
+            min_lon: f64::INFINITY,
+            max_lon: f64::NEG_INFINITY,
+            min_lat: f64::INFINITY,
+            max_lat: f64::NEG_INFINITY,
+        };
+        let points = communes.iter().flat_map(|c| {
+            c.geometry
+                .iter()
+                .flat_map(|polygon| polygon.iter().flatten())
+                .copied()
+                .chain(std::iter::once([c.centre.lon, c.centre.lat]))
+        });
+        for [lon, lat] in points {
+            b.min_lon = b.min_lon.min(lon);
+            b.max_lon = b.max_lon.max(lon);
+            b.min_lat = b.min_lat.min(lat);
+            b.max_lat = b.max_lat.max(lat);
+        }
+        b
+    }
+
+    fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon - BOUNDS_MARGIN_DEG..=self.max_lon + BOUNDS_MARGIN_DEG).contains(&lon)
+            && (self.min_lat - BOUNDS_MARGIN_DEG..=self.max_lat + BOUNDS_MARGIN_DEG).contains(&lat)
+    }
+}
+
+struct Row<'a> {
+    source: &'a SourceFile,
+    record: &'a csv::StringRecord,
+    line_start: usize,
+    delimiter: u8,
+    column_of: &'a HashMap<&'static str, usize>,
+}
+
+impl Row<'_> {
+    fn text(&self, column: &str) -> &str {
+        self.record
+            .get(self.column_of[column])
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    fn offset(&self, column: &str) -> usize {
+        field_offset(
+            &self.source.text,
+            self.line_start,
+            self.column_of[column],
+            self.delimiter,
+        )
+    }
+
+    fn error(
+        &self,
+        column: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Diagnostic {
+        self.source.error(self.offset(column), message, fix)
+    }
+
+    fn yes_no(&self, column: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<bool> {
+        match self.text(column).to_lowercase().as_str() {
+            "oui" => Some(true),
+            "non" => Some(false),
+            other => {
+                diagnostics.push(self.error(
+                    column,
+                    format!("« {other} » n'est ni oui ni non"),
+                    "écrivez « oui » ou « non »",
+                ));
+                None
+            }
+        }
+    }
+
+    /// `Some(None)` for an empty cell, `None` (and a diagnostic) for an invalid date.
+    fn optional_date(
+        &self,
+        column: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Option<NaiveDate>> {
+        let text = self.text(column);
+        if text.is_empty() {
+            return Some(None);
+        }
+        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(d) => Some(Some(d)),
+            Err(_) => {
+                diagnostics.push(self.error(
+                    column,
+                    format!("date « {text} » invalide"),
+                    "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2026-11-23",
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// Byte offset of field `index` on the line starting at `line_start`, honouring quotes.
+fn field_offset(text: &str, line_start: usize, index: usize, delimiter: u8) -> usize {
+    let bytes = text.as_bytes();
+    let mut field = 0;
+    let mut quoted = false;
+    let mut i = line_start;
+    while i < bytes.len() && field < index {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b if b == delimiter && !quoted => field += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}

@@ -1,0 +1,54 @@
+//! Reading and validating `content/territory/`.
+
+pub(crate) mod communes;
+pub(crate) mod cpts;
+pub(crate) mod doctors;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::Territory;
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+pub const COMMUNES_FILE: &str = "communes.geojson";
+pub const CPTS_FILE: &str = "cpts.toml";
+pub const DOCTORS_FILE: &str = "doctors.csv";
+
+/// What loading found: the territory when there was no error, and every problem seen.
+pub struct Loaded {
+    pub territory: Option<Territory>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads `dir` (a `territory/` folder). `today` decides which declarations are stale.
+/// Every file is read and checked even after an error, so that all problems are reported at once.
+pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let read =
+        |name: &str, diagnostics: &mut Vec<Diagnostic>| match SourceFile::read(&dir.join(name)) {
+            Ok(s) => Some(s),
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        };
+    let mut communes = read(COMMUNES_FILE, &mut diagnostics)
+        .map(|s| communes::load(&s, &mut diagnostics))
+        .unwrap_or_default();
+    let cpts = read(CPTS_FILE, &mut diagnostics)
+        .map(|s| cpts::load(&s, &mut communes, &mut diagnostics))
+        .unwrap_or_default();
+    let doctors = read(DOCTORS_FILE, &mut diagnostics)
+        .map(|s| doctors::load(&s, &communes, today, &mut diagnostics))
+        .unwrap_or_default();
+    let territory = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        Some(Territory::new(communes, cpts, doctors))
+    };
+    Loaded {
+        territory,
+        diagnostics,
+    }
+}

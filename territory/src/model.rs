@@ -1,0 +1,141 @@
+//! The territory's data model: communes, CPTS, doctors and their declared availability.
+
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+
+/// A point in WGS84 degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LonLat {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// A ring of a polygon, as (longitude, latitude) pairs; the first ring of a polygon is its outline,
+/// the others are holes.
+pub type Ring = Vec<[f64; 2]>;
+pub type Polygon = Vec<Ring>;
+
+#[derive(Debug, Clone)]
+pub struct Commune {
+    /// INSEE code, e.g. "08409".
+    pub code: String,
+    pub name: String,
+    pub postcodes: Vec<String>,
+    pub population: u32,
+    /// A point inside the commune, used for distances.
+    pub centre: LonLat,
+    pub area_km2: f64,
+    pub geometry: Vec<Polygon>,
+    /// Index into `Territory::cpts` of the CPTS whose perimeter holds this commune.
+    pub cpts: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coordinator {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cpts {
+    /// URL slug, e.g. "rethelois".
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub description: String,
+    /// Indices into `Territory::communes`.
+    pub communes: Vec<usize>,
+    /// Indices into `Territory::communes`.
+    pub main_towns: Vec<usize>,
+    pub coordinators: Vec<Coordinator>,
+}
+
+/// What a doctor declared about taking new patients (DOMAIN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    AcceptingNow,
+    /// Accepts new patients from this date on.
+    AcceptingFrom(NaiveDate),
+    NotAccepting,
+    /// Temporarily closed; accepts again after this date.
+    PausedUntil(NaiveDate),
+}
+
+impl Availability {
+    /// Whether this declaration lets the doctor take a new patient on `date`.
+    pub fn accepts_on(self, date: NaiveDate) -> bool {
+        match self {
+            Availability::AcceptingNow => true,
+            Availability::AcceptingFrom(from) => date >= from,
+            Availability::NotAccepting => false,
+            Availability::PausedUntil(until) => date > until,
+        }
+    }
+
+    /// The code used in doctors.csv.
+    pub fn code(self) -> &'static str {
+        match self {
+            Availability::AcceptingNow => "accepte_maintenant",
+            Availability::AcceptingFrom(_) => "accepte_plus_tard",
+            Availability::NotAccepting => "n_accepte_pas",
+            Availability::PausedUntil(_) => "en_pause",
+        }
+    }
+}
+
+/// A declaration older than this must be confirmed again before the public can rely on it.
+pub const DECLARATION_VALIDITY: Months = Months::new(3);
+
+#[derive(Debug, Clone)]
+pub struct Doctor {
+    pub id: String,
+    pub name: String,
+    /// Index into `Territory::communes` of the commune where he practises.
+    pub commune: usize,
+    pub location: LonLat,
+    pub availability: Availability,
+    /// New patients a year he agreed to take through the CPTS.
+    pub yearly_capacity: u32,
+    /// Radius in km of his home visits, if he makes any.
+    pub home_visit_radius_km: Option<f64>,
+    /// Takes only priority patients (ALD, 70 and over, C2S…).
+    pub priority_only: bool,
+    /// Opted in to appear by name on public pages.
+    pub public: bool,
+    /// Date of his last declaration.
+    pub updated: NaiveDate,
+    pub email: String,
+}
+
+impl Doctor {
+    pub fn accepts_on(&self, date: NaiveDate) -> bool {
+        self.availability.accepts_on(date)
+    }
+
+    /// Declared more than three months before `today`: to be confirmed.
+    pub fn is_stale(&self, today: NaiveDate) -> bool {
+        self.updated
+            .checked_add_months(DECLARATION_VALIDITY)
+            .is_some_and(|limit| limit < today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn availability_by_date() {
+        let today = date("2026-11-24");
+        assert!(Availability::AcceptingNow.accepts_on(today));
+        assert!(!Availability::NotAccepting.accepts_on(today));
+        assert!(Availability::AcceptingFrom(date("2026-11-24")).accepts_on(today));
+        assert!(!Availability::AcceptingFrom(date("2026-11-25")).accepts_on(today));
+        assert!(!Availability::PausedUntil(date("2026-11-24")).accepts_on(today));
+        assert!(Availability::PausedUntil(date("2026-11-23")).accepts_on(today));
+    }
+}
