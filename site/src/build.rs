@@ -72,14 +72,25 @@ impl Planned {
 pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let config = config::load(content_dir, &mut diagnostics);
-    let all_documents = content::load(content_dir, &mut diagnostics);
+    let content::Loaded {
+        documents: all_documents,
+        failed_urls,
+    } = content::load(content_dir, &mut diagnostics);
     let territory_dir = content_dir.join("territory");
-    let territory = if territory_dir.is_dir() {
+    let has_territory = territory_dir.is_dir();
+    let territory = if has_territory {
         let loaded = territory::load(&territory_dir, today);
         diagnostics.extend(loaded.diagnostics);
         loaded.territory
     } else {
         None
+    };
+    // When the territory has errors its pages are not planned; links to them are not reported,
+    // the territory's own errors say what to fix.
+    let unchecked_prefixes: &[&str] = if has_territory && territory.is_none() {
+        &[tp::COMMUNES_PREFIX, tp::CPTS_PREFIX]
+    } else {
+        &[]
     };
     let templates = Templates::load(content_dir, &mut diagnostics);
     let statics = statics::collect(content_dir, &mut diagnostics);
@@ -127,11 +138,13 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         .iter()
         .map(|p| p.url.as_str())
         .chain(statics.iter().map(|s| s.url.as_str()))
+        .chain(failed_urls.iter().map(String::as_str))
         .collect();
     for (document, links) in documents.iter().zip(&links) {
         for link in links {
             if let Some(target) = internal_target(&document.url, &link.destination)
                 && !known.contains(target.as_str())
+                && !unchecked_prefixes.iter().any(|p| target.starts_with(p))
             {
                 diagnostics.push(document.source.error(
                     link.offset,
@@ -234,7 +247,7 @@ fn plan(
                 .enumerate()
                 .map(|(i, c)| (tp::commune_url(c), Job::Commune(i))),
         );
-        generated.push(("/communes/".to_string(), Job::CommuneIndex));
+        generated.push((tp::COMMUNES_PREFIX.to_string(), Job::CommuneIndex));
         if t.communes.len() > SINGLE_INDEX_MAX {
             generated.extend(
                 letters

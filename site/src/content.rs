@@ -69,9 +69,16 @@ struct RawFrontMatter {
     extra: toml::Table,
 }
 
-/// Reads every markdown document of `content_dir`'s roots. Drafts are kept here (check validates
-/// them too) and left out by the build.
-pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+/// Every markdown document of `content_dir`'s roots. Drafts are kept here (check validates them
+/// too) and left out by the build.
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    /// Addresses of the files that could not be read: links to them are not reported as broken,
+    /// the file's own error says what to fix.
+    pub failed_urls: Vec<String>,
+}
+
+pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
     let mut files = Vec::new();
     for (root, (folder, _)) in ROOTS.iter().enumerate() {
         let dir = content_dir.join(folder);
@@ -79,21 +86,27 @@ pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Docume
             collect_markdown(&dir, &mut files, root, diagnostics);
         }
     }
-    let parsed: Vec<Result<Document, Vec<Diagnostic>>> = {
+    let parsed: Vec<Result<Document, (String, Vec<Diagnostic>)>> = {
         use rayon::prelude::*;
         files
             .into_par_iter()
             .map(|(path, root)| parse_file(content_dir, &path, root))
             .collect()
     };
-    let mut documents = Vec::with_capacity(parsed.len());
+    let mut loaded = Loaded {
+        documents: Vec::with_capacity(parsed.len()),
+        failed_urls: Vec::new(),
+    };
     for result in parsed {
         match result {
-            Ok(d) => documents.push(d),
-            Err(mut ds) => diagnostics.append(&mut ds),
+            Ok(d) => loaded.documents.push(d),
+            Err((url, mut ds)) => {
+                loaded.failed_urls.push(url);
+                diagnostics.append(&mut ds);
+            }
         }
     }
-    documents
+    loaded
 }
 
 fn collect_markdown(
@@ -126,8 +139,12 @@ fn collect_markdown(
     }
 }
 
-fn parse_file(content_dir: &Path, path: &Path, root: usize) -> Result<Document, Vec<Diagnostic>> {
-    let source = SourceFile::read(path).map_err(|d| vec![d])?;
+/// The document, or its address and what is wrong with it.
+fn parse_file(
+    content_dir: &Path,
+    path: &Path,
+    root: usize,
+) -> Result<Document, (String, Vec<Diagnostic>)> {
     let (folder, prefix) = ROOTS[root];
     let relative = path
         .strip_prefix(content_dir.join(folder))
@@ -135,6 +152,18 @@ fn parse_file(content_dir: &Path, path: &Path, root: usize) -> Result<Document, 
         .to_string_lossy()
         .replace('\\', "/");
     let (kind, url, parent) = address(&relative, prefix);
+    parse_document(path, root, kind, &url, parent).map_err(|ds| (url, ds))
+}
+
+fn parse_document(
+    path: &Path,
+    root: usize,
+    kind: Kind,
+    url: &str,
+    parent: Option<String>,
+) -> Result<Document, Vec<Diagnostic>> {
+    let url = url.to_string();
+    let source = SourceFile::read(path).map_err(|d| vec![d])?;
 
     let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
     let bom = source.text.len() - text.len();

@@ -16,20 +16,23 @@ const MAX_NAMED: usize = 12;
 /// Above this many communes, the A–Z index is split into one page per letter.
 pub const SINGLE_INDEX_MAX: usize = 1000;
 
+pub const COMMUNES_PREFIX: &str = "/communes/";
+pub const CPTS_PREFIX: &str = "/cpts/";
+
 pub fn commune_url(commune: &Commune) -> String {
     format!(
-        "/communes/{}-{}/",
+        "{COMMUNES_PREFIX}{}-{}/",
         slugify(&commune.name),
         commune.code.to_lowercase()
     )
 }
 
 pub fn cpts_url(cpts: &Cpts) -> String {
-    format!("/cpts/{}/", cpts.id)
+    format!("{CPTS_PREFIX}{}/", cpts.id)
 }
 
 pub fn letter_url(letter: char) -> String {
-    format!("/communes/{}/", letter.to_ascii_lowercase())
+    format!("{COMMUNES_PREFIX}{}/", letter.to_ascii_lowercase())
 }
 
 #[derive(Serialize)]

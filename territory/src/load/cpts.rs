@@ -39,6 +39,7 @@ struct CoordinatorEntry {
 pub(crate) fn load(
     source: &SourceFile,
     communes: &mut [Commune],
+    communes_complete: bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Cpts> {
     let file: CptsFile = match toml::from_str(&source.text) {
@@ -83,6 +84,7 @@ pub(crate) fn load(
         let mut members = Vec::with_capacity(entry.communes.len());
         for code in &entry.communes {
             match by_code.get(code.get_ref().as_str()) {
+                None if !communes_complete => {}
                 None => diagnostics.push(source.error(
                     code.span().start,
                     format!("code de commune « {} » inconnu", code.get_ref()),
@@ -116,6 +118,7 @@ pub(crate) fn load(
         for town in &entry.main_towns {
             match members.iter().find(|&&c| communes[c].name == *town.get_ref()) {
                 Some(&c) => main_towns.push(c),
+                None if !communes_complete => {}
                 None => diagnostics.push(source.error(
                     town.span().start,
                     format!("ville principale « {} » absente du périmètre", town.get_ref()),

@@ -32,6 +32,7 @@ const BOUNDS_MARGIN_DEG: f64 = 0.1;
 pub(crate) fn load(
     source: &SourceFile,
     communes: &[Commune],
+    communes_complete: bool,
     today: NaiveDate,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Doctor> {
@@ -159,6 +160,7 @@ pub(crate) fn load(
 
         let commune = match by_code.get(row.text("commune")) {
             Some(&c) => Some(c),
+            None if !communes_complete => None,
             None => {
                 diagnostics.push(row.error(
                     "commune",
@@ -172,7 +174,9 @@ pub(crate) fn load(
         let location = match (row.text("lat"), row.text("lon")) {
             ("", "") => commune.map(|c| communes[c].centre),
             (lat, lon) => match (parse_number(lat), parse_number(lon)) {
-                (Some(lat), Some(lon)) if bounds.contains(lon, lat) => Some(LonLat { lon, lat }),
+                (Some(lat), Some(lon)) if !communes_complete || bounds.contains(lon, lat) => {
+                    Some(LonLat { lon, lat })
+                }
                 (Some(_), Some(_)) => {
                     diagnostics.push(row.error(
                         "lat",

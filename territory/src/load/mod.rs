@@ -15,6 +15,11 @@ pub const COMMUNES_FILE: &str = "communes.geojson";
 pub const CPTS_FILE: &str = "cpts.toml";
 pub const DOCTORS_FILE: &str = "doctors.csv";
 
+struct Communes<'a> {
+    complete: bool,
+    list: &'a mut Vec<crate::model::Commune>,
+}
+
 /// What loading found: the territory when there was no error, and every problem seen.
 pub struct Loaded {
     pub territory: Option<Territory>,
@@ -36,12 +41,27 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
     let mut communes = read(COMMUNES_FILE, &mut diagnostics)
         .map(|s| communes::load(&s, &mut diagnostics))
         .unwrap_or_default();
+    // With communes missing, every reference to them would be reported again in the other files:
+    // only the communes file's own errors are worth reading then.
+    let communes = Communes {
+        complete: diagnostics.is_empty(),
+        list: &mut communes,
+    };
     let cpts = read(CPTS_FILE, &mut diagnostics)
-        .map(|s| cpts::load(&s, &mut communes, &mut diagnostics))
+        .map(|s| cpts::load(&s, communes.list, communes.complete, &mut diagnostics))
         .unwrap_or_default();
     let doctors = read(DOCTORS_FILE, &mut diagnostics)
-        .map(|s| doctors::load(&s, &communes, today, &mut diagnostics))
+        .map(|s| {
+            doctors::load(
+                &s,
+                communes.list,
+                communes.complete,
+                today,
+                &mut diagnostics,
+            )
+        })
         .unwrap_or_default();
+    let communes = std::mem::take(communes.list);
     let territory = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
