@@ -1,0 +1,146 @@
+//! The build as communication staff run it: `cpts build` and `cpts check` on a content folder.
+
+mod fixture;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use fixture::{Fixture, TODAY};
+
+fn cpts(args: &[&str], content: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cpts"))
+        .args(args)
+        .arg("--content")
+        .arg(content)
+        .env("CPTS_TODAY", TODAY)
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn build_writes_the_site_and_check_writes_nothing() {
+    let f = Fixture::new();
+    let out = tempfile::tempdir().unwrap();
+    let checked = cpts(&["check"], f.path());
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert!(!f.file("dist").exists() && !Path::new("dist/site/communes/floing-08174").exists());
+
+    let built = cpts(&["build", "--out", out.path().to_str().unwrap()], f.path());
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(
+        stderr(&built).contains("Site construit"),
+        "{}",
+        stderr(&built)
+    );
+    for file in [
+        "index.html",
+        "comment-ca-marche/index.html",
+        "actualites/index.html",
+        "actualites/lancement/index.html",
+        "actualites/atom.xml",
+        "cpts/sedanais/index.html",
+        "communes/index.html",
+        "communes/sedan-08409/index.html",
+        "communes/floing-08174/index.html",
+        "communes/charleville-mezieres-08105/index.html",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "style.css",
+    ] {
+        assert!(
+            out.path().join("site").join(file).is_file(),
+            "missing {file}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_with_only_site_toml_and_pages_builds() {
+    let f = Fixture::new();
+    for extra in ["territory", "news"] {
+        std::fs::remove_dir_all(f.file(extra)).unwrap();
+    }
+    f.edit(
+        "pages/comment-ca-marche.md",
+        " Voir aussi [Sedan](/communes/sedan-08409/).",
+        "",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let built = cpts(&["build", "--out", out.path().to_str().unwrap()], f.path());
+    assert!(built.status.success(), "{}", stderr(&built));
+    let home = std::fs::read_to_string(out.path().join("site/index.html")).unwrap();
+    assert!(home.contains("03 53 01 20 08"));
+    assert!(!out.path().join("site/communes").exists());
+}
+
+#[test]
+fn a_failed_build_leaves_the_last_good_site_in_place() {
+    let f = Fixture::new();
+    let out = tempfile::tempdir().unwrap();
+    let out_arg = out.path().to_str().unwrap();
+    assert!(
+        cpts(&["build", "--out", out_arg], f.path())
+            .status
+            .success()
+    );
+    let before =
+        std::fs::read_to_string(out.path().join("site/comment-ca-marche/index.html")).unwrap();
+
+    f.edit(
+        "pages/comment-ca-marche.md",
+        "Le numéro unique",
+        "Le numéro unique modifié",
+    );
+    f.edit("territory/doctors.csv", "accepte_plus_tard", "plus_tard");
+    let failed = cpts(&["build", "--out", out_arg], f.path());
+    assert_eq!(failed.status.code(), Some(1));
+    let message = stderr(&failed);
+    assert!(
+        message.contains("doctors.csv:4:46: erreur : statut « plus_tard » inconnu"),
+        "{message}"
+    );
+    assert!(
+        message.contains("le site précédent reste en ligne"),
+        "{message}"
+    );
+
+    let after =
+        std::fs::read_to_string(out.path().join("site/comment-ca-marche/index.html")).unwrap();
+    assert_eq!(before, after);
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers, ["site"], "no temporary folder is left behind");
+}
+
+#[test]
+fn check_reports_errors_with_their_place_and_fails() {
+    let f = Fixture::new();
+    f.edit("pages/_index.md", "{{ telephone }}", "{{ numero }}");
+    let checked = cpts(&["check"], f.path());
+    assert_eq!(checked.status.code(), Some(1));
+    let message = stderr(&checked);
+    assert!(
+        message.contains("_index.md:5:12: erreur : variable « {{ numero }} » inconnue"),
+        "{message}"
+    );
+    assert!(message.contains("→ variables possibles"), "{message}");
+}
+
+#[test]
+fn unknown_command_and_option_are_explained() {
+    let f = Fixture::new();
+    let output = cpts(&["publier"], f.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("commande inconnue : publier"));
+    let output = cpts(&["check", "--sortie", "x"], f.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("option inconnue : --sortie"));
+}
