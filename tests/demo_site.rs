@@ -1,0 +1,200 @@
+//! The whole Ardennes demo, built as `cpts build` builds it: page counts, every internal link,
+//! privacy rules and French dates checked on the output.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use site::{build, links::file_for, output};
+
+const TODAY: &str = "2026-11-24";
+
+fn content_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
+}
+
+struct Built {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    files: Vec<PathBuf>,
+}
+
+impl Built {
+    fn text(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.root.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    fn html_files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().filter(|p| p.extension().is_some_and(|e| e == "html"))
+    }
+}
+
+fn build_demo() -> Built {
+    let today: NaiveDate = TODAY.parse().unwrap();
+    let site = build::load(&content_dir(), today).unwrap_or_else(|diagnostics| {
+        let text: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+        panic!("the demo content has errors:\n{text}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let root = match output::write(&site, dir.path()) {
+        Ok(root) => root,
+        Err(_) => panic!("writing the demo failed"),
+    };
+    let mut files = Vec::new();
+    collect(&root, &mut files);
+    Built { _dir: dir, root, files }
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+/// Values of `attribute="…"` in an HTML text.
+fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+    let needle = format!(" {attribute}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(i, _)| {
+            let start = i + needle.len();
+            html[start..].find('"').map(|end| &html[start..start + end])
+        })
+        .collect()
+}
+
+#[test]
+fn the_demo_builds_with_every_page() {
+    let built = build_demo();
+    let dirs = |prefix: &str| {
+        built
+            .files
+            .iter()
+            .filter(|p| p.ends_with("index.html"))
+            .filter_map(|p| p.strip_prefix(&built.root).ok())
+            .filter(|p| p.starts_with(prefix) && p.components().count() == 3)
+            .count()
+    };
+    assert_eq!(dirs("communes"), 447, "one page per commune");
+    assert_eq!(dirs("cpts"), 3, "one page per CPTS");
+    let news = dirs("actualites");
+    assert!((2..=3).contains(&news), "two or three news posts, got {news}");
+    for page in [
+        "index.html",
+        "comment-ca-marche/index.html",
+        "questions-frequentes/index.html",
+        "medecins/index.html",
+        "mentions-legales/index.html",
+        "donnees-personnelles/index.html",
+        "accessibilite/index.html",
+        "actualites/index.html",
+        "actualites/atom.xml",
+        "communes/index.html",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "style.css",
+    ] {
+        assert!(built.root.join(page).is_file(), "missing {page}");
+    }
+    let html_pages = built.html_files().count();
+    // 7 pages + news section + posts + 3 CPTS + 447 communes + the A–Z index + 404.
+    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1);
+    let sitemap = built.text("sitemap.xml");
+    assert_eq!(sitemap.matches("<loc>").count(), html_pages - 1, "every page but 404 is in the sitemap");
+    assert_eq!(built.text("actualites/atom.xml").matches("<entry>").count(), news);
+}
+
+#[test]
+fn every_internal_link_resolves_to_a_file() {
+    let built = build_demo();
+    let mut broken = BTreeSet::new();
+    let mut checked = 0;
+    for file in built.html_files() {
+        let html = std::fs::read_to_string(file).unwrap();
+        let page = file.strip_prefix(&built.root).unwrap().display().to_string();
+        for value in attribute_values(&html, "href").into_iter().chain(attribute_values(&html, "src")) {
+            if !value.starts_with('/') || value.starts_with("//") {
+                continue;
+            }
+            let path = value.split(['#', '?']).next().unwrap();
+            checked += 1;
+            if !built.root.join(file_for(path)).is_file() {
+                broken.insert(format!("{page} → {value}"));
+            }
+        }
+    }
+    assert!(checked > 5000, "only {checked} links checked");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.into_iter().collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn public_pages_make_no_request_to_another_origin() {
+    let built = build_demo();
+    for file in built.html_files() {
+        let html = std::fs::read_to_string(file).unwrap();
+        for value in attribute_values(&html, "src") {
+            assert!(value.starts_with('/'), "{}: loads {value}", file.display());
+        }
+        for tag in html.split("<link ").skip(1) {
+            let tag = &tag[..tag.find('>').unwrap()];
+            if let Some(href) = attribute_values(&format!(" {tag}"), "href").first() {
+                let is_metadata = tag.contains("rel=\"canonical\"");
+                assert!(is_metadata || href.starts_with('/'), "{}: <link {tag}>", file.display());
+            }
+        }
+        assert!(!html.contains("<script"), "{}: no script on a page of issue #2", file.display());
+    }
+}
+
+#[test]
+fn doctors_who_did_not_opt_in_are_named_nowhere() {
+    let built = build_demo();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(content_dir().join("territory/doctors.csv"))
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (name_col, public_col) = (column("nom"), column("public"));
+    let mut hidden = Vec::new();
+    let mut shown = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let name = record[name_col].to_string();
+        if &record[public_col] == "non" { hidden.push(name) } else { shown.push(name) }
+    }
+    assert!(hidden.len() >= 5 && shown.len() >= 5, "the demo covers both cases");
+    let all_html: String = built.html_files().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    for name in &hidden {
+        assert!(!all_html.contains(name.as_str()), "{name} did not opt in but is named");
+    }
+    assert!(shown.iter().any(|name| all_html.contains(name.as_str())), "opted-in doctors are named");
+}
+
+#[test]
+fn dates_are_written_in_french() {
+    let built = build_demo();
+    let news = built.text("actualites/index.html");
+    let months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+    assert!(months.iter().any(|m| news.contains(&format!(" {m} 2026"))), "{news}");
+    assert!(!news.contains(">2026-"), "ISO dates only in datetime attributes");
+}
+
+#[test]
+fn every_page_has_canonical_url_and_open_graph() {
+    let built = build_demo();
+    for file in built.html_files() {
+        let html = std::fs::read_to_string(file).unwrap();
+        assert!(html.contains("<html lang=\"fr\">"), "{}", file.display());
+        assert!(html.contains("rel=\"canonical\" href=\"https://"), "{}", file.display());
+        for property in ["og:title", "og:description", "og:url", "og:locale"] {
+            assert!(html.contains(&format!("property=\"{property}\"")), "{} lacks {property}", file.display());
+        }
+        assert_eq!(html.matches("<h1").count(), 1, "{} has one h1", file.display());
+    }
+}
