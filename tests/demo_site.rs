@@ -21,11 +21,14 @@ struct Built {
 
 impl Built {
     fn text(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.root.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+        std::fs::read_to_string(self.root.join(relative))
+            .unwrap_or_else(|e| panic!("{relative}: {e}"))
     }
 
     fn html_files(&self) -> impl Iterator<Item = &PathBuf> {
-        self.files.iter().filter(|p| p.extension().is_some_and(|e| e == "html"))
+        self.files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
     }
 }
 
@@ -42,7 +45,11 @@ fn build_demo() -> Built {
     };
     let mut files = Vec::new();
     collect(&root, &mut files);
-    Built { _dir: dir, root, files }
+    Built {
+        _dir: dir,
+        root,
+        files,
+    }
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -82,7 +89,10 @@ fn the_demo_builds_with_every_page() {
     assert_eq!(dirs("communes"), 447, "one page per commune");
     assert_eq!(dirs("cpts"), 3, "one page per CPTS");
     let news = dirs("actualites");
-    assert!((2..=3).contains(&news), "two or three news posts, got {news}");
+    assert!(
+        (2..=3).contains(&news),
+        "two or three news posts, got {news}"
+    );
     for page in [
         "index.html",
         "comment-ca-marche/index.html",
@@ -105,8 +115,15 @@ fn the_demo_builds_with_every_page() {
     // 7 pages + news section + posts + 3 CPTS + 447 communes + the A–Z index + 404.
     assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1);
     let sitemap = built.text("sitemap.xml");
-    assert_eq!(sitemap.matches("<loc>").count(), html_pages - 1, "every page but 404 is in the sitemap");
-    assert_eq!(built.text("actualites/atom.xml").matches("<entry>").count(), news);
+    assert_eq!(
+        sitemap.matches("<loc>").count(),
+        html_pages - 1,
+        "every page but 404 is in the sitemap"
+    );
+    assert_eq!(
+        built.text("actualites/atom.xml").matches("<entry>").count(),
+        news
+    );
 }
 
 #[test]
@@ -116,8 +133,15 @@ fn every_internal_link_resolves_to_a_file() {
     let mut checked = 0;
     for file in built.html_files() {
         let html = std::fs::read_to_string(file).unwrap();
-        let page = file.strip_prefix(&built.root).unwrap().display().to_string();
-        for value in attribute_values(&html, "href").into_iter().chain(attribute_values(&html, "src")) {
+        let page = file
+            .strip_prefix(&built.root)
+            .unwrap()
+            .display()
+            .to_string();
+        for value in attribute_values(&html, "href")
+            .into_iter()
+            .chain(attribute_values(&html, "src"))
+        {
             if !value.starts_with('/') || value.starts_with("//") {
                 continue;
             }
@@ -129,7 +153,11 @@ fn every_internal_link_resolves_to_a_file() {
         }
     }
     assert!(checked > 5000, "only {checked} links checked");
-    assert!(broken.is_empty(), "broken links:\n{}", broken.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        broken.is_empty(),
+        "broken links:\n{}",
+        broken.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -144,10 +172,18 @@ fn public_pages_make_no_request_to_another_origin() {
             let tag = &tag[..tag.find('>').unwrap()];
             if let Some(href) = attribute_values(&format!(" {tag}"), "href").first() {
                 let is_metadata = tag.contains("rel=\"canonical\"");
-                assert!(is_metadata || href.starts_with('/'), "{}: <link {tag}>", file.display());
+                assert!(
+                    is_metadata || href.starts_with('/'),
+                    "{}: <link {tag}>",
+                    file.display()
+                );
             }
         }
-        assert!(!html.contains("<script"), "{}: no script on a page of issue #2", file.display());
+        assert!(
+            !html.contains("<script"),
+            "{}: no script on a page of issue #2",
+            file.display()
+        );
     }
 }
 
@@ -166,23 +202,58 @@ fn doctors_who_did_not_opt_in_are_named_nowhere() {
     for record in reader.records() {
         let record = record.unwrap();
         let name = record[name_col].to_string();
-        if &record[public_col] == "non" { hidden.push(name) } else { shown.push(name) }
+        if &record[public_col] == "non" {
+            hidden.push(name)
+        } else {
+            shown.push(name)
+        }
     }
-    assert!(hidden.len() >= 5 && shown.len() >= 5, "the demo covers both cases");
-    let all_html: String = built.html_files().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    assert!(
+        hidden.len() >= 5 && shown.len() >= 5,
+        "the demo covers both cases"
+    );
+    let all_html: String = built
+        .html_files()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
     for name in &hidden {
-        assert!(!all_html.contains(name.as_str()), "{name} did not opt in but is named");
+        assert!(
+            !all_html.contains(name.as_str()),
+            "{name} did not opt in but is named"
+        );
     }
-    assert!(shown.iter().any(|name| all_html.contains(name.as_str())), "opted-in doctors are named");
+    assert!(
+        shown.iter().any(|name| all_html.contains(name.as_str())),
+        "opted-in doctors are named"
+    );
 }
 
 #[test]
 fn dates_are_written_in_french() {
     let built = build_demo();
     let news = built.text("actualites/index.html");
-    let months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
-    assert!(months.iter().any(|m| news.contains(&format!(" {m} 2026"))), "{news}");
-    assert!(!news.contains(">2026-"), "ISO dates only in datetime attributes");
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    assert!(
+        months.iter().any(|m| news.contains(&format!(" {m} 2026"))),
+        "{news}"
+    );
+    assert!(
+        !news.contains(">2026-"),
+        "ISO dates only in datetime attributes"
+    );
 }
 
 #[test]
@@ -191,10 +262,23 @@ fn every_page_has_canonical_url_and_open_graph() {
     for file in built.html_files() {
         let html = std::fs::read_to_string(file).unwrap();
         assert!(html.contains("<html lang=\"fr\">"), "{}", file.display());
-        assert!(html.contains("rel=\"canonical\" href=\"https://"), "{}", file.display());
+        assert!(
+            html.contains("rel=\"canonical\" href=\"https://"),
+            "{}",
+            file.display()
+        );
         for property in ["og:title", "og:description", "og:url", "og:locale"] {
-            assert!(html.contains(&format!("property=\"{property}\"")), "{} lacks {property}", file.display());
+            assert!(
+                html.contains(&format!("property=\"{property}\"")),
+                "{} lacks {property}",
+                file.display()
+            );
         }
-        assert_eq!(html.matches("<h1").count(), 1, "{} has one h1", file.display());
+        assert_eq!(
+            html.matches("<h1").count(),
+            1,
+            "{} has one h1",
+            file.display()
+        );
     }
 }

@@ -23,7 +23,7 @@ fn stderr(output: &Output) -> String {
 
 #[test]
 fn build_writes_the_site_and_check_writes_nothing() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let out = tempfile::tempdir().unwrap();
     let checked = cpts(&["check"], f.path());
     assert!(checked.status.success(), "{}", stderr(&checked));
@@ -61,7 +61,7 @@ fn build_writes_the_site_and_check_writes_nothing() {
 
 #[test]
 fn a_folder_with_only_site_toml_and_pages_builds() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     for extra in ["territory", "news"] {
         std::fs::remove_dir_all(f.file(extra)).unwrap();
     }
@@ -80,7 +80,7 @@ fn a_folder_with_only_site_toml_and_pages_builds() {
 
 #[test]
 fn a_failed_build_leaves_the_last_good_site_in_place() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let out = tempfile::tempdir().unwrap();
     let out_arg = out.path().to_str().unwrap();
     assert!(
@@ -122,7 +122,7 @@ fn a_failed_build_leaves_the_last_good_site_in_place() {
 
 #[test]
 fn check_reports_errors_with_their_place_and_fails() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("pages/_index.md", "{{ telephone }}", "{{ numero }}");
     let checked = cpts(&["check"], f.path());
     assert_eq!(checked.status.code(), Some(1));
@@ -136,7 +136,7 @@ fn check_reports_errors_with_their_place_and_fails() {
 
 #[test]
 fn unknown_command_and_option_are_explained() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let output = cpts(&["publier"], f.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("commande inconnue : publier"));

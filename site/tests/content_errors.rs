@@ -49,7 +49,7 @@ fn render(all: &[Diagnostic]) -> String {
 
 #[test]
 fn the_fixture_itself_is_clean() {
-    let all = diagnostics(&Fixture::new());
+    let all = diagnostics(&Fixture::complete());
     assert!(all.is_empty(), "{}", render(&all));
     let all = diagnostics(&Fixture::pages_only());
     assert!(all.is_empty(), "{}", render(&all));
@@ -57,7 +57,7 @@ fn the_fixture_itself_is_clean() {
 
 #[test]
 fn bad_toml_in_site_config() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "site.toml",
         "title = \"Médecin traitant Test\"",
@@ -76,7 +76,7 @@ fn bad_toml_in_site_config() {
 
 #[test]
 fn unknown_key_in_site_config() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "site.toml",
         "demo = true",
@@ -95,7 +95,7 @@ fn unknown_key_in_site_config() {
 
 #[test]
 fn unknown_front_matter_key() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "pages/comment-ca-marche.md",
         "weight = 10",
@@ -114,7 +114,7 @@ fn unknown_front_matter_key() {
 
 #[test]
 fn invalid_front_matter_date() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "news/lancement.md",
         "date = 2026-11-02",
@@ -132,7 +132,7 @@ fn invalid_front_matter_date() {
 
 #[test]
 fn missing_front_matter() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write("pages/oubli.md", "Pas d'en-tête ici.\n");
     assert_one(
         &f,
@@ -146,7 +146,7 @@ fn missing_front_matter() {
 
 #[test]
 fn broken_internal_link() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "pages/_index.md",
         "(/comment-ca-marche/)",
@@ -165,7 +165,7 @@ fn broken_internal_link() {
 
 #[test]
 fn broken_link_after_a_placeholder_is_located_in_the_file() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "pages/comment-ca-marche.md",
         "(/communes/sedan-08409/)",
@@ -184,7 +184,7 @@ fn broken_link_after_a_placeholder_is_located_in_the_file() {
 
 #[test]
 fn unknown_placeholder() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("pages/_index.md", "{{ telephone }}", "{{ numero }}");
     let d = assert_one(
         &f,
@@ -199,7 +199,7 @@ fn unknown_placeholder() {
 
 #[test]
 fn bad_geojson() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "territory/communes.geojson",
         "\"population\":2300,",
@@ -217,7 +217,7 @@ fn bad_geojson() {
 
 #[test]
 fn duplicate_commune_in_geojson() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "territory/communes.geojson",
         "\"code\":\"08174\"",
@@ -236,7 +236,7 @@ fn duplicate_commune_in_geojson() {
 
 #[test]
 fn unknown_commune_in_cpts_perimeter() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("territory/cpts.toml", "\"08174\"]", "\"08999\"]");
     assert_one(
         &f,
@@ -250,7 +250,7 @@ fn unknown_commune_in_cpts_perimeter() {
 
 #[test]
 fn duplicate_cpts_id() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let second = "\n[[cpts]]\nid = \"sedanais\"\nname = \"Autre\"\nshort_name = \"Autre\"\ncommunes = [\"08105\"]\n";
     f.write(
         "territory/cpts.toml",
@@ -268,7 +268,7 @@ fn duplicate_cpts_id() {
 
 #[test]
 fn bad_csv_row_length() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write(
         "territory/doctors.csv",
         &format!("{DOCTORS_HEADER}{DOCTOR_ROWS}med-004;Dr X;08409\n"),
@@ -285,7 +285,7 @@ fn bad_csv_row_length() {
 
 #[test]
 fn unknown_commune_for_a_doctor() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "territory/doctors.csv",
         "med-002;Dr Paul Discret;08174",
@@ -304,7 +304,7 @@ fn unknown_commune_for_a_doctor() {
 
 #[test]
 fn duplicate_doctor_id() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("territory/doctors.csv", "med-003;", "med-001;");
     let d = assert_one(
         &f,
@@ -319,7 +319,7 @@ fn duplicate_doctor_id() {
 
 #[test]
 fn coordinates_outside_the_territory() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     // Latitude and longitude swapped: a classic spreadsheet mistake.
     f.edit("territory/doctors.csv", "49.701;4.941", "4.941;49.701");
     assert_one(
@@ -334,7 +334,7 @@ fn coordinates_outside_the_territory() {
 
 #[test]
 fn invalid_date_in_csv() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("territory/doctors.csv", "2027-02-01", "01/02/2027");
     let d = assert_one(
         &f,
@@ -349,7 +349,7 @@ fn invalid_date_in_csv() {
 
 #[test]
 fn unknown_status() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("territory/doctors.csv", "accepte_plus_tard", "plus_tard");
     assert_one(
         &f,
@@ -363,7 +363,7 @@ fn unknown_status() {
 
 #[test]
 fn doctor_outside_every_perimeter_is_a_warning() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit(
         "territory/doctors.csv",
         "med-002;Dr Paul Discret;08174",
@@ -386,7 +386,7 @@ fn doctor_outside_every_perimeter_is_a_warning() {
 
 #[test]
 fn stale_declaration_is_a_warning() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("territory/doctors.csv", "2026-10-15", "2026-08-01");
     assert_one(
         &f,
@@ -400,7 +400,7 @@ fn stale_declaration_is_a_warning() {
 
 #[test]
 fn template_override_error_points_into_the_override() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write("templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ page.title }</h1>\n{% endblock content %}\n");
     let d = assert_one(
         &f,
@@ -415,7 +415,7 @@ fn template_override_error_points_into_the_override() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.edit("pages/_index.md", "{{ telephone }}", "{{ numero }}");
     f.edit("territory/doctors.csv", "accepte_plus_tard", "plus_tard");
     f.edit("territory/cpts.toml", "\"08174\"]", "\"08999\"]");

@@ -20,7 +20,7 @@ fn page(out: &tempfile::TempDir, file: &str) -> String {
 
 #[test]
 fn rendered_pages() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let out = built(&f);
     insta::assert_snapshot!("home", page(&out, "index.html"));
     insta::assert_snapshot!("page", page(&out, "comment-ca-marche/index.html"));
@@ -33,7 +33,7 @@ fn rendered_pages() {
 
 #[test]
 fn a_template_in_content_overrides_the_built_in_one() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write("templates/page.html", "{% extends \"base.html\" %}{% block content %}<h1 class=\"maison\">{{ page.title }}</h1>{% endblock content %}");
     let out = built(&f);
     assert!(
@@ -44,7 +44,7 @@ fn a_template_in_content_overrides_the_built_in_one() {
 
 #[test]
 fn static_files_are_copied_as_they_are() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write(
         "static/logos/cpts.svg",
         "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
@@ -58,7 +58,7 @@ fn static_files_are_copied_as_they_are() {
 
 #[test]
 fn drafts_are_not_published() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     f.write(
         "pages/brouillon.md",
         "+++\ntitle = \"Brouillon\"\ndraft = true\n+++\nPas encore.\n",
@@ -70,7 +70,7 @@ fn drafts_are_not_published() {
 
 #[test]
 fn doctors_who_did_not_opt_in_are_never_named() {
-    let f = Fixture::new();
+    let f = Fixture::complete();
     let out = built(&f);
     let mut files = Vec::new();
     collect(&out.path().join("site"), &mut files);
