@@ -1,0 +1,136 @@
+//! The form handler: online registration of patients without a GP, as one axum Router. Requests
+//! are parsed into domain types, stored with their coordinator mail in one transaction, and the
+//! mail is sent afterwards (retried until it goes).
+
+pub mod answers;
+pub mod communes;
+pub mod form;
+mod html;
+pub mod http;
+pub mod mail;
+pub mod pages;
+pub mod phone;
+pub mod priority;
+pub mod registration;
+pub mod signed;
+pub mod store;
+
+use std::sync::Arc;
+
+use territory::Territory;
+use tokio::sync::Notify;
+
+pub use http::router;
+use mail::Mailer;
+use signed::KeyRing;
+use store::Store;
+
+/// The site's phone line, shown on every page the handler writes.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    pub number: String,
+    pub international: String,
+    pub hours: String,
+}
+
+/// Abuse limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Requests stored per client address per hour.
+    pub per_address_per_hour: u32,
+    /// Requests stored per phone number per day.
+    pub per_phone_per_day: u32,
+    /// A form sent sooner than this after its token was issued is a robot's.
+    pub min_fill_seconds: i64,
+    /// How long a form token stays valid.
+    pub form_token_seconds: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            per_address_per_hour: 10,
+            per_phone_per_day: 3,
+            min_fill_seconds: 3,
+            form_token_seconds: 4 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub site_title: String,
+    pub phone: Option<Phone>,
+    /// Public address of the site, without trailing slash, for links in emails.
+    pub public_url: String,
+    /// `Origin` values accepted besides the request's own host.
+    pub allowed_origins: Vec<String>,
+    pub privacy_url: String,
+    /// Sender of the emails.
+    pub mail_from: String,
+    pub limits: Limits,
+}
+
+/// Seconds a coordinator's link stays valid.
+pub const COORDINATOR_LINK_SECONDS: i64 = 30 * 24 * 3600;
+
+/// Everything the handler works with.
+pub struct App<S: Store, M: Mailer> {
+    pub config: Config,
+    pub territory: Arc<Territory>,
+    pub keys: KeyRing,
+    pub store: S,
+    pub mailer: M,
+    /// "Name (postcode)" of every commune, for the form's list.
+    pub commune_labels: Vec<String>,
+    /// Wakes the mail dispatcher when a new mail is pending.
+    pub mail_waiting: Notify,
+}
+
+impl<S: Store, M: Mailer> App<S, M> {
+    pub fn new(
+        config: Config,
+        territory: Arc<Territory>,
+        keys: KeyRing,
+        store: S,
+        mailer: M,
+    ) -> Arc<Self> {
+        let commune_labels = territory.communes.iter().map(communes::label).collect();
+        Arc::new(Self {
+            config,
+            territory,
+            keys,
+            store,
+            mailer,
+            commune_labels,
+            mail_waiting: Notify::new(),
+        })
+    }
+
+    /// Sends the mails due now. Returns (sent, failed).
+    pub async fn deliver_due(&self, now: i64) -> (usize, usize) {
+        mail::deliver_due(&self.store, &self.mailer, now).await
+    }
+
+    /// Runs forever: sends pending mails as soon as they are stored, and retries every few seconds.
+    pub fn spawn_mail_dispatcher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let app = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                app.deliver_due(now()).await;
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    app.mail_waiting.notified(),
+                )
+                .await;
+            }
+        })
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

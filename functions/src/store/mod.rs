@@ -1,0 +1,111 @@
+//! Where requests, pending mails, rate counters and the audit log are kept. One trait, with SQLite
+//! for one machine; the same contract suite ([`contract`]) runs against every implementation.
+
+pub mod contract;
+mod sqlite;
+
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+use crate::priority::Priority;
+use crate::registration::Registration;
+
+/// A stored registration request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// What the patient and the coordinator quote, e.g. "K7M4P9QX".
+    pub reference: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Id of the CPTS whose coordinators handle it.
+    pub cpts: Option<String>,
+    pub registration: Registration,
+    pub priority: Priority,
+}
+
+/// An email waiting to be (or already) sent. It never holds personal data (see `mail`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub id: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMail {
+    pub mail: Mail,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+}
+
+/// Who did what to which object, when. Ids only, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    /// "public", "coordinator:<key id>", "system".
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// Stored, with its mail, now.
+    New,
+    /// This form (same nonce) was already sent: nothing written; here is the first reference.
+    Duplicate(String),
+}
+
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub trait Store: Send + Sync + 'static {
+    /// Writes the request, its mail and an audit entry in one transaction — or nothing when a
+    /// request with the same form `nonce` exists.
+    fn register(
+        &self,
+        request: &Request,
+        nonce: &str,
+        mail: &Mail,
+    ) -> impl Future<Output = Result<Registered>> + Send;
+
+    fn request(&self, reference: &str) -> impl Future<Output = Result<Option<Request>>> + Send;
+
+    /// Counts one more event for `key` in `window` and says whether the count is still at most
+    /// `limit`.
+    fn hit(&self, key: &str, window: i64, limit: u32) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Mails not yet sent whose next attempt is due at `now`, oldest first.
+    fn due_mails(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<PendingMail>>> + Send;
+
+    fn mail_sent(&self, id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records a failed attempt; the mail stays pending until `retry_at`.
+    fn mail_failed(&self, id: &str, retry_at: i64) -> impl Future<Output = Result<()>> + Send;
+
+    /// How many mails are still waiting.
+    fn pending_mail_count(&self) -> impl Future<Output = Result<usize>> + Send;
+
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+}

@@ -1,0 +1,256 @@
+//! The Store on one machine: one SQLite file in WAL mode, schema upgraded by numbered migrations.
+
+use std::future::{Future, Ready, ready};
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{AuditEntry, Mail, PendingMail, Registered, Request, Result, Store, StoreError};
+
+/// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
+/// entry: add a new one.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE requests (
+        reference TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        cpts TEXT,
+        priority_level INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        mail TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+    CREATE TABLE rate_counters (
+        key TEXT NOT NULL,
+        window INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (key, window)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_object ON audit_log (object);
+"];
+
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::init(Connection::open(path).map_err(err)?)
+    }
+
+    /// A private database in memory, for tests.
+    pub fn in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory().map_err(err)?)
+    }
+
+    fn init(mut connection: Connection) -> Result<Self> {
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(err)?;
+        let version: usize = connection
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = connection.transaction().map_err(err)?;
+            tx.execute_batch(migration).map_err(err)?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Ready<Result<T>> {
+        let mut connection = match self.connection.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        ready(f(&mut connection).map_err(err))
+    }
+}
+
+fn insert_audit(c: &Connection, e: &AuditEntry) -> rusqlite::Result<()> {
+    c.prepare_cached("INSERT INTO audit_log (at, actor, action, object) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![e.at, e.actor, e.action, e.object])?;
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl Store for SqliteStore {
+    fn register(
+        &self,
+        request: &Request,
+        nonce: &str,
+        mail: &Mail,
+    ) -> impl Future<Output = Result<Registered>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let existing: Option<String> = tx
+                .prepare_cached("SELECT reference FROM requests WHERE nonce = ?1")?
+                .query_row([nonce], |r| r.get(0))
+                .optional()?;
+            if let Some(reference) = existing {
+                return Ok(Registered::Duplicate(reference));
+            }
+            tx.prepare_cached(
+                "INSERT INTO requests (reference, nonce, created_at, cpts, priority_level, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                request.reference,
+                nonce,
+                request.created_at,
+                request.cpts,
+                request.priority.level,
+                json(request)?
+            ])?;
+            tx.prepare_cached(
+                "INSERT INTO outbox (id, created_at, mail, next_attempt_at) VALUES (?1, ?2, ?3, ?2)",
+            )?
+            .execute(params![mail.id, request.created_at, json(mail)?])?;
+            insert_audit(
+                &tx,
+                &AuditEntry {
+                    at: request.created_at,
+                    actor: "public".into(),
+                    action: "registered".into(),
+                    object: request.reference.clone(),
+                },
+            )?;
+            tx.commit()?;
+            Ok(Registered::New)
+        })
+    }
+
+    fn request(&self, reference: &str) -> impl Future<Output = Result<Option<Request>>> + Send {
+        self.with(|c| {
+            let text: Option<String> = c
+                .prepare_cached("SELECT record FROM requests WHERE reference = ?1")?
+                .query_row([reference], |r| r.get(0))
+                .optional()?;
+            text.map(|t| from_json(&t)).transpose()
+        })
+    }
+
+    fn hit(&self, key: &str, window: i64, limit: u32) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let count: u32 = c
+                .prepare_cached(
+                    "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
+                     ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
+                )?
+                .query_row(params![key, window], |r| r.get(0))?;
+            Ok(count <= limit)
+        })
+    }
+
+    fn due_mails(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<PendingMail>>> + Send {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT mail, attempts, next_attempt_at FROM outbox
+                 WHERE sent_at IS NULL AND next_attempt_at <= ?1
+                 ORDER BY next_attempt_at, created_at LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![now, limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (mail, attempts, next_attempt_at) = row?;
+                Ok(PendingMail {
+                    mail: from_json(&mail)?,
+                    attempts,
+                    next_attempt_at,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn mail_sent(&self, id: &str, now: i64) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| {
+            c.prepare_cached("UPDATE outbox SET sent_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+            Ok(())
+        })
+    }
+
+    fn mail_failed(&self, id: &str, retry_at: i64) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| {
+            c.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1 AND sent_at IS NULL",
+            )?
+            .execute(params![id, retry_at])?;
+            Ok(())
+        })
+    }
+
+    fn pending_mail_count(&self) -> impl Future<Output = Result<usize>> + Send {
+        self.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| insert_audit(c, entry))
+    }
+
+    fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT at, actor, action, object FROM audit_log WHERE object = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([object], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    object: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
