@@ -68,12 +68,14 @@ impl SourceFile {
     /// Reads a file; an unreadable file becomes a diagnostic.
     pub fn read(path: &Path) -> Result<Self, Diagnostic> {
         match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Ok(Self::new(path, text)),
-                Err(e) => {
-                    let offset = e.utf8_error().valid_up_to();
-                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    let source = Self::new(path, text);
+            // French text is full of multi-byte characters, where the standard check is slow.
+            Ok(bytes) => match simdutf8::basic::from_utf8(&bytes) {
+                Ok(text) => Ok(Self::new(path, text.to_owned())),
+                Err(_) => {
+                    let offset = std::str::from_utf8(&bytes)
+                        .err()
+                        .map_or(0, |e| e.valid_up_to());
+                    let source = Self::new(path, String::from_utf8_lossy(&bytes).into_owned());
                     Err(source.error(
                         offset,
                         "le fichier n'est pas encodé en UTF-8",
