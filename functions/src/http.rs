@@ -145,7 +145,7 @@ async fn thanks<S: Store, M: Mailer>(
         pages::layout(
             &app.config,
             "Demande enregistrée",
-            &pages::thanks_body(&app.config, Some(&reference)),
+            &pages::thanks_body(app.config.phone.as_ref(), Some(&reference)),
             false,
         ),
     )

@@ -6,11 +6,11 @@ use std::fmt::Write;
 
 use chrono::{DateTime, NaiveDate};
 
-use crate::Config;
 use crate::form::{ASSETS_URL, CSS_FILE, JS_FILE};
 use crate::html::esc;
 use crate::registration::{CallTime, FilledBy};
 use crate::store::Request;
+use crate::{Config, Phone};
 
 /// A whole page around `body`; `script` adds the form's script.
 pub fn layout(config: &Config, title: &str, body: &str, script: bool) -> String {
@@ -45,8 +45,8 @@ pub fn layout(config: &Config, title: &str, body: &str, script: bool) -> String 
     out
 }
 
-fn call_us(config: &Config) -> String {
-    match &config.phone {
+fn call_us(phone: Option<&Phone>) -> String {
+    match phone {
         Some(p) => format!(
             r#"appelez le <a href="tel:{}">{}</a>, {}"#,
             esc(&p.international),
@@ -59,7 +59,7 @@ fn call_us(config: &Config) -> String {
 
 /// What happens after sending the form; with the reference when there is one. Shared by the site's
 /// `/merci/` page and the handler's answer.
-pub fn thanks_body(config: &Config, reference: Option<&str>) -> String {
+pub fn thanks_body(phone: Option<&Phone>, reference: Option<&str>) -> String {
     let mut out = String::from("<h1>Votre demande est enregistrée</h1>");
     if let Some(r) = reference {
         let _ = write!(
@@ -71,7 +71,7 @@ pub fn thanks_body(config: &Config, reference: Option<&str>) -> String {
     let _ = write!(
         out,
         r#"<h2>Et maintenant ?</h2><ol><li>La coordination de votre CPTS reçoit votre demande aujourd'hui.</li><li>Elle vous appelle au numéro que vous avez donné, en général dans les 15 jours.</li><li>Elle cherche avec vous un médecin près de chez vous qui accepte de nouveaux patients.</li></ol><p>Vous n'avez rien d'autre à faire. Ne remplissez pas le formulaire une deuxième fois.</p><p>Une question, un changement ? {}.</p><p><a href="/">Revenir à l'accueil</a></p>"#,
-        call_us(config)
+        call_us(phone)
     );
     out
 }
@@ -79,14 +79,14 @@ pub fn thanks_body(config: &Config, reference: Option<&str>) -> String {
 pub fn not_eligible_body(config: &Config) -> String {
     format!(
         r#"<h1>Ce service est pour les personnes sans médecin traitant</h1><p>Vous avez déjà un médecin traitant. Les médecins du territoire sont très demandés : la CPTS aide d'abord les personnes qui n'en ont pas du tout. Merci de votre compréhension.</p><h2>Vous voulez quand même changer de médecin ?</h2><ul><li>Demandez directement à un autre médecin s'il accepte de devenir votre médecin traitant. Si oui, vous remplissez ensemble la déclaration (sur ameli.fr ou au cabinet).</li><li>Vous pouvez en parler à votre médecin actuel.</li></ul><h2>Votre médecin arrête bientôt ?</h2><p>Alors vous pouvez faire une demande : <a href="/inscription/">revenez au formulaire</a> et répondez « Oui, mais il arrête bientôt ».</p><p>Une question ? {}.</p>"#,
-        call_us(config)
+        call_us(config.phone.as_ref())
     )
 }
 
 pub fn rate_limited_body(config: &Config) -> String {
     format!(
         r#"<h1>Nous avons déjà reçu plusieurs demandes</h1><p>Nous avons déjà reçu plusieurs demandes avec ce numéro de téléphone ou depuis cette connexion. Votre demande est sans doute déjà enregistrée : nous allons vous rappeler.</p><p>Pour vérifier ou pour ajouter une personne, {}.</p>"#,
-        call_us(config)
+        call_us(config.phone.as_ref())
     )
 }
 
@@ -94,7 +94,7 @@ pub fn refused_body(config: &Config, why: &str) -> String {
     format!(
         r#"<h1>Formulaire non envoyé</h1><p>{}</p><p>Ouvrez le formulaire depuis <a href="/inscription/">la page d'inscription</a> et envoyez-le à nouveau, ou {}.</p>"#,
         esc(why),
-        call_us(config)
+        call_us(config.phone.as_ref())
     )
 }
 
