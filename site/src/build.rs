@@ -22,6 +22,7 @@ use crate::territory_pages::{self as tp, CptsLink, SINGLE_INDEX_MAX};
 /// Root-level pages with a weight from this value on go to the footer (legal notice, privacy…).
 const FOOTER_WEIGHT: i64 = 90;
 const NEWS_ON_HOME: usize = 3;
+const FOOTER_CPTS_MAX: usize = 12;
 const SOURCES: &str =
     "Sources : INSEE (COG 2026), La Poste, DGCL, IGN Admin Express — Licence Ouverte";
 
@@ -298,6 +299,7 @@ struct Globals<'a> {
     menu: Vec<NavLink>,
     footer: Vec<NavLink>,
     cpts: Vec<CptsLink>,
+    cpts_in_footer: bool,
     news_url: Option<String>,
     feed_url: Option<String>,
     sources: Option<&'a str>,
@@ -368,6 +370,7 @@ fn globals<'a>(
         cpts: territory
             .map(|t| t.cpts.iter().map(CptsLink::of).collect())
             .unwrap_or_default(),
+        cpts_in_footer: territory.is_some_and(|t| t.cpts.len() <= FOOTER_CPTS_MAX),
         feed_url: news_url.as_ref().map(|_| feed_url()),
         news_url,
         sources: territory.map(|_| SOURCES),
