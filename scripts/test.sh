@@ -17,6 +17,15 @@ echo "== Rust tests"
 # Snapshots are never written by a test run: a difference fails (review with `cargo insta review`).
 INSTA_UPDATE=no cargo test --workspace 2>&1 | tee -a "$log"
 
+echo "== Infrastructure lint (cfn-lint on the SAM template)"
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint
+cfn_lint="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cfn-lint"
+if "$cfn_lint" --regions eu-west-3 -- infra/template.yaml; then
+    echo "infra/template.yaml: 1 passed" | tee -a "$log"
+else
+    echo "infra/template.yaml: 1 failed" | tee -a "$log"
+fi
+
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
 echo "total: $passed passed, $failed failed"

@@ -14,6 +14,7 @@ use crate::config::{self, Phone, SiteConfig};
 use crate::content::{self, Document, Kind, SortBy};
 use crate::dates::french_long;
 use crate::links::{file_for, internal_target};
+use crate::map::{self, MapBlock, MapData};
 use crate::markdown::{self, Placeholders};
 use crate::statics::{self, StaticFile};
 use crate::templates::Templates;
@@ -36,6 +37,10 @@ pub struct Site {
     templates: Templates,
     statics: Vec<StaticFile>,
     letters: Vec<tp::LetterGroup>,
+    /// Statuses, layers and SVG maps of the availability map (with a territory).
+    map: Option<MapData>,
+    /// MapLibre GL JS was found and is copied into the site.
+    maplibre: bool,
     plan: Vec<Planned>,
     /// Problems that do not stop the build.
     pub warnings: Vec<Diagnostic>,
@@ -48,6 +53,8 @@ enum Job {
     Commune(usize),
     CommuneIndex,
     CommuneLetter(usize),
+    MapPage,
+    MapFile(usize),
     Feed,
     Sitemap,
     Robots,
@@ -63,7 +70,7 @@ impl Planned {
     fn is_listed_page(&self) -> bool {
         !matches!(
             self.job,
-            Job::Feed | Job::Sitemap | Job::Robots | Job::NotFound
+            Job::Feed | Job::Sitemap | Job::Robots | Job::NotFound | Job::MapFile(_)
         )
     }
 }
@@ -94,7 +101,16 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         &[]
     };
     let templates = Templates::load(content_dir, &mut diagnostics);
-    let statics = statics::collect(content_dir, &mut diagnostics);
+    let mut statics = statics::collect(content_dir, &mut diagnostics);
+    let map = territory.as_ref().map(|t| MapData::build(t, today));
+    let maplibre = map.is_some()
+        && match map::maplibre_files(&mut diagnostics) {
+            Some(files) => {
+                statics.extend(files);
+                true
+            }
+            None => false,
+        };
     let Some(config) = config else {
         return Err(sorted(diagnostics));
     };
@@ -134,7 +150,10 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         .as_ref()
         .map(tp::commune_index)
         .unwrap_or_default();
-    let plan = plan(&documents, territory.as_ref(), &letters, &mut diagnostics);
+    let mut plan = plan(&documents, territory.as_ref(), &letters, &mut diagnostics);
+    if let Some(m) = &map {
+        plan_map(&mut plan, m, &documents, &mut diagnostics);
+    }
     let known: HashSet<&str> = plan
         .iter()
         .map(|p| p.url.as_str())
@@ -173,9 +192,36 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         templates,
         statics,
         letters,
+        map,
+        maplibre,
         plan,
         warnings: sorted(diagnostics),
     })
+}
+
+/// The map page and its data files, unless a content page already uses the page's address.
+fn plan_map(
+    plan: &mut Vec<Planned>,
+    m: &MapData,
+    documents: &[Document],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(d) = documents.iter().find(|d| d.url == map::PAGE_URL) {
+        diagnostics.push(d.source.error(
+            0,
+            format!("l'adresse « {} » est réservée à la carte", map::PAGE_URL),
+            "renommez ce fichier",
+        ));
+        return;
+    }
+    plan.push(Planned {
+        url: map::PAGE_URL.to_string(),
+        job: Job::MapPage,
+    });
+    plan.extend(m.files.iter().enumerate().map(|(i, f)| Planned {
+        url: f.url.clone(),
+        job: Job::MapFile(i),
+    }));
 }
 
 fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -339,6 +385,10 @@ fn globals<'a>(
             title: "Communes".into(),
             url: "/communes/".into(),
         });
+        menu.push(NavLink {
+            title: "Carte".into(),
+            url: map::PAGE_URL.into(),
+        });
     }
     let news_url = documents
         .iter()
@@ -436,6 +486,24 @@ struct SitemapEntry<'a> {
     _url: &'a str,
 }
 
+/// A territory page with its SVG map and the table beside it.
+#[derive(Serialize)]
+struct WithMap<T: Serialize> {
+    #[serde(flatten)]
+    data: T,
+    map: Option<MapBlock>,
+    status: Option<map::LegendItem>,
+}
+
+#[derive(Serialize)]
+struct MapPageData {
+    title: &'static str,
+    description: &'static str,
+    map: MapBlock,
+    /// The interactive map's settings, for its script; `None` without MapLibre.
+    interactive: Option<map::Interactive>,
+}
+
 #[derive(Serialize)]
 struct PlainData {
     title: &'static str,
@@ -504,14 +572,20 @@ impl Site {
             }
             Job::Cpts(i) => {
                 let territory = self.territory.as_ref().expect("planned with a territory");
-                t.render(
-                    "cpts.html",
-                    &self.page(url, tp::cpts_page(territory, i, self.today)),
-                )
+                let data = WithMap {
+                    data: tp::cpts_page(territory, i, self.today),
+                    map: self.map.as_ref().map(|m| m.cpts_block(territory, i)),
+                    status: None,
+                };
+                t.render("cpts.html", &self.page(url, data))
             }
             Job::Commune(i) => {
                 let territory = self.territory.as_ref().expect("planned with a territory");
-                let data = tp::commune_page(territory, &territory.communes[i], self.today);
+                let data = WithMap {
+                    data: tp::commune_page(territory, &territory.communes[i], self.today),
+                    map: self.map.as_ref().map(|m| m.commune_block(territory, i)),
+                    status: self.map.as_ref().map(|m| m.legend_of(i)),
+                };
                 t.render("commune.html", &self.page(url, data))
             }
             Job::CommuneIndex => {
@@ -536,6 +610,23 @@ impl Site {
                     count: self.letters[i].communes.len(),
                 };
                 t.render("communes_letter.html", &self.page(url, data))
+            }
+            Job::MapPage => {
+                let territory = self.territory.as_ref().expect("planned with a territory");
+                let m = self.map.as_ref().expect("planned with a map");
+                let data = MapPageData {
+                    title: "Carte des médecins qui acceptent de nouveaux patients",
+                    description: "Sur la carte du territoire, voyez pour chaque commune si des médecins généralistes acceptent de nouveaux patients à proximité, et que faire ensuite.",
+                    map: m.territory_block(territory),
+                    interactive: self
+                        .maplibre
+                        .then(|| map::Interactive::new(&self.config.map)),
+                };
+                t.render("carte.html", &self.page(url, data))
+            }
+            Job::MapFile(i) => {
+                let m = self.map.as_ref().expect("planned with a map");
+                Ok(String::from_utf8_lossy(&m.files[i].bytes).into_owned())
             }
             Job::Feed => {
                 let mut news: Vec<usize> = (0..self.documents.len())

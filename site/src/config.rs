@@ -22,6 +22,9 @@ pub struct SiteConfig {
     #[serde(default)]
     pub demo: bool,
     pub phone: Option<Phone>,
+    /// `[map]`: the availability map's settings (basemap).
+    #[serde(default)]
+    pub map: crate::map::MapConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

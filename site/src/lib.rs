@@ -5,6 +5,7 @@ pub mod config;
 pub mod content;
 pub mod dates;
 pub mod links;
+pub mod map;
 pub mod markdown;
 pub mod output;
 pub mod slug;

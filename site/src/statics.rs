@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use territory::{Diagnostic, Severity};
 
-const BUILTIN: &[(&str, &[u8])] = &[("style.css", include_bytes!("../static/style.css"))];
+const BUILTIN: &[(&str, &[u8])] = &[
+    ("style.css", include_bytes!("../static/style.css")),
+    ("carte/carte.js", include_bytes!("../static/carte.js")),
+];
 
 pub const STATIC_DIR: &str = "static";
 

@@ -25,6 +25,11 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/communes_letter.html"),
     ),
     ("404.html", include_str!("../templates/404.html")),
+    ("carte.html", include_str!("../templates/carte.html")),
+    (
+        "map_block.html",
+        include_str!("../templates/map_block.html"),
+    ),
     ("atom.xml", include_str!("../templates/atom.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
     ("robots.txt", include_str!("../templates/robots.txt")),

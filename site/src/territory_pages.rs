@@ -158,7 +158,7 @@ pub fn commune_page(territory: &Territory, commune: &Commune, today: NaiveDate) 
     }
 }
 
-fn named_doctor(
+pub(crate) fn named_doctor(
     territory: &Territory,
     doctor: &Doctor,
     distance_km: f64,

@@ -1,0 +1,215 @@
+//! A commune's availability status on the map, computed from the doctors near its centre.
+//! Pure: the same doctors and the same day always give the same status.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use territory::{Availability, Doctor, Nearby};
+
+/// Within this distance most patients can reach a GP.
+pub const NEAR_KM: f64 = 10.0;
+/// Beyond this distance a doctor does not count for the commune (DOMAIN.md §4: "distance > 20 km").
+pub const FAR_KM: f64 = 20.0;
+
+/// What the map says about a commune. Ordered from the best news to the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Status {
+    /// At least one doctor accepts any new patient now, within `NEAR_KM`.
+    Accepting,
+    /// Only later, only farther (up to `FAR_KM`) or only priority patients.
+    Limited,
+    /// Better news exists but rests on declarations older than three months.
+    ToConfirm,
+    /// No doctor accepting now or later within `FAR_KM`.
+    None,
+}
+
+pub const ALL: [Status; 4] = [
+    Status::Accepting,
+    Status::Limited,
+    Status::ToConfirm,
+    Status::None,
+];
+
+/// How a status is drawn: colour, pattern and icon together, never colour alone.
+pub struct Look {
+    /// Stroke and pattern colour; at least 4.5:1 on white (text) and so 3:1 (graphics).
+    pub colour: &'static str,
+    /// Background of the pattern; the colour above keeps 3:1 on it.
+    pub background: &'static str,
+    pub pattern: Pattern,
+    /// Symbol beside the label in lists and legends.
+    pub icon: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pattern {
+    Solid,
+    Stripes,
+    Dots,
+    Cross,
+}
+
+impl Status {
+    /// Stable code used in the map data, CSS classes and tests.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Accepting => "disponible",
+            Status::Limited => "limite",
+            Status::ToConfirm => "a-confirmer",
+            Status::None => "aucun",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Accepting => "Médecins qui acceptent de nouveaux patients à moins de 10 km",
+            Status::Limited => {
+                "Possibilités limitées : plus tard, plus loin (10 à 20 km) ou patients prioritaires seulement"
+            }
+            Status::ToConfirm => "Information à confirmer (déclarations de plus de trois mois)",
+            Status::None => "Aucun médecin disponible à moins de 20 km",
+        }
+    }
+
+    /// A few words for tables and popups.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Status::Accepting => "Acceptent à moins de 10 km",
+            Status::Limited => "Possibilités limitées",
+            Status::ToConfirm => "À confirmer",
+            Status::None => "Aucun à moins de 20 km",
+        }
+    }
+
+    pub fn look(self) -> Look {
+        match self {
+            Status::Accepting => Look {
+                colour: "#1a6b35",
+                background: "#ffffff",
+                pattern: Pattern::Solid,
+                icon: "✔",
+            },
+            Status::Limited => Look {
+                colour: "#9c4a00",
+                background: "#ffffff",
+                pattern: Pattern::Stripes,
+                icon: "◐",
+            },
+            Status::ToConfirm => Look {
+                colour: "#4a3f9e",
+                background: "#ffffff",
+                pattern: Pattern::Dots,
+                icon: "?",
+            },
+            Status::None => Look {
+                colour: "#5c5c5c",
+                background: "#ffffff",
+                pattern: Pattern::Cross,
+                icon: "✖",
+            },
+        }
+    }
+}
+
+/// A commune's status and the anonymous counts behind it: no doctor is named here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Counts {
+    /// Up-to-date doctors accepting any patient now within `NEAR_KM`.
+    pub accepting_near: usize,
+    /// Up-to-date doctors accepting any patient now within `FAR_KM`.
+    pub accepting_far: usize,
+    /// Up-to-date doctors within `FAR_KM` who will accept later (from a date, or after a pause).
+    pub later: usize,
+    /// Up-to-date doctors within `FAR_KM` accepting now, priority patients only.
+    pub priority_only: usize,
+    /// Up-to-date doctors accepting now whose home visits reach the commune.
+    pub home_visits: usize,
+    /// Doctors within `FAR_KM` accepting now or later whose declaration is older than three months.
+    pub to_confirm: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CommuneStatus {
+    pub status: Status,
+    pub counts: Counts,
+}
+
+/// What one declaration alone would say about the commune, at this distance.
+fn status_from(doctor: &Doctor, distance_km: f64, today: NaiveDate) -> Status {
+    if distance_km > FAR_KM {
+        return Status::None;
+    }
+    if doctor.accepts_on(today) {
+        if distance_km <= NEAR_KM && !doctor.priority_only {
+            Status::Accepting
+        } else {
+            Status::Limited
+        }
+    } else {
+        match doctor.availability {
+            Availability::AcceptingFrom(_) | Availability::PausedUntil(_) => Status::Limited,
+            Availability::AcceptingNow | Availability::NotAccepting => Status::None,
+        }
+    }
+}
+
+/// The status of a commune from the doctors near its centre (`nearby`, with their distances).
+/// Up-to-date declarations decide; when an older one (more than three months) would give better
+/// news, the status is "à confirmer". Doctors count whether or not they opted in to be named.
+pub fn commune_status(nearby: &[Nearby<'_>], today: NaiveDate) -> CommuneStatus {
+    let mut fresh = Status::None;
+    let mut stale = Status::None;
+    let mut counts = Counts::default();
+    for n in nearby.iter().filter(|n| n.distance_km <= FAR_KM) {
+        let d = n.doctor;
+        let own = status_from(d, n.distance_km, today);
+        if d.is_stale(today) {
+            stale = stale.min(own);
+            if own != Status::None {
+                counts.to_confirm += 1;
+            }
+            continue;
+        }
+        fresh = fresh.min(own);
+        if d.accepts_on(today) {
+            counts.accepting_far += 1;
+            if d.priority_only {
+                counts.priority_only += 1;
+            } else if n.distance_km <= NEAR_KM {
+                counts.accepting_near += 1;
+            }
+            if d.home_visit_radius_km.is_some_and(|r| n.distance_km <= r) {
+                counts.home_visits += 1;
+            }
+        } else if own == Status::Limited {
+            counts.later += 1;
+        }
+    }
+    let status = if stale < fresh {
+        Status::ToConfirm
+    } else {
+        fresh
+    };
+    CommuneStatus { status, counts }
+}
+
+/// WCAG 2.1 contrast ratio of two "#rrggbb" colours (1 to 21).
+pub fn contrast_ratio(a: &str, b: &str) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    (hi + 0.05) / (lo + 0.05)
+}
+
+fn luminance(hex: &str) -> f64 {
+    let hex = hex.trim_start_matches('#');
+    let channel = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if v <= 0.039_28 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+}
