@@ -5,7 +5,7 @@
 pub mod answers;
 pub mod communes;
 pub mod form;
-mod html;
+pub mod html;
 pub mod http;
 pub mod mail;
 pub mod pages;

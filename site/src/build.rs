@@ -16,6 +16,7 @@ use crate::dates::french_long;
 use crate::links::{file_for, internal_target};
 use crate::map::{self, MapBlock, MapData};
 use crate::markdown::{self, Placeholders};
+use crate::registration_pages;
 use crate::statics::{self, StaticFile};
 use crate::templates::Templates;
 use crate::territory_pages::{self as tp, CptsLink, SINGLE_INDEX_MAX};
@@ -59,6 +60,8 @@ enum Job {
     Sitemap,
     Robots,
     NotFound,
+    /// The registration form, thank-you page and form assets (see `registration_pages`).
+    Registration(registration_pages::Output),
 }
 
 struct Planned {
@@ -70,7 +73,14 @@ impl Planned {
     fn is_listed_page(&self) -> bool {
         !matches!(
             self.job,
-            Job::Feed | Job::Sitemap | Job::Robots | Job::NotFound | Job::MapFile(_)
+            Job::Feed
+                | Job::Sitemap
+                | Job::Robots
+                | Job::NotFound
+                | Job::MapFile(_)
+                | Job::Registration(
+                    registration_pages::Output::Css | registration_pages::Output::Js
+                )
         )
     }
 }
@@ -295,6 +305,11 @@ fn plan(
                 .map(|(i, c)| (tp::commune_url(c), Job::Commune(i))),
         );
         generated.push((tp::COMMUNES_PREFIX.to_string(), Job::CommuneIndex));
+        generated.extend(
+            registration_pages::outputs()
+                .into_iter()
+                .map(|(url, output)| (url, Job::Registration(output))),
+        );
         if t.communes.len() > SINGLE_INDEX_MAX {
             generated.extend(
                 letters
@@ -388,6 +403,10 @@ fn globals<'a>(
         menu.push(NavLink {
             title: "Carte".into(),
             url: map::PAGE_URL.into(),
+        });
+        menu.push(NavLink {
+            title: "Demander un médecin".into(),
+            url: registration_pages::FORM_URL.into(),
         });
     }
     let news_url = documents
@@ -687,6 +706,22 @@ impl Site {
                 "robots.txt",
                 &serde_json::json!({ "url": url, "sitemap": self.permalink("/sitemap.xml") }),
             ),
+            Job::Registration(output) => {
+                use registration_pages::Output;
+                let territory = self.territory.as_ref().expect("planned with a territory");
+                match output {
+                    Output::Form => t.render(
+                        "inscription.html",
+                        &self.page(url, registration_pages::form_page(&self.config, territory)),
+                    ),
+                    Output::Thanks => t.render(
+                        "merci.html",
+                        &self.page(url, registration_pages::thanks_page(&self.config)),
+                    ),
+                    Output::Css => Ok(functions::form::CSS.to_string()),
+                    Output::Js => Ok(functions::form::JS.to_string()),
+                }
+            }
             Job::NotFound => t.render(
                 "404.html",
                 &self.page(

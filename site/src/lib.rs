@@ -8,6 +8,8 @@ pub mod links;
 pub mod map;
 pub mod markdown;
 pub mod output;
+pub mod registration_pages;
+pub mod serve;
 pub mod slug;
 pub mod statics;
 pub mod templates;

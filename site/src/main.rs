@@ -12,6 +12,10 @@ use territory::Diagnostic;
 const USAGE: &str = "Utilisation :
   cpts build [--content DOSSIER] [--out DOSSIER]   construit le site (par défaut : content → dist/site)
   cpts check [--content DOSSIER]                   vérifie le contenu sans rien écrire
+  cpts serve [--content DOSSIER] [--port N] [--data DOSSIER]
+                                                   construit le site et le sert sur http://127.0.0.1:N/
+                                                   (8000 par défaut) avec le formulaire d'inscription ;
+                                                   base, courriels et clés dans --data (.cpts par défaut)
 
 La date du jour (pour les disponibilités à confirmer) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
 
@@ -19,6 +23,8 @@ struct Args {
     command: String,
     content: PathBuf,
     out: PathBuf,
+    port: u16,
+    data: PathBuf,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +36,8 @@ fn parse_args() -> Result<Args, String> {
         command,
         content: PathBuf::from("content"),
         out: PathBuf::from("dist"),
+        port: 8000,
+        data: PathBuf::from(".cpts"),
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -39,6 +47,13 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--content" => parsed.content = PathBuf::from(value()?),
             "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
+            "--data" if parsed.command == "serve" => parsed.data = PathBuf::from(value()?),
+            "--port" if parsed.command == "serve" => {
+                let v = value()?;
+                parsed.port = v
+                    .parse()
+                    .map_err(|_| format!("--port attend un numéro de port, pas « {v} »"))?;
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("option inconnue : {other}")),
         }
@@ -88,6 +103,12 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     match args.command.as_str() {
+        "serve" => site::serve::run(site::serve::Options {
+            content: args.content,
+            port: args.port,
+            data: args.data,
+            today,
+        }),
         "check" => match build::load(&args.content, today) {
             Ok(site) => {
                 report(&site.warnings);

@@ -25,6 +25,11 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/communes_letter.html"),
     ),
     ("404.html", include_str!("../templates/404.html")),
+    (
+        "inscription.html",
+        include_str!("../templates/inscription.html"),
+    ),
+    ("merci.html", include_str!("../templates/merci.html")),
     ("carte.html", include_str!("../templates/carte.html")),
     (
         "map_block.html",

@@ -1,0 +1,376 @@
+//! `cpts serve`: builds the site, serves it on 127.0.0.1 with live reload (the browser reloads
+//! after each rebuild; build errors are shown in the browser), and mounts the form handler at
+//! `/api`. The SQLite file, the outbox and the signing keys live in a data folder (`.cpts/`),
+//! created on first run.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use functions::html::esc;
+use functions::mail::Outbox;
+use functions::signed::KeyRing;
+use functions::store::SqliteStore;
+use territory::Territory;
+
+use crate::{build, config, output, registration_pages};
+
+pub struct Options {
+    pub content: PathBuf,
+    pub port: u16,
+    /// Where the database, outbox, keys and the built preview go.
+    pub data: PathBuf,
+    pub today: NaiveDate,
+}
+
+const VERSION_URL: &str = "/__cpts/version";
+
+/// Polls the version after each load and reloads the page when a rebuild happened.
+const RELOAD_SCRIPT: &str = r#"<script>(function(){var v=null;function poll(){fetch("/__cpts/version",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(v===null){v=t}else if(t!==v){location.reload()}}).catch(function(){}).then(function(){setTimeout(poll,1000)})}poll()})();</script>"#;
+
+struct Preview {
+    content: PathBuf,
+    out_dir: PathBuf,
+    today: NaiveDate,
+    /// Bumped after each build, good or bad.
+    generation: AtomicU64,
+    /// The last build's errors, shown instead of the pages until fixed.
+    error: RwLock<Option<String>>,
+}
+
+impl Preview {
+    fn site_dir(&self) -> PathBuf {
+        self.out_dir.join(output::SITE_DIR)
+    }
+
+    /// Builds the site into the preview folder; the previous site stays if this one fails.
+    fn rebuild(&self) {
+        let started = Instant::now();
+        let result = match build::load(&self.content, self.today) {
+            Err(diagnostics) => Err(diagnostics.iter().map(|d| format!("{d}\n")).collect()),
+            Ok(site) => {
+                for w in &site.warnings {
+                    eprintln!("{w}");
+                }
+                match output::write(&site, &self.out_dir) {
+                    Ok(_) => Ok(site.page_count()),
+                    Err(output::WriteError::Content(diagnostics)) => {
+                        Err(diagnostics.iter().map(|d| format!("{d}\n")).collect())
+                    }
+                    Err(output::WriteError::Io(path, e)) => {
+                        Err(format!("Impossible d'écrire {} : {e}\n", path.display()))
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(pages) => {
+                eprintln!(
+                    "Site construit : {pages} pages en {:.2} s.",
+                    started.elapsed().as_secs_f64()
+                );
+                *self.error.write().expect("lock") = None;
+            }
+            Err(text) => {
+                eprint!("{text}");
+                eprintln!(
+                    "Site non reconstruit : corrigez les erreurs, la page se rechargera seule."
+                );
+                *self.error.write().expect("lock") = Some(text);
+            }
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Changes when any file under `dir` is added, removed, resized or touched.
+fn fingerprint(dir: &Path) -> u64 {
+    fn walk(dir: &Path, hasher: &mut DefaultHasher) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            path.hash(hasher);
+            if let Ok(meta) = entry.metadata() {
+                if meta.is_dir() {
+                    walk(&path, hasher);
+                } else {
+                    meta.len().hash(hasher);
+                    meta.modified().ok().hash(hasher);
+                }
+            }
+        }
+    }
+    let mut hasher = DefaultHasher::new();
+    walk(dir, &mut hasher);
+    hasher.finish()
+}
+
+fn handler_config(content: &Path, port: u16) -> functions::Config {
+    let mut diagnostics = Vec::new();
+    let site = config::load(content, &mut diagnostics);
+    let title = site
+        .as_ref()
+        .map_or_else(|| "CPTS".to_string(), |c| c.title.clone());
+    let local = [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ];
+    functions::Config {
+        phone: site.and_then(|c| c.phone).map(|p| functions::Phone {
+            number: p.number,
+            international: p.international,
+            hours: p.hours,
+        }),
+        mail_from: format!(
+            "{} <ne-pas-repondre@cpts.invalid>",
+            title.replace(['<', '>', '"'], "")
+        ),
+        site_title: title,
+        public_url: local[0].clone(),
+        allowed_origins: local.to_vec(),
+        privacy_url: registration_pages::PRIVACY_URL.into(),
+        limits: functions::Limits::default(),
+    }
+}
+
+fn handler_territory(content: &Path, today: NaiveDate) -> Territory {
+    territory::load(&content.join("territory"), today)
+        .territory
+        .unwrap_or_else(|| {
+            eprintln!(
+                "Attention : territoire illisible, le formulaire ne trouvera aucune commune."
+            );
+            Territory::new(Vec::new(), Vec::new(), Vec::new())
+        })
+}
+
+pub fn run(options: Options) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Impossible de démarrer le serveur : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(options: Options) -> Result<(), String> {
+    let data = &options.data;
+    let outbox_dir = data.join("outbox");
+    std::fs::create_dir_all(&outbox_dir)
+        .map_err(|e| format!("Impossible de créer {} : {e}", outbox_dir.display()))?;
+    let keys = KeyRing::load_or_create(&data.join("keys.json"))
+        .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
+    let database = data.join("cpts.sqlite");
+    let store = SqliteStore::open(&database)
+        .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+    let config = handler_config(&options.content, options.port);
+    let outbox = Outbox {
+        dir: outbox_dir.clone(),
+        from: config.mail_from.clone(),
+        print_links: true,
+    };
+    let territory = Arc::new(handler_territory(&options.content, options.today));
+    let app = functions::App::new(config, territory, keys, store, outbox);
+    app.spawn_mail_dispatcher();
+
+    let preview = Arc::new(Preview {
+        content: options.content.clone(),
+        out_dir: data.join("preview"),
+        today: options.today,
+        generation: AtomicU64::new(0),
+        error: RwLock::new(None),
+    });
+    {
+        let p = Arc::clone(&preview);
+        tokio::task::spawn_blocking(move || p.rebuild())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    tokio::spawn(watch(Arc::clone(&preview)));
+
+    let router = functions::router(app).merge(
+        Router::new()
+            .route(VERSION_URL, get(version))
+            .fallback(static_file)
+            .with_state(preview),
+    );
+    let address = SocketAddr::from(([127, 0, 0, 1], options.port));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("Impossible d'écouter sur {address} : {e} (le port est peut-être pris : essayez --port 8001)"))?;
+    eprintln!("Site : http://{address}/  (formulaire : http://{address}/inscription/)");
+    eprintln!(
+        "Données : {} (base SQLite, courriels dans {}, clés de signature). Ctrl+C pour arrêter.",
+        data.display(),
+        outbox_dir.display()
+    );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Rebuilds when anything under the content folder changes.
+async fn watch(preview: Arc<Preview>) {
+    let mut last = fingerprint(&preview.content);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = fingerprint(&preview.content);
+        if now != last {
+            last = now;
+            eprintln!("Contenu modifié : reconstruction…");
+            let p = Arc::clone(&preview);
+            let _ = tokio::task::spawn_blocking(move || p.rebuild()).await;
+        }
+    }
+}
+
+async fn version(State(preview): State<Arc<Preview>>) -> Response {
+    let generation = preview.generation.load(Ordering::SeqCst);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        generation.to_string(),
+    )
+        .into_response()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "geojson" => "application/json",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "pbf" => "application/x-protobuf",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_decode(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = path.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn with_reload(html: &str) -> String {
+    match html.rfind("</body>") {
+        Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
+        None => format!("{html}{RELOAD_SCRIPT}"),
+    }
+}
+
+fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Serves the built site, with the reload script in every page, or the build errors.
+async fn static_file(State(preview): State<Arc<Preview>>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let Some(path) = percent_decode(uri.path()) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if path
+        .split('/')
+        .any(|s| s == ".." || s == "." || s.contains('\\') || s.contains('\0'))
+    {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let relative = path.trim_start_matches('/');
+    let site = preview.site_dir();
+    let mut file = site.join(relative);
+    if path.ends_with('/') {
+        file = file.join("index.html");
+    } else if file.is_dir() {
+        return Redirect::permanent(&format!("{path}/")).into_response();
+    }
+    let is_html = file.extension().is_some_and(|e| e == "html");
+    if is_html && let Some(errors) = preview.error.read().expect("lock").clone() {
+        return html_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            with_reload(&format!(
+                r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur de construction du site</title></head><body><main><h1>Le site n'a pas pu être reconstruit</h1><p>Corrigez ces erreurs et enregistrez le fichier : cette page se rechargera seule.</p><pre>{}</pre></main></body></html>"#,
+                esc(&errors)
+            )),
+        );
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) if is_html => html_response(
+            StatusCode::OK,
+            with_reload(&String::from_utf8_lossy(&bytes)),
+        ),
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, content_type(&file)),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => {
+            let page = std::fs::read_to_string(site.join("404.html")).unwrap_or_else(|_| {
+                "<!doctype html><title>Page introuvable</title><h1>Page introuvable</h1>".into()
+            });
+            html_response(StatusCode::NOT_FOUND, with_reload(&page))
+        }
+    }
+}
