@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Ardennes demo site and serves it on http://127.0.0.1:8000/ (Ctrl+C to stop).
+# Builds the Ardennes demo site and serves it on http://127.0.0.1:8000/ with the registration form
+# working (Ctrl+C to stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Posters are set in the free font Inter (Debian package fonts-inter); without it the site is
+# still built, without posters, and the build says how to install it.
+if [ ! -f /usr/share/fonts/opentype/inter/Inter-Regular.otf ] && command -v apt-get >/dev/null; then
+    SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-inter >/dev/null ||
+        echo "Police Inter non installée : les affiches ne seront pas générées."
+fi
 cargo build --release -p site --bin cpts
-./target/release/cpts build --content content --out dist
-echo "Site de démonstration : http://127.0.0.1:8000/"
-exec python3 -m http.server 8000 --bind 127.0.0.1 --directory dist/site
+# Builds the site, serves it with live reload and the registration form (data in .cpts/).
+exec ./target/release/cpts serve --content content --port 8000

@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+echo "== System packages"
+# Posters (#4): the Inter font (SIL OFL) they are set in, and poppler-utils (pdftotext, pdftoppm)
+# with which the tests read the PDFs back.
+need=()
+[ -f /usr/share/fonts/opentype/inter/Inter-Regular.otf ] || need+=(fonts-inter)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+    SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 echo "== Formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check

@@ -16,6 +16,7 @@ use crate::dates::french_long;
 use crate::links::{file_for, internal_target};
 use crate::map::{self, MapBlock, MapData};
 use crate::markdown::{self, Placeholders};
+use crate::posters::{self, Posters};
 use crate::registration_pages;
 use crate::statics::{self, StaticFile};
 use crate::templates::Templates;
@@ -24,6 +25,7 @@ use crate::territory_pages::{self as tp, CptsLink, SINGLE_INDEX_MAX};
 /// Root-level pages with a weight from this value on go to the footer (legal notice, privacy…).
 const FOOTER_WEIGHT: i64 = 90;
 const NEWS_ON_HOME: usize = 3;
+/// Above this many CPTS, the footer links to the commune index instead of naming each CPTS.
 const FOOTER_CPTS_MAX: usize = 12;
 const SOURCES: &str =
     "Sources : INSEE (COG 2026), La Poste, DGCL, IGN Admin Express — Licence Ouverte";
@@ -45,6 +47,12 @@ pub struct Site {
     plan: Vec<Planned>,
     /// Problems that do not stop the build.
     pub warnings: Vec<Diagnostic>,
+    /// Posters and social images, when there is a territory, a phone number and the font.
+    posters: Option<Posters>,
+    /// Where rendered posters are kept between builds (see `posters::cache`).
+    poster_cache: Option<PathBuf>,
+    /// Filled by `render`: what the posters cost.
+    pub poster_report: std::sync::Mutex<Option<posters::Report>>,
 }
 
 #[derive(Clone, Copy)]
@@ -62,6 +70,7 @@ enum Job {
     NotFound,
     /// The registration form, thank-you page and form assets (see `registration_pages`).
     Registration(registration_pages::Output),
+    Posters,
 }
 
 struct Planned {
@@ -124,6 +133,13 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
     let Some(config) = config else {
         return Err(sorted(diagnostics));
     };
+    let posters = posters::load(
+        content_dir,
+        &config,
+        territory.as_ref(),
+        today,
+        &mut diagnostics,
+    );
 
     let placeholders = Placeholders::new(&config);
     let rendered: Vec<(markdown::Rendered, Vec<Diagnostic>)> = all_documents
@@ -164,10 +180,18 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
     if let Some(m) = &map {
         plan_map(&mut plan, m, &documents, &mut diagnostics);
     }
+    if posters.is_some() {
+        plan_posters_page(&mut plan, &documents, &mut diagnostics);
+    }
+    let poster_urls: Vec<String> = posters
+        .iter()
+        .flat_map(|p| p.files.iter().map(posters::PosterFile::url))
+        .collect();
     let known: HashSet<&str> = plan
         .iter()
         .map(|p| p.url.as_str())
         .chain(statics.iter().map(|s| s.url.as_str()))
+        .chain(poster_urls.iter().map(String::as_str))
         .chain(failed_urls.iter().map(String::as_str))
         .collect();
     for (document, links) in documents.iter().zip(&links) {
@@ -191,7 +215,8 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(sorted(diagnostics));
     }
-    let globals = globals(&config, &documents, territory.as_ref(), today);
+    let mut globals = globals(&config, &documents, territory.as_ref(), today);
+    globals.posters_url = posters.as_ref().map(|_| posters::URL);
     templates.set_site(&globals);
     Ok(Site {
         config,
@@ -206,7 +231,33 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         maplibre,
         plan,
         warnings: sorted(diagnostics),
+        posters,
+        poster_cache: None,
+        poster_report: std::sync::Mutex::new(None),
     })
+}
+
+/// The posters page, unless a content page already uses its address.
+fn plan_posters_page(
+    plan: &mut Vec<Planned>,
+    documents: &[Document],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(d) = documents.iter().find(|d| d.url == posters::URL) {
+        diagnostics.push(d.source.error(
+            0,
+            format!(
+                "l'adresse « {} » est réservée à la page des affiches",
+                posters::URL
+            ),
+            "renommez ce fichier",
+        ));
+        return;
+    }
+    plan.push(Planned {
+        url: posters::URL.to_string(),
+        job: Job::Posters,
+    });
 }
 
 /// The map page and its data files, unless a content page already uses the page's address.
@@ -360,10 +411,14 @@ struct Globals<'a> {
     menu: Vec<NavLink>,
     footer: Vec<NavLink>,
     cpts: Vec<CptsLink>,
+    /// Whether every page's footer names the CPTS: yes on a local site, no on a national one,
+    /// whose pages would otherwise each carry hundreds of links.
     cpts_in_footer: bool,
     news_url: Option<String>,
     feed_url: Option<String>,
     sources: Option<&'a str>,
+    /// The posters page, when posters are built.
+    posters_url: Option<&'static str>,
     year: i32,
     today: String,
 }
@@ -443,6 +498,7 @@ fn globals<'a>(
         feed_url: news_url.as_ref().map(|_| feed_url()),
         news_url,
         sources: territory.map(|_| SOURCES),
+        posters_url: None,
         year: today.year(),
         today: french_long(today),
     }
@@ -461,6 +517,8 @@ fn by_weight(a: &Document, b: &Document) -> std::cmp::Ordering {
 struct Page<'a, T: Serialize> {
     url: &'a str,
     permalink: String,
+    /// Absolute address of the page's link-preview image (Open Graph), when posters are built.
+    og_image: Option<String>,
     #[serde(flatten)]
     data: T,
 }
@@ -532,7 +590,29 @@ struct PlainData {
 impl Site {
     /// Number of files the site will have (pages, feeds, static files).
     pub fn file_count(&self) -> usize {
-        self.plan.len() + self.statics.len()
+        self.plan.len() + self.statics.len() + self.posters.as_ref().map_or(0, |p| p.files.len())
+    }
+
+    /// Keeps rendered posters in `dir` between builds (outside the swapped site folder), so that
+    /// posters whose inputs did not change are not drawn again.
+    pub fn with_poster_cache(mut self, dir: PathBuf) -> Self {
+        self.poster_cache = Some(dir);
+        self
+    }
+
+    pub fn posters(&self) -> Option<&Posters> {
+        self.posters.as_ref()
+    }
+
+    pub fn territory(&self) -> Option<&Territory> {
+        self.territory.as_ref()
+    }
+
+    fn og_image(&self, url: &str) -> Option<String> {
+        let (posters, territory) = (self.posters.as_ref()?, self.territory.as_ref()?);
+        posters
+            .share_image_for(territory, url)
+            .map(|image| self.permalink(&image))
     }
 
     pub fn page_count(&self) -> usize {
@@ -560,11 +640,16 @@ impl Site {
                 output.err()
             })
             .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(sorted(errors))
+        if !errors.is_empty() {
+            return Err(sorted(errors));
         }
+        if let (Some(p), Some(territory)) = (&self.posters, &self.territory) {
+            let report = p
+                .render(territory, self.poster_cache.as_deref(), sink)
+                .map_err(sorted)?;
+            *self.poster_report.lock().expect("poster report lock") = Some(report);
+        }
+        Ok(())
     }
 
     fn permalink(&self, url: &str) -> String {
@@ -575,6 +660,7 @@ impl Site {
         Page {
             url,
             permalink: self.permalink(url),
+            og_image: self.og_image(url),
             data,
         }
     }
@@ -706,6 +792,19 @@ impl Site {
                 "robots.txt",
                 &serde_json::json!({ "url": url, "sitemap": self.permalink("/sitemap.xml") }),
             ),
+            Job::Posters => {
+                let (p, territory) = (
+                    self.posters.as_ref().expect("planned with posters"),
+                    self.territory.as_ref().expect("posters need a territory"),
+                );
+                let data = serde_json::json!({
+                    "title": "Affiches et images à partager",
+                    "description": "Affiches à imprimer (A4, A3, flyer A5) et images pour les réseaux sociaux, avec le numéro unique et le QR code d'inscription.",
+                    "groups": p.page_groups(territory),
+                    "edition": posters::edition(self.today),
+                });
+                t.render("affiches.html", &self.page(url, data))
+            }
             Job::Registration(output) => {
                 use registration_pages::Output;
                 let territory = self.territory.as_ref().expect("planned with a territory");

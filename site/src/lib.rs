@@ -8,6 +8,7 @@ pub mod links;
 pub mod map;
 pub mod markdown;
 pub mod output;
+pub mod posters;
 pub mod registration_pages;
 pub mod serve;
 pub mod slug;

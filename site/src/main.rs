@@ -83,6 +83,20 @@ fn report(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Rendered posters kept between builds, beside the site folder (which is swapped whole).
+const POSTER_CACHE: &str = ".cache/affiches";
+
+fn report_posters(site: &build::Site) {
+    let Some(r) = site.poster_report.lock().ok().and_then(|r| r.clone()) else {
+        return;
+    };
+    report(&r.warnings);
+    eprintln!(
+        "Affiches : {} fichiers ({} dessinés, {} repris du cache) en {:.2} s",
+        r.files, r.drawn, r.reused, r.seconds
+    );
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -133,8 +147,10 @@ fn main() -> ExitCode {
                 }
             };
             report(&site.warnings);
+            let site = site.with_poster_cache(args.out.join(POSTER_CACHE));
             match output::write(&site, &args.out) {
                 Ok(dir) => {
+                    report_posters(&site);
                     eprintln!(
                         "Site construit : {} pages, {} fichiers en {:.2} s → {}",
                         site.page_count(),

@@ -165,9 +165,10 @@ fn available_logos(
             Ok(logo) => {
                 logos.insert(name, logo);
             }
-            Err(message) => diagnostics.push(source.error(
+            // Still published as a static file; only the posters leave it out.
+            Err(message) => diagnostics.push(source.warning(
                 0,
-                format!("logo « {name} » : {message}"),
+                format!("logo « {name} » laissé de côté sur les affiches : {message}"),
                 "enregistrez le logo en SVG simple (dans Inkscape : « SVG simple »), ou retirez le fichier",
             )),
         }
@@ -335,7 +336,7 @@ pub fn load(
             set(&mut texts.subheadline, d.subheadline);
             set(&mut texts.priority, d.priority);
             set(&mut texts.help, d.help);
-            if let Some([a, b, c]) = d.steps.map(|s| <[String; 3]>::try_from(s).ok()).flatten() {
+            if let Some([a, b, c]) = d.steps.and_then(|s| <[String; 3]>::try_from(s).ok()) {
                 texts.steps = [a, b, c];
             }
             if let Some(names) = d.logos {
