@@ -113,8 +113,8 @@ fn the_demo_builds_with_every_page() {
     }
     let html_pages = built.html_files().count();
     // 7 pages + news section + posts + 3 CPTS + 447 communes + the A–Z index + 404
-    // + the registration form and its thank-you page.
-    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1 + 2);
+    // + the registration form and its thank-you page + the map + the posters page.
+    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1 + 2 + 1 + 1);
     let sitemap = built.text("sitemap.xml");
     assert_eq!(
         sitemap.matches("<loc>").count(),
@@ -173,8 +173,10 @@ fn public_pages_make_no_request_to_another_origin() {
             let tag = &tag[..tag.find('>').unwrap()];
             if let Some(href) = attribute_values(&format!(" {tag}"), "href").first() {
                 let is_metadata = tag.contains("rel=\"canonical\"");
+                // `data:,` (an empty icon) keeps browsers from asking for /favicon.ico.
+                let is_inline = href.starts_with("data:");
                 assert!(
-                    is_metadata || href.starts_with('/'),
+                    is_metadata || is_inline || href.starts_with('/'),
                     "{}: <link {tag}>",
                     file.display()
                 );
@@ -219,8 +221,14 @@ fn doctors_who_did_not_opt_in_are_named_nowhere() {
         hidden.len() >= 5 && shown.len() >= 5,
         "the demo covers both cases"
     );
+    // Pages, and the map's data (GeoJSON layers, search index) too.
     let all_html: String = built
-        .html_files()
+        .files
+        .iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "html" || e == "geojson" || e == "json")
+        })
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
     for name in &hidden {
@@ -288,4 +296,37 @@ fn every_page_has_canonical_url_and_open_graph() {
             file.display()
         );
     }
+}
+
+#[test]
+fn the_map_page_is_light_and_loads_only_its_own_module() {
+    let built = build_demo();
+    let html = built.text("carte/index.html");
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert_eq!(scripts.len(), 1, "one script on the map page");
+    assert!(
+        scripts[0].starts_with(" type=\"module\" src=\"/carte/carte.js\""),
+        "<script{}",
+        &scripts[0][..60]
+    );
+    for page in [
+        "communes/sedan-08409/index.html",
+        "cpts/rethelois/index.html",
+    ] {
+        let text = built.text(page);
+        assert!(!text.contains("<script"), "{page} needs no script");
+        assert!(
+            text.contains("<svg class=\"carte-svg\""),
+            "{page} has its map"
+        );
+        assert!(
+            text.contains("<table class=\"statuts\""),
+            "{page} has its table"
+        );
+    }
+    // Without JavaScript the page is its HTML and the stylesheet (the SVG map is inline).
+    let gzip = site::map::geojson::gzip_len;
+    let without_js = gzip(html.as_bytes()) + gzip(built.text("style.css").as_bytes());
+    println!("map page without JavaScript: {without_js} bytes gzip");
+    assert!(without_js < 150_000, "{without_js} bytes gzip");
 }

@@ -159,9 +159,10 @@ class AvailabilityMap {
     const detailZoom = tiles ? tiles.zoom_min : 0;
     map.addSource('communes', { type: 'geojson', data: EMPTY });
     map.addSource('medecins', { type: 'geojson', data: EMPTY });
-    map.addSource('cpts', { type: 'geojson', data: this.manifest.cpts });
+    // Data is fetched by the page, never by the worker: every request is the page's own.
+    map.addSource('cpts', { type: 'geojson', data: EMPTY });
     if (tiles) {
-      map.addSource('apercu', { type: 'geojson', data: tiles.apercu });
+      map.addSource('apercu', { type: 'geojson', data: EMPTY });
       map.addLayer({
         id: 'apercu',
         type: 'fill',
@@ -218,7 +219,7 @@ class AvailabilityMap {
           'plus-tard', '#ffffff',
           '#5c5c5c',
         ],
-        'circle-stroke-color': ['match', ['get', 'statut'], 'plus-tard', statuses.limite?.couleur ?? '#9c4a00', '#ffffff'],
+        'circle-stroke-color': ['match', ['get', 'statut'], 'plus-tard', statuses.limite?.couleur ?? '#9c4a00', 'maintenant', '#000000', '#ffffff'],
         'circle-stroke-width': ['match', ['get', 'statut'], 'plus-tard', 3, 2],
       },
     });
@@ -240,6 +241,13 @@ class AvailabilityMap {
 
   async loadData() {
     try {
+      const tiles = this.manifest.tuiles;
+      const [cpts, overview] = await Promise.all([
+        json(this.manifest.cpts),
+        tiles ? json(tiles.apercu) : null,
+      ]);
+      this.map.getSource('cpts').setData(cpts);
+      if (overview) this.map.getSource('apercu').setData(overview);
       if (this.manifest.communes) {
         const [communes, doctors] = await Promise.all([
           json(this.manifest.communes),
