@@ -14,11 +14,16 @@ echo "== System packages"
 need=()
 [ -f /usr/share/fonts/opentype/inter/Inter-Regular.otf ] || need+=(fonts-inter)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# The map's browser tests (#3): Debian's Chromium, driven headless over the DevTools protocol.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+echo "== Front-end packages (site/package-lock.json: MapLibre GL JS, playwright-core, axe-core)"
+(cd site && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== Formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -37,6 +42,30 @@ if "$cfn_lint" --regions eu-west-3 -- infra/template.yaml; then
 else
     echo "infra/template.yaml: 1 failed" | tee -a "$log"
 fi
+
+echo "== Browser tests (the map in headless Chromium, against the demo served on 127.0.0.1)"
+demo=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$demo"' EXIT
+cargo build -q -p site --bin cpts
+./target/debug/cpts build --content content --out "$demo" >/dev/null 2>&1 \
+    || ./target/debug/cpts build --content content --out "$demo"
+browser_log=$(mktemp)
+if SITE_DIR="$demo/site" node --test --test-reporter=tap tests/browser/ >"$browser_log" 2>&1; then
+    browser_ok=1
+else
+    browser_ok=0
+fi
+grep -E '^(not )?ok |^# (pass|fail)' "$browser_log" || true
+browser_passed=$(awk '/^# pass /{print $3}' "$browser_log" | tail -1)
+browser_failed=$(awk '/^# fail /{print $3}' "$browser_log" | tail -1)
+browser_passed=${browser_passed:-0}
+browser_failed=${browser_failed:-0}
+if [ "$browser_ok" -eq 0 ] && [ "$browser_failed" -eq 0 ]; then
+    cat "$browser_log"
+    browser_failed=1
+fi
+rm -f "$browser_log"
+echo "browser tests: $browser_passed passed, $browser_failed failed" | tee -a "$log"
 
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
