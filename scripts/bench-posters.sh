@@ -14,6 +14,7 @@ run() { # label, then env assignments
     end=$(date +%s%N)
     printf '%-32s build %5d ms   %s\n' "$label" $(((end - start) / 1000000)) \
         "$(grep -h '^Affiches :' "$out/log" || echo 'Affiches : aucune (police absente)')"
+    grep -h '^Site construit' "$out/log" | sed 's/^/    /'
 }
 run "sans affiches (police absente)" CPTS_FONTS_DIR=/nonexistent
 rm -rf "$out/.cache"

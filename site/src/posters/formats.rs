@@ -105,12 +105,14 @@ impl Format {
     pub fn use_for(self) -> &'static str {
         match self {
             Format::A4 => {
-                "mairie, pharmacie, cabinet, laboratoire, France Services : s'imprime au bureau"
+                "pour les mairies, pharmacies, cabinets, laboratoires et France Services ; s'imprime au bureau, à 100 %"
             }
-            Format::A3 => "vitrine, panneau d'affichage : à faire imprimer par un imprimeur",
-            Format::A5 => "à poser sur un comptoir ou glisser dans un sac de pharmacie",
-            Format::Square | Format::Portrait => "publication sur les réseaux sociaux",
-            Format::Share => "image affichée quand on partage un lien vers le site",
+            Format::A3 => {
+                "pour une vitrine ou un panneau d'affichage ; à faire imprimer par un imprimeur"
+            }
+            Format::A5 => "à poser sur un comptoir ou à glisser dans un sac de pharmacie",
+            Format::Square | Format::Portrait => "pour une publication sur les réseaux sociaux",
+            Format::Share => "l'image affichée quand on partage un lien vers le site",
         }
     }
 }
