@@ -132,15 +132,21 @@ pub fn draw(
         let r = label_size * 0.22;
         let width = canvas.fonts.width(&town.name, label_size, Weight::Bold);
         let gap = label_size * 0.35;
-        // Right of the dot, or left of it when it would leave the map.
-        let tx = if cx + gap + width <= x + w {
-            cx + gap
+        // Right of the dot, or left of it, or under it, whichever stays inside the map.
+        let baseline = cy + label_size * 0.35;
+        let (tx, ty) = if cx + gap + width <= x + w {
+            (cx + gap, baseline)
         } else if cx - gap - width >= x {
-            cx - gap - width
+            (cx - gap - width, baseline)
+        } else if width <= w {
+            (
+                (cx - width / 2.0).clamp(x, x + w - width),
+                cy + label_size * 1.15,
+            )
         } else {
             continue;
         };
-        let bbox = [tx, cy - label_size * 0.75, width, label_size];
+        let bbox = [tx, ty - label_size * 0.75, width, label_size];
         if placed.iter().any(|b| overlaps(b, &bbox)) {
             continue;
         }
@@ -150,7 +156,7 @@ pub fn draw(
         canvas.raw(&format!(
             r#"<text x="{tx:.2}" y="{:.2}" font-family="{FAMILY}" font-size="{label_size:.2}" font-weight="700" fill="{}" stroke="{}" stroke-width="{:.2}" stroke-linejoin="round" paint-order="stroke">{}</text>
 "#,
-            cy + label_size * 0.35,
+            ty,
             INK.hex(),
             PAPER.hex(),
             label_size * 0.22,
