@@ -91,3 +91,16 @@ impl Ink {
         self.pair().0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contrast_matches_the_wcag_reference_values() {
+        assert!((contrast(Colour(0, 0, 0), PAPER) - 21.0).abs() < 0.01);
+        assert!((contrast(PAPER, PAPER) - 1.0).abs() < 1e-9);
+        // #767676 on white is the classic 4.54:1 limit case.
+        assert!((contrast(Colour(0x76, 0x76, 0x76), PAPER) - 4.54).abs() < 0.01);
+    }
+}

@@ -161,3 +161,19 @@ impl<'f> Canvas<'f> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_spacing_keeps_punctuation_and_units_with_their_word() {
+        assert_eq!(
+            french("traitant ? de 14 h à 17 h"),
+            "traitant\u{a0}? de 14\u{a0}h à 17\u{a0}h"
+        );
+        // A number followed by a word is not a unit.
+        assert_eq!(french("3 étapes"), "3 étapes");
+        assert_eq!(escape("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
+}
