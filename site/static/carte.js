@@ -263,6 +263,7 @@ class AvailabilityMap {
       this.map.once('idle', () => {
         document.querySelector('.carte-fixe').hidden = true;
         box.dataset.etat = 'pret';
+        performance.mark('carte-prete');
       });
     } catch (error) {
       say(`Les données de la carte n'ont pas pu être chargées (${error.message}). La carte simplifiée ci-dessous reste à jour.`);

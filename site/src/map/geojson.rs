@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use geo::MultiPolygon;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::geometry::{self, json_string, number, write_multipolygon, write_point};
@@ -22,10 +23,15 @@ pub const VIEW_MAX_BYTES: usize = 500_000;
 pub const TILE_MAX_BYTES: usize = 80_000;
 /// Above this many communes the layers are always tiled.
 const SINGLE_MAX_COMMUNES: usize = 3_000;
-/// Tolerances tried in turn (degrees) until the data fits its budget.
-const TOLERANCES: [f64; 7] = [0.0001, 0.0002, 0.0004, 0.0008, 0.0016, 0.0032, 0.0064];
+/// Range of simplification tolerances (degrees) searched for the finest that fits the budget:
+/// about 10 m to 700 m.
+const FINEST_TOLERANCE: f64 = 0.0001;
+const COARSEST_TOLERANCE: f64 = 0.0064;
+const BISECTIONS: usize = 5;
 /// Tiled layers: commune contours at about 40 m, which is below a pixel at the zoom they load.
 const TILED_TOLERANCE: f64 = 0.0004;
+/// The overview's squares are this many zoom levels coarser than the tiles (16 tiles each).
+const OVERVIEW_LEVELS: u32 = 2;
 
 pub const DATA_URL: &str = "/carte/donnees/";
 
@@ -96,43 +102,63 @@ pub fn build(
         recherche: format!("{DATA_URL}recherche/"),
         recherche_cles: keys,
     };
-    let mut sizes = Sizes::default();
+    let sizes;
     if communes.len() <= SINGLE_MAX_COMMUNES {
         let doctors_file = collection(&doctor_features);
-        for (i, &tolerance) in TOLERANCES.iter().enumerate() {
+        // The finest tolerance within budget: the finest one first, then halving the interval
+        // between a tolerance too fine and one that fits.
+        let attempt = |tolerance: f64| {
             let commune_features: Vec<String> = communes
-                .iter()
+                .par_iter()
                 .map(|c| commune_feature(c, &geometry::simplify(&c.shape, tolerance)))
                 .collect();
             let communes_file = collection(&commune_features);
             let cpts_file = cpts_collection(cpts, tolerance * 2.0);
             let bytes = communes_file.len() + cpts_file.len() + doctors_file.len();
-            let gzip = gzip_len(communes_file.as_bytes())
-                + gzip_len(cpts_file.as_bytes())
-                + gzip_len(doctors_file.as_bytes());
-            let last = i + 1 == TOLERANCES.len();
-            if (bytes <= SINGLE_MAX_BYTES && gzip <= SINGLE_MAX_GZIP) || last {
-                sizes = Sizes {
-                    tolerance_deg: tolerance,
-                    layers_bytes: bytes,
-                    layers_gzip: gzip,
-                    ..Sizes::default()
-                };
-                files.push(MapFile::new("cpts.geojson", cpts_file));
-                files.push(MapFile::new("communes.geojson", communes_file));
-                files.push(MapFile::new("medecins.geojson", doctors_file));
-                manifest.communes = Some(format!("{DATA_URL}communes.geojson"));
-                manifest.medecins = Some(format!("{DATA_URL}medecins.geojson"));
-                break;
+            // Compressing is the slow part: only when the raw size fits.
+            let gzip = if bytes <= SINGLE_MAX_BYTES {
+                gzip_len(communes_file.as_bytes())
+                    + gzip_len(cpts_file.as_bytes())
+                    + gzip_len(doctors_file.as_bytes())
+            } else {
+                usize::MAX
+            };
+            let fits = bytes <= SINGLE_MAX_BYTES && gzip <= SINGLE_MAX_GZIP;
+            (fits, tolerance, bytes, gzip, communes_file, cpts_file)
+        };
+        let mut best = attempt(FINEST_TOLERANCE);
+        if !best.0 {
+            let mut too_fine = FINEST_TOLERANCE;
+            best = attempt(COARSEST_TOLERANCE);
+            for _ in 0..BISECTIONS {
+                if !best.0 {
+                    break;
+                }
+                let middle = (too_fine * best.1).sqrt();
+                let tried = attempt(middle);
+                if tried.0 {
+                    best = tried;
+                } else {
+                    too_fine = middle;
+                }
             }
         }
+        let (_, tolerance, bytes, gzip, communes_file, cpts_file) = best;
+        sizes = Sizes {
+            tolerance_deg: tolerance,
+            layers_bytes: bytes,
+            layers_gzip: gzip,
+            ..Sizes::default()
+        };
+        files.push(MapFile::new("cpts.geojson", cpts_file));
+        files.push(MapFile::new("communes.geojson", communes_file));
+        files.push(MapFile::new("medecins.geojson", doctors_file));
+        manifest.communes = Some(format!("{DATA_URL}communes.geojson"));
+        manifest.medecins = Some(format!("{DATA_URL}medecins.geojson"));
     } else {
-        let commune_features: Vec<(usize, String)> = communes
-            .iter()
-            .map(|c| {
-                let f = commune_feature(c, &geometry::simplify(&c.shape, TILED_TOLERANCE));
-                (0, f)
-            })
+        let commune_features: Vec<String> = communes
+            .par_iter()
+            .map(|c| commune_feature(c, &geometry::simplify(&c.shape, TILED_TOLERANCE)))
             .collect();
         let (tile_files, tiles, tile_sizes) =
             tiles(communes, commune_features, doctors, doctor_features);
@@ -258,7 +284,7 @@ type Grouped = BTreeMap<(u32, u32), (Vec<usize>, Vec<usize>, usize)>;
 
 fn group(
     communes: &[CommuneInfo],
-    features: &[(usize, String)],
+    features: &[String],
     doctors: &[DoctorInfo],
     doctor_features: &[String],
     z: u8,
@@ -269,7 +295,7 @@ fn group(
             .entry(tile_of(c.centre[0], c.centre[1], z))
             .or_default();
         entry.0.push(i);
-        entry.2 += features[i].1.len() + 2;
+        entry.2 += features[i].len() + 2;
     }
     for (i, d) in doctors.iter().enumerate() {
         let entry = grouped.entry(tile_of(d.lon, d.lat, z)).or_default();
@@ -280,10 +306,11 @@ fn group(
 }
 
 /// Communes and doctors grouped by the tile holding their centre, at the smallest zoom where
-/// every tile fits `TILE_MAX_BYTES`; an overview of one square per tile for the zooms below.
+/// every tile fits `TILE_MAX_BYTES`; an overview of squares `OVERVIEW_LEVELS` zooms coarser for
+/// the zooms below.
 fn tiles(
     communes: &[CommuneInfo],
-    features: Vec<(usize, String)>,
+    features: Vec<String>,
     doctors: &[DoctorInfo],
     doctor_features: Vec<String>,
 ) -> (Vec<MapFile>, Tiles, Sizes) {
@@ -295,20 +322,26 @@ fn tiles(
     }
     let mut files = Vec::new();
     let mut tailles = BTreeMap::new();
-    let mut overview = Vec::new();
+    let mut overview: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
     for (&(x, y), (cs, ds, _)) in &grouped {
-        let mut parts: Vec<String> = cs.iter().map(|&i| features[i].1.clone()).collect();
+        let mut parts: Vec<String> = cs.iter().map(|&i| features[i].clone()).collect();
         parts.extend(ds.iter().map(|&i| doctor_features[i].clone()));
         let text = collection(&parts);
         tailles.insert(format!("{z}/{x}/{y}"), text.len());
         files.push(MapFile::new(&format!("tuiles/{z}/{x}/{y}.geojson"), text));
         if !cs.is_empty() {
-            overview.push(overview_feature(communes, cs, x, y, z));
+            let square = (x >> OVERVIEW_LEVELS, y >> OVERVIEW_LEVELS);
+            overview.entry(square).or_default().extend(cs);
         }
     }
     let largest_tile = tailles.values().copied().max().unwrap_or(0);
     let zoom_min = f64::from(z) + 1.0;
     let largest_view = largest_view(&grouped, &tailles, z, zoom_min);
+    let oz = z.saturating_sub(OVERVIEW_LEVELS as u8);
+    let overview: Vec<String> = overview
+        .iter()
+        .map(|(&(x, y), members)| overview_feature(communes, members, x, y, oz))
+        .collect();
     files.push(MapFile::new("apercu.geojson", collection(&overview)));
     let tiles = Tiles {
         zoom: z,

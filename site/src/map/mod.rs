@@ -7,6 +7,7 @@ pub mod status;
 pub mod svg;
 pub mod synthetic;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -33,7 +34,16 @@ pub const MAPLIBRE_FILES: [&str; 4] = [
 /// Above this many communes, the SVG of the map page draws CPTS perimeters rather than communes.
 const SVG_MAX_COMMUNES: usize = 3_000;
 /// Neighbouring communes drawn on a commune page: their centre is within this distance.
-const NEIGHBOURHOOD_KM: f64 = 12.0;
+const NEIGHBOURHOOD_KM: f64 = 10.0;
+/// Cell size (degrees) of the grid that finds neighbours.
+const GRID_DEG: f64 = 0.25;
+
+fn cell(lon: f64, lat: f64) -> (i64, i64) {
+    (
+        (lon / GRID_DEG).floor() as i64,
+        (lat / GRID_DEG).floor() as i64,
+    )
+}
 
 /// `[map]` in site.toml.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -168,6 +178,8 @@ pub fn legend() -> Vec<LegendItem> {
 
 pub struct MapData {
     pub communes: Vec<CommuneInfo>,
+    /// Communes by the `GRID_DEG` cell holding their centre, to find neighbours quickly.
+    grid: HashMap<(i64, i64), Vec<usize>>,
     pub cpts_shapes: Vec<MultiPolygon<f64>>,
     pub files: Vec<MapFile>,
     pub manifest: geojson::Manifest,
@@ -228,8 +240,15 @@ impl MapData {
             .collect();
         let doctors = public_doctors(territory, today);
         let (files, manifest, sizes) = geojson::build(&communes, &cpts_layer, &doctors);
+        let mut grid: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+        for c in &communes {
+            grid.entry(cell(c.centre[0], c.centre[1]))
+                .or_default()
+                .push(c.index);
+        }
         MapData {
             communes,
+            grid,
             cpts_shapes,
             files,
             manifest,
@@ -362,18 +381,26 @@ impl MapData {
     /// A commune and its neighbours, for its page.
     pub fn commune_block(&self, territory: &Territory, index: usize) -> MapBlock {
         let centre = territory.communes[index].centre;
-        let mut members: Vec<usize> = self
-            .communes
-            .iter()
-            .filter(|c| {
+        let (cx, cy) = cell(centre.lon, centre.lat);
+        let reach_lat = (NEIGHBOURHOOD_KM / 111.0 / GRID_DEG).ceil() as i64;
+        let reach_lon =
+            (NEIGHBOURHOOD_KM / (111.0 * centre.lat.to_radians().cos().max(0.1)) / GRID_DEG).ceil()
+                as i64;
+        let mut members: Vec<usize> = (cx - reach_lon..=cx + reach_lon)
+            .flat_map(|x| (cy - reach_lat..=cy + reach_lat).map(move |y| (x, y)))
+            .filter_map(|key| self.grid.get(&key))
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let c = &self.communes[i];
                 let other = territory::LonLat {
                     lon: c.centre[0],
                     lat: c.centre[1],
                 };
                 territory::great_circle_km(centre, other) <= NEIGHBOURHOOD_KM
             })
-            .map(|c| c.index)
             .collect();
+        members.sort_unstable();
         if !members.contains(&index) {
             members.push(index);
         }

@@ -74,7 +74,8 @@ pub fn render(
         bbox[3] + margin,
     ];
     let p = Projection::fit(bbox, width);
-    let tolerance = p.degrees_per_pixel * 0.7;
+    // Details under a pixel and a half do not show.
+    let tolerance = p.degrees_per_pixel * 1.5;
     let mut out = String::with_capacity(areas.len() * 200 + 2000);
     let _ = write!(
         out,
