@@ -18,7 +18,7 @@ use crate::form::{self, FormView};
 use crate::mail::{self, Mailer};
 use crate::registration::{self, FieldError, Parsed};
 use crate::signed::{TokenError, random_id};
-use crate::store::{AuditEntry, Registered, Request as Stored, Store};
+use crate::store::{AuditEntry, RateLimit, Registered, Request as Stored, Store};
 use crate::{App, COORDINATOR_LINK_SECONDS, now, pages, priority};
 
 /// Largest accepted request body.
@@ -336,41 +336,6 @@ async fn register<S: Store, M: Mailer>(
             ),
         };
     };
-    let address_key = app.keys.pseudonym("address", &client);
-    let phone_key = app.keys.pseudonym("phone", registration.phone.as_str());
-    let within_limits = async {
-        Ok::<bool, crate::store::StoreError>(
-            app.store
-                .hit(&address_key, now / 3600, limits.per_address_per_hour)
-                .await?
-                && app
-                    .store
-                    .hit(&phone_key, now / 86_400, limits.per_phone_per_day)
-                    .await?,
-        )
-    };
-    match within_limits.await {
-        Ok(true) => {}
-        Ok(false) => {
-            return match format {
-                Format::Form => html(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    pages::layout(
-                        &app.config,
-                        "Demande déjà reçue",
-                        &pages::rate_limited_body(&app.config),
-                        false,
-                    ),
-                ),
-                Format::Json => json_response(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    json!({"error": "Trop de demandes : appelez-nous."}),
-                ),
-            };
-        }
-        Err(e) => return store_unavailable(&app, &format, &e),
-    }
-
     let commune = app
         .territory
         .commune(&registration.commune)
@@ -408,12 +373,41 @@ async fn register<S: Store, M: Mailer>(
         registration: *registration,
         priority,
     };
-    match app.store.register(&stored, &nonce, &mail).await {
+    let limits = [
+        RateLimit {
+            key: app.keys.pseudonym("address", &client),
+            window: now / 3600,
+            limit: limits.per_address_per_hour,
+        },
+        RateLimit {
+            key: app
+                .keys
+                .pseudonym("phone", stored.registration.phone.as_str()),
+            window: now / 86_400,
+            limit: limits.per_phone_per_day,
+        },
+    ];
+    match app.store.register(&stored, &nonce, &mail, &limits).await {
         Ok(Registered::New) => {
             app.mail_waiting.notify_one();
             accepted(&format, &reference)
         }
         Ok(Registered::Duplicate(first)) => accepted(&format, &first),
+        Ok(Registered::Limited) => match format {
+            Format::Form => html(
+                StatusCode::TOO_MANY_REQUESTS,
+                pages::layout(
+                    &app.config,
+                    "Demande déjà reçue",
+                    &pages::rate_limited_body(&app.config),
+                    false,
+                ),
+            ),
+            Format::Json => json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"error": "Trop de demandes : appelez-nous."}),
+            ),
+        },
         Err(e) => store_unavailable(&app, &format, &e),
     }
 }

@@ -112,19 +112,28 @@ impl<S: Store, M: Mailer> App<S, M> {
         mail::deliver_due(&self.store, &self.mailer, now).await
     }
 
-    /// Runs forever: sends pending mails as soon as they are stored, and retries every few seconds.
-    pub fn spawn_mail_dispatcher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+    /// Runs until the process ends: sends pending mails as soon as they are stored, and retries
+    /// every few seconds. It has its own thread, so writing mails never holds up a request.
+    pub fn spawn_mail_dispatcher(self: &Arc<Self>) -> std::io::Result<()> {
         let app = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
-                app.deliver_due(now()).await;
-                let _ = tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    app.mail_waiting.notified(),
-                )
-                .await;
-            }
-        })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        std::thread::Builder::new()
+            .name("mail-dispatcher".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    loop {
+                        app.deliver_due(now()).await;
+                        let _ = tokio::time::timeout(
+                            std::time::Duration::from_secs(5),
+                            app.mail_waiting.notified(),
+                        )
+                        .await;
+                    }
+                })
+            })?;
+        Ok(())
     }
 }
 

@@ -122,13 +122,12 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
             return (0, 0);
         }
     };
+    let mut done = Vec::new();
     for pending in due {
         match mailer.send(&pending.mail).await {
             Ok(()) => {
                 sent += 1;
-                if let Err(e) = store.mail_sent(&pending.mail.id, now).await {
-                    eprintln!("courriel {} envoyé mais non marqué : {e}", pending.mail.id);
-                }
+                done.push(pending.mail.id);
             }
             Err(e) => {
                 failed += 1;
@@ -143,6 +142,14 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
                 }
             }
         }
+    }
+    if !done.is_empty()
+        && let Err(e) = store.mails_sent(&done, now).await
+    {
+        eprintln!(
+            "{} courriel(s) envoyé(s) mais non marqué(s) : {e}",
+            done.len()
+        );
     }
     (sent, failed)
 }

@@ -197,7 +197,8 @@ async fn serve(options: Options) -> Result<(), String> {
     };
     let territory = Arc::new(handler_territory(&options.content, options.today));
     let app = functions::App::new(config, territory, keys, store, outbox);
-    app.spawn_mail_dispatcher();
+    app.spawn_mail_dispatcher()
+        .map_err(|e| format!("Impossible de lancer l'envoi des courriels : {e}"))?;
 
     let preview = Arc::new(Preview {
         content: options.content.clone(),

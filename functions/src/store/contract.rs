@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use super::{AuditEntry, Mail, Registered, Request, Store};
+use super::{AuditEntry, Mail, RateLimit, Registered, Request, Store};
 use crate::priority;
 use crate::registration::{
     BirthDate, CallTime, Communication, Criterion, DeclaredCriterion, FilledBy, Filler, GpStatus,
@@ -66,7 +66,7 @@ pub fn sample_mail(id: &str) -> Mail {
 pub async fn registers_request_mail_and_audit<S: Store>(store: &S) {
     let request = sample_request("REF1", 1000);
     let outcome = store
-        .register(&request, "nonce-1", &sample_mail("m1"))
+        .register(&request, "nonce-1", &sample_mail("m1"), &[])
         .await
         .unwrap();
     assert_eq!(outcome, Registered::New);
@@ -83,11 +83,21 @@ pub async fn registers_request_mail_and_audit<S: Store>(store: &S) {
 
 pub async fn same_nonce_registers_once<S: Store>(store: &S) {
     store
-        .register(&sample_request("REF1", 1000), "nonce-1", &sample_mail("m1"))
+        .register(
+            &sample_request("REF1", 1000),
+            "nonce-1",
+            &sample_mail("m1"),
+            &[],
+        )
         .await
         .unwrap();
     let again = store
-        .register(&sample_request("REF2", 1001), "nonce-1", &sample_mail("m2"))
+        .register(
+            &sample_request("REF2", 1001),
+            "nonce-1",
+            &sample_mail("m2"),
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(again, Registered::Duplicate("REF1".into()));
@@ -97,7 +107,7 @@ pub async fn same_nonce_registers_once<S: Store>(store: &S) {
 
 pub async fn failed_mail_waits_then_is_sent_once<S: Store>(store: &S) {
     store
-        .register(&sample_request("REF1", 1000), "n", &sample_mail("m1"))
+        .register(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
         .await
         .unwrap();
     store.mail_failed("m1", 1060).await.unwrap();
@@ -106,7 +116,7 @@ pub async fn failed_mail_waits_then_is_sent_once<S: Store>(store: &S) {
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].attempts, 1);
     assert_eq!(due[0].next_attempt_at, 1060);
-    store.mail_sent("m1", 1061).await.unwrap();
+    store.mails_sent(&["m1".to_string()], 1061).await.unwrap();
     assert!(store.due_mails(i64::MAX, 10).await.unwrap().is_empty());
     assert_eq!(store.pending_mail_count().await.unwrap(), 0);
     // A late failure report does not bring a sent mail back.
@@ -121,6 +131,7 @@ pub async fn due_mails_oldest_first_and_limited<S: Store>(store: &S) {
                 &sample_request(&format!("R{i}"), 1000 + i),
                 &format!("n{i}"),
                 &sample_mail(&format!("m{i}")),
+                &[],
             )
             .await
             .unwrap();
@@ -130,13 +141,53 @@ pub async fn due_mails_oldest_first_and_limited<S: Store>(store: &S) {
     assert_eq!(ids, ["m0", "m1", "m2"]);
 }
 
-pub async fn rate_counters_count_per_key_and_window<S: Store>(store: &S) {
-    for _ in 0..3 {
-        assert!(store.hit("a", 1, 3).await.unwrap());
-    }
-    assert!(!store.hit("a", 1, 3).await.unwrap());
-    assert!(store.hit("b", 1, 3).await.unwrap(), "another key");
-    assert!(store.hit("a", 2, 3).await.unwrap(), "another window");
+pub async fn rate_limits_hold_and_refusals_write_nothing<S: Store>(store: &S) {
+    let limit = |key: &str, window| RateLimit {
+        key: key.into(),
+        window,
+        limit: 2,
+    };
+    let mut n = 0;
+    let mut register = |limits: Vec<RateLimit>| {
+        n += 1;
+        let (reference, nonce, mail) = (format!("R{n}"), format!("n{n}"), format!("m{n}"));
+        async move {
+            store
+                .register(
+                    &sample_request(&reference, 1000),
+                    &nonce,
+                    &sample_mail(&mail),
+                    &limits,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(register(vec![limit("a", 1)]).await, Registered::New);
+    assert_eq!(register(vec![limit("a", 1)]).await, Registered::New);
+    assert_eq!(register(vec![limit("a", 1)]).await, Registered::Limited);
+    assert_eq!(store.request("R3").await.unwrap(), None, "nothing written");
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    assert_eq!(
+        register(vec![limit("b", 1)]).await,
+        Registered::New,
+        "another key"
+    );
+    assert_eq!(
+        register(vec![limit("a", 2)]).await,
+        Registered::New,
+        "another window"
+    );
+    // Every limit must hold: one over its limit refuses the whole request.
+    assert_eq!(
+        register(vec![limit("c", 1), limit("a", 1)]).await,
+        Registered::Limited
+    );
+    assert_eq!(
+        register(vec![limit("c", 1)]).await,
+        Registered::New,
+        "c was not counted"
+    );
 }
 
 pub async fn audit_log_keeps_order<S: Store>(store: &S) {
@@ -166,7 +217,7 @@ macro_rules! store_contract {
             same_nonce_registers_once,
             failed_mail_waits_then_is_sent_once,
             due_mails_oldest_first_and_limited,
-            rate_counters_count_per_key_and_window,
+            rate_limits_hold_and_refusals_write_nothing,
             audit_log_keeps_order);
     };
     (@tests $make:expr; $($name:ident),*) => {

@@ -59,6 +59,16 @@ pub enum Registered {
     New,
     /// This form (same nonce) was already sent: nothing written; here is the first reference.
     Duplicate(String),
+    /// A rate limit is reached: nothing written.
+    Limited,
+}
+
+/// At most `limit` requests for `key` (a pseudonym of an address or a phone) in `window`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    pub key: String,
+    pub window: i64,
+    pub limit: u32,
 }
 
 #[derive(Debug)]
@@ -75,20 +85,18 @@ impl std::error::Error for StoreError {}
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub trait Store: Send + Sync + 'static {
-    /// Writes the request, its mail and an audit entry in one transaction — or nothing when a
-    /// request with the same form `nonce` exists.
+    /// In one transaction: unless a request with the same form `nonce` exists, counts one more
+    /// request against each of `limits` and, when all hold, writes the request, its mail and an
+    /// audit entry. Otherwise nothing is written.
     fn register(
         &self,
         request: &Request,
         nonce: &str,
         mail: &Mail,
+        limits: &[RateLimit],
     ) -> impl Future<Output = Result<Registered>> + Send;
 
     fn request(&self, reference: &str) -> impl Future<Output = Result<Option<Request>>> + Send;
-
-    /// Counts one more event for `key` in `window` and says whether the count is still at most
-    /// `limit`.
-    fn hit(&self, key: &str, window: i64, limit: u32) -> impl Future<Output = Result<bool>> + Send;
 
     /// Mails not yet sent whose next attempt is due at `now`, oldest first.
     fn due_mails(
@@ -97,7 +105,8 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<PendingMail>>> + Send;
 
-    fn mail_sent(&self, id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Marks these mails as sent.
+    fn mails_sent(&self, ids: &[String], now: i64) -> impl Future<Output = Result<()>> + Send;
 
     /// Records a failed attempt; the mail stays pending until `retry_at`.
     fn mail_failed(&self, id: &str, retry_at: i64) -> impl Future<Output = Result<()>> + Send;

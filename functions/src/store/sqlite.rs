@@ -2,11 +2,14 @@
 
 use std::future::{Future, Ready, ready};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{AuditEntry, Mail, PendingMail, Registered, Request, Result, Store, StoreError};
+use super::{
+    AuditEntry, Mail, PendingMail, RateLimit, Registered, Request, Result, Store, StoreError,
+};
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
 /// entry: add a new one.
@@ -46,6 +49,8 @@ const MIGRATIONS: &[&str] = &["
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// While the store lives, a background thread checkpoints the WAL (see `open`).
+    _alive: Option<Arc<()>>,
 }
 
 fn err(e: impl std::fmt::Display) -> StoreError {
@@ -54,8 +59,35 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// Commits never wait for the disk: the WAL is checkpointed (and synced) by a background
+    /// thread with its own connection, every second, instead of by whichever request happens to
+    /// fill it.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::init(Connection::open(path).map_err(err)?)
+        let mut store = Self::init(Connection::open(path).map_err(err)?)?;
+        store
+            .connection
+            .get_mut()
+            .map_err(err)?
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(err)?;
+        let alive = Arc::new(());
+        let watch = Arc::downgrade(&alive);
+        let checkpointer = Connection::open(path).map_err(err)?;
+        checkpointer
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(err)?;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while watch.upgrade().is_some() {
+                    std::thread::sleep(Duration::from_secs(1));
+                    let _ = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+            })
+            .map_err(err)?;
+        store._alive = Some(alive);
+        Ok(store)
     }
 
     /// A private database in memory, for tests.
@@ -80,6 +112,7 @@ impl SqliteStore {
         }
         Ok(Self {
             connection: Mutex::new(connection),
+            _alive: None,
         })
     }
 
@@ -114,6 +147,7 @@ impl Store for SqliteStore {
         request: &Request,
         nonce: &str,
         mail: &Mail,
+        limits: &[RateLimit],
     ) -> impl Future<Output = Result<Registered>> + Send {
         self.with(|c| {
             let tx = c.transaction()?;
@@ -123,6 +157,18 @@ impl Store for SqliteStore {
                 .optional()?;
             if let Some(reference) = existing {
                 return Ok(Registered::Duplicate(reference));
+            }
+            for l in limits {
+                let count: u32 = tx
+                    .prepare_cached(
+                        "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
+                         ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
+                    )?
+                    .query_row(params![l.key, l.window], |r| r.get(0))?;
+                if count > l.limit {
+                    // Dropping the transaction rolls it back: nothing is written.
+                    return Ok(Registered::Limited);
+                }
             }
             tx.prepare_cached(
                 "INSERT INTO requests (reference, nonce, created_at, cpts, priority_level, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -163,18 +209,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn hit(&self, key: &str, window: i64, limit: u32) -> impl Future<Output = Result<bool>> + Send {
-        self.with(|c| {
-            let count: u32 = c
-                .prepare_cached(
-                    "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
-                     ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
-                )?
-                .query_row(params![key, window], |r| r.get(0))?;
-            Ok(count <= limit)
-        })
-    }
-
     fn due_mails(
         &self,
         now: i64,
@@ -205,11 +239,14 @@ impl Store for SqliteStore {
         })
     }
 
-    fn mail_sent(&self, id: &str, now: i64) -> impl Future<Output = Result<()>> + Send {
+    fn mails_sent(&self, ids: &[String], now: i64) -> impl Future<Output = Result<()>> + Send {
         self.with(|c| {
-            c.prepare_cached("UPDATE outbox SET sent_at = ?2 WHERE id = ?1")?
-                .execute(params![id, now])?;
-            Ok(())
+            let tx = c.transaction()?;
+            for id in ids {
+                tx.prepare_cached("UPDATE outbox SET sent_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, now])?;
+            }
+            tx.commit()
         })
     }
 
