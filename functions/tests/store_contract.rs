@@ -5,14 +5,14 @@ mod in_memory {
 }
 
 mod on_disk {
+    // Each store gets its own file under cargo's scratch folder for tests (target/tmp).
     functions::store_contract!({
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cpts.sqlite");
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-contract");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.sqlite", functions::signed::random_id(12)));
         // Opening twice runs the migrations once and keeps the data.
         drop(functions::store::SqliteStore::open(&path).unwrap());
-        let store = functions::store::SqliteStore::open(&path).unwrap();
-        std::mem::forget(dir);
-        store
+        functions::store::SqliteStore::open(&path).unwrap()
     });
 }
 

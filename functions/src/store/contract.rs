@@ -1,7 +1,7 @@
 //! The behaviour every Store must have, written once. Each check takes a fresh, empty store; run
 //! them all for an implementation with [`store_contract!`](crate::store_contract):
 //!
-//! ```ignore
+//! ```text
 //! functions::store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 //! ```
 
