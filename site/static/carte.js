@@ -356,7 +356,7 @@ class AvailabilityMap {
       if (p.domicile) counts.push(`${p.domicile} font des visites à domicile jusqu'ici ;`);
       if (p.a_confirmer) counts.push(`${p.a_confirmer} déclaration(s) de plus de trois mois, à confirmer.`);
     }
-    panelText.replaceChildren(
+    panelText.replaceChildren(...[
       h('p', { class: 'statut-commune' },
         h('span', { class: `pastille s-${p.statut}`, 'aria-hidden': 'true' }),
         h('span', { class: 'icone', 'aria-hidden': 'true' }, s.icone ?? ''),
@@ -364,7 +364,7 @@ class AvailabilityMap {
       counts.length ? h('ul', {}, counts.map((c) => h('li', {}, c))) : null,
       nextStep(p.code),
       h('p', {}, h('a', { href: p.url }, `Page de ${p.nom}`)),
-    );
+    ].filter(Boolean));
     panel.hidden = false;
   }
 
@@ -388,7 +388,11 @@ class AvailabilityMap {
   /** Zooms to a search result and shows its commune. */
   goTo(entry) {
     const [code, name, postcodes, w, s, e, n, status, url] = entry;
-    this.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 12, duration: reducedMotion ? 0 : 600 });
+    // Close enough to see the commune, and its tile's details on large territories.
+    const camera = this.map.cameraForBounds([[w, s], [e, n]], { padding: 40, maxZoom: 12 });
+    const detailZoom = this.manifest.tuiles ? this.manifest.tuiles.zoom_min : 0;
+    camera.zoom = Math.max(camera.zoom, detailZoom);
+    this.map.easeTo({ ...camera, duration: reducedMotion ? 0 : 600 });
     const known = this.communes.get(code);
     this.showCommune(known ? known.properties : { code, nom: name, cp: postcodes, statut: status, url });
     if (!known) {

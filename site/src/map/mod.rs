@@ -35,6 +35,9 @@ pub const MAPLIBRE_FILES: [&str; 4] = [
 const SVG_MAX_COMMUNES: usize = 3_000;
 /// Neighbouring communes drawn on a commune page: their centre is within this distance.
 const NEIGHBOURHOOD_KM: f64 = 10.0;
+/// Holes smaller than this (degrees², about 1.5 km²) in a CPTS perimeter are gaps between commune
+/// contours, not enclaves: left out.
+const MIN_HOLE_DEG2: f64 = 2e-4;
 /// Cell size (degrees) of the grid that finds neighbours.
 const GRID_DEG: f64 = 0.25;
 
@@ -222,7 +225,7 @@ impl MapData {
             .map(|cpts| {
                 let shapes: Vec<&MultiPolygon<f64>> =
                     cpts.communes.iter().map(|&i| &communes[i].shape).collect();
-                geometry::union(&shapes, 1e-6)
+                geometry::union(&shapes, MIN_HOLE_DEG2)
             })
             .collect();
         let cpts_layer: Vec<(String, String, String, MultiPolygon<f64>)> = territory
