@@ -536,3 +536,23 @@ pub fn maplibre_files(diagnostics: &mut Vec<Diagnostic>) -> Option<Vec<StaticFil
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basemap_is_off_unless_site_toml_asks_for_ign() {
+        let none: MapConfig = toml::from_str("").unwrap();
+        assert_eq!(none.fond, Basemap::None);
+        assert!(Interactive::new(&none).basemap.is_none());
+        let grey: MapConfig = toml::from_str("fond = \"ign-gris\"").unwrap();
+        let page = Interactive::new(&grey);
+        assert!(page.basemap.is_some_and(|u| u.ends_with("/gris.json")));
+        assert!(page.attribution.is_some_and(|a| a.contains("IGN")));
+        let light: MapConfig = toml::from_str("fond = \"ign-attenue\"").unwrap();
+        assert_eq!(light.fond, Basemap::IgnLight);
+        assert!(toml::from_str::<MapConfig>("fond = \"satellite\"").is_err());
+        assert!(toml::from_str::<MapConfig>("couleur = 1").is_err());
+    }
+}
