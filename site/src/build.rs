@@ -688,7 +688,11 @@ impl Site {
                 let territory = self.territory.as_ref().expect("planned with a territory");
                 let data = WithMap {
                     data: tp::commune_page(territory, &territory.communes[i], self.today),
-                    map: self.map.as_ref().map(|m| m.commune_block(territory, i)),
+                    map: self
+                        .map
+                        .as_ref()
+                        .filter(|m| m.has_commune_maps())
+                        .map(|m| m.commune_block(territory, i)),
                     status: self.map.as_ref().map(|m| m.legend_of(i)),
                 };
                 t.render("commune.html", &self.page(url, data))

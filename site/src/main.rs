@@ -83,9 +83,6 @@ fn report(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Rendered posters kept between builds, beside the site folder (which is swapped whole).
-const POSTER_CACHE: &str = ".cache/affiches";
-
 fn report_posters(site: &build::Site) {
     let Some(r) = site.poster_report.lock().ok().and_then(|r| r.clone()) else {
         return;
@@ -147,7 +144,7 @@ fn main() -> ExitCode {
                 }
             };
             report(&site.warnings);
-            let site = site.with_poster_cache(args.out.join(POSTER_CACHE));
+            let site = site.with_poster_cache(args.out.join(output::POSTER_CACHE));
             match output::write(&site, &args.out) {
                 Ok(dir) => {
                     report_posters(&site);

@@ -11,6 +11,8 @@ use crate::build::Site;
 use crate::statics::Bytes;
 
 pub const SITE_DIR: &str = "site";
+/// Rendered posters kept between builds, beside the site folder (which is swapped whole).
+pub const POSTER_CACHE: &str = ".cache/affiches";
 
 pub enum WriteError {
     Content(Vec<Diagnostic>),

@@ -63,6 +63,8 @@ impl Preview {
                 for w in &site.warnings {
                     eprintln!("{w}");
                 }
+                // Posters whose inputs did not change are reused, so a live rebuild stays quick.
+                let site = site.with_poster_cache(self.out_dir.join(output::POSTER_CACHE));
                 match output::write(&site, &self.out_dir) {
                     Ok(_) => Ok(site.page_count()),
                     Err(output::WriteError::Content(diagnostics)) => {

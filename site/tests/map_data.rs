@@ -213,6 +213,7 @@ fn commune_and_cpts_maps_show_their_communes() {
         .iter()
         .position(|c| c.code == "08409")
         .unwrap();
+    assert!(map.has_commune_maps());
     let block = map.commune_block(&territory, sedan);
     assert!(block.rows.iter().any(|r| r.here && r.code == "08409"));
     assert!(block.rows.len() > 5, "Sedan has neighbours");
@@ -235,6 +236,10 @@ fn national_scale_is_tiled_within_the_view_budget() {
     let sizes = &map.sizes;
     println!("national-like map data: {sizes:?}");
     assert!(sizes.tiled);
+    assert!(
+        !map.has_commune_maps(),
+        "national commune pages link to the map instead of carrying one"
+    );
     assert!(sizes.largest_tile <= TILE_MAX_BYTES, "{sizes:?}");
     assert!(sizes.largest_view <= VIEW_MAX_BYTES, "{sizes:?}");
     let cpts = file(&map, "/cpts.geojson");

@@ -30,6 +30,20 @@ fn assert_error(f: &Fixture, line: usize, column: usize, message: &str, fix_ment
 }
 
 #[test]
+fn above_twelve_cpts_only_the_territory_and_defined_cpts_get_posters() {
+    let f = Fixture::with_many_cpts(13);
+    f.write("posters/c3.toml", "cpts = \"cpts-3\"\n");
+    let site = build::load(f.path(), today()).unwrap_or_else(|d| panic!("{d:?}"));
+    let posters = site.posters().unwrap();
+    let ids: Vec<&str> = posters.sets.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["territoire", "cpts-3"]);
+
+    let f = Fixture::with_many_cpts(12);
+    let site = build::load(f.path(), today()).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(site.posters().unwrap().sets.len(), 13);
+}
+
+#[test]
 fn without_definitions_each_cpts_and_the_territory_get_every_format() {
     let f = Fixture::complete();
     let site = build::load(f.path(), today()).unwrap();

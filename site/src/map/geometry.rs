@@ -82,14 +82,30 @@ pub fn extend(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
 }
 
 /// A number with at most `DECIMALS` places and no trailing zeros: "4.9439", "49.7", "5".
+/// Written from integers: `format!` of floats was a tenth of a national build.
 pub fn number(out: &mut String, value: f64) {
-    let text = format!("{value:.DECIMALS$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    out.push_str(if text == "-0" { "0" } else { text });
+    use std::fmt::Write as _;
+    const UNIT: u64 = 10u64.pow(DECIMALS as u32);
+    let scaled = (value * UNIT as f64).round();
+    if !scaled.is_finite() || scaled.abs() >= 1e15 {
+        let _ = write!(out, "{value}");
+        return;
+    }
+    let scaled = scaled as i64;
+    if scaled < 0 {
+        out.push('-');
+    }
+    let magnitude = scaled.unsigned_abs();
+    let (whole, mut fraction) = (magnitude / UNIT, magnitude % UNIT);
+    let _ = write!(out, "{whole}");
+    if fraction > 0 {
+        let mut digits = DECIMALS;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        let _ = write!(out, ".{fraction:0digits$}");
+    }
 }
 
 /// GeoJSON "coordinates" of a MultiPolygon (rounded; repeated points after rounding dropped).
@@ -148,4 +164,27 @@ pub fn write_point(out: &mut String, lon: f64, lat: f64) {
 /// Writes `value` as a JSON string literal.
 pub fn json_string(out: &mut String, value: &str) {
     let _ = write!(out, "{}", serde_json::Value::from(value));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    fn written(value: f64) -> String {
+        let mut out = String::new();
+        number(&mut out, value);
+        out
+    }
+
+    #[test]
+    fn numbers_are_rounded_without_trailing_zeros() {
+        assert_eq!(written(4.943_91), "4.9439");
+        assert_eq!(written(49.7), "49.7");
+        assert_eq!(written(5.0), "5");
+        assert_eq!(written(0.0001), "0.0001");
+        assert_eq!(written(12.340_01), "12.34");
+        assert_eq!(written(-4.1), "-4.1");
+        assert_eq!(written(-0.000_01), "0");
+        assert_eq!(written(-0.5), "-0.5");
+    }
 }

@@ -381,6 +381,13 @@ impl MapData {
         )
     }
 
+    /// Whether commune pages carry their own small map. A national site's 35 000 small maps would
+    /// add seconds to every build and hundreds of megabytes to the site: its commune pages link to
+    /// the interactive map instead.
+    pub fn has_commune_maps(&self) -> bool {
+        self.communes.len() <= SVG_MAX_COMMUNES
+    }
+
     /// A commune and its neighbours, for its page.
     pub fn commune_block(&self, territory: &Territory, index: usize) -> MapBlock {
         let centre = territory.communes[index].centre;

@@ -187,6 +187,9 @@ fn default_logos(id: &str, target: Target, available: &BTreeMap<String, Logo>) -
         .collect()
 }
 
+/// Above this many CPTS, only the territory and the CPTS with a definition file get posters.
+pub const DEFAULT_CPTS_SETS_MAX: usize = 12;
+
 /// Every poster set: the definitions found, then defaults for the targets without one.
 pub fn load(
     content_dir: &Path,
@@ -314,7 +317,14 @@ pub fn load(
             .enumerate()
             .map(|(i, c)| (c.id.clone(), Target::Cpts(i))),
     );
+    // A department's few CPTS each get a full set by default; a national site's hundreds would
+    // cost minutes of drawing for sets nobody asked for, so there a CPTS gets its set by adding
+    // its definition file.
+    let default_cpts_sets = territory.cpts.len() <= DEFAULT_CPTS_SETS_MAX;
     for (id, target) in targets {
+        if matches!(target, Target::Cpts(_)) && !default_cpts_sets && !defined.contains_key(&id) {
+            continue;
+        }
         let mut texts = default_texts();
         let title = match target {
             Target::Territory => "Tout le territoire (numéro unique)".to_string(),
