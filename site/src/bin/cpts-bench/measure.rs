@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 pub struct Run {
     pub wall: Duration,
+    /// Wall time of the warm-up run (cold caches), when this is a median.
+    pub first: Duration,
     /// Peak resident set size of the child, in bytes (from `wait4`'s rusage).
     pub peak_rss: u64,
 }
@@ -42,6 +44,7 @@ pub fn run(command: &mut Command) -> Result<Run, String> {
     }
     Ok(Run {
         wall,
+        first: wall,
         // Linux reports ru_maxrss in kilobytes.
         peak_rss: usage.ru_maxrss as u64 * 1024,
     })
@@ -50,7 +53,7 @@ pub fn run(command: &mut Command) -> Result<Run, String> {
 /// Runs the command `times` times after one warm-up run and keeps the median wall time (and the
 /// largest peak memory seen).
 pub fn median_of(times: usize, mut make: impl FnMut() -> Command) -> Result<Run, String> {
-    run(&mut make())?;
+    let first = run(&mut make())?.wall;
     let mut runs = Vec::with_capacity(times);
     for _ in 0..times {
         runs.push(run(&mut make())?);
@@ -59,6 +62,7 @@ pub fn median_of(times: usize, mut make: impl FnMut() -> Command) -> Result<Run,
     runs.sort_by_key(|r| r.wall);
     Ok(Run {
         wall: runs[runs.len() / 2].wall,
+        first,
         peak_rss,
     })
 }
