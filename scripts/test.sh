@@ -32,7 +32,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== Rust tests"
 # Snapshots are never written by a test run: a difference fails (review with `cargo insta review`).
-INSTA_UPDATE=no cargo test --workspace 2>&1 | tee -a "$log"
+# A failing Rust suite does not stop the other suites: every failure is reported at the end.
+rust_ok=1
+INSTA_UPDATE=no cargo test --workspace 2>&1 | tee -a "$log" || rust_ok=0
 
 echo "== Infrastructure lint (cfn-lint on the SAM template)"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint
@@ -70,4 +72,5 @@ echo "browser tests: $browser_passed passed, $browser_failed failed" | tee -a "$
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
 echo "total: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+[ "$rust_ok" -eq 1 ] || echo "cargo test failed (see above)"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$rust_ok" -eq 1 ]
