@@ -121,34 +121,9 @@ pub fn token_error_body(error: crate::signed::TokenError) -> (&'static str, Stri
     }
 }
 
-fn date_fr(date: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    use chrono::Datelike;
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
-}
-
-/// "24 novembre 2026" for a unix time.
 pub fn unix_date_fr(unix: i64) -> String {
     DateTime::from_timestamp(unix, 0)
-        .map(|d| date_fr(d.date_naive()))
+        .map(|d| territory::dates::french_long(d.date_naive()))
         .unwrap_or_default()
 }
 

@@ -391,6 +391,7 @@ async fn coordinator_mail_holds_no_personal_data_and_its_link_opens_the_request(
     assert!(mail.contains(&reference));
     assert!(mail.contains("Sedan"));
     assert!(mail.contains("coordination") || mail.contains("@example.org"));
+    let readable = without_random_parts(mail, &reference).to_lowercase();
     for personal in [
         "Dupr",
         "Lef",
@@ -410,7 +411,7 @@ async fn coordinator_mail_holds_no_personal_data_and_its_link_opens_the_request(
         "Niveau",
     ] {
         assert!(
-            !mail.to_lowercase().contains(&personal.to_lowercase()),
+            !readable.contains(&personal.to_lowercase()),
             "the mail must not contain « {personal} »:\n{mail}"
         );
     }

@@ -12,7 +12,6 @@ use territory::{Diagnostic, Severity, Territory};
 
 use crate::config::{self, Phone, SiteConfig};
 use crate::content::{self, Document, Kind, SortBy};
-use crate::dates::french_long;
 use crate::links::{file_for, internal_target};
 use crate::map::{self, MapBlock, MapData};
 use crate::markdown::{self, Placeholders};
@@ -21,6 +20,7 @@ use crate::registration_pages;
 use crate::statics::{self, StaticFile};
 use crate::templates::Templates;
 use crate::territory_pages::{self as tp, CptsLink, SINGLE_INDEX_MAX};
+use territory::dates::french_long;
 
 /// Root-level pages with a weight from this value on go to the footer (legal notice, privacy…).
 const FOOTER_WEIGHT: i64 = 90;

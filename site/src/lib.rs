@@ -3,7 +3,6 @@
 pub mod build;
 pub mod config;
 pub mod content;
-pub mod dates;
 pub mod links;
 pub mod map;
 pub mod markdown;

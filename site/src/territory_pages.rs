@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use territory::{Availability, Commune, Cpts, Doctor, Territory};
 
-use crate::dates::french_long;
 use crate::slug::{index_letter, slugify};
+use territory::dates::french_long;
 
 /// Within this distance a patient can usually reach a GP (DOMAIN.md §4: "distance > 20 km" is a
 /// reason for failure); the nearer radius is what most patients hope for.

@@ -2,6 +2,7 @@
 //! availability, loaded and validated from `content/territory/`, with distances and a spatial index.
 //! No I/O beyond reading content.
 
+pub mod dates;
 pub mod diagnostic;
 pub mod distance;
 mod index;

@@ -277,3 +277,32 @@ pub fn decode_mail(raw: &str) -> String {
     flush(&encoding, &mut chunk, &mut out);
     out
 }
+
+/// The mail with its random parts (MIME boundary, reference, signed tokens, Message-ID) replaced
+/// by fixed words, so that a test looking for personal data cannot be fooled by chance letters.
+pub fn without_random_parts(mail: &str, reference: &str) -> String {
+    let mut text = mail.replace(reference, "REFERENCE");
+    if let Some(start) = text.find("boundary=\"") {
+        let rest = &text[start + "boundary=\"".len()..];
+        if let Some(end) = rest.find('"') {
+            let boundary = rest[..end].to_string();
+            text = text.replace(&boundary, "BOUNDARY");
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("jeton=") {
+        out.push_str(&rest[..at + "jeton=".len()]);
+        out.push_str("TOKEN");
+        let after = &rest[at + "jeton=".len()..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.%=~".contains(c)))
+            .unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out.lines()
+        .filter(|l| !l.starts_with("Message-ID:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

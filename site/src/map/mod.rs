@@ -450,7 +450,7 @@ fn public_doctors(territory: &Territory, today: NaiveDate) -> Vec<DoctorInfo> {
                 code,
                 status: named.status,
                 conditions: named.conditions,
-                updated: crate::dates::french_long(d.updated),
+                updated: territory::dates::french_long(d.updated),
                 to_confirm: d.is_stale(today),
                 home_visits: d.home_visit_radius_km.is_some(),
                 priority_only: d.priority_only,

@@ -198,15 +198,7 @@ fn tenths(v: i64) -> String {
 }
 
 fn push_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&functions::html::esc(text));
 }
 
 #[cfg(test)]

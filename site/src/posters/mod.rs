@@ -24,12 +24,12 @@ use serde::Serialize;
 use territory::{Diagnostic, Severity, Territory};
 
 use crate::config::SiteConfig;
-use crate::dates::french_long;
 use cache::Cache;
 use definitions::{PosterSet, Target};
 use fonts::Fonts;
 use formats::{Format, Medium};
 use layout::{Common, Drawn};
+use territory::dates::french_long;
 
 /// Where posters are published, and the page that lists them.
 pub const URL: &str = "/affiches/";

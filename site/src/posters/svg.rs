@@ -33,18 +33,9 @@ impl Style {
     }
 }
 
+/// Text for SVG content and attribute values (the handler's HTML escaping serves both).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    functions::html::esc(text)
 }
 
 /// French typography: a no-break space before « ? ! : ; » so they never start a line.
