@@ -28,13 +28,13 @@ echo "== Front-end packages (site/package-lock.json: MapLibre GL JS, playwright-
 echo "== Formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 echo "== Rust tests"
 # Snapshots are never written by a test run: a difference fails (review with `cargo insta review`).
 # A failing Rust suite does not stop the other suites: every failure is reported at the end.
 rust_ok=1
-INSTA_UPDATE=no cargo test --workspace 2>&1 | tee -a "$log" || rust_ok=0
+INSTA_UPDATE=no cargo test --workspace --all-features 2>&1 | tee -a "$log" || rust_ok=0
 
 echo "== Infrastructure lint (cfn-lint on the SAM template)"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint
