@@ -7,6 +7,7 @@ pub mod communes;
 pub mod form;
 pub mod html;
 pub mod http;
+pub mod lifecycle;
 pub mod mail;
 pub mod pages;
 pub mod phone;
