@@ -9,6 +9,7 @@ pub mod html;
 pub mod http;
 pub mod lifecycle;
 pub mod mail;
+pub mod matching;
 pub mod pages;
 pub mod phone;
 pub mod priority;
