@@ -3,6 +3,8 @@
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod handler;
+pub mod jobs;
 pub mod links;
 pub mod map;
 pub mod markdown;

@@ -15,9 +15,17 @@ const USAGE: &str = "Utilisation :
   cpts serve [--content DOSSIER] [--port N] [--data DOSSIER]
                                                    construit le site et le sert sur http://127.0.0.1:N/
                                                    (8000 par défaut) avec le formulaire d'inscription ;
-                                                   base, courriels et clés dans --data (.cpts par défaut)
+                                                   base, courriels et clés dans --data (.cpts par défaut) ;
+                                                   les tâches planifiées y passent chaque minute
+  cpts jobs run [--content DOSSIER] [--data DOSSIER] [--port N]
+                                                   passe une fois les tâches planifiées sur les données
+                                                   de « cpts serve » : propositions expirées, rappels,
+                                                   patients prévenus, demandes en attente réexaminées,
+                                                   courriels en attente envoyés (--port : celui de
+                                                   « cpts serve », pour les liens des courriels)
 
-La date du jour (pour les disponibilités à confirmer) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
+La date du jour (pour les disponibilités à confirmer, et pour « cpts jobs run » celle des
+échéances) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
 
 struct Args {
     command: String,
@@ -29,9 +37,21 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let command = args
+    let mut command = args
         .next()
         .ok_or_else(|| "commande manquante".to_string())?;
+    if matches!(command.as_str(), "-h" | "--help" | "help") {
+        return Err(String::new());
+    }
+    if command == "jobs" {
+        match args.next().as_deref() {
+            Some("run") => command = "jobs run".into(),
+            Some("-h" | "--help") => return Err(String::new()),
+            Some(other) => return Err(format!("« cpts jobs » attend « run », pas « {other} »")),
+            None => return Err("« cpts jobs » attend « run »".into()),
+        }
+    }
+    let uses_data = command == "serve" || command == "jobs run";
     let mut parsed = Args {
         command,
         content: PathBuf::from("content"),
@@ -47,8 +67,8 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--content" => parsed.content = PathBuf::from(value()?),
             "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
-            "--data" if parsed.command == "serve" => parsed.data = PathBuf::from(value()?),
-            "--port" if parsed.command == "serve" => {
+            "--data" if uses_data => parsed.data = PathBuf::from(value()?),
+            "--port" if uses_data => {
                 let v = value()?;
                 parsed.port = v
                     .parse()
@@ -61,13 +81,27 @@ fn parse_args() -> Result<Args, String> {
     Ok(parsed)
 }
 
-fn today() -> Result<NaiveDate, String> {
+/// Today, or the date fixed by `CPTS_TODAY`, and whether it was fixed.
+fn today() -> Result<(NaiveDate, bool), String> {
     match std::env::var("CPTS_TODAY") {
         Ok(s) => s
             .parse()
+            .map(|d| (d, true))
             .map_err(|_| format!("CPTS_TODAY=« {s} » n'est pas une date AAAA-MM-JJ")),
-        Err(_) => Ok(chrono::Local::now().date_naive()),
+        Err(_) => Ok((chrono::Local::now().date_naive(), false)),
     }
+}
+
+/// Unix seconds now, or on the date fixed by `CPTS_TODAY` at the current time of day.
+fn now_on(today: NaiveDate, fixed: bool) -> i64 {
+    if !fixed {
+        return functions::now();
+    }
+    today
+        .and_time(chrono::Local::now().time())
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .map_or_else(functions::now, |t| t.timestamp())
 }
 
 fn report(diagnostics: &[Diagnostic]) {
@@ -97,15 +131,17 @@ fn report_posters(site: &build::Site) {
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
+        // An empty message: the help was asked for.
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("{message}\n");
-            }
-            eprintln!("{USAGE}");
+            eprintln!("{message}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    let today = match today() {
+    let (today, fixed) = match today() {
         Ok(d) => d,
         Err(m) => {
             eprintln!("{m}");
@@ -120,6 +156,21 @@ fn main() -> ExitCode {
             data: args.data,
             today,
         }),
+        "jobs run" => {
+            if fixed {
+                eprintln!(
+                    "Date du jour fixée par CPTS_TODAY : {}.",
+                    territory::dates::french_long(today)
+                );
+            }
+            site::jobs::run(site::jobs::Options {
+                content: args.content,
+                data: args.data,
+                port: args.port,
+                today,
+                now: now_on(today, fixed),
+            })
+        }
         "check" => match build::load(&args.content, today) {
             Ok(site) => {
                 report(&site.warnings);

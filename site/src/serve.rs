@@ -1,7 +1,8 @@
 //! `cpts serve`: builds the site, serves it on 127.0.0.1 with live reload (the browser reloads
 //! after each rebuild; build errors are shown in the browser), and mounts the form handler at
 //! `/api`. The SQLite file, the outbox and the signing keys live in a data folder (`.cpts/`),
-//! created on first run.
+//! created on first run. The handler's scheduled jobs (`cpts jobs run`) run every minute, and at
+//! once when a new territory (`content/territory/`, e.g. doctors.csv) is published to it.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -19,12 +20,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use functions::html::esc;
-use functions::mail::Outbox;
-use functions::signed::KeyRing;
-use functions::store::SqliteStore;
-use territory::Territory;
 
-use crate::{build, config, output, registration_pages};
+use crate::handler::{self, LocalApp, Setup};
+use crate::{build, output};
 
 pub struct Options {
     pub content: PathBuf,
@@ -35,6 +33,8 @@ pub struct Options {
 }
 
 const VERSION_URL: &str = "/__cpts/version";
+/// How often the handler's scheduled jobs run.
+const JOBS_EVERY: Duration = Duration::from_secs(60);
 
 /// Polls the version after each load and reloads the page when a rebuild happened.
 const RELOAD_SCRIPT: &str = r#"<script>(function(){var v=null;function poll(){fetch("/__cpts/version",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(v===null){v=t}else if(t!==v){location.reload()}}).catch(function(){}).then(function(){setTimeout(poll,1000)})}poll()})();</script>"#;
@@ -122,45 +122,6 @@ fn fingerprint(dir: &Path) -> u64 {
     hasher.finish()
 }
 
-fn handler_config(content: &Path, port: u16) -> functions::Config {
-    let mut diagnostics = Vec::new();
-    let site = config::load(content, &mut diagnostics);
-    let title = site
-        .as_ref()
-        .map_or_else(|| "CPTS".to_string(), |c| c.title.clone());
-    let local = [
-        format!("http://127.0.0.1:{port}"),
-        format!("http://localhost:{port}"),
-    ];
-    functions::Config {
-        phone: site.and_then(|c| c.phone).map(|p| functions::Phone {
-            number: p.number,
-            international: p.international,
-            hours: p.hours,
-        }),
-        mail_from: format!(
-            "{} <ne-pas-repondre@cpts.invalid>",
-            title.replace(['<', '>', '"'], "")
-        ),
-        site_title: title,
-        public_url: local[0].clone(),
-        allowed_origins: local.to_vec(),
-        privacy_url: registration_pages::PRIVACY_URL.into(),
-        limits: functions::Limits::default(),
-    }
-}
-
-fn handler_territory(content: &Path, today: NaiveDate) -> Territory {
-    territory::load(&content.join("territory"), today)
-        .territory
-        .unwrap_or_else(|| {
-            eprintln!(
-                "Attention : territoire illisible, le formulaire ne trouvera aucune commune."
-            );
-            Territory::new(Vec::new(), Vec::new(), Vec::new())
-        })
-}
-
 pub fn run(options: Options) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -183,24 +144,21 @@ pub fn run(options: Options) -> ExitCode {
 
 async fn serve(options: Options) -> Result<(), String> {
     let data = &options.data;
-    let outbox_dir = data.join("outbox");
-    std::fs::create_dir_all(&outbox_dir)
-        .map_err(|e| format!("Impossible de créer {} : {e}", outbox_dir.display()))?;
-    let keys = KeyRing::load_or_create(&data.join("keys.json"))
-        .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
-    let database = data.join("cpts.sqlite");
-    let store = SqliteStore::open(&database)
-        .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
-    let config = handler_config(&options.content, options.port);
-    let outbox = Outbox {
-        dir: outbox_dir.clone(),
-        from: config.mail_from.clone(),
-        print_links: true,
-    };
-    let territory = Arc::new(handler_territory(&options.content, options.today));
-    let app = functions::App::new(config, territory, keys, store, outbox);
+    let outbox_dir = handler::outbox_dir(data);
+    let app = handler::open(&Setup {
+        content: &options.content,
+        data,
+        port: options.port,
+        today: options.today,
+        create: true,
+    })?;
     app.spawn_mail_dispatcher()
         .map_err(|e| format!("Impossible de lancer l'envoi des courriels : {e}"))?;
+    let jobs = Arc::new(Jobs {
+        app: Arc::clone(&app),
+        running: tokio::sync::Mutex::new(()),
+    });
+    tokio::spawn(every_minute(Arc::clone(&jobs)));
 
     let preview = Arc::new(Preview {
         content: options.content.clone(),
@@ -215,7 +173,7 @@ async fn serve(options: Options) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
     }
-    tokio::spawn(watch(Arc::clone(&preview)));
+    tokio::spawn(watch(Arc::clone(&preview), jobs));
 
     let router = functions::router(app).merge(
         Router::new()
@@ -244,9 +202,68 @@ async fn serve(options: Options) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
-/// Rebuilds when anything under the content folder changes.
-async fn watch(preview: Arc<Preview>) {
+/// The handler's scheduled work (expiries, reminders, patients informed, waiting requests
+/// examined again, pending mails), one run at a time.
+struct Jobs {
+    app: Arc<LocalApp>,
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Jobs {
+    /// Runs the jobs now and says on the console what they did, if anything.
+    async fn run(&self) {
+        let _one_at_a_time = self.running.lock().await;
+        match self.app.run_jobs(functions::now()).await {
+            Ok(report) => {
+                if let Some(line) = handler::summary(&report) {
+                    eprintln!("{line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("Tâches planifiées interrompues : {e} ; nouvel essai dans une minute.")
+            }
+        }
+    }
+
+    /// Publishes the territory of the content folder to the handler (a new doctors.csv, say)
+    /// and examines the waiting requests against it at once. A territory with errors is not
+    /// published: the handler keeps the previous one.
+    async fn reload_territory(&self, content: PathBuf, today: NaiveDate) {
+        let loaded = tokio::task::spawn_blocking(move || handler::load_territory(&content, today))
+            .await
+            .ok()
+            .flatten();
+        match loaded {
+            Some(territory) => {
+                let doctors = territory.doctors.len();
+                self.app.replace_territory(Arc::new(territory));
+                eprintln!(
+                    "Territoire rechargé ({doctors} médecins) : les demandes en attente sont réexaminées."
+                );
+                self.run().await;
+            }
+            None => eprintln!(
+                "Territoire non rechargé (erreurs ci-dessus) : le formulaire et les propositions gardent la version précédente."
+            ),
+        }
+    }
+}
+
+async fn every_minute(jobs: Arc<Jobs>) {
+    let mut ticks = tokio::time::interval(JOBS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        jobs.run().await;
+    }
+}
+
+/// Rebuilds when anything under the content folder changes; when `territory/` changed, the
+/// handler gets the new territory too.
+async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>) {
+    let territory_dir = preview.content.join("territory");
     let mut last = fingerprint(&preview.content);
+    let mut last_territory = fingerprint(&territory_dir);
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let now = fingerprint(&preview.content);
@@ -255,6 +272,12 @@ async fn watch(preview: Arc<Preview>) {
             eprintln!("Contenu modifié : reconstruction…");
             let p = Arc::clone(&preview);
             let _ = tokio::task::spawn_blocking(move || p.rebuild()).await;
+            let territory = fingerprint(&territory_dir);
+            if territory != last_territory {
+                last_territory = territory;
+                jobs.reload_territory(preview.content.clone(), preview.today)
+                    .await;
+            }
         }
     }
 }

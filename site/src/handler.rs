@@ -1,0 +1,175 @@
+//! The form handler on one machine, as `cpts serve` and `cpts jobs run` both open it: the
+//! settings from `site.toml`, the territory from `content/territory/`, and from the data folder
+//! the SQLite file, the signing keys and the outbox.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use functions::mail::Outbox;
+use functions::signed::KeyRing;
+use functions::store::SqliteStore;
+use functions::workflow::JobReport;
+use territory::Territory;
+
+use crate::{config, registration_pages};
+
+/// The handler with its local store and outbox.
+pub type LocalApp = functions::App<SqliteStore, Outbox>;
+
+pub const DATABASE_FILE: &str = "cpts.sqlite";
+pub const KEYS_FILE: &str = "keys.json";
+pub const OUTBOX_DIR: &str = "outbox";
+
+/// Where and how to open the handler.
+pub struct Setup<'a> {
+    pub content: &'a Path,
+    /// The data folder (`.cpts` by default).
+    pub data: &'a Path,
+    /// The port `cpts serve` listens on: links in emails point to it.
+    pub port: u16,
+    /// The date the territory's declarations are read on.
+    pub today: NaiveDate,
+    /// Create the data folder, database and keys when missing (`cpts serve`); otherwise a missing
+    /// database is an error (`cpts jobs run` on a mistyped folder must not start an empty one).
+    pub create: bool,
+}
+
+/// The handler's settings: the site's name and phone number, links to 127.0.0.1:`port`.
+pub fn config(content: &Path, port: u16) -> functions::Config {
+    let mut diagnostics = Vec::new();
+    let site = config::load(content, &mut diagnostics);
+    let title = site
+        .as_ref()
+        .map_or_else(|| "CPTS".to_string(), |c| c.title.clone());
+    let local = [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ];
+    functions::Config {
+        phone: site.and_then(|c| c.phone).map(|p| functions::Phone {
+            number: p.number,
+            international: p.international,
+            hours: p.hours,
+        }),
+        mail_from: format!(
+            "{} <ne-pas-repondre@cpts.invalid>",
+            title.replace(['<', '>', '"'], "")
+        ),
+        site_title: title,
+        public_url: local[0].clone(),
+        allowed_origins: local.to_vec(),
+        privacy_url: registration_pages::PRIVACY_URL.into(),
+        limits: functions::Limits::default(),
+    }
+}
+
+/// The territory as published in `content/territory/`, or `None` (with the reason printed) when
+/// it has errors.
+pub fn load_territory(content: &Path, today: NaiveDate) -> Option<Territory> {
+    let loaded = territory::load(&content.join("territory"), today);
+    if loaded.territory.is_none() {
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+    }
+    loaded.territory
+}
+
+/// The territory, or an empty one (the form then finds no commune) when it cannot be read.
+fn territory_or_empty(content: &Path, today: NaiveDate) -> Territory {
+    load_territory(content, today).unwrap_or_else(|| {
+        eprintln!("Attention : territoire illisible, le formulaire ne trouvera aucune commune.");
+        Territory::new(Vec::new(), Vec::new(), Vec::new())
+    })
+}
+
+pub fn outbox_dir(data: &Path) -> PathBuf {
+    data.join(OUTBOX_DIR)
+}
+
+/// Opens the store, keys and outbox of the data folder and builds the handler. The error is a
+/// French sentence for the console.
+pub fn open(setup: &Setup) -> Result<Arc<LocalApp>, String> {
+    let data = setup.data;
+    let database = data.join(DATABASE_FILE);
+    if !setup.create && !database.is_file() {
+        return Err(format!(
+            "Aucune base de données dans {} : vérifiez --data (le dossier de données de « cpts serve », .cpts par défaut).",
+            data.display()
+        ));
+    }
+    let outbox = outbox_dir(data);
+    std::fs::create_dir_all(&outbox)
+        .map_err(|e| format!("Impossible de créer {} : {e}", outbox.display()))?;
+    let keys = KeyRing::load_or_create(&data.join(KEYS_FILE))
+        .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
+    let store = SqliteStore::open(&database)
+        .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+    let config = config(setup.content, setup.port);
+    let mailer = Outbox {
+        dir: outbox,
+        from: config.mail_from.clone(),
+        print_links: true,
+    };
+    let territory = Arc::new(territory_or_empty(setup.content, setup.today));
+    Ok(functions::App::new(config, territory, keys, store, mailer))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n > 1 { many } else { one })
+}
+
+/// What a jobs run did, in French, one line per kind of work.
+pub fn describe(report: &JobReport) -> Vec<String> {
+    let r = report;
+    vec![
+        format!("Propositions expirées sans réponse : {}", r.expired),
+        format!("Rappels envoyés avant expiration : {}", r.reminded),
+        format!(
+            "Patients prévenus qu'un médecin les accepte : {}",
+            r.informed
+        ),
+        format!(
+            "Médecins proposés à des demandes en attente : {}",
+            r.proposed
+        ),
+        format!(
+            "Demandes toujours en attente d'un médecin : {}",
+            r.still_waiting
+        ),
+        format!(
+            "Courriels : {}, {}",
+            plural(r.mails_sent, "envoyé", "envoyés"),
+            if r.mails_failed == 0 {
+                "aucun en échec".to_string()
+            } else {
+                format!("{} en échec (nouvel essai plus tard)", r.mails_failed)
+            }
+        ),
+    ]
+}
+
+/// One line for the server's console when a jobs run did something, `None` otherwise.
+pub fn summary(report: &JobReport) -> Option<String> {
+    let r = report;
+    let parts: Vec<String> = [
+        (r.expired, "proposition(s) expirée(s)"),
+        (r.reminded, "rappel(s)"),
+        (r.informed, "patient(s) prévenu(s)"),
+        (r.proposed, "médecin(s) proposé(s)"),
+        (r.mails_failed, "courriel(s) en échec"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Tâches : {} ; {} demande(s) toujours en attente.",
+        parts.join(", "),
+        r.still_waiting
+    ))
+}
