@@ -102,14 +102,14 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &Path) -> Self {
+    fn start(binary: &Path, content: &Path) -> Self {
         let data = tempfile::tempdir().unwrap();
         let logs = tempfile::tempdir().unwrap();
         let port = free_port();
         let child = Command::new(binary)
             .arg("serve")
             .arg("--content")
-            .arg(content_dir())
+            .arg(content)
             .arg("--data")
             .arg(data.path())
             .args(["--port", &port.to_string()])
@@ -143,6 +143,11 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// What the server wrote on its error output so far (its log).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.logs.path().join("stderr")).unwrap_or_default()
     }
 
     fn origin(&self) -> String {
@@ -365,6 +370,10 @@ fn decode_mail(raw: &str) -> String {
 
 /// Waits for `<outbox>/<name>` and returns it decoded.
 fn wait_for_mail(outbox: &Path, name: &str) -> String {
+    wait_for_mail_within(outbox, name, MAIL_TIMEOUT)
+}
+
+fn wait_for_mail_within(outbox: &Path, name: &str, timeout: Duration) -> String {
     let path = outbox.join(name);
     let started = Instant::now();
     loop {
@@ -372,8 +381,8 @@ fn wait_for_mail(outbox: &Path, name: &str) -> String {
             return decode_mail(&raw);
         }
         assert!(
-            started.elapsed() < MAIL_TIMEOUT,
-            "no mail {name} within {MAIL_TIMEOUT:?}; outbox: {:?}",
+            started.elapsed() < timeout,
+            "no mail {name} within {timeout:?}; outbox: {:?}",
             mail_names(outbox)
         );
         std::thread::sleep(Duration::from_millis(100));
@@ -409,6 +418,16 @@ fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
 
 /// Registers a patient of Sedan through the public form's endpoint; returns the reference.
 fn register(server: &Server, last_name: &str, first_name: &str, phone: &str) -> String {
+    register_in(server, "Sedan (08200)", last_name, first_name, phone)
+}
+
+fn register_in(
+    server: &Server,
+    commune: &str,
+    last_name: &str,
+    first_name: &str,
+    phone: &str,
+) -> String {
     let token_reply = server.get("/api/form-token");
     assert_eq!(token_reply.status, 200, "{}", token_reply.body);
     let token = between(&token_reply.body, r#""token":""#, "\"")
@@ -429,7 +448,7 @@ fn register(server: &Server, last_name: &str, first_name: &str, phone: &str) -> 
             ("phone", phone),
             ("email", "patient@example.fr"),
             ("call_time", "morning"),
-            ("commune", "Sedan (08200)"),
+            ("commune", commune),
             ("max_distance", "20"),
             ("home_visits", "no"),
             ("without_gp_since", "1to2y"),
@@ -484,7 +503,7 @@ fn jobs_run(binary: &Path, server: &Server, today: Option<chrono::NaiveDate>) ->
 fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     let started = Instant::now();
     let binary = cpts_binary();
-    let server = Server::start(&binary);
+    let server = Server::start(&binary, &content_dir());
     let outbox = server.outbox();
     eprintln!(
         "cpts serve ready in {:.1} s",
@@ -627,4 +646,66 @@ fn jobs_run_refuses_a_data_folder_without_a_database() {
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("Aucune base de données"), "{message}");
     assert!(!empty.path().join("nowhere").exists(), "nothing created");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_new_doctors_csv_gets_waiting_requests_a_doctor_on_cpts_serve() {
+    // The demo, first published with no doctor accepting new patients now.
+    let content = tempfile::tempdir().unwrap();
+    copy_dir(&content_dir(), content.path());
+    let doctors = content.path().join("territory/doctors.csv");
+    let published = std::fs::read_to_string(&doctors).unwrap();
+    let nobody_now: String = published
+        .lines()
+        .filter(|l| !l.contains(";accepte_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&doctors, nobody_now).unwrap();
+    let binary = cpts_binary();
+    let server = Server::start(&binary, content.path());
+    let outbox = server.outbox();
+
+    let reference = register(&server, "Durand", "Jeanne", "06 11 22 33 44");
+    let mail = wait_for_mail(&outbox, &format!("{reference}-coordination.eml"));
+    let page = server.get(&server.link_in(&mail, "/api/demandes/"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Aucun médecin ne peut prendre cette demande"),
+        "{}",
+        page.body
+    );
+
+    // The full list is published: the server reloads it and proposes a doctor at once.
+    let started = Instant::now();
+    std::fs::write(&doctors, &published).unwrap();
+    let proposal = wait_for_mail_within(
+        &outbox,
+        &format!("{reference}-1-proposition.eml"),
+        START_TIMEOUT,
+    );
+    assert!(proposal.contains("Un médecin est proposé"), "{proposal}");
+    assert!(
+        server.log().contains("Territoire rechargé"),
+        "{}",
+        server.log()
+    );
+    eprintln!(
+        "proposed {:.1} s after doctors.csv changed",
+        started.elapsed().as_secs_f64()
+    );
+    let page = server.get(&server.link_in(&proposal, "/api/demandes/"));
+    assert!(page.body.contains("Médecin proposé"), "{}", page.body);
 }
