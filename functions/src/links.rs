@@ -6,6 +6,9 @@
 //! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
 //! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
 
+// A handler's early exit is the page to answer with: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::Router;
