@@ -58,10 +58,11 @@ fn page<S: Store, M: Mailer>(
     body: &str,
 ) -> Response {
     let mut response = html(status, pages::layout(&app.config, title, body, false));
-    // Links carry tokens: never pass them on to another site.
+    // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
+    // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
     response.headers_mut().insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }
