@@ -314,6 +314,16 @@ async fn coordinator_decides<S: Store, M: Mailer>(
                 &link_pages::decided_page(title, &message, &back),
             )
         }
+        Ok(Outcome::Expired) => page(
+            &app,
+            StatusCode::GONE,
+            "Proposition expirée",
+            &link_pages::decided_page(
+                "Proposition expirée",
+                "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
+                &back,
+            ),
+        ),
         Ok(Outcome::DoctorGone) => invalid(
             "Ce médecin n'est plus dans la liste publiée des médecins : demandez un autre médecin.",
         ),

@@ -757,3 +757,29 @@ async fn no_mail_of_the_whole_path_holds_personal_data() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_decision_after_the_deadline_says_the_proposal_expired() {
+    let h = Harness::new(quick_limits());
+    let reference = register(&h, &[]).await;
+    let case = h.app.store.case(&reference).await.unwrap().unwrap();
+    let first = case.current_proposal().unwrap().to_string();
+    let outcome = h
+        .app
+        .coordinator_decides(
+            &reference,
+            Some(&first),
+            functions::workflow::Decision::Validate,
+            "Test",
+            functions::now() + 8 * 86_400,
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Expired);
+    assert_eq!(
+        h.app.store.proposal(&first).await.unwrap().unwrap().state,
+        ProposalState::Expired
+    );
+    let case = h.app.store.case(&reference).await.unwrap().unwrap();
+    assert_ne!(case.current_proposal(), Some(first.as_str()), "moved on");
+}
