@@ -41,12 +41,13 @@ fn days(now: i64, since: i64) -> i64 {
     (now - since).max(0) / 86_400
 }
 
-fn who_field(coordinators: &[Coordinator]) -> String {
+/// The "who decides?" list, in each form of the page (`form` keeps the ids unique).
+fn who_field(coordinators: &[Coordinator], form: &str) -> String {
     if coordinators.len() <= 1 {
         return String::new();
     }
-    let mut out = String::from(
-        r#"<p><label for="qui">Qui décide ?</label><br><select id="qui" name="qui" required><option value="">— choisissez votre nom —</option>"#,
+    let mut out = format!(
+        r#"<p><label for="qui-{form}">Qui décide ?</label><br><select id="qui-{form}" name="qui" required><option value="">— choisissez votre nom —</option>"#
     );
     for (i, c) in coordinators.iter().enumerate() {
         let _ = write!(out, r#"<option value="{i}">{}</option>"#, esc(&c.name));
@@ -98,7 +99,7 @@ pub fn coordinator_page(v: &CoordinatorView) -> String {
     let current = case
         .current_proposal()
         .and_then(|id| v.proposals.iter().find(|p| p.id == id));
-    let who = who_field(v.coordinators);
+    let who = |form: &str| who_field(v.coordinators, form);
     match (case.state, current) {
         (CaseState::Proposed, Some(p)) => {
             let _ = write!(
@@ -111,10 +112,12 @@ pub fn coordinator_page(v: &CoordinatorView) -> String {
             }
             let _ = write!(
                 out,
-                r#"</ul><p>À valider avant le {} : sans décision, un autre médecin sera proposé.</p><form method="post" action="{action}">{}{who}<p><button type="submit" name="decision" value="valider">Valider : envoyer la proposition au médecin</button></p></form><form method="post" action="{action}">{}{who}<p><label for="motif-autre">Pourquoi un autre médecin ?</label><br><select id="motif-autre" name="motif" required>"#,
+                r#"</ul><p>À valider avant le {} : sans décision, un autre médecin sera proposé.</p><form method="post" action="{action}">{}{}<p><button type="submit" name="decision" value="valider">Valider : envoyer la proposition au médecin</button></p></form><form method="post" action="{action}">{}{}<p><label for="motif-autre">Pourquoi un autre médecin ?</label><br><select id="motif-autre" name="motif" required>"#,
                 unix_date_fr(p.deadline),
                 hidden(v.token, Some(&p.id)),
-                hidden(v.token, Some(&p.id))
+                who("valider"),
+                hidden(v.token, Some(&p.id)),
+                who("autre")
             );
             for r in RejectionReason::ALL {
                 let _ = write!(out, r#"<option value="{}">{}</option>"#, r.code(), esc(r.label()));
@@ -140,8 +143,9 @@ pub fn coordinator_page(v: &CoordinatorView) -> String {
             } else {
                 let _ = write!(
                     out,
-                    r#"<p>La personne n'a pas d'adresse électronique : <strong>appelez-la</strong> pour lui donner le nom du médecin et lui dire que son cabinet va l'appeler.</p><form method="post" action="{action}">{}{who}<p><button type="submit" name="decision" value="prevenu">J'ai prévenu la personne</button></p></form>"#,
-                    hidden(v.token, Some(&p.id))
+                    r#"<p>La personne n'a pas d'adresse électronique : <strong>appelez-la</strong> pour lui donner le nom du médecin et lui dire que son cabinet va l'appeler.</p><form method="post" action="{action}">{}{}<p><button type="submit" name="decision" value="prevenu">J'ai prévenu la personne</button></p></form>"#,
+                    hidden(v.token, Some(&p.id)),
+                    who("prevenu")
                 );
             }
         }
@@ -168,8 +172,9 @@ pub fn coordinator_page(v: &CoordinatorView) -> String {
     if case.state != CaseState::Closed {
         let _ = write!(
             out,
-            r#"<form method="post" action="{action}">{}{who}<p><label for="motif-clore">Clore la demande : motif</label><br><select id="motif-clore" name="motif" required>"#,
-            hidden(v.token, case.current_proposal())
+            r#"<form method="post" action="{action}">{}{}<p><label for="motif-clore">Clore la demande : motif</label><br><select id="motif-clore" name="motif" required>"#,
+            hidden(v.token, case.current_proposal()),
+            who("clore")
         );
         for r in ClosingReason::ALL {
             let _ = write!(

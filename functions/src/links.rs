@@ -6,6 +6,9 @@
 //! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
 //! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
 
+// A handler's early exit is the page to answer with: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -55,10 +58,11 @@ fn page<S: Store, M: Mailer>(
     body: &str,
 ) -> Response {
     let mut response = html(status, pages::layout(&app.config, title, body, false));
-    // Links carry tokens: never pass them on to another site.
+    // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
+    // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
     response.headers_mut().insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }
@@ -310,6 +314,16 @@ async fn coordinator_decides<S: Store, M: Mailer>(
                 &link_pages::decided_page(title, &message, &back),
             )
         }
+        Ok(Outcome::Expired) => page(
+            &app,
+            StatusCode::GONE,
+            "Proposition expirée",
+            &link_pages::decided_page(
+                "Proposition expirée",
+                "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
+                &back,
+            ),
+        ),
         Ok(Outcome::DoctorGone) => invalid(
             "Ce médecin n'est plus dans la liste publiée des médecins : demandez un autre médecin.",
         ),

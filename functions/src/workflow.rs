@@ -286,6 +286,13 @@ impl<S: Store, M: Mailer> App<S, M> {
         if proposal_id.map(str::to_string) != current && !matches!(decision, Decision::Close(_)) {
             return Ok(Outcome::AlreadyDone);
         }
+        if let (Decision::Validate | Decision::Another(_), Some(p)) = (decision, &proposal)
+            && p.state == ProposalState::Proposed
+            && now > p.deadline
+        {
+            self.expire(&territory, &case, p, now).await?;
+            return Ok(Outcome::Expired);
+        }
         let built = match decision {
             Decision::Validate => {
                 let Some(p) = &proposal else {
