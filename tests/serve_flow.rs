@@ -592,6 +592,7 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     // The scheduled jobs on the same data folder: nothing left to do.
     let run = jobs_run(&binary, &server, None);
     let report = String::from_utf8_lossy(&run.stdout);
+    eprintln!("cpts jobs run:\n{report}");
     assert!(
         run.status.success(),
         "{report}{}",
@@ -612,6 +613,7 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     let later = chrono::Local::now().date_naive() + chrono::Days::new(8);
     let run = jobs_run(&binary, &server, Some(later));
     let report = String::from_utf8_lossy(&run.stdout);
+    eprintln!("CPTS_TODAY={later} cpts jobs run:\n{report}");
     assert!(
         run.status.success(),
         "{report}{}",
@@ -621,13 +623,13 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
         report.contains("Propositions expirées sans réponse : 1"),
         "{report}"
     );
-    assert!(
-        mail_names(&outbox)
-            .iter()
-            .any(|n| n.starts_with(&second) && n.ends_with("-expiree.eml")),
-        "{:?}",
-        mail_names(&outbox)
-    );
+    let expired = wait_for_mail(&outbox, &format!("{second}-1-expiree.eml"));
+    assert!(expired.contains("n'a pas eu de réponse"), "{expired}");
+    // The next doctor is proposed to the coordinator.
+    let page = server.get(&server.link_in(&expired, "/api/demandes/"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Médecin proposé"), "{}", page.body);
+    assert!(page.body.contains(&format!("{second}-2")), "{}", page.body);
     eprintln!("whole flow in {:.1} s", started.elapsed().as_secs_f64());
 }
 
@@ -686,6 +688,23 @@ fn a_new_doctors_csv_gets_waiting_requests_a_doctor_on_cpts_serve() {
             .contains("Aucun médecin ne peut prendre cette demande"),
         "{}",
         page.body
+    );
+
+    // A list with an error is not published to the handler: it keeps the one it has.
+    std::fs::write(&doctors, format!("{published}med-999;Dr Inconnu;99999\n")).unwrap();
+    let started = Instant::now();
+    while !server.log().contains("Territoire non rechargé") {
+        assert!(
+            started.elapsed() < START_TIMEOUT,
+            "no « Territoire non rechargé » in:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        !outbox
+            .join(format!("{reference}-1-proposition.eml"))
+            .exists()
     );
 
     // The full list is published: the server reloads it and proposes a doctor at once.

@@ -10,7 +10,7 @@ use functions::mail::Outbox;
 use functions::signed::KeyRing;
 use functions::store::SqliteStore;
 use functions::workflow::JobReport;
-use territory::Territory;
+use territory::{Diagnostic, Territory};
 
 use crate::{config, registration_pages};
 
@@ -64,23 +64,15 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
     }
 }
 
-/// The territory as published in `content/territory/`, or `None` (with the reason printed) when
-/// it has errors.
-pub fn load_territory(content: &Path, today: NaiveDate) -> Option<Territory> {
+/// The territory as published in `content/territory/`, or its errors.
+pub fn load_territory(content: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
     let loaded = territory::load(&content.join("territory"), today);
-    if loaded.territory.is_none() {
-        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{d}");
-        }
-    }
-    loaded.territory
-}
-
-/// The territory, or an empty one (the form then finds no commune) when it cannot be read.
-fn territory_or_empty(content: &Path, today: NaiveDate) -> Territory {
-    load_territory(content, today).unwrap_or_else(|| {
-        eprintln!("Attention : territoire illisible, le formulaire ne trouvera aucune commune.");
-        Territory::new(Vec::new(), Vec::new(), Vec::new())
+    loaded.territory.ok_or_else(|| {
+        loaded
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect()
     })
 }
 
@@ -88,9 +80,17 @@ pub fn outbox_dir(data: &Path) -> PathBuf {
     data.join(OUTBOX_DIR)
 }
 
+/// The handler, opened.
+pub struct Opened {
+    pub app: Arc<LocalApp>,
+    /// The territory could not be read: the handler has an empty one (the form finds no commune,
+    /// and jobs must not run: their mails would have no coordinator to go to).
+    pub territory_errors: Option<Vec<Diagnostic>>,
+}
+
 /// Opens the store, keys and outbox of the data folder and builds the handler. The error is a
 /// French sentence for the console.
-pub fn open(setup: &Setup) -> Result<Arc<LocalApp>, String> {
+pub fn open(setup: &Setup) -> Result<Opened, String> {
     let data = setup.data;
     let database = data.join(DATABASE_FILE);
     if !setup.create && !database.is_file() {
@@ -112,8 +112,17 @@ pub fn open(setup: &Setup) -> Result<Arc<LocalApp>, String> {
         from: config.mail_from.clone(),
         print_links: true,
     };
-    let territory = Arc::new(territory_or_empty(setup.content, setup.today));
-    Ok(functions::App::new(config, territory, keys, store, mailer))
+    let (territory, territory_errors) = match load_territory(setup.content, setup.today) {
+        Ok(t) => (t, None),
+        Err(errors) => (
+            Territory::new(Vec::new(), Vec::new(), Vec::new()),
+            Some(errors),
+        ),
+    };
+    Ok(Opened {
+        app: functions::App::new(config, Arc::new(territory), keys, store, mailer),
+        territory_errors,
+    })
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -39,19 +39,30 @@ pub fn run(options: Options) -> ExitCode {
 }
 
 async fn run_once(options: Options) -> ExitCode {
-    let app = match handler::open(&Setup {
+    let opened = match handler::open(&Setup {
         content: &options.content,
         data: &options.data,
         port: options.port,
         today: options.today,
         create: false,
     }) {
-        Ok(app) => app,
+        Ok(opened) => opened,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
+    if let Some(errors) = opened.territory_errors {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!(
+            "Tâches non lancées : le territoire ({}) a des erreurs. Corrigez-les (« cpts check ») puis relancez « cpts jobs run ».",
+            options.content.join("territory").display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let app = opened.app;
     let mut report = match app.run_jobs(options.now).await {
         Ok(r) => r,
         Err(e) => {

@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -145,18 +145,26 @@ pub fn run(options: Options) -> ExitCode {
 async fn serve(options: Options) -> Result<(), String> {
     let data = &options.data;
     let outbox_dir = handler::outbox_dir(data);
-    let app = handler::open(&Setup {
+    let opened = handler::open(&Setup {
         content: &options.content,
         data,
         port: options.port,
         today: options.today,
         create: true,
     })?;
+    let app = opened.app;
+    if opened.territory_errors.is_some() {
+        // The site build below prints the errors.
+        eprintln!(
+            "Attention : territoire illisible, le formulaire ne trouvera aucune commune et les tâches planifiées attendent un territoire corrigé."
+        );
+    }
     app.spawn_mail_dispatcher()
         .map_err(|e| format!("Impossible de lancer l'envoi des courriels : {e}"))?;
     let jobs = Arc::new(Jobs {
         app: Arc::clone(&app),
         running: tokio::sync::Mutex::new(()),
+        territory_ok: AtomicBool::new(opened.territory_errors.is_none()),
     });
     tokio::spawn(every_minute(Arc::clone(&jobs)));
 
@@ -207,11 +215,16 @@ async fn serve(options: Options) -> Result<(), String> {
 struct Jobs {
     app: Arc<LocalApp>,
     running: tokio::sync::Mutex<()>,
+    /// False while the handler has no readable territory: mails would have no coordinator.
+    territory_ok: AtomicBool,
 }
 
 impl Jobs {
     /// Runs the jobs now and says on the console what they did, if anything.
     async fn run(&self) {
+        if !self.territory_ok.load(Ordering::SeqCst) {
+            return;
+        }
         let _one_at_a_time = self.running.lock().await;
         match self.app.run_jobs(functions::now()).await {
             Ok(report) => {
@@ -231,18 +244,20 @@ impl Jobs {
     async fn reload_territory(&self, content: PathBuf, today: NaiveDate) {
         let loaded = tokio::task::spawn_blocking(move || handler::load_territory(&content, today))
             .await
-            .ok()
-            .flatten();
+            .map_err(|_| Vec::new())
+            .and_then(|r| r);
         match loaded {
-            Some(territory) => {
+            Ok(territory) => {
                 let doctors = territory.doctors.len();
                 self.app.replace_territory(Arc::new(territory));
+                self.territory_ok.store(true, Ordering::SeqCst);
                 eprintln!(
                     "Territoire rechargé ({doctors} médecins) : les demandes en attente sont réexaminées."
                 );
                 self.run().await;
             }
-            None => eprintln!(
+            // The site build just printed the errors.
+            Err(_) => eprintln!(
                 "Territoire non rechargé (erreurs ci-dessus) : le formulaire et les propositions gardent la version précédente."
             ),
         }
