@@ -386,7 +386,10 @@ async fn register<S: Store, M: Mailer>(
             app.mail_waiting.notify_one();
             // The coordinator's mail leads to the request's page, which shows this proposal.
             // Should it fail, the request waits and the next jobs run proposes again.
-            if let Err(e) = app.propose_for(&reference, now, false).await {
+            if let Err(e) = app
+                .propose_for(&reference, now, crate::workflow::Notice::Silent)
+                .await
+            {
                 eprintln!("proposition pour {reference} impossible pour l'instant : {e}");
             }
             accepted(&format, &reference)

@@ -166,6 +166,22 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
     };
     let mut done = Vec::new();
     for pending in due {
+        // Taken for two minutes: should this sender die, the mail goes at the next attempt.
+        match store
+            .claim_mail(
+                &pending.mail.id,
+                pending.next_attempt_at,
+                now.saturating_add(120),
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                eprintln!("courriel {} : {e}", pending.mail.id);
+                continue;
+            }
+        }
         match mailer.send(&pending.mail).await {
             Ok(()) => {
                 sent += 1;

@@ -15,7 +15,7 @@ use crate::lifecycle::{
 use crate::mail::{Mailer, compose};
 use crate::matching::{self, Loads};
 use crate::pages::unix_date_fr;
-use crate::store::{Applied, Mail, Result, Store, StoreError};
+use crate::store::{Applied, Mail, Result, Store, StoreError, Transition};
 use crate::{App, COORDINATOR_LINK_SECONDS};
 
 /// Token action of the coordinator's page of a request.
@@ -73,6 +73,22 @@ pub enum Outcome {
     NoPlaceLeft,
     /// The doctor is no longer in the published list.
     DoctorGone,
+}
+
+/// What `propose_for` tells the coordinators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Nothing (right after registration, whose mail leads to the same page; or she asked on it).
+    Silent,
+    /// A doctor is proposed.
+    NewProposal,
+    /// What just happened (`what`, one sentence), then whether another doctor is proposed: one
+    /// mail either way.
+    After {
+        id: String,
+        subject: String,
+        what: String,
+    },
 }
 
 /// What one run of the scheduled jobs did.
@@ -183,28 +199,30 @@ impl<S: Store, M: Mailer> App<S, M> {
         )
     }
 
-    /// Proposes the best doctor for a waiting request; `notify` mails the coordinators (not
-    /// needed right after registration: the registration mail leads to the same page).
-    /// `None` when the request does not wait or no doctor can take it now.
+    /// Proposes the best doctor for a waiting request, telling the coordinators as `notice`
+    /// says. `None` when the request does not wait or no doctor can take it now.
     pub async fn propose_for(
         &self,
         reference: &str,
         now: i64,
-        notify: bool,
+        notice: Notice,
     ) -> Result<Option<Proposal>> {
         let territory = self.territory();
         let today = local_date(now);
+        let mut last_case = None;
         for _ in 0..ATTEMPTS {
             let Some(case) = self.store.case(reference).await? else {
                 return Ok(None);
             };
             if case.state != CaseState::Waiting {
-                return Ok(None);
+                last_case = Some(case);
+                break;
             }
             let loads = self.loads(&territory, today).await?;
             let found = matching::candidates(&territory, &loads, &case.needs, &case.tried, today);
             let Some(best) = found.first() else {
-                return Ok(None);
+                last_case = Some(case);
+                break;
             };
             let choice = matching::choice(
                 &territory,
@@ -214,24 +232,49 @@ impl<S: Store, M: Mailer> App<S, M> {
                 found.len() - 1,
                 today,
             );
-            let mails = if notify {
-                vec![self.proposal_mail(&territory, &case, now)]
-            } else {
-                vec![]
+            let mails = match &notice {
+                Notice::Silent => vec![],
+                Notice::NewProposal => vec![self.proposal_mail(&territory, &case, now)],
+                Notice::After { id, subject, what } => vec![self.coordination_mail(
+                    &territory,
+                    &case,
+                    id,
+                    subject.clone(),
+                    &[format!("{what} Un autre médecin est proposé : ouvrez la demande pour voir pourquoi lui, puis validez ou demandez-en un autre.")],
+                    now,
+                )],
             };
             let (transition, proposal) =
                 lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)
                     .map_err(|e| StoreError(e.to_string()))?;
             match self.store.apply(&transition).await? {
                 Applied::Done => {
-                    if notify {
-                        self.mail_waiting.notify_one();
-                    }
+                    self.mail_waiting.notify_one();
                     return Ok(Some(proposal));
                 }
                 // Someone else changed the case, or the doctor's last place went meanwhile.
                 Applied::Conflict | Applied::NoCapacity => continue,
             }
+        }
+        if let (Notice::After { id, subject, what }, Some(case)) = (&notice, last_case) {
+            let mail = self.coordination_mail(
+                &territory,
+                &case,
+                id,
+                subject.clone(),
+                &[format!("{what} Aucun autre médecin ne peut la prendre pour l'instant : elle est réexaminée automatiquement, et vous recevrez un courriel dès qu'un médecin est proposé.")],
+                now,
+            );
+            let only_mail = Transition {
+                at: now,
+                case: None,
+                proposals: vec![],
+                doctors: vec![],
+                mails: vec![mail],
+                audit: vec![],
+            };
+            self.store.apply(&only_mail).await?;
+            self.mail_waiting.notify_one();
         }
         Ok(None)
     }
@@ -334,7 +377,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         }
         self.mail_waiting.notify_one();
         if let Decision::Another(_) = decision {
-            self.propose_for(reference, now, false).await?;
+            self.propose_for(reference, now, Notice::Silent).await?;
         }
         Ok(Outcome::Done)
     }
@@ -433,17 +476,6 @@ impl<S: Store, M: Mailer> App<S, M> {
                 )
             }
             Answer::Decline | Answer::Pause(_) => {
-                let mail = self.coordination_mail(
-                    &territory,
-                    &case,
-                    &format!("{}-refusee", proposal.id),
-                    format!("Le médecin a décliné — réf. {}", case.reference),
-                    &[format!(
-                        "Le médecin proposé a décliné la demande {} ({commune}). Un autre médecin est proposé quand il y en a un : ouvrez la demande pour le valider.",
-                        case.reference
-                    )],
-                    now,
-                );
                 let (note, until) = match answer {
                     Answer::Pause(until) => (
                         format!(
@@ -455,7 +487,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                     _ => ("refus du médecin".to_string(), None),
                 };
                 (
-                    lifecycle::decline(&case, &proposal, now, &note, until, vec![mail]),
+                    lifecycle::decline(&case, &proposal, now, &note, until, vec![]),
                     Outcome::Done,
                 )
             }
@@ -478,7 +510,15 @@ impl<S: Store, M: Mailer> App<S, M> {
                 self.inform_patient(&proposal.reference, now).await?;
             }
             Answer::Decline | Answer::Pause(_) => {
-                self.propose_for(&proposal.reference, now, false).await?;
+                let notice = Notice::After {
+                    id: format!("{}-refusee", proposal.id),
+                    subject: format!("Le médecin a décliné — réf. {}", case.reference),
+                    what: format!(
+                        "Le médecin proposé a décliné la demande {} ({commune}).",
+                        case.reference
+                    ),
+                };
+                self.propose_for(&proposal.reference, now, notice).await?;
             }
         }
         Ok(outcome)
@@ -494,66 +534,60 @@ impl<S: Store, M: Mailer> App<S, M> {
         now: i64,
     ) -> Result<()> {
         let commune = Self::commune_name(territory, &case.needs.commune);
-        let mail = self.coordination_mail(
-            territory,
-            case,
-            &format!("{}-complet", proposal.id),
-            format!("Le médecin n'a plus de place — réf. {}", case.reference),
-            &[format!(
-                "Le médecin proposé pour la demande {} ({commune}) a voulu accepter, mais toutes les places qu'il avait déclarées pour l'année sont prises. Un autre médecin est proposé quand il y en a un.",
-                case.reference
-            )],
-            now,
-        );
         if let Ok((t, _)) = lifecycle::decline(
             case,
             proposal,
             now,
             "plus de place cette année",
             None,
-            vec![mail],
+            vec![],
         ) && self.store.apply(&t).await? == Applied::Done
         {
-            self.mail_waiting.notify_one();
-            self.propose_for(&case.reference, now, false).await?;
+            let notice = Notice::After {
+                id: format!("{}-complet", proposal.id),
+                subject: format!("Le médecin n'a plus de place — réf. {}", case.reference),
+                what: format!(
+                    "Le médecin proposé pour la demande {} ({commune}) a voulu accepter, mais toutes les places qu'il avait déclarées pour l'année sont prises.",
+                    case.reference
+                ),
+            };
+            self.propose_for(&case.reference, now, notice).await?;
         }
         Ok(())
     }
 
+    /// The proposal's deadline passed: it ends, and the next doctor is proposed when there is
+    /// one. Returns (expired, another proposed).
     async fn expire(
         &self,
         territory: &Territory,
         case: &Case,
         proposal: &Proposal,
         now: i64,
-    ) -> Result<bool> {
+    ) -> Result<(bool, bool)> {
         let commune = Self::commune_name(territory, &case.needs.commune);
         let who = if proposal.state == ProposalState::Proposed {
             "la coordination"
         } else {
             "le médecin"
         };
-        let mail = self.coordination_mail(
-            territory,
-            case,
-            &format!("{}-expiree", proposal.id),
-            format!("Proposition sans réponse — réf. {}", case.reference),
-            &[format!(
-                "La proposition pour la demande {} ({commune}) n'a pas eu de réponse de {who} dans le délai de {} jours. Un autre médecin est proposé quand il y en a un.",
-                case.reference,
-                lifecycle::ANSWER_DAYS
-            )],
-            now,
-        );
-        let Ok((t, _)) = lifecycle::expire(case, proposal, now, vec![mail]) else {
-            return Ok(false);
+        let Ok((t, _)) = lifecycle::expire(case, proposal, now, vec![]) else {
+            return Ok((false, false));
         };
         if self.store.apply(&t).await? != Applied::Done {
-            return Ok(false);
+            return Ok((false, false));
         }
-        self.mail_waiting.notify_one();
-        self.propose_for(&case.reference, now, false).await?;
-        Ok(true)
+        let notice = Notice::After {
+            id: format!("{}-expiree", proposal.id),
+            subject: format!("Proposition sans réponse — réf. {}", case.reference),
+            what: format!(
+                "La proposition pour la demande {} ({commune}) n'a pas eu de réponse de {who} dans le délai de {} jours.",
+                case.reference,
+                lifecycle::ANSWER_DAYS
+            ),
+        };
+        let next = self.propose_for(&case.reference, now, notice).await?;
+        Ok((true, next.is_some()))
     }
 
     /// Tells the patient by email that a doctor accepted, when he gave an address. Without one,
@@ -645,9 +679,9 @@ impl<S: Store, M: Mailer> App<S, M> {
                 continue;
             };
             if now > proposal.deadline {
-                if self.expire(&territory, &case, &proposal, now).await? {
-                    report.expired += 1;
-                }
+                let (expired, proposed) = self.expire(&territory, &case, &proposal, now).await?;
+                report.expired += usize::from(expired);
+                report.proposed += usize::from(proposed);
             } else if !proposal.reminded
                 && now >= proposal.deadline - lifecycle::REMINDER_BEFORE
                 && self.remind(&territory, &case, &proposal, now).await?
@@ -664,19 +698,21 @@ impl<S: Store, M: Mailer> App<S, M> {
         let mut loads = self.loads(&territory, today).await?;
         let refs: Vec<&Case> = waiting.iter().collect();
         let plan = matching::reexamine(&territory, &mut loads, &refs, today, now);
+        let mut plan_proposed = 0;
         // The plan serves the most urgent first; each proposal is then made for real, against
         // the store's counters, so a place taken meanwhile is never given twice.
         for (position, _) in &plan {
             let case = waiting[*position].clone();
             if self
-                .propose_for(&case.reference, now, true)
+                .propose_for(&case.reference, now, Notice::NewProposal)
                 .await?
                 .is_some()
             {
                 report.proposed += 1;
+                plan_proposed += 1;
             }
         }
-        report.still_waiting = waiting.len() - report.proposed;
+        report.still_waiting = waiting.len() - plan_proposed;
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;

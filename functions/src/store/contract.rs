@@ -130,6 +130,40 @@ pub async fn failed_mail_waits_then_is_sent_once<S: Store>(store: &S) {
     assert!(store.due_mails(i64::MAX, 10).await.unwrap().is_empty());
 }
 
+pub async fn a_mail_is_claimed_by_one_sender_only<S: Store>(store: &S) {
+    store
+        .register(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
+        .await
+        .unwrap();
+    let due = store.due_mails(1000, 10).await.unwrap();
+    let seen = due[0].next_attempt_at;
+    let (a, b) = futures_util::future::join(
+        store.claim_mail("m1", seen, 1120),
+        store.claim_mail("m1", seen, 1120),
+    )
+    .await;
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().filter(|c| **c).count(),
+        1,
+        "one sender gets it"
+    );
+    assert!(
+        store.due_mails(1119, 10).await.unwrap().is_empty(),
+        "not due while claimed"
+    );
+    assert_eq!(
+        store.due_mails(1120, 10).await.unwrap().len(),
+        1,
+        "due again if never sent"
+    );
+    store.mails_sent(&["m1".to_string()], 1050).await.unwrap();
+    assert!(
+        !store.claim_mail("m1", 1120, 1300).await.unwrap(),
+        "sent: never again"
+    );
+    assert!(!store.claim_mail("none", 0, 1).await.unwrap());
+}
+
 pub async fn due_mails_oldest_first_and_limited<S: Store>(store: &S) {
     for i in 0..5 {
         store
@@ -222,6 +256,7 @@ macro_rules! store_contract {
             registers_request_mail_and_audit,
             same_nonce_registers_once,
             failed_mail_waits_then_is_sent_once,
+            a_mail_is_claimed_by_one_sender_only,
             due_mails_oldest_first_and_limited,
             rate_limits_hold_and_refusals_write_nothing,
             audit_log_keeps_order,

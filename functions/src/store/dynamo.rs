@@ -1361,6 +1361,56 @@ impl Store for DynamoStore {
         }
     }
 
+    fn claim_mail(
+        &self,
+        id: &str,
+        seen: i64,
+        until: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        let id = id.to_string();
+        let client = self.client.clone();
+        let table = self.table.clone();
+        async move {
+            // The index key repeats the creation time, read first (it never changes).
+            let item = client
+                .get_item()
+                .table_name(&table)
+                .set_key(Some(key(mail_pk(&id), "MAIL")))
+                .projection_expression("created_at")
+                .send()
+                .await
+                .map_err(sdk_err("read mail"))?;
+            let Some(created_at) = item.item().map(|i| get_n::<i64>(i, "created_at")) else {
+                return Ok(false);
+            };
+            let sk = pending_mail_sk(until, created_at?, &id);
+            let claimed = client
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(key(mail_pk(&id), "MAIL")))
+                .update_expression("SET next_attempt_at = :until, gsi1sk = :sk")
+                .condition_expression(
+                    "attribute_exists(pk) AND attribute_not_exists(sent_at) AND next_attempt_at = :seen",
+                )
+                .expression_attribute_values(":until", n(until))
+                .expression_attribute_values(":seen", n(seen))
+                .expression_attribute_values(":sk", s(sk))
+                .send()
+                .await;
+            match claimed {
+                Ok(_) => Ok(true),
+                // Sent, or taken by another sender meanwhile.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(sdk_err("claim mail")(e)),
+            }
+        }
+    }
+
     fn mails_sent(&self, ids: &[String], now: i64) -> impl Future<Output = Result<()>> + Send {
         let updates: Vec<_> = ids
             .iter()

@@ -171,6 +171,17 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<PendingMail>>> + Send;
 
+    /// Takes mail `id` for sending: only if it is still unsent and its next attempt is still
+    /// `seen` (as `due_mails` returned it), moves that attempt to `until` and returns true. Two
+    /// senders (the dispatcher, a jobs run, another process) never both get the same mail; a
+    /// sender that dies leaves it to be retried at `until`.
+    fn claim_mail(
+        &self,
+        id: &str,
+        seen: i64,
+        until: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     /// Marks these mails as sent.
     fn mails_sent(&self, ids: &[String], now: i64) -> impl Future<Output = Result<()>> + Send;
 

@@ -370,6 +370,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn claim_mail(
+        &self,
+        id: &str,
+        seen: i64,
+        until: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            Ok(c.prepare_cached(
+                "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1 AND sent_at IS NULL AND next_attempt_at = ?2",
+            )?
+            .execute(params![id, seen, until])?
+                == 1)
+        })
+    }
+
     fn mails_sent(&self, ids: &[String], now: i64) -> impl Future<Output = Result<()>> + Send {
         self.with(|c| {
             let tx = c.transaction()?;
