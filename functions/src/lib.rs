@@ -10,7 +10,9 @@ pub mod html;
 pub mod http;
 #[cfg(feature = "aws")]
 pub mod lambda;
+pub mod lifecycle;
 pub mod mail;
+pub mod matching;
 pub mod pages;
 pub mod phone;
 pub mod priority;

@@ -59,6 +59,25 @@ impl DoctorIndex {
         found
     }
 
+    /// Calls `visit(position in doctors, distance in km)` for every doctor within `radius_km`, in
+    /// no particular order (for callers that rank on their own terms).
+    pub fn visit_within(
+        &self,
+        doctors: &[Doctor],
+        centre: LonLat,
+        radius_km: f64,
+        mut visit: impl FnMut(usize, f64),
+    ) {
+        let query = to_cartesian_km(centre);
+        let max_chord_2 = chord_km(radius_km).powi(2);
+        for entry in self.tree.locate_within_distance(query, max_chord_2) {
+            let distance_km = great_circle_km(centre, doctors[entry.data].location);
+            if distance_km <= radius_km {
+                visit(entry.data, distance_km);
+            }
+        }
+    }
+
     /// Number of doctors within `radius_km` for which `compatible` holds (no allocation).
     pub fn count_within(
         &self,

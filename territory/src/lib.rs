@@ -51,6 +51,23 @@ impl Territory {
         self.commune_by_code.get(code).map(|&i| &self.communes[i])
     }
 
+    /// Position of the commune in `communes`.
+    pub fn commune_position(&self, code: &str) -> Option<usize> {
+        self.commune_by_code.get(code).copied()
+    }
+
+    /// Calls `visit(position in doctors, distance in km)` for each doctor within `radius_km` of
+    /// `centre`, in no particular order.
+    pub fn visit_doctors_within(
+        &self,
+        centre: LonLat,
+        radius_km: f64,
+        visit: impl FnMut(usize, f64),
+    ) {
+        self.doctor_index
+            .visit_within(&self.doctors, centre, radius_km, visit)
+    }
+
     pub fn cpts_of(&self, commune: &Commune) -> Option<&Cpts> {
         commune.cpts.map(|i| &self.cpts[i])
     }

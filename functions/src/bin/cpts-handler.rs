@@ -1,8 +1,10 @@
 //! The form handler on AWS: Lambda when the Lambda runtime is there, a local server otherwise.
 //! Configuration: environment variables, listed in `functions::lambda`.
 
+use functions::lifecycle::{Case, CaseState, Proposal};
 use functions::store::{
-    AuditEntry, Mail, PendingMail, RateLimit, Registered, Request, Result, Store, StoreError,
+    Applied, AuditEntry, DoctorLoad, Mail, PendingMail, RateLimit, Registered, Request, Result,
+    Store, StoreError, Transition,
 };
 
 /// The store the handler runs on, from the DynamoDB client and the table name.
@@ -49,6 +51,24 @@ impl Store for Unwired {
         unwired()
     }
     async fn pending_mail_count(&self) -> Result<usize> {
+        unwired()
+    }
+    async fn apply(&self, _: &Transition) -> Result<Applied> {
+        unwired()
+    }
+    async fn case(&self, _: &str) -> Result<Option<Case>> {
+        unwired()
+    }
+    async fn cases(&self, _: &[CaseState], _: Option<Option<&str>>) -> Result<Vec<Case>> {
+        unwired()
+    }
+    async fn proposal(&self, _: &str) -> Result<Option<Proposal>> {
+        unwired()
+    }
+    async fn open_proposals(&self) -> Result<Vec<Proposal>> {
+        unwired()
+    }
+    async fn doctor_loads(&self, _: i32) -> Result<Vec<DoctorLoad>> {
         unwired()
     }
     async fn audit(&self, _: &AuditEntry) -> Result<()> {

@@ -7,7 +7,13 @@
 
 use chrono::NaiveDate;
 
-use super::{AuditEntry, Mail, RateLimit, Registered, Request, Store};
+use super::{
+    Applied, AuditEntry, DoctorLoad, DoctorOp, Mail, RateLimit, Registered, Request, Store,
+    Transition,
+};
+use crate::lifecycle::{
+    self, Case, CaseState, Choice, ClosingReason, Proposal, ProposalState, RejectionReason,
+};
 use crate::priority;
 use crate::registration::{
     BirthDate, CallTime, Communication, Criterion, DeclaredCriterion, FilledBy, Filler, GpStatus,
@@ -218,7 +224,14 @@ macro_rules! store_contract {
             failed_mail_waits_then_is_sent_once,
             due_mails_oldest_first_and_limited,
             rate_limits_hold_and_refusals_write_nothing,
-            audit_log_keeps_order);
+            audit_log_keeps_order,
+            registration_opens_a_waiting_case,
+            a_transition_writes_everything_or_nothing,
+            a_decision_takes_effect_once,
+            capacity_is_never_exceeded,
+            racing_acceptances_take_only_the_places_left,
+            pauses_and_loads_are_per_doctor,
+            open_proposals_leave_the_list_when_they_end);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -229,4 +242,312 @@ macro_rules! store_contract {
             }
         )*
     };
+}
+
+// ——— Cases, proposals and doctors' capacity (issue #6) ———
+
+const YEAR: i32 = 2026;
+
+/// A request registered and its case, as the store wrote it.
+async fn registered<S: Store>(store: &S, reference: &str, created_at: i64) -> Case {
+    let request = sample_request(reference, created_at);
+    let nonce = format!("nonce-{reference}");
+    let mail = sample_mail(&format!("{reference}-coordination"));
+    assert_eq!(
+        store.register(&request, &nonce, &mail, &[]).await.unwrap(),
+        Registered::New
+    );
+    store.case(reference).await.unwrap().expect("case written")
+}
+
+fn choice(doctor: &str, capacity: u32) -> Choice {
+    Choice {
+        doctor: doctor.into(),
+        yearly_capacity: capacity,
+        distance_km: 4.5,
+        reasons: vec!["à 4,5 km".into()],
+    }
+}
+
+/// Proposes `doctor` for a new case; returns the case and proposal as now stored.
+async fn proposed<S: Store>(
+    store: &S,
+    reference: &str,
+    doctor: &str,
+    capacity: u32,
+) -> (Case, Proposal) {
+    let case = registered(store, reference, 1000).await;
+    let (t, _) = lifecycle::propose(&case, &choice(doctor, capacity), 2000, YEAR, vec![]).unwrap();
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    let case = store.case(reference).await.unwrap().unwrap();
+    let proposal = store
+        .proposal(case.current_proposal().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    (case, proposal)
+}
+
+async fn load<S: Store>(store: &S, doctor: &str) -> DoctorLoad {
+    store
+        .doctor_loads(YEAR)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.doctor == doctor)
+        .unwrap_or_default()
+}
+
+pub async fn registration_opens_a_waiting_case<S: Store>(store: &S) {
+    let case = registered(store, "REF1", 1000).await;
+    assert_eq!(case, Case::opened(&sample_request("REF1", 1000)));
+    assert_eq!(case.state, CaseState::Waiting);
+    assert_eq!(case.version, 1);
+    assert_eq!(store.case("NOPE").await.unwrap(), None);
+    let waiting = store.cases(&[CaseState::Waiting], None).await.unwrap();
+    assert_eq!(waiting, vec![case.clone()]);
+    let of_cpts = store
+        .cases(&[CaseState::Waiting], Some(Some("rethelois")))
+        .await
+        .unwrap();
+    assert_eq!(of_cpts.len(), 1);
+    assert!(
+        store
+            .cases(&[CaseState::Waiting], Some(None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .cases(&[CaseState::Proposed], None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_transition_writes_everything_or_nothing<S: Store>(store: &S) {
+    let case = registered(store, "REF1", 1000).await;
+    let mail = sample_mail("REF1-1-coordination");
+    let (t, proposal) =
+        lifecycle::propose(&case, &choice("med-1", 5), 2000, YEAR, vec![mail.clone()]).unwrap();
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    let stored = store.case("REF1").await.unwrap().unwrap();
+    assert_eq!(stored.state, CaseState::Proposed);
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.tried, ["med-1"]);
+    assert_eq!(
+        store.proposal(&proposal.id).await.unwrap(),
+        Some(proposal.clone())
+    );
+    assert_eq!(
+        store.open_proposals().await.unwrap(),
+        vec![proposal.clone()]
+    );
+    let l = load(store, "med-1").await;
+    assert_eq!(
+        (l.load, l.accepted, l.last_solicited_at),
+        (1, 0, Some(2000))
+    );
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    assert_eq!(
+        store.audit_trail(&proposal.id).await.unwrap()[0].action,
+        "proposed"
+    );
+    // The same transition again: the case moved on, so nothing at all is written.
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Conflict);
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    assert_eq!(load(store, "med-1").await.load, 1);
+    assert_eq!(store.audit_trail(&proposal.id).await.unwrap().len(), 1);
+}
+
+pub async fn a_decision_takes_effect_once<S: Store>(store: &S) {
+    let (case, proposal) = proposed(store, "REF1", "med-1", 5).await;
+    let (validate, _) = lifecycle::validate(
+        &case,
+        &proposal,
+        3000,
+        "coordination: A",
+        vec![sample_mail("doctor-mail")],
+    )
+    .unwrap();
+    let (reject, _) = lifecycle::reject(
+        &case,
+        &proposal,
+        3001,
+        "coordination: B",
+        RejectionReason::TooFar,
+    )
+    .unwrap();
+    // Two coordinators decide at once from the same page: the first wins, the second changes nothing.
+    assert_eq!(store.apply(&validate).await.unwrap(), Applied::Done);
+    assert_eq!(store.apply(&reject).await.unwrap(), Applied::Conflict);
+    assert_eq!(store.apply(&validate).await.unwrap(), Applied::Conflict);
+    let p = store.proposal(&proposal.id).await.unwrap().unwrap();
+    assert_eq!(p.state, ProposalState::Validated);
+    assert_eq!(p.last_step().unwrap().by, "coordination: A");
+    assert_eq!(load(store, "med-1").await.load, 1, "not released");
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    // A proposal write expecting another state is refused even when the case version matches.
+    let case = store.case("REF1").await.unwrap().unwrap();
+    let mut wrong = p.clone();
+    wrong.state = ProposalState::Accepted;
+    let t = Transition {
+        at: 4000,
+        case: Some((case.version, case.clone())),
+        proposals: vec![(Some(ProposalState::Proposed), wrong)],
+        doctors: vec![],
+        mails: vec![],
+        audit: vec![],
+    };
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Conflict);
+    assert_eq!(store.case("REF1").await.unwrap().unwrap(), case);
+}
+
+pub async fn capacity_is_never_exceeded<S: Store>(store: &S) {
+    let (case1, p1) = proposed(store, "REF1", "med-1", 1).await;
+    let case2 = registered(store, "REF2", 1000).await;
+    let (t, _) = lifecycle::propose(
+        &case2,
+        &choice("med-1", 1),
+        2000,
+        YEAR,
+        vec![sample_mail("x")],
+    )
+    .unwrap();
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::NoCapacity);
+    assert_eq!(
+        store.case("REF2").await.unwrap().unwrap(),
+        case2,
+        "rolled back"
+    );
+    assert_eq!(store.proposal("REF2-1").await.unwrap(), None);
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    // Once the first proposal is set aside, the place is free again.
+    let (reject, _) =
+        lifecycle::reject(&case1, &p1, 2500, "coordination", RejectionReason::Other).unwrap();
+    assert_eq!(store.apply(&reject).await.unwrap(), Applied::Done);
+    assert_eq!(load(store, "med-1").await.load, 0);
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    assert_eq!(load(store, "med-1").await.load, 1);
+    // Releasing never goes below zero.
+    let release = Transition {
+        at: 3000,
+        case: None,
+        proposals: vec![],
+        doctors: vec![
+            DoctorOp::Release {
+                doctor: "med-2".into(),
+                period: YEAR,
+            };
+            2
+        ],
+        mails: vec![],
+        audit: vec![],
+    };
+    assert_eq!(store.apply(&release).await.unwrap(), Applied::Done);
+    assert_eq!(load(store, "med-2").await.load, 0);
+}
+
+/// 100 doctors' answers race for the last 3 places of one doctor: exactly 3 are accepted.
+pub async fn racing_acceptances_take_only_the_places_left<S: Store>(store: &S) {
+    let mut accepts = Vec::new();
+    for i in 0..100 {
+        let (case, proposal) = proposed(store, &format!("R{i:03}"), "med-1", 100).await;
+        let (t, _) = lifecycle::validate(&case, &proposal, 3000, "coordination", vec![]).unwrap();
+        assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+        let case = store.case(&case.reference).await.unwrap().unwrap();
+        let proposal = store.proposal(&proposal.id).await.unwrap().unwrap();
+        // Meanwhile the doctor lowered his capacity to 3 for the year.
+        accepts.push(
+            lifecycle::accept(&case, &proposal, 3, 4000, vec![])
+                .unwrap()
+                .0,
+        );
+    }
+    let outcomes = futures_util::future::join_all(accepts.iter().map(|t| store.apply(t))).await;
+    let done = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(Applied::Done)))
+        .count();
+    let full = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(Applied::NoCapacity)))
+        .count();
+    assert_eq!((done, full), (3, 97), "{outcomes:?}");
+    assert_eq!(load(store, "med-1").await.accepted, 3);
+    let accepted = store.cases(&[CaseState::Accepted], None).await.unwrap();
+    assert_eq!(accepted.len(), 3);
+}
+
+pub async fn pauses_and_loads_are_per_doctor<S: Store>(store: &S) {
+    let until: chrono::NaiveDate = "2027-02-01".parse().unwrap();
+    let t = Transition {
+        at: 10,
+        case: None,
+        proposals: vec![],
+        doctors: vec![DoctorOp::Pause {
+            doctor: "med-9".into(),
+            until,
+        }],
+        mails: vec![],
+        audit: vec![],
+    };
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    assert_eq!(load(store, "med-9").await.paused_until, Some(until));
+    proposed(store, "REF1", "med-1", 5).await;
+    let loads = store.doctor_loads(YEAR).await.unwrap();
+    let of = |d: &str| loads.iter().find(|l| l.doctor == d).cloned();
+    assert_eq!(of("med-1").map(|l| l.load), Some(1));
+    assert_eq!(
+        of("med-9").map(|l| (l.load, l.paused_until)),
+        Some((0, Some(until)))
+    );
+    assert!(
+        store
+            .doctor_loads(YEAR + 1)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.load == 0),
+        "another year starts empty"
+    );
+}
+
+pub async fn open_proposals_leave_the_list_when_they_end<S: Store>(store: &S) {
+    let (case, proposal) = proposed(store, "REF1", "med-1", 5).await;
+    proposed(store, "REF2", "med-2", 5).await;
+    assert_eq!(store.open_proposals().await.unwrap().len(), 2);
+    let (t, _) = lifecycle::expire(&case, &proposal, 9000, vec![]).unwrap();
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    let open = store.open_proposals().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].reference, "REF2");
+    let case = store.case("REF1").await.unwrap().unwrap();
+    assert_eq!(case.state, CaseState::Waiting);
+    let (t, _) = lifecycle::propose(&case, &choice("med-3", 5), 9100, YEAR, vec![]).unwrap();
+    assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
+    let case = store.case("REF1").await.unwrap().unwrap();
+    assert_eq!(case.proposals, ["REF1-1", "REF1-2"]);
+    assert_eq!(case.tried, ["med-1", "med-3"]);
+    let closing = lifecycle::close(
+        &case,
+        store.proposal("REF1-2").await.unwrap().as_ref(),
+        9200,
+        "coordination",
+        ClosingReason::FoundAlone,
+    )
+    .unwrap();
+    assert_eq!(store.apply(&closing).await.unwrap(), Applied::Done);
+    assert_eq!(
+        store.proposal("REF1-2").await.unwrap().unwrap().state,
+        ProposalState::Withdrawn
+    );
+    assert_eq!(load(store, "med-3").await.load, 0);
+    let closed = store.cases(&[CaseState::Closed], None).await.unwrap();
+    assert_eq!(
+        closed[0].closure.as_ref().map(|c| c.reason),
+        Some(ClosingReason::FoundAlone)
+    );
 }

@@ -1,5 +1,6 @@
-//! Where requests, pending mails, rate counters and the audit log are kept. One trait, with SQLite
-//! for one machine; the same contract suite ([`contract`]) runs against every implementation.
+//! Where requests, their cases and proposals, doctors' counters, pending mails, rate counters and
+//! the audit log are kept. One trait, with SQLite for one machine; the same contract suite
+//! ([`contract`]) runs against every implementation.
 
 pub mod contract;
 mod sqlite;
@@ -10,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteStore;
 
+use chrono::NaiveDate;
+
+use crate::lifecycle::{Case, CaseState, Proposal, ProposalState};
 use crate::priority::Priority;
 use crate::registration::Registration;
 
@@ -71,6 +75,64 @@ pub struct RateLimit {
     pub limit: u32,
 }
 
+/// A change to one doctor's counters, applied with the rest of a [`Transition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoctorOp {
+    /// A proposal is made: counts one more in `period`'s load, only while the load is below
+    /// `capacity`; records `at` as the last time he was solicited.
+    Reserve {
+        doctor: String,
+        period: i32,
+        capacity: u32,
+        at: i64,
+    },
+    /// A proposal ends without a patient: one less in `period`'s load (never below zero).
+    Release { doctor: String, period: i32 },
+    /// The doctor accepts: one more accepted in `period`, only while below `capacity`.
+    Consume {
+        doctor: String,
+        period: i32,
+        capacity: u32,
+    },
+    /// Not to be asked before this date (inclusive).
+    Pause { doctor: String, until: NaiveDate },
+}
+
+/// What a Store applies all together or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub at: i64,
+    /// (expected version, new case): written only if the stored case has that version.
+    pub case: Option<(u32, Case)>,
+    /// (expected state — `None` for a new proposal that must not exist —, new proposal).
+    pub proposals: Vec<(Option<ProposalState>, Proposal)>,
+    pub doctors: Vec<DoctorOp>,
+    /// Queued in the outbox, due at `at`.
+    pub mails: Vec<Mail>,
+    pub audit: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    /// The case or a proposal changed since it was read: nothing written.
+    Conflict,
+    /// A `Reserve` or `Consume` would go above the doctor's capacity: nothing written.
+    NoCapacity,
+}
+
+/// A doctor's counters for one year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DoctorLoad {
+    pub doctor: String,
+    pub period: i32,
+    /// Proposals of the year that are open or accepted.
+    pub load: u32,
+    pub accepted: u32,
+    pub last_solicited_at: Option<i64>,
+    pub paused_until: Option<NaiveDate>,
+}
+
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
@@ -86,8 +148,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub trait Store: Send + Sync + 'static {
     /// In one transaction: unless a request with the same form `nonce` exists, counts one more
-    /// request against each of `limits` and, when all hold, writes the request, its mail and an
-    /// audit entry. Otherwise nothing is written.
+    /// request against each of `limits` and, when all hold, writes the request, its case
+    /// ([`Case::opened`]), its mail and an audit entry. Otherwise nothing is written.
     fn register(
         &self,
         request: &Request,
@@ -113,6 +175,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many mails are still waiting.
     fn pending_mail_count(&self) -> impl Future<Output = Result<usize>> + Send;
+
+    /// Applies `transition` atomically: every conditional write holds, or nothing is written.
+    fn apply(&self, transition: &Transition) -> impl Future<Output = Result<Applied>> + Send;
+
+    /// The case of a request (written by `register`, version 1, waiting).
+    fn case(&self, reference: &str) -> impl Future<Output = Result<Option<Case>>> + Send;
+
+    /// Cases in any of `states`, of CPTS `cpts` when given (`Some(None)`: those outside every
+    /// CPTS), oldest first.
+    fn cases(
+        &self,
+        states: &[CaseState],
+        cpts: Option<Option<&str>>,
+    ) -> impl Future<Output = Result<Vec<Case>>> + Send;
+
+    fn proposal(&self, id: &str) -> impl Future<Output = Result<Option<Proposal>>> + Send;
+
+    /// Proposals still waiting for an answer (proposed or validated), oldest first.
+    fn open_proposals(&self) -> impl Future<Output = Result<Vec<Proposal>>> + Send;
+
+    /// Every doctor's counters for `period` (doctors never solicited may be missing; a doctor
+    /// paused but without counters that year appears with zero counts).
+    fn doctor_loads(&self, period: i32) -> impl Future<Output = Result<Vec<DoctorLoad>>> + Send;
 
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
 

@@ -8,8 +8,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    AuditEntry, Mail, PendingMail, RateLimit, Registered, Request, Result, Store, StoreError,
+    Applied, AuditEntry, DoctorLoad, DoctorOp, Mail, PendingMail, RateLimit, Registered, Request,
+    Result, Store, StoreError, Transition,
 };
+use crate::lifecycle::{Case, CaseState, Proposal};
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
 /// entry: add a new one.
@@ -45,6 +47,56 @@ const MIGRATIONS: &[&str] = &["
         object TEXT NOT NULL
     );
     CREATE INDEX audit_by_object ON audit_log (object);
+", "
+    CREATE TABLE cases (
+        reference TEXT PRIMARY KEY REFERENCES requests (reference),
+        cpts TEXT,
+        state TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX cases_by_state ON cases (state, created_at);
+    CREATE INDEX cases_by_cpts ON cases (cpts, created_at);
+    -- Requests stored before proposals existed wait for their first one.
+    INSERT INTO cases (reference, cpts, state, version, created_at, record)
+    SELECT reference, cpts, 'waiting', 1, created_at, json_object(
+        'reference', reference,
+        'cpts', cpts,
+        'created_at', created_at,
+        'needs', json_object(
+            'commune', json_extract(record, '$.registration.commune'),
+            'max_distance_km', json_extract(record, '$.registration.mobility.max_distance_km'),
+            'home_visits', json(CASE WHEN json_extract(record, '$.registration.mobility.home_visits') THEN 'true' ELSE 'false' END),
+            'priority_level', priority_level),
+        'has_email', json(CASE WHEN json_extract(record, '$.registration.email') IS NULL THEN 'false' ELSE 'true' END),
+        'state', 'waiting',
+        'version', 1,
+        'updated_at', created_at,
+        'proposals', json_array(),
+        'tried', json_array(),
+        'closure', NULL)
+    FROM requests;
+    CREATE TABLE proposals (
+        id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL REFERENCES requests (reference),
+        state TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX proposals_open ON proposals (created_at) WHERE state IN ('proposed', 'validated');
+    CREATE TABLE doctor_loads (
+        doctor TEXT NOT NULL,
+        period INTEGER NOT NULL,
+        load INTEGER NOT NULL DEFAULT 0,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (doctor, period)
+    ) WITHOUT ROWID;
+    CREATE TABLE doctors (
+        doctor TEXT PRIMARY KEY,
+        last_solicited_at INTEGER,
+        paused_until TEXT
+    ) WITHOUT ROWID;
 "];
 
 pub struct SqliteStore {
@@ -131,6 +183,87 @@ fn insert_audit(c: &Connection, e: &AuditEntry) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn insert_mail(c: &Connection, mail: &Mail, at: i64) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO outbox (id, created_at, mail, next_attempt_at) VALUES (?1, ?2, ?3, ?2)",
+    )?
+    .execute(params![mail.id, at, json(mail)?])?;
+    Ok(())
+}
+
+fn insert_case(c: &Connection, case: &Case) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO cases (reference, cpts, state, version, created_at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        case.reference,
+        case.cpts,
+        case.state.code(),
+        case.version,
+        case.created_at,
+        json(case)?
+    ])?;
+    Ok(())
+}
+
+/// Applies one doctor operation; `false` when its capacity condition fails.
+fn apply_doctor_op(c: &Connection, op: &DoctorOp) -> rusqlite::Result<bool> {
+    let ensure = |doctor: &str, period: i32| {
+        c.prepare_cached(
+            "INSERT INTO doctor_loads (doctor, period) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![doctor, period])
+    };
+    Ok(match op {
+        DoctorOp::Reserve {
+            doctor,
+            period,
+            capacity,
+            at,
+        } => {
+            ensure(doctor, *period)?;
+            let changed = c
+                .prepare_cached(
+                    "UPDATE doctor_loads SET load = load + 1 WHERE doctor = ?1 AND period = ?2 AND load < ?3",
+                )?
+                .execute(params![doctor, period, capacity])?;
+            c.prepare_cached(
+                "INSERT INTO doctors (doctor, last_solicited_at) VALUES (?1, ?2)
+                 ON CONFLICT (doctor) DO UPDATE SET last_solicited_at = ?2",
+            )?
+            .execute(params![doctor, at])?;
+            changed == 1
+        }
+        DoctorOp::Release { doctor, period } => {
+            c.prepare_cached(
+                "UPDATE doctor_loads SET load = load - 1 WHERE doctor = ?1 AND period = ?2 AND load > 0",
+            )?
+            .execute(params![doctor, period])?;
+            true
+        }
+        DoctorOp::Consume {
+            doctor,
+            period,
+            capacity,
+        } => {
+            ensure(doctor, *period)?;
+            c.prepare_cached(
+                "UPDATE doctor_loads SET accepted = accepted + 1 WHERE doctor = ?1 AND period = ?2 AND accepted < ?3",
+            )?
+            .execute(params![doctor, period, capacity])?
+                == 1
+        }
+        DoctorOp::Pause { doctor, until } => {
+            c.prepare_cached(
+                "INSERT INTO doctors (doctor, paused_until) VALUES (?1, ?2)
+                 ON CONFLICT (doctor) DO UPDATE SET paused_until = ?2",
+            )?
+            .execute(params![doctor, until.to_string()])?;
+            true
+        }
+    })
+}
+
 fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
@@ -181,10 +314,8 @@ impl Store for SqliteStore {
                 request.priority.level,
                 json(request)?
             ])?;
-            tx.prepare_cached(
-                "INSERT INTO outbox (id, created_at, mail, next_attempt_at) VALUES (?1, ?2, ?3, ?2)",
-            )?
-            .execute(params![mail.id, request.created_at, json(mail)?])?;
+            insert_case(&tx, &Case::opened(request))?;
+            insert_mail(&tx, mail, request.created_at)?;
             insert_audit(
                 &tx,
                 &AuditEntry {
@@ -267,6 +398,154 @@ impl Store for SqliteStore {
                 [],
                 |r| r.get(0),
             )
+        })
+    }
+
+    fn apply(&self, t: &Transition) -> impl Future<Output = Result<Applied>> + Send {
+        self.with(|c| {
+            // Returning before `commit` drops the transaction, which rolls everything back.
+            let tx = c.transaction()?;
+            if let Some((expected, case)) = &t.case {
+                let changed = tx
+                    .prepare_cached(
+                        "UPDATE cases SET state = ?2, version = ?3, record = ?4 WHERE reference = ?1 AND version = ?5",
+                    )?
+                    .execute(params![
+                        case.reference,
+                        case.state.code(),
+                        case.version,
+                        json(case)?,
+                        expected
+                    ])?;
+                if changed != 1 {
+                    return Ok(Applied::Conflict);
+                }
+            }
+            for (expected, proposal) in &t.proposals {
+                let changed = match expected {
+                    None => tx
+                        .prepare_cached(
+                            "INSERT INTO proposals (id, reference, state, created_at, record) VALUES (?1, ?2, ?3, ?4, ?5)
+                             ON CONFLICT (id) DO NOTHING",
+                        )?
+                        .execute(params![
+                            proposal.id,
+                            proposal.reference,
+                            proposal.state.code(),
+                            proposal.created_at,
+                            json(proposal)?
+                        ])?,
+                    Some(state) => tx
+                        .prepare_cached(
+                            "UPDATE proposals SET state = ?2, record = ?3 WHERE id = ?1 AND state = ?4",
+                        )?
+                        .execute(params![
+                            proposal.id,
+                            proposal.state.code(),
+                            json(proposal)?,
+                            state.code()
+                        ])?,
+                };
+                if changed != 1 {
+                    return Ok(Applied::Conflict);
+                }
+            }
+            for op in &t.doctors {
+                if !apply_doctor_op(&tx, op)? {
+                    return Ok(Applied::NoCapacity);
+                }
+            }
+            for mail in &t.mails {
+                insert_mail(&tx, mail, t.at)?;
+            }
+            for entry in &t.audit {
+                insert_audit(&tx, entry)?;
+            }
+            tx.commit()?;
+            Ok(Applied::Done)
+        })
+    }
+
+    fn case(&self, reference: &str) -> impl Future<Output = Result<Option<Case>>> + Send {
+        self.with(|c| {
+            let text: Option<String> = c
+                .prepare_cached("SELECT record FROM cases WHERE reference = ?1")?
+                .query_row([reference], |r| r.get(0))
+                .optional()?;
+            text.map(|t| from_json(&t)).transpose()
+        })
+    }
+
+    fn cases(
+        &self,
+        states: &[CaseState],
+        cpts: Option<Option<&str>>,
+    ) -> impl Future<Output = Result<Vec<Case>>> + Send {
+        let codes: Vec<&str> = states.iter().map(|s| s.code()).collect();
+        let placeholders = vec!["?"; codes.len()].join(", ");
+        self.with(|c| {
+            let mut sql = format!("SELECT record FROM cases WHERE state IN ({placeholders})");
+            let mut values: Vec<Option<&str>> = codes.iter().map(|c| Some(*c)).collect();
+            match cpts {
+                None => {}
+                Some(None) => sql.push_str(" AND cpts IS NULL"),
+                Some(Some(id)) => {
+                    sql.push_str(" AND cpts = ?");
+                    values.push(Some(id));
+                }
+            }
+            sql.push_str(" ORDER BY created_at, reference");
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(values), |r| {
+                r.get::<_, String>(0)
+            })?;
+            rows.map(|row| from_json(&row?)).collect()
+        })
+    }
+
+    fn proposal(&self, id: &str) -> impl Future<Output = Result<Option<Proposal>>> + Send {
+        self.with(|c| {
+            let text: Option<String> = c
+                .prepare_cached("SELECT record FROM proposals WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
+            text.map(|t| from_json(&t)).transpose()
+        })
+    }
+
+    fn open_proposals(&self) -> impl Future<Output = Result<Vec<Proposal>>> + Send {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT record FROM proposals WHERE state IN ('proposed', 'validated') ORDER BY created_at, id",
+            )?;
+            let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|row| from_json(&row?)).collect()
+        })
+    }
+
+    fn doctor_loads(&self, period: i32) -> impl Future<Output = Result<Vec<DoctorLoad>>> + Send {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT d.doctor, l.load, l.accepted, d.last_solicited_at, d.paused_until
+                 FROM doctors d LEFT JOIN doctor_loads l ON l.doctor = d.doctor AND l.period = ?1
+                 UNION ALL
+                 SELECT l.doctor, l.load, l.accepted, NULL, NULL
+                 FROM doctor_loads l WHERE l.period = ?1
+                   AND NOT EXISTS (SELECT 1 FROM doctors d WHERE d.doctor = l.doctor)
+                 ORDER BY 1",
+            )?;
+            let rows = statement.query_map([period], |r| {
+                let paused: Option<String> = r.get(4)?;
+                Ok(DoctorLoad {
+                    doctor: r.get(0)?,
+                    period,
+                    load: r.get::<_, Option<u32>>(1)?.unwrap_or(0),
+                    accepted: r.get::<_, Option<u32>>(2)?.unwrap_or(0),
+                    last_solicited_at: r.get(3)?,
+                    paused_until: paused.and_then(|p| p.parse().ok()),
+                })
+            })?;
+            rows.collect()
         })
     }
 
