@@ -105,11 +105,17 @@ impl Settings {
 
     /// Reads the settings through `var` (the environment, or a map in tests).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let required = |name: &str| {
             get(name).ok_or_else(|| format!("variable d'environnement {name} manquante"))
         };
-        let public_url = required("CPTS_SITE_BASE_URL")?.trim_end_matches('/').to_string();
+        let public_url = required("CPTS_SITE_BASE_URL")?
+            .trim_end_matches('/')
+            .to_string();
         let site_title = get("CPTS_SITE_TITLE").unwrap_or_else(|| "Médecin traitant".into());
         let sender = required("CPTS_SENDER")?;
         let sender = if sender.contains('<') {
@@ -167,8 +173,7 @@ impl Settings {
             allowed_origins,
             site_title,
             phone,
-            privacy_url: get("CPTS_PRIVACY_URL")
-                .unwrap_or_else(|| "/donnees-personnelles/".into()),
+            privacy_url: get("CPTS_PRIVACY_URL").unwrap_or_else(|| "/donnees-personnelles/".into()),
             keys_secret,
             keys_file,
             territory_dir,
@@ -288,7 +293,10 @@ pub fn load_territory(settings: &Settings) -> Result<Territory, String> {
     let today = chrono::Local::now().date_naive();
     let loaded = territory::load(&settings.territory_dir, today);
     loaded.territory.ok_or_else(|| {
-        let mut message = format!("territoire {} illisible :", settings.territory_dir.display());
+        let mut message = format!(
+            "territoire {} illisible :",
+            settings.territory_dir.display()
+        );
         for d in &loaded.diagnostics {
             message.push_str(&format!("\n{d}"));
         }
@@ -388,7 +396,10 @@ pub fn lambda_router<S: Store, M: Mailer>(
     let secret: Option<Arc<str>> = origin_secret.map(Arc::from);
     crate::router(Arc::clone(&app))
         .layer(middleware::from_fn_with_state(app, deliver_after::<S, M>))
-        .layer(middleware::from_fn_with_state(secret, insert_client_address))
+        .layer(middleware::from_fn_with_state(
+            secret,
+            insert_client_address,
+        ))
 }
 
 /// The scheduled work: pending mails for now.
@@ -494,7 +505,10 @@ mod tests {
         ("CPTS_TABLE", "cpts"),
         ("CPTS_SENDER", "ne-pas-repondre@example.org"),
         ("CPTS_SITE_BASE_URL", "https://medecin.example.org/"),
-        ("CPTS_KEYS_SECRET_ARN", "arn:aws:secretsmanager:eu-west-3:1:secret:k"),
+        (
+            "CPTS_KEYS_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-3:1:secret:k",
+        ),
     ];
 
     #[test]
@@ -503,7 +517,10 @@ mod tests {
         pairs.extend([
             ("CPTS_SITE_TITLE", "Médecin traitant Ardennes"),
             ("CPTS_PHONE_NUMBER", "03 53 01 20 08"),
-            ("CPTS_ALLOWED_ORIGINS", "https://a.example.org, https://b.example.org/"),
+            (
+                "CPTS_ALLOWED_ORIGINS",
+                "https://a.example.org, https://b.example.org/",
+            ),
             ("CPTS_MODE", "jobs"),
         ]);
         let s = settings(&pairs).unwrap();

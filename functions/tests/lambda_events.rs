@@ -92,19 +92,15 @@ struct Answer {
 async fn invoke(h: &Harness, event: Value) -> Answer {
     let request: LambdaRequest =
         serde_json::from_value(event).expect("lambda_http reads the event");
-    let mut adapter = lambda_http::Adapter::from(lambda_router(
-        Arc::clone(&h.app),
-        Some(SECRET.to_string()),
-    ));
+    let mut adapter =
+        lambda_http::Adapter::from(lambda_router(Arc::clone(&h.app), Some(SECRET.to_string())));
     let response = adapter
         .call(LambdaEvent::new(request, Context::default()))
         .await
         .expect("the Router never fails");
     let json = serde_json::to_value(&response).unwrap();
     let body = match (&json["body"], json["isBase64Encoded"].as_bool()) {
-        (Value::String(b), Some(true)) => {
-            String::from_utf8(STANDARD.decode(b).unwrap()).unwrap()
-        }
+        (Value::String(b), Some(true)) => String::from_utf8(STANDARD.decode(b).unwrap()).unwrap(),
         (Value::String(b), _) => b.clone(),
         _ => String::new(),
     };

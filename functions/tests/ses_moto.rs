@@ -54,7 +54,10 @@ fn moto_command() -> Command {
         return Command::new("moto_server");
     }
     let scripts = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -132,7 +135,10 @@ fn http_get(url: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.") && head.contains(" 200 "), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200 "),
+        "{head}"
+    );
     body.to_string()
 }
 
@@ -146,7 +152,13 @@ fn comparable(raw: &str) -> String {
         text = text.replace(&boundary, "BOUNDARY");
     }
     text.split_inclusive('\n')
-        .map(|l| if l.starts_with("Date: ") { "Date: DATE\r\n" } else { l })
+        .map(|l| {
+            if l.starts_with("Date: ") {
+                "Date: DATE\r\n"
+            } else {
+                l
+            }
+        })
         .collect()
 }
 
@@ -227,7 +239,11 @@ async fn ses_mailer_sends_the_outbox_message_through_sesv2() {
         for to in &mail.to {
             assert!(destinations.contains(to), "{to} in {destinations:?}");
         }
-        assert_eq!(header(raw, "Subject").as_deref(), Some(&*mail.subject), "{raw}");
+        assert_eq!(
+            header(raw, "Subject").as_deref(),
+            Some(&*mail.subject),
+            "{raw}"
+        );
         assert_eq!(header(raw, "To"), Some(mail.to.join(", ")), "{raw}");
         assert!(decode_mail(raw).contains(&mail.text.replace('\n', "\r\n")));
         let eml = outbox_files(dir.path())

@@ -35,7 +35,13 @@ fn unwired<T>() -> Result<T> {
 }
 
 impl Store for Unwired {
-    async fn register(&self, _: &Request, _: &str, _: &Mail, _: &[RateLimit]) -> Result<Registered> {
+    async fn register(
+        &self,
+        _: &Request,
+        _: &str,
+        _: &Mail,
+        _: &[RateLimit],
+    ) -> Result<Registered> {
         unwired()
     }
     async fn request(&self, _: &str) -> Result<Option<Request>> {
