@@ -32,6 +32,10 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -r content/territory "$stage/territory"
 
+# Size: the workspace's release profile keeps line tables for readable backtraces; the Lambda
+# binary drops every symbol (59 MB → 13.5 MB; zipped with the territory, 17.2 MB → 5.4 MB).
+export CARGO_PROFILE_RELEASE_STRIP=symbols
+
 out="$PWD/target/lambda"
 (cd "$stage" && cargo lambda build --manifest-path "$OLDPWD/Cargo.toml" \
     --release --package functions --bin cpts-handler --features aws "$arch" \
