@@ -311,12 +311,10 @@ pub enum AnyMailer {
 }
 
 impl Mailer for AnyMailer {
-    fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send {
-        async move {
-            match self {
-                AnyMailer::Ses(m) => m.send(mail).await,
-                AnyMailer::Outbox(m) => m.send(mail).await,
-            }
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        match self {
+            AnyMailer::Ses(m) => m.send(mail).await,
+            AnyMailer::Outbox(m) => m.send(mail).await,
         }
     }
 }

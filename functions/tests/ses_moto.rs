@@ -271,7 +271,8 @@ fn header(raw: &str, name: &str) -> Option<String> {
         let encoded = word.len() > 12
             && word[..10].eq_ignore_ascii_case("=?utf-8?b?")
             && word.ends_with("?=");
-        if !out.is_empty() && !(encoded && previous_encoded) {
+        let joined = encoded && previous_encoded;
+        if !out.is_empty() && !joined {
             out.push(' ');
         }
         if encoded {

@@ -20,8 +20,14 @@ async fn open_store(
 }
 
 #[tokio::main]
-async fn main() -> std::result::Result<(), functions::lambda::Error> {
-    functions::lambda::main(open_store).await
+async fn main() -> std::process::ExitCode {
+    match functions::lambda::main(open_store).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cpts-handler : {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Placeholder until the DynamoDB store is merged: every call fails, so nothing is accepted
