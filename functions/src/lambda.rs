@@ -24,6 +24,7 @@
 //! | `CPTS_LISTEN` | optional | address of the local server when not on Lambda (default `127.0.0.1:3000`) |
 //! | `CPTS_OUTBOX_DIR` | optional | local runs: write `.eml` files there instead of sending through SES |
 //! | `CPTS_DYNAMODB_ENDPOINT`, `CPTS_SES_ENDPOINT`, `CPTS_SECRETS_ENDPOINT` | optional | endpoints of local engines (DynamoDB Local, moto) |
+//! | `CPTS_CREATE_TABLE` | optional | `1`: create the table at start (local engines only; read by the `cpts-handler` binary) |
 //!
 //! AWS region and credentials come from the usual `AWS_*` variables (set by Lambda itself).
 
@@ -400,13 +401,22 @@ pub fn lambda_router<S: Store, M: Mailer>(
         ))
 }
 
-/// The scheduled work: pending mails for now.
-///
-/// HOOK (#6): when the proposals land, their jobs (expired proposals moved on, waiting requests
-/// re-examined) are called from here too. Returns a summary for the logs.
-pub async fn run_scheduled_jobs<S: Store, M: Mailer>(app: &App<S, M>) -> serde_json::Value {
-    let (sent, failed) = app.deliver_due(now()).await;
-    serde_json::json!({"mails_sent": sent, "mails_failed": failed})
+/// The scheduled work (the EventBridge schedule, or `CPTS_MODE=jobs` locally): the jobs of
+/// [`App::run_jobs`] — proposals past their deadline, reminders, patients to inform, waiting
+/// requests re-examined, pending mails. Returns a summary for the logs (counts only).
+pub async fn run_scheduled_jobs<S: Store, M: Mailer>(
+    app: &App<S, M>,
+) -> Result<serde_json::Value, Error> {
+    let report = app.run_jobs(now()).await?;
+    Ok(serde_json::json!({
+        "expired": report.expired,
+        "reminded": report.reminded,
+        "informed": report.informed,
+        "proposed": report.proposed,
+        "still_waiting": report.still_waiting,
+        "mails_sent": report.mails_sent,
+        "mails_failed": report.mails_failed,
+    }))
 }
 
 /// Runs the process: builds everything at init, then serves Lambda events (HTTP or jobs) or, off
@@ -459,7 +469,7 @@ where
                 move |_: lambda_http::LambdaEvent<serde_json::Value>| {
                     let app = Arc::clone(&app);
                     async move {
-                        let summary = run_scheduled_jobs(&app).await;
+                        let summary = run_scheduled_jobs(&app).await?;
                         eprintln!("tâches planifiées : {summary}");
                         Ok::<_, Error>(summary)
                     }
@@ -481,7 +491,7 @@ where
             Ok(())
         }
         (false, Mode::Jobs) => {
-            println!("{}", run_scheduled_jobs(&app).await);
+            println!("{}", run_scheduled_jobs(&app).await?);
             Ok(())
         }
     }

@@ -11,16 +11,20 @@ pub mod http;
 #[cfg(feature = "aws")]
 pub mod lambda;
 pub mod lifecycle;
+pub mod link_pages;
+pub mod links;
 pub mod mail;
 pub mod matching;
+pub mod overview;
 pub mod pages;
 pub mod phone;
 pub mod priority;
 pub mod registration;
 pub mod signed;
 pub mod store;
+pub mod workflow;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use territory::Territory;
 use tokio::sync::Notify;
@@ -76,18 +80,34 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// Seconds a coordinator's link stays valid.
+/// Seconds a coordinator's link to a request stays valid.
 pub const COORDINATOR_LINK_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The territory as last published, with what is derived from it.
+pub struct Published {
+    pub territory: Arc<Territory>,
+    /// "Name (postcode)" of every commune, for the form's list.
+    pub commune_labels: Vec<String>,
+}
+
+impl Published {
+    fn new(territory: Arc<Territory>) -> Arc<Self> {
+        let commune_labels = territory.communes.iter().map(communes::label).collect();
+        Arc::new(Self {
+            territory,
+            commune_labels,
+        })
+    }
+}
 
 /// Everything the handler works with.
 pub struct App<S: Store, M: Mailer> {
     pub config: Config,
-    pub territory: Arc<Territory>,
+    /// Replaced whole when a new territory (doctors.csv) is published.
+    published: RwLock<Arc<Published>>,
     pub keys: KeyRing,
     pub store: S,
     pub mailer: M,
-    /// "Name (postcode)" of every commune, for the form's list.
-    pub commune_labels: Vec<String>,
     /// Wakes the mail dispatcher when a new mail is pending.
     pub mail_waiting: Notify,
 }
@@ -100,16 +120,36 @@ impl<S: Store, M: Mailer> App<S, M> {
         store: S,
         mailer: M,
     ) -> Arc<Self> {
-        let commune_labels = territory.communes.iter().map(communes::label).collect();
         Arc::new(Self {
             config,
-            territory,
+            published: RwLock::new(Published::new(territory)),
             keys,
             store,
             mailer,
-            commune_labels,
             mail_waiting: Notify::new(),
         })
+    }
+
+    /// The territory as published now (doctors, their declarations, communes, CPTS).
+    pub fn territory(&self) -> Arc<Territory> {
+        Arc::clone(&self.published().territory)
+    }
+
+    pub fn published(&self) -> Arc<Published> {
+        match self.published.read() {
+            Ok(p) => Arc::clone(&p),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Publishes a new territory (a new doctors.csv, say): requests in progress keep their
+    /// proposals; waiting ones are examined again against it by the next jobs run.
+    pub fn replace_territory(&self, territory: Arc<Territory>) {
+        let next = Published::new(territory);
+        match self.published.write() {
+            Ok(mut p) => *p = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
     }
 
     /// Sends the mails due now. Returns (sent, failed).

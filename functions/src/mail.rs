@@ -78,28 +78,39 @@ impl Mailer for Outbox {
     }
 }
 
-/// The coordinator's notification: reference, commune, date and the signed link. Nothing else —
-/// no name, phone, birth date or health fact (a test checks it).
-pub fn coordinator_mail(
+/// A short mail in French: greeting, `paragraphs`, then each link as (label, address) — on its own
+/// line in the text part, as a link in the HTML part. Callers pass references, communes, dates,
+/// distances and links only: never a name, phone number, birth date or health fact (tests check
+/// every mail the handler writes).
+pub fn compose(
     id: &str,
     to: Vec<String>,
-    reference: &str,
-    commune: &str,
-    date_fr: &str,
-    link: &str,
+    subject: String,
+    paragraphs: &[String],
+    links: &[(&str, &str)],
 ) -> Mail {
-    let subject = format!("Nouvelle demande de médecin traitant — réf. {reference}");
-    let text = format!(
-        "Bonjour,\n\nUne nouvelle demande de médecin traitant a été enregistrée.\n\nRéférence : {reference}\nCommune : {commune}\nDate : {date_fr}\n\nPour voir la demande et rappeler la personne, ouvrez ce lien (valable 30 jours) :\n{link}\n\nCe courriel ne contient volontairement aucune donnée personnelle.\n"
+    let mut text = String::from("Bonjour,\n\n");
+    let mut html = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{}</title></head><body><p>Bonjour,</p>"#,
+        esc(&subject)
     );
-    let html = format!(
-        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{s}</title></head><body><p>Bonjour,</p><p>Une nouvelle demande de médecin traitant a été enregistrée.</p><ul><li>Référence : <strong>{r}</strong></li><li>Commune : {c}</li><li>Date : {d}</li></ul><p><a href="{l}">Voir la demande et rappeler la personne</a> (lien valable 30 jours).</p><p>Ce courriel ne contient volontairement aucune donnée personnelle.</p></body></html>"#,
-        s = esc(&subject),
-        r = esc(reference),
-        c = esc(commune),
-        d = esc(date_fr),
-        l = esc(link)
-    );
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", esc(p).replace('\n', "<br>")));
+    }
+    for (label, url) in links {
+        text.push_str(&format!("{label} :\n{url}\n\n"));
+        html.push_str(&format!(
+            r#"<p><a href="{}">{}</a></p>"#,
+            esc(url),
+            esc(label)
+        ));
+    }
+    let privacy = "Ce courriel ne contient volontairement aucune donnée personnelle.";
+    text.push_str(privacy);
+    text.push('\n');
+    html.push_str(&format!("<p>{privacy}</p></body></html>"));
     Mail {
         id: id.to_string(),
         to,
@@ -107,6 +118,37 @@ pub fn coordinator_mail(
         text,
         html,
     }
+}
+
+/// The coordinator's notification of a new request: reference, commune, date and the signed
+/// links. Nothing else — no name, phone, birth date or health fact (a test checks it).
+pub fn coordinator_mail(
+    id: &str,
+    to: Vec<String>,
+    reference: &str,
+    commune: &str,
+    date_fr: &str,
+    link: &str,
+    overview: &str,
+) -> Mail {
+    compose(
+        id,
+        to,
+        format!("Nouvelle demande de médecin traitant — réf. {reference}"),
+        &[format!(
+            "Une nouvelle demande de médecin traitant a été enregistrée.\n\nRéférence : {reference}\nCommune : {commune}\nDate : {date_fr}"
+        )],
+        &[
+            (
+                "Voir la demande, rappeler la personne et valider le médecin proposé (lien valable 30 jours)",
+                link,
+            ),
+            (
+                "Tableau de bord de la CPTS (lien valable 7 jours)",
+                overview,
+            ),
+        ],
+    )
 }
 
 /// Seconds to wait before the next attempt after `attempts` failures: 30 s, 1 min, 2 min… up to 1 h.

@@ -120,7 +120,7 @@ pub fn check(
     if usage.load >= doctor.yearly_capacity {
         return Err(Unfit::NoCapacityLeft);
     }
-    if tried.iter().any(|t| *t == doctor.id) {
+    if tried.contains(&doctor.id) {
         return Err(Unfit::AlreadyProposed);
     }
     Ok(())

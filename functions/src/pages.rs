@@ -127,19 +127,32 @@ pub fn unix_date_fr(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-const LEVELS: [&str; 3] = [
+pub const LEVELS: [&str; 3] = [
     "Niveau 1 — prioritaire",
     "Niveau 2 — priorité moyenne",
     "Niveau 3 — sans critère de priorité",
 ];
 
+/// "Niveau 1 — prioritaire"…
+pub fn level_label(level: u8) -> &'static str {
+    LEVELS
+        .get(usize::from(level.saturating_sub(1)))
+        .copied()
+        .unwrap_or("")
+}
+
+pub fn call_time_label(call_time: CallTime) -> &'static str {
+    match call_time {
+        CallTime::Any => "le matin ou l'après-midi",
+        CallTime::Morning => "plutôt le matin",
+        CallTime::Afternoon => "plutôt l'après-midi",
+    }
+}
+
 /// What the coordinator needs to call the patient back: the priority level, never the criteria.
 pub fn request_body(request: &Request, commune: &str, today: NaiveDate) -> String {
     let r = &request.registration;
-    let level = LEVELS
-        .get(usize::from(request.priority.level.saturating_sub(1)))
-        .copied()
-        .unwrap_or("");
+    let level = level_label(request.priority.level);
     let filled_by = match r.filled_by.role {
         FilledBy::Patient => "la personne elle-même".to_string(),
         FilledBy::Relative => "un proche".to_string(),
@@ -150,11 +163,7 @@ pub fn request_body(request: &Request, commune: &str, today: NaiveDate) -> Strin
         Some(o) => format!("{filled_by} ({})", esc(o)),
         None => filled_by,
     };
-    let call_time = match r.call_time {
-        CallTime::Any => "le matin ou l'après-midi",
-        CallTime::Morning => "plutôt le matin",
-        CallTime::Afternoon => "plutôt l'après-midi",
-    };
+    let call_time = call_time_label(r.call_time);
     let mut needs = Vec::new();
     if let Some(language) = &r.communication.interpreter_language {
         needs.push(format!("interprète ({})", esc(language)));

@@ -164,6 +164,7 @@ fn comparable(raw: &str) -> String {
 
 fn mails() -> Vec<Mail> {
     let link = "https://medecin.example.org/api/demandes/K7M4P9QX?jeton=v1.k1.voir.K7M4P9QX.1.abc";
+    let overview = "https://medecin.example.org/api/coordination/sedan?jeton=v1.k1.vue.sedan.1.abc";
     vec![
         coordinator_mail(
             "K7M4P9QX-coordination",
@@ -172,6 +173,7 @@ fn mails() -> Vec<Mail> {
             "Sedan",
             "lundi 3 mars 2025",
             link,
+            overview,
         ),
         coordinator_mail(
             "A1B2C3D4-coordination",
@@ -183,6 +185,7 @@ fn mails() -> Vec<Mail> {
             "Saint-Germainmont",
             "mardi 4 mars 2025",
             link,
+            overview,
         ),
     ]
 }

@@ -31,3 +31,42 @@ fn the_database_is_in_wal_mode() {
         .unwrap();
     assert_eq!(version, 2);
 }
+
+/// A database from before proposals existed (schema version 1): its requests get a waiting case.
+#[tokio::test]
+async fn requests_stored_before_proposals_get_a_waiting_case() {
+    use functions::store::Store;
+    use functions::store::contract::{sample_mail, sample_request};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cpts.sqlite");
+    let request = sample_request("OLD1", 1000);
+    let mut other = sample_request("OLD2", 1001);
+    other.registration.email =
+        Some(functions::registration::Email::parse("lea@example.fr").unwrap());
+    other.registration.mobility.home_visits = true;
+    other.registration.mobility.max_distance_km = None;
+    {
+        let store = functions::store::SqliteStore::open(&path).unwrap();
+        for (r, n) in [(&request, "n1"), (&other, "n2")] {
+            store.register(r, n, &sample_mail(n), &[]).await.unwrap();
+        }
+    }
+    // Back to version 1: what migration 2 added is gone.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads; DROP TABLE doctors;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(c);
+    let store = functions::store::SqliteStore::open(&path).unwrap();
+    let case = store
+        .case("OLD1")
+        .await
+        .unwrap()
+        .expect("case made by the migration");
+    assert_eq!(case, functions::lifecycle::Case::opened(&request));
+    let case = store.case("OLD2").await.unwrap().unwrap();
+    assert_eq!(case, functions::lifecycle::Case::opened(&other));
+    assert!(case.has_email && case.needs.home_visits && case.needs.max_distance_km.is_none());
+}

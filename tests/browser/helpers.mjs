@@ -3,7 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -100,3 +102,123 @@ export async function axeViolations(page) {
     }));
   });
 }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `cpts serve` (site + form handler + SQLite + outbox) on a free port of 127.0.0.1 with a
+ * fresh data folder; CPTS_BIN names the binary (default: target/debug/cpts, built by
+ * scripts/test.sh). Resolves once /api/health answers.
+ */
+export async function startServe() {
+  const bin = process.env.CPTS_BIN ?? path.join(root, 'target/debug/cpts');
+  const data = mkdtempSync(path.join(os.tmpdir(), 'cpts-serve-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(bin, ['serve', '--content', path.join(root, 'content'), '--port', String(port), '--data', data], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  server.stderr.on('data', (c) => { log += c; });
+  const deadline = Date.now() + 180000;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/api/health`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (server.exitCode !== null || Date.now() > deadline) {
+      server.kill();
+      throw new Error(`cpts serve did not start:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    base,
+    data,
+    stop() {
+      server.kill();
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Names of the .eml files in the outbox of `data`. */
+export function mailFiles(data) {
+  try {
+    return readdirSync(path.join(data, 'outbox')).filter((f) => f.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+}
+
+/** Waits (at most 10 s) for the mail `id` and returns its text part, decoded. */
+export async function waitForMail(data, id) {
+  const file = `${id}.eml`;
+  const deadline = Date.now() + 10000;
+  while (!mailFiles(data).includes(file)) {
+    if (Date.now() > deadline) throw new Error(`no mail ${id} in ${mailFiles(data).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const raw = readFileSync(path.join(data, 'outbox', file), 'utf8');
+  const part = raw.split(/\r?\n--/).find((p) => /Content-Type: text\/plain/i.test(p)) ?? raw;
+  const [head, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join('\n\n');
+  if (/Content-Transfer-Encoding: base64/i.test(head)) {
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
+    const joined = body.replace(/=\r?\n/g, '');
+    const bytes = [];
+    for (let i = 0; i < joined.length; i++) {
+      const hex = joined.slice(i + 1, i + 3);
+      if (joined[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else {
+        bytes.push(...Buffer.from(joined[i], 'utf8'));
+      }
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+  return body;
+}
+
+/** The first link of a mail's text that starts with `prefix` (a path), made absolute on `base`. */
+export function linkIn(text, base, prefix) {
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.startsWith('http') && new URL(l).pathname.startsWith(prefix));
+  if (!line) throw new Error(`no link to ${prefix} in:\n${text}`);
+  const url = new URL(line);
+  return `${base}${url.pathname}${url.search}`;
+}
+
+/** Fills every required answer of /inscription/; `overrides` replaces text answers by field name. */
+export async function fillForm(page, overrides = {}) {
+  const text = {
+    last_name: 'Dupré-Lefèvre',
+    first_name: 'Léa',
+    birth_date: '14/07/1950',
+    phone: '06 12 34 56 78',
+    commune: 'Sedan (08200)',
+    ...overrides,
+  };
+  await page.check('#f-gp_status-none');
+  await page.check('#f-filled_by-patient');
+  for (const [field, value] of Object.entries(text)) await page.fill(`#f-${field}`, value);
+  await page.check('#f-call_time-morning');
+  await page.check('#f-max_distance-20');
+  await page.check('#f-home_visits-no');
+  await page.check('#f-without_gp_since-1to2y');
+  await page.check('#f-reason-retired');
+  await page.check('#f-ald');
+  await page.check('#f-consent');
+}
+

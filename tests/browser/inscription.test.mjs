@@ -1,84 +1,28 @@
 // The registration form in a real browser, with and without JavaScript, against `cpts serve`
 // (site + form handler + SQLite + outbox) started on a free port of 127.0.0.1 with a fresh data
-// folder. CPTS_BIN names the cpts binary (default: target/debug/cpts, built by scripts/test.sh).
+// folder (helpers.mjs: startServe).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { launch, guard, axeViolations, root } from './helpers.mjs';
+import { launch, guard, axeViolations, startServe, mailFiles, fillForm as fill } from './helpers.mjs';
 
-const bin = process.env.CPTS_BIN ?? path.join(root, 'target/debug/cpts');
-let data;
-let server;
+let served;
 let base;
 let browser;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  data = mkdtempSync(path.join(os.tmpdir(), 'cpts-serve-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--content', path.join(root, 'content'), '--port', String(port), '--data', data], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  server.stderr.on('data', (c) => { log += c; });
-  const deadline = Date.now() + 180000;
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/api/health`);
-      if (r.ok) break;
-    } catch { /* not up yet */ }
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`cpts serve did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  served = await startServe();
+  base = served.base;
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill();
-  if (data) rmSync(data, { recursive: true, force: true });
+  served?.stop();
 });
 
-/** Fills every required answer; `overrides` replaces text answers by field name. */
-async function fill(page, overrides = {}) {
-  const text = {
-    last_name: 'Dupré-Lefèvre',
-    first_name: 'Léa',
-    birth_date: '14/07/1950',
-    phone: '06 12 34 56 78',
-    commune: 'Sedan (08200)',
-    ...overrides,
-  };
-  await page.check('#f-gp_status-none');
-  await page.check('#f-filled_by-patient');
-  for (const [field, value] of Object.entries(text)) await page.fill(`#f-${field}`, value);
-  await page.check('#f-call_time-morning');
-  await page.check('#f-max_distance-20');
-  await page.check('#f-home_visits-no');
-  await page.check('#f-without_gp_since-1to2y');
-  await page.check('#f-reason-retired');
-  await page.check('#f-ald');
-  await page.check('#f-consent');
-}
-
 function mails() {
-  return readdirSync(path.join(data, 'outbox')).filter((f) => f.endsWith('.eml'));
+  return mailFiles(served.data);
 }
 
 test('with JavaScript: errors next to fields with answers kept, then one send, no axe violation', async () => {

@@ -1,22 +1,22 @@
 //! The form handler on AWS: Lambda when the Lambda runtime is there, a local server otherwise.
 //! Configuration: environment variables, listed in `functions::lambda`.
 
-use functions::lifecycle::{Case, CaseState, Proposal};
-use functions::store::{
-    Applied, AuditEntry, DoctorLoad, Mail, PendingMail, RateLimit, Registered, Request, Result,
-    Store, StoreError, Transition,
-};
+use functions::store::DynamoStore;
 
-/// The store the handler runs on, from the DynamoDB client and the table name.
-///
-/// WIRING (#7): when `functions::store::DynamoStore` lands on main, this whole function becomes
-/// `Ok(functions::store::DynamoStore::new(client, table))` and `Unwired` below goes away.
+/// The store the handler runs on: the DynamoDB table. `CPTS_CREATE_TABLE=1` (local engines such
+/// as DynamoDB Local only; on AWS the template creates the table) creates it first.
 async fn open_store(
     client: aws_sdk_dynamodb::Client,
     table: String,
-) -> std::result::Result<Unwired, String> {
-    let _ = (client, table);
-    Ok(Unwired)
+) -> Result<DynamoStore, String> {
+    let store = DynamoStore::new(client, table);
+    if std::env::var("CPTS_CREATE_TABLE").is_ok_and(|v| v == "1")
+        && let Err(e) = store.create_table().await
+    {
+        // Most often: it already exists. Anything worse shows in the warm-up read that follows.
+        eprintln!("table {} non créée : {e}", store.table());
+    }
+    Ok(store)
 }
 
 #[tokio::main]
@@ -27,66 +27,5 @@ async fn main() -> std::process::ExitCode {
             eprintln!("cpts-handler : {e}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// Placeholder until the DynamoDB store is merged: every call fails, so nothing is accepted
-/// (the handler answers « réessayez plus tard » and /api/health reports the store unavailable).
-struct Unwired;
-
-fn unwired<T>() -> Result<T> {
-    Err(StoreError(
-        "le magasin DynamoDB n'est pas encore branché (functions::store::DynamoStore)".into(),
-    ))
-}
-
-impl Store for Unwired {
-    async fn register(
-        &self,
-        _: &Request,
-        _: &str,
-        _: &Mail,
-        _: &[RateLimit],
-    ) -> Result<Registered> {
-        unwired()
-    }
-    async fn request(&self, _: &str) -> Result<Option<Request>> {
-        unwired()
-    }
-    async fn due_mails(&self, _: i64, _: usize) -> Result<Vec<PendingMail>> {
-        unwired()
-    }
-    async fn mails_sent(&self, _: &[String], _: i64) -> Result<()> {
-        unwired()
-    }
-    async fn mail_failed(&self, _: &str, _: i64) -> Result<()> {
-        unwired()
-    }
-    async fn pending_mail_count(&self) -> Result<usize> {
-        unwired()
-    }
-    async fn apply(&self, _: &Transition) -> Result<Applied> {
-        unwired()
-    }
-    async fn case(&self, _: &str) -> Result<Option<Case>> {
-        unwired()
-    }
-    async fn cases(&self, _: &[CaseState], _: Option<Option<&str>>) -> Result<Vec<Case>> {
-        unwired()
-    }
-    async fn proposal(&self, _: &str) -> Result<Option<Proposal>> {
-        unwired()
-    }
-    async fn open_proposals(&self) -> Result<Vec<Proposal>> {
-        unwired()
-    }
-    async fn doctor_loads(&self, _: i32) -> Result<Vec<DoctorLoad>> {
-        unwired()
-    }
-    async fn audit(&self, _: &AuditEntry) -> Result<()> {
-        unwired()
-    }
-    async fn audit_trail(&self, _: &str) -> Result<Vec<AuditEntry>> {
-        unwired()
     }
 }

@@ -1,14 +1,18 @@
 //! Where requests, their cases and proposals, doctors' counters, pending mails, rate counters and
-//! the audit log are kept. One trait, with SQLite for one machine; the same contract suite
-//! ([`contract`]) runs against every implementation.
+//! the audit log are kept. One trait, with SQLite for one machine and DynamoDB on AWS (feature
+//! `aws`); the same contract suite ([`contract`]) runs against every implementation.
 
 pub mod contract;
+#[cfg(feature = "aws")]
+mod dynamo;
 mod sqlite;
 
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "aws")]
+pub use dynamo::DynamoStore;
 pub use sqlite::SqliteStore;
 
 use chrono::NaiveDate;
