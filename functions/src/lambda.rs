@@ -478,7 +478,19 @@ where
             .await
         }
         (false, Mode::Http) => {
-            app.spawn_mail_dispatcher()?;
+            // Mails go out from a task of this runtime, which has IO for the SES and DynamoDB
+            // clients (the one-machine dispatcher's own runtime has only timers, for SQLite).
+            let dispatcher = Arc::clone(&app);
+            tokio::spawn(async move {
+                loop {
+                    dispatcher.deliver_due(now()).await;
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_secs(5),
+                        dispatcher.mail_waiting.notified(),
+                    )
+                    .await;
+                }
+            });
             let listener = tokio::net::TcpListener::bind(settings.listen).await?;
             axum::serve(
                 listener,

@@ -176,7 +176,11 @@ async fn base64_form_is_stored_and_its_mail_sent_before_the_answer() {
     assert_eq!(view.status, 200, "{}", view.body);
     assert!(view.body.contains(&format!("Demande {reference}")));
     // The handler's own headers come back through the adapter.
-    assert!(view.headers["referrer-policy"].is_string(), "{}", view.headers);
+    assert!(
+        view.headers["referrer-policy"].is_string(),
+        "{}",
+        view.headers
+    );
 }
 
 #[tokio::test]

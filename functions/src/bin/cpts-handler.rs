@@ -12,8 +12,9 @@ async fn open_store(
     let store = DynamoStore::new(client, table);
     if std::env::var("CPTS_CREATE_TABLE").is_ok_and(|v| v == "1")
         && let Err(e) = store.create_table().await
+        && !e.0.contains("ResourceInUseException")
     {
-        // Most often: it already exists. Anything worse shows in the warm-up read that follows.
+        // Anything but "it already exists"; a real problem also shows in the warm-up read.
         eprintln!("table {} non créée : {e}", store.table());
     }
     Ok(store)
