@@ -13,11 +13,12 @@
 //! When several requests compete for the same places, [`reexamine`] serves them by priority
 //! level, then by age.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use territory::dates::french_long;
-use territory::{Availability, Doctor, Territory};
+use territory::{Availability, Doctor, LonLat, Territory, great_circle_km};
 
 use crate::lifecycle::{Case, Choice, Needs};
 use crate::store::DoctorLoad;
@@ -134,14 +135,49 @@ pub struct Candidate {
     pub distance_km: f64,
 }
 
-/// The ranking key: smaller is better.
-fn rank(candidate: &Candidate, usage: &Usage, doctor: &Doctor) -> (u32, i64, u64, String) {
+/// The ranking key without the tie-break on the id: band, last solicitation (never first), then
+/// the exact distance to the metre. Smaller is better.
+fn rank_key(distance_km: f64, usage: &Usage) -> (u32, i64, u64) {
     (
-        (candidate.distance_km / DISTANCE_BAND_KM) as u32,
+        (distance_km / DISTANCE_BAND_KM) as u32,
         usage.last_solicited_at.unwrap_or(i64::MIN),
-        (candidate.distance_km * 1000.0) as u64,
-        doctor.id.clone(),
+        (distance_km * 1000.0) as u64,
     )
+}
+
+/// The ranking: [`rank_key`], then the doctor's id so the result is stable.
+fn rank(territory: &Territory, loads: &Loads, a: &Candidate, b: &Candidate) -> Ordering {
+    rank_key(a.distance_km, &loads.usage[a.doctor])
+        .cmp(&rank_key(b.distance_km, &loads.usage[b.doctor]))
+        .then_with(|| {
+            territory.doctors[a.doctor]
+                .id
+                .cmp(&territory.doctors[b.doctor].id)
+        })
+}
+
+/// Calls `found` for every doctor who may be proposed for `needs`, in no particular order.
+fn visit_candidates(
+    territory: &Territory,
+    loads: &Loads,
+    needs: &Needs,
+    tried: &[String],
+    today: NaiveDate,
+    mut found: impl FnMut(Candidate),
+) {
+    let Some(commune) = territory.commune(&needs.commune) else {
+        return;
+    };
+    territory.visit_doctors_within(commune.centre, reach_km(needs), |position, distance_km| {
+        let doctor = &territory.doctors[position];
+        let usage = &loads.usage[position];
+        if check(doctor, usage, needs, distance_km, tried, today).is_ok() {
+            found(Candidate {
+                doctor: position,
+                distance_km,
+            });
+        }
+    });
 }
 
 /// Every candidate for `needs`, best first.
@@ -152,33 +188,14 @@ pub fn candidates(
     tried: &[String],
     today: NaiveDate,
 ) -> Vec<Candidate> {
-    let Some(commune) = territory.commune(&needs.commune) else {
-        return Vec::new();
-    };
     let mut found = Vec::new();
-    territory.visit_doctors_within(commune.centre, reach_km(needs), |position, distance_km| {
-        let doctor = &territory.doctors[position];
-        if check(
-            doctor,
-            &loads.usage[position],
-            needs,
-            distance_km,
-            tried,
-            today,
-        )
-        .is_ok()
-        {
-            found.push(Candidate {
-                doctor: position,
-                distance_km,
-            });
-        }
-    });
-    found.sort_by_cached_key(|c| rank(c, &loads.usage[c.doctor], &territory.doctors[c.doctor]));
+    visit_candidates(territory, loads, needs, tried, today, |c| found.push(c));
+    found.sort_by(|a, b| rank(territory, loads, a, b));
     found
 }
 
-/// The doctor to propose for `needs`, if any.
+/// The doctor to propose for `needs`, if any: the first of [`candidates`], found without sorting
+/// them all.
 pub fn best(
     territory: &Territory,
     loads: &Loads,
@@ -186,9 +203,16 @@ pub fn best(
     tried: &[String],
     today: NaiveDate,
 ) -> Option<Candidate> {
-    candidates(territory, loads, needs, tried, today)
-        .into_iter()
-        .next()
+    let mut best: Option<Candidate> = None;
+    visit_candidates(territory, loads, needs, tried, today, |c| {
+        if best
+            .as_ref()
+            .is_none_or(|b| rank(territory, loads, &c, b) == Ordering::Less)
+        {
+            best = Some(c);
+        }
+    });
+    best
 }
 
 /// Why this doctor, in French, one line per rule — what the coordinator reads before validating.
@@ -223,9 +247,11 @@ pub fn explain(
             "Accepte de nouveaux patients depuis le {}.",
             french_long(from)
         ),
-        Availability::PausedUntil(until) => {
-            format!("De retour de pause depuis le {}.", french_long(until))
-        }
+        // Paused until that day included: back the day after.
+        Availability::PausedUntil(until) => format!(
+            "De retour de pause depuis le {}.",
+            french_long(until.succ_opt().unwrap_or(until))
+        ),
         _ => "Accepte de nouveaux patients.".into(),
     });
     if needs.home_visits {
@@ -300,11 +326,13 @@ pub fn choice(
 }
 
 /// The waiting cases, served in order — priority level, then oldest first — each given the best
-/// doctor left once the cases before it took theirs. Returns (position in `waiting`, candidate);
-/// `loads` ends counting the proposals made.
+/// doctor left once the cases before it took theirs: case by case, exactly what [`best`] would
+/// give. Returns (position in `waiting`, candidate); `loads` ends counting the proposals made.
 ///
-/// Candidates of a commune are computed once per reach and shared by every case there, so a
-/// national re-examination costs one spatial query per (commune, reach) rather than per case.
+/// Built for a national re-examination (a million cases in seconds): the doctors who may take
+/// anyone at all today (accepting, not paused, places left) are put in a grid once; each commune
+/// with waiting cases gets their list, nearest first, as far as its farthest-reaching case
+/// needs, shared by all its cases; a doctor found full is dropped from the list he is met in.
 pub fn reexamine(
     territory: &Territory,
     loads: &mut Loads,
@@ -312,66 +340,253 @@ pub fn reexamine(
     today: NaiveDate,
     now: i64,
 ) -> Vec<(usize, Candidate)> {
-    let mut order: Vec<usize> = (0..waiting.len()).collect();
-    order.sort_by_key(|&i| {
-        let c = waiting[i];
-        (c.needs.priority_level, c.created_at, c.reference.as_str())
+    // Each case's commune and reach; unknown communes are skipped.
+    let places: Vec<Option<(u32, f64)>> = waiting
+        .iter()
+        .map(|case| {
+            territory
+                .commune_position(&case.needs.commune)
+                .map(|commune| (commune as u32, reach_km(&case.needs)))
+        })
+        .collect();
+    // (priority level, registered at, position): sorted without reading the cases again, but
+    // on a tie the reference decides, as before.
+    let mut order: Vec<(u8, i64, usize)> = (0..waiting.len())
+        .filter(|&i| places[i].is_some())
+        .map(|i| (waiting[i].needs.priority_level, waiting[i].created_at, i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| waiting[a.2].reference.cmp(&waiting[b.2].reference))
+            .then(a.2.cmp(&b.2))
     });
-    // (commune position, reach in km) → doctors accepting today within reach, nearest first.
-    let mut near: HashMap<(usize, u32), Vec<(u32, f32)>> = HashMap::new();
+    // Per commune: how far its cases reach at most, and how many are still to serve (its list is
+    // freed after its last case).
+    let mut farthest = vec![0.0f64; territory.communes.len()];
+    let mut remaining = vec![0u32; territory.communes.len()];
+    for &(commune, reach) in places.iter().flatten() {
+        let commune = commune as usize;
+        farthest[commune] = farthest[commune].max(reach);
+        remaining[commune] += 1;
+    }
+    let open = OpenDoctors::new(territory, loads, today);
+    // Per commune: (distance in km, doctor position), nearest first then by id.
+    let mut near: Vec<Option<Vec<(f64, u32)>>> = vec![None; territory.communes.len()];
     let mut proposals = Vec::new();
-    for i in order {
+    for (_, _, i) in order {
         let case = waiting[i];
-        let Some(commune) = territory.commune_position(&case.needs.commune) else {
+        let Some((commune, reach)) = places[i] else {
             continue;
         };
-        let reach = reach_km(&case.needs);
-        let list = near.entry((commune, reach as u32)).or_insert_with(|| {
-            let mut list = Vec::new();
-            territory.visit_doctors_within(
+        let commune = commune as usize;
+        let list = near[commune].get_or_insert_with(|| {
+            open.near(
+                territory,
                 territory.communes[commune].centre,
-                reach,
-                |position, distance| {
-                    if territory.doctors[position].accepts_on(today) {
-                        list.push((position as u32, distance as f32));
-                    }
-                },
-            );
-            list.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-            list
+                farthest[commune],
+            )
         });
-        let mut best: Option<(Candidate, (u32, i64, u64))> = None;
-        for &(position, distance) in list.iter() {
-            let position = position as usize;
-            let distance_km = f64::from(distance);
-            let band = (distance_km / DISTANCE_BAND_KM) as u32;
-            if best.as_ref().is_some_and(|(_, key)| band > key.0) {
-                break;
-            }
-            let doctor = &territory.doctors[position];
-            let usage = &loads.usage[position];
-            if check(doctor, usage, &case.needs, distance_km, &case.tried, today).is_err() {
-                continue;
-            }
-            let key = (
-                band,
-                usage.last_solicited_at.unwrap_or(i64::MIN),
-                (distance_km * 1000.0) as u64,
-            );
-            if best.as_ref().is_none_or(|(_, k)| key < *k) {
-                best = Some((
-                    Candidate {
-                        doctor: position,
-                        distance_km,
-                    },
-                    key,
-                ));
-            }
-        }
-        if let Some((candidate, _)) = best {
+        if let Some(candidate) = best_in_list(territory, loads, list, case, reach, today) {
             loads.reserve(candidate.doctor, now);
             proposals.push((i, candidate));
         }
+        remaining[commune] -= 1;
+        if remaining[commune] == 0 {
+            near[commune] = None;
+        }
     }
     proposals
+}
+
+/// The best candidate for `case` in `list` (sorted by distance then id), within `reach`; the
+/// doctors met with no place left are removed from `list` on the way.
+fn best_in_list(
+    territory: &Territory,
+    loads: &Loads,
+    list: &mut Vec<(f64, u32)>,
+    case: &Case,
+    reach: f64,
+    today: NaiveDate,
+) -> Option<Candidate> {
+    let mut best: Option<(Candidate, (u32, i64, u64))> = None;
+    let mut kept = 0;
+    let mut read = 0;
+    while read < list.len() {
+        let (distance_km, position) = list[read];
+        if distance_km > reach {
+            break;
+        }
+        let key = rank_key(distance_km, &loads.usage[position as usize]);
+        // Sorted by distance: once past the best one's band, nobody can do better.
+        if best.as_ref().is_some_and(|(_, k)| key.0 > k.0) {
+            break;
+        }
+        read += 1;
+        let position = position as usize;
+        let doctor = &territory.doctors[position];
+        let usage = &loads.usage[position];
+        if usage.load >= doctor.yearly_capacity {
+            // Full for the rest of this re-examination: loads only grow.
+            continue;
+        }
+        list[kept] = list[read - 1];
+        kept += 1;
+        if check(doctor, usage, &case.needs, distance_km, &case.tried, today).is_err() {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((b, k)) => key
+                .cmp(k)
+                .then_with(|| doctor.id.cmp(&territory.doctors[b.doctor].id))
+                .is_lt(),
+        };
+        if better {
+            best = Some((
+                Candidate {
+                    doctor: position,
+                    distance_km,
+                },
+                key,
+            ));
+        }
+    }
+    if kept < read {
+        list.drain(kept..read);
+    }
+    best.map(|(candidate, _)| candidate)
+}
+
+/// The doctors who may take a patient today at all (accepting on that date, not paused, a place
+/// left), in cells of a longitude/latitude grid, for many "who is within N km of here" queries.
+struct OpenDoctors {
+    /// Position in `territory.doctors` of each open doctor, cell by cell.
+    doctors: Vec<u32>,
+    /// `doctors[starts[cell]..starts[cell + 1]]` are the open doctors of `cell`.
+    starts: Vec<u32>,
+    west: f64,
+    south: f64,
+    /// Side of a cell, in degrees.
+    cell: f64,
+    columns: usize,
+    rows: usize,
+}
+
+/// Degrees of latitude per km on the sphere distances are measured on.
+const DEGREES_PER_KM: f64 = 180.0 / (std::f64::consts::PI * territory::distance::EARTH_RADIUS_KM);
+
+impl OpenDoctors {
+    fn new(territory: &Territory, loads: &Loads, today: NaiveDate) -> Self {
+        let open: Vec<u32> = (0..territory.doctors.len())
+            .filter(|&p| {
+                let (doctor, usage) = (&territory.doctors[p], &loads.usage[p]);
+                doctor.accepts_on(today)
+                    && usage.paused_until.is_none_or(|until| today > until)
+                    && usage.load < doctor.yearly_capacity
+            })
+            .map(|p| p as u32)
+            .collect();
+        let location = |p: u32| territory.doctors[p as usize].location;
+        let (mut west, mut east, mut south, mut north) = (180.0f64, -180.0f64, 90.0f64, -90.0f64);
+        for &p in &open {
+            let l = location(p);
+            (west, east) = (west.min(l.lon), east.max(l.lon));
+            (south, north) = (south.min(l.lat), north.max(l.lat));
+        }
+        if open.is_empty() {
+            (west, east, south, north) = (0.0, 0.0, 0.0, 0.0);
+        }
+        // A tenth of a degree (about 10 km), coarser if the doctors spread over the world.
+        let cell = 0.1f64.max(((east - west) * (north - south) / 4e6).sqrt());
+        let columns = ((east - west) / cell) as usize + 1;
+        let rows = ((north - south) / cell) as usize + 1;
+        let cell_of = |p: u32| {
+            let l = location(p);
+            let column = (((l.lon - west) / cell) as usize).min(columns - 1);
+            let row = (((l.lat - south) / cell) as usize).min(rows - 1);
+            row * columns + column
+        };
+        let mut starts = vec![0u32; columns * rows + 1];
+        for &p in &open {
+            starts[cell_of(p) + 1] += 1;
+        }
+        for c in 0..columns * rows {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let mut doctors = vec![0u32; open.len()];
+        for &p in &open {
+            let c = cell_of(p);
+            doctors[next[c] as usize] = p;
+            next[c] += 1;
+        }
+        Self {
+            doctors,
+            starts,
+            west,
+            south,
+            cell,
+            columns,
+            rows,
+        }
+    }
+
+    /// The open doctors within `radius_km` of `centre` (great-circle distance, as
+    /// `Territory::visit_doctors_within` measures it): (distance, position), nearest first, then
+    /// by id.
+    fn near(&self, territory: &Territory, centre: LonLat, radius_km: f64) -> Vec<(f64, u32)> {
+        let mut found = Vec::new();
+        let mut visit = |position: u32| {
+            let distance = great_circle_km(centre, territory.doctors[position as usize].location);
+            if distance <= radius_km {
+                found.push((distance, position));
+            }
+        };
+        // A box that holds every point within the radius, with a margin: in latitude, the
+        // distance is at least the difference of latitudes; in longitude, sin(d / 2R) is at least
+        // cos(latitude) · sin(Δlon / 2) for the farthest latitude from the equator in the box.
+        let dlat = radius_km * DEGREES_PER_KM * 1.01 + 1e-9;
+        let farthest = (centre.lat.abs() + dlat).min(90.0);
+        let cos = farthest.to_radians().cos();
+        let half = (radius_km / (2.0 * territory::distance::EARTH_RADIUS_KM)).sin() / cos;
+        let crosses_pole = farthest >= 89.0 || half >= 1.0;
+        let dlon = if crosses_pole {
+            360.0
+        } else {
+            (2.0 * half.asin()).to_degrees() * 1.01 + 1e-9
+        };
+        if crosses_pole || centre.lon - dlon < -180.0 || centre.lon + dlon > 180.0 {
+            // Near a pole or the antimeridian: every open doctor is looked at.
+            self.doctors.iter().for_each(|&p| visit(p));
+        } else {
+            let column = |lon: f64| ((lon - self.west) / self.cell).floor();
+            let row = |lat: f64| ((lat - self.south) / self.cell).floor();
+            let clamp = |x: f64, n: usize| x.clamp(0.0, (n - 1) as f64) as usize;
+            let (c0, c1) = (column(centre.lon - dlon), column(centre.lon + dlon));
+            let (r0, r1) = (row(centre.lat - dlat), row(centre.lat + dlat));
+            let outside = c1 < 0.0
+                || r1 < 0.0
+                || c0 > (self.columns - 1) as f64
+                || r0 > (self.rows - 1) as f64;
+            if !outside {
+                let (c0, c1) = (clamp(c0, self.columns), clamp(c1, self.columns));
+                for r in clamp(r0, self.rows)..=clamp(r1, self.rows) {
+                    let from = self.starts[r * self.columns + c0] as usize;
+                    let to = self.starts[r * self.columns + c1 + 1] as usize;
+                    self.doctors[from..to].iter().for_each(|&p| visit(p));
+                }
+            }
+        }
+        found.sort_unstable_by(|a, b| {
+            a.0.total_cmp(&b.0).then_with(|| {
+                territory.doctors[a.1 as usize]
+                    .id
+                    .cmp(&territory.doctors[b.1 as usize].id)
+                    .then(a.1.cmp(&b.1))
+            })
+        });
+        found.shrink_to_fit();
+        found
+    }
 }

@@ -1,11 +1,13 @@
 //! `cpts-bench`: measures the site build on three inputs and prints the figures against the
 //! targets of the project — the demo site, a plain markdown corpus built by `cpts` and by Hugo in
-//! the same run, and a synthetic national territory (wall time and peak memory).
+//! the same run, and a synthetic national territory (wall time and peak memory) — then matching
+//! at national scale (one request, and a re-examination of every waiting case).
 //!
 //! Usage: cpts-bench [--pages N] [--communes N] [--doctors N] [--runs N] [--work DIR]
-//!                   [--only demo|corpus|national]
+//!                   [--requests N] [--cases N] [--only demo|corpus|national|matching]
 
 mod corpus;
+mod matching;
 mod measure;
 mod national;
 mod random;
@@ -24,6 +26,10 @@ struct Options {
     communes: usize,
     doctors: usize,
     runs: usize,
+    /// Requests timed one by one in the matching part.
+    requests: usize,
+    /// Waiting cases re-examined at once in the matching part.
+    cases: usize,
     work: PathBuf,
     only: Option<String>,
     keep: bool,
@@ -40,6 +46,8 @@ fn parse() -> Result<Options, String> {
         communes: 35_000,
         doctors: 100_000,
         runs: 3,
+        requests: 10_000,
+        cases: 1_000_000,
         work: default_work,
         only: None,
         keep: false,
@@ -61,6 +69,8 @@ fn parse() -> Result<Options, String> {
             "--communes" => options.communes = number()?.max(1),
             "--doctors" => options.doctors = number()?,
             "--runs" => options.runs = number()?.max(1),
+            "--requests" => options.requests = number()?.max(1),
+            "--cases" => options.cases = number()?,
             "--work" => options.work = PathBuf::from(&value),
             "--only" => options.only = Some(value),
             other => return Err(format!("unknown option {other}")),
@@ -87,26 +97,47 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &Options) -> Result<(), String> {
-    let cpts = cpts_binary()?;
     let wants = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
-    std::fs::create_dir_all(&options.work)
-        .map_err(|e| format!("{}: {e}", options.work.display()))?;
-    println!(
-        "cpts-bench: {} (work folder {})",
-        cpts.display(),
-        options.work.display()
-    );
-    if wants("demo") {
-        demo(&cpts, options)?;
+    if let Some(only) = options.only.as_deref()
+        && !["demo", "corpus", "national", "matching"].contains(&only)
+    {
+        return Err(format!(
+            "--only {only}: expected demo, corpus, national or matching"
+        ));
     }
-    if wants("corpus") {
-        corpus(&cpts, options)?;
+    if wants("demo") || wants("corpus") || wants("national") {
+        let cpts = cpts_binary()?;
+        std::fs::create_dir_all(&options.work)
+            .map_err(|e| format!("{}: {e}", options.work.display()))?;
+        println!(
+            "cpts-bench: {} (work folder {})",
+            cpts.display(),
+            options.work.display()
+        );
+        if wants("demo") {
+            demo(&cpts, options)?;
+        }
+        if wants("corpus") {
+            corpus(&cpts, options)?;
+        }
+        if wants("national") {
+            national(&cpts, options)?;
+        }
+        if !options.keep {
+            let _ = std::fs::remove_dir_all(&options.work);
+        }
     }
-    if wants("national") {
-        national(&cpts, options)?;
-    }
-    if !options.keep {
-        let _ = std::fs::remove_dir_all(&options.work);
+    if wants("matching") {
+        let today = TODAY.parse().map_err(|e| format!("{TODAY}: {e}"))?;
+        matching::run(
+            &matching::Size {
+                communes: options.communes,
+                doctors: options.doctors,
+                requests: options.requests,
+                cases: options.cases,
+            },
+            today,
+        );
     }
     Ok(())
 }
