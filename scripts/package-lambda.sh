@@ -32,9 +32,12 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -r content/territory "$stage/territory"
 
-# Size: the workspace's release profile keeps line tables for readable backtraces; the Lambda
-# binary drops every symbol (59 MB → 13.5 MB; zipped with the territory, 17.2 MB → 5.4 MB).
+# Size: the workspace's release profile keeps line tables for readable backtraces and optimises
+# for speed. The Lambda binary drops every symbol and is optimised for size (62 MB → 10.5 MB, the
+# zip 17 MB → 4.4 MB): a request spends its time waiting for DynamoDB and SES, not in our code,
+# and a smaller package loads faster at a cold start.
 export CARGO_PROFILE_RELEASE_STRIP=symbols
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
 
 out="$PWD/target/lambda"
 (cd "$stage" && cargo lambda build --manifest-path "$OLDPWD/Cargo.toml" \
