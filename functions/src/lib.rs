@@ -3,10 +3,13 @@
 //! mail is sent afterwards (retried until it goes).
 
 pub mod answers;
+pub mod client;
 pub mod communes;
 pub mod form;
 pub mod html;
 pub mod http;
+#[cfg(feature = "aws")]
+pub mod lambda;
 pub mod lifecycle;
 pub mod link_pages;
 pub mod links;

@@ -11,6 +11,9 @@ use lettre::message::{Mailbox, MultiPart};
 use crate::html::esc;
 use crate::store::{Mail, Store};
 
+#[cfg(feature = "aws")]
+pub mod ses;
+
 #[derive(Debug)]
 pub struct MailError(pub String);
 

@@ -1,0 +1,32 @@
+//! The form handler on AWS: Lambda when the Lambda runtime is there, a local server otherwise.
+//! Configuration: environment variables, listed in `functions::lambda`.
+
+use functions::store::DynamoStore;
+
+/// The store the handler runs on: the DynamoDB table. `CPTS_CREATE_TABLE=1` (local engines such
+/// as DynamoDB Local only; on AWS the template creates the table) creates it first.
+async fn open_store(
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+) -> Result<DynamoStore, String> {
+    let store = DynamoStore::new(client, table);
+    if std::env::var("CPTS_CREATE_TABLE").is_ok_and(|v| v == "1")
+        && let Err(e) = store.create_table().await
+        && !e.0.contains("ResourceInUseException")
+    {
+        // Anything but "it already exists"; a real problem also shows in the warm-up read.
+        eprintln!("table {} non créée : {e}", store.table());
+    }
+    Ok(store)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match functions::lambda::main(open_store).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cpts-handler : {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! The entry point on AWS: the same Router run by `lambda_http` when the Lambda runtime is there
+//! (`AWS_LAMBDA_RUNTIME_API` set), or served by axum on `CPTS_LISTEN` otherwise (local runs
+//! against DynamoDB Local and moto, the benchmark). Everything is read and every client created
+//! once, at init; the store is asked once during init so its connection is warm before the first
+//! request. `CPTS_MODE=jobs` runs the scheduled jobs instead of serving HTTP.
+//!
+//! # Configuration (environment variables)
+//!
+//! | variable | | meaning |
+//! | --- | --- | --- |
+//! | `CPTS_TABLE` | required | DynamoDB table |
+//! | `CPTS_SENDER` | required | sender address (`x@domain` or `Name <x@domain>`; the domain is an SES identity) |
+//! | `CPTS_SITE_BASE_URL` | required | public address of the site, no trailing slash (links in emails) |
+//! | `CPTS_KEYS_SECRET_ARN` | one of these two | Secrets Manager secret (id or ARN) holding the key ring |
+//! | `CPTS_KEYS_FILE` | | or a key-ring file, created on first run (local runs only) |
+//! | `CPTS_SES_CONFIGURATION_SET` | optional | SES configuration set of every mail |
+//! | `CPTS_ALLOWED_ORIGINS` | optional | more accepted `Origin` values, comma-separated (the base URL always is) |
+//! | `CPTS_SITE_TITLE` | optional | site name on the handler's pages and in the sender's name (default « Médecin traitant ») |
+//! | `CPTS_PHONE_NUMBER`, `CPTS_PHONE_HOURS` | optional | the phone line shown on the pages (`CPTS_PHONE_INTERNATIONAL` is derived from a French number) |
+//! | `CPTS_PRIVACY_URL` | optional | privacy page (default `/donnees-personnelles/`) |
+//! | `CPTS_TERRITORY_DIR` | optional | the `territory/` folder (default: `territory` beside the binary in the Lambda package, `content/territory` elsewhere) |
+//! | `CPTS_ORIGIN_SECRET` | optional | value CloudFront sends in `X-Cpts-Origin-Verify`; only then is `CloudFront-Viewer-Address` trusted |
+//! | `CPTS_MODE` | optional | `http` (default) or `jobs` (the scheduled jobs, for any event) |
+//! | `CPTS_LISTEN` | optional | address of the local server when not on Lambda (default `127.0.0.1:3000`) |
+//! | `CPTS_OUTBOX_DIR` | optional | local runs: write `.eml` files there instead of sending through SES |
+//! | `CPTS_DYNAMODB_ENDPOINT`, `CPTS_SES_ENDPOINT`, `CPTS_SECRETS_ENDPOINT` | optional | endpoints of local engines (DynamoDB Local, moto) |
+//! | `CPTS_CREATE_TABLE` | optional | `1`: create the table at start (local engines only; read by the `cpts-handler` binary) |
+//!
+//! AWS region and credentials come from the usual `AWS_*` variables (set by Lambda itself).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
+use subtle::ConstantTimeEq;
+use territory::Territory;
+
+use crate::client::{ClientAddress, parse_viewer_address};
+use crate::mail::ses::SesMailer;
+use crate::mail::{MailError, Mailer, Outbox};
+use crate::signed::KeyRing;
+use crate::store::{Mail, Store};
+use crate::{App, Config, Limits, Phone, now};
+
+/// Header CloudFront adds to every request it forwards to the API (an origin custom header).
+pub const ORIGIN_SECRET_HEADER: &str = "x-cpts-origin-verify";
+/// Header in which CloudFront gives the viewer's address, `ip:port`.
+pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+pub type Error = lambda_http::Error;
+
+/// What the process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Http,
+    Jobs,
+}
+
+/// The configuration read from the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub sender: String,
+    pub configuration_set: Option<String>,
+    pub public_url: String,
+    pub allowed_origins: Vec<String>,
+    pub site_title: String,
+    pub phone: Option<Phone>,
+    pub privacy_url: String,
+    pub keys_secret: Option<String>,
+    pub keys_file: Option<PathBuf>,
+    pub territory_dir: PathBuf,
+    pub origin_secret: Option<String>,
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub outbox_dir: Option<PathBuf>,
+    pub dynamodb_endpoint: Option<String>,
+    pub ses_endpoint: Option<String>,
+    pub secrets_endpoint: Option<String>,
+}
+
+/// "03 53 01 20 08" → "+33353012008"; anything else is kept as written.
+fn international(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix('0') {
+        Some(rest) if digits.len() == 10 => format!("+33{rest}"),
+        _ => digits,
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `var` (the environment, or a map in tests).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |name: &str| {
+            get(name).ok_or_else(|| format!("variable d'environnement {name} manquante"))
+        };
+        let public_url = required("CPTS_SITE_BASE_URL")?
+            .trim_end_matches('/')
+            .to_string();
+        let site_title = get("CPTS_SITE_TITLE").unwrap_or_else(|| "Médecin traitant".into());
+        let sender = required("CPTS_SENDER")?;
+        let sender = if sender.contains('<') {
+            sender
+        } else {
+            format!("{} <{sender}>", site_title.replace(['<', '>', '"'], ""))
+        };
+        let mut allowed_origins = vec![public_url.clone()];
+        if let Some(more) = get("CPTS_ALLOWED_ORIGINS") {
+            allowed_origins.extend(
+                more.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty()),
+            );
+        }
+        let phone = get("CPTS_PHONE_NUMBER").map(|number| Phone {
+            international: get("CPTS_PHONE_INTERNATIONAL")
+                .unwrap_or_else(|| international(&number)),
+            hours: get("CPTS_PHONE_HOURS").unwrap_or_default(),
+            number,
+        });
+        let keys_secret = get("CPTS_KEYS_SECRET_ARN");
+        let keys_file = get("CPTS_KEYS_FILE").map(PathBuf::from);
+        if keys_secret.is_none() && keys_file.is_none() {
+            return Err(
+                "variable d'environnement CPTS_KEYS_SECRET_ARN (ou CPTS_KEYS_FILE) manquante"
+                    .into(),
+            );
+        }
+        let territory_dir = get("CPTS_TERRITORY_DIR").map_or_else(
+            || match get("LAMBDA_TASK_ROOT") {
+                Some(root) => PathBuf::from(root).join("territory"),
+                None => PathBuf::from("content/territory"),
+            },
+            PathBuf::from,
+        );
+        let mode = match get("CPTS_MODE").as_deref() {
+            None | Some("http") => Mode::Http,
+            Some("jobs") => Mode::Jobs,
+            Some(other) => {
+                return Err(format!(
+                    "CPTS_MODE « {other} » inconnu : « http » ou « jobs »"
+                ));
+            }
+        };
+        let listen = get("CPTS_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| format!("CPTS_LISTEN : {e}"))?;
+        Ok(Self {
+            table: required("CPTS_TABLE")?,
+            sender,
+            configuration_set: get("CPTS_SES_CONFIGURATION_SET"),
+            public_url,
+            allowed_origins,
+            site_title,
+            phone,
+            privacy_url: get("CPTS_PRIVACY_URL").unwrap_or_else(|| "/donnees-personnelles/".into()),
+            keys_secret,
+            keys_file,
+            territory_dir,
+            origin_secret: get("CPTS_ORIGIN_SECRET"),
+            mode,
+            listen,
+            outbox_dir: get("CPTS_OUTBOX_DIR").map(PathBuf::from),
+            dynamodb_endpoint: get("CPTS_DYNAMODB_ENDPOINT"),
+            ses_endpoint: get("CPTS_SES_ENDPOINT"),
+            secrets_endpoint: get("CPTS_SECRETS_ENDPOINT"),
+        })
+    }
+
+    /// The handler's configuration.
+    pub fn config(&self) -> Config {
+        Config {
+            site_title: self.site_title.clone(),
+            phone: self.phone.clone(),
+            public_url: self.public_url.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            privacy_url: self.privacy_url.clone(),
+            mail_from: self.sender.clone(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The AWS clients, created once.
+#[derive(Clone)]
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub ses: aws_sdk_sesv2::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Clients {
+    /// Region and credentials from the environment; endpoints overridden for local engines.
+    pub async fn new(settings: &Settings) -> Self {
+        let shared: SdkConfig = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&shared);
+        if let Some(url) = &settings.dynamodb_endpoint {
+            dynamodb = dynamodb.endpoint_url(url);
+        }
+        let mut ses = aws_sdk_sesv2::config::Builder::from(&shared);
+        if let Some(url) = &settings.ses_endpoint {
+            ses = ses.endpoint_url(url);
+        }
+        let mut secrets = aws_sdk_secretsmanager::config::Builder::from(&shared);
+        if let Some(url) = &settings.secrets_endpoint {
+            secrets = secrets.endpoint_url(url);
+        }
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+            ses: aws_sdk_sesv2::Client::from_conf(ses.build()),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(secrets.build()),
+        }
+    }
+}
+
+/// The key ring in a secret's text. Either the ring as `cpts` writes it
+/// (`{"current": "k2", "keys": {"k1": "…", "k2": "…"}}`), or flat, as the SAM template generates it
+/// (`{"current": "k1", "k1": "…"}`: every other string member is a key).
+pub fn key_ring_from_secret(text: &str) -> Result<KeyRing, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("trousseau de clés illisible : {e}"))?;
+    let object = value
+        .as_object()
+        .ok_or("trousseau de clés : un objet JSON est attendu")?;
+    let current = object
+        .get("current")
+        .and_then(|c| c.as_str())
+        .ok_or("trousseau de clés : « current » manquant")?
+        .to_string();
+    let keys = match object.get("keys") {
+        Some(keys) => serde_json::from_value(keys.clone())
+            .map_err(|e| format!("trousseau de clés : « keys » : {e}"))?,
+        None => object
+            .iter()
+            .filter(|(k, _)| *k != "current")
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+    };
+    let ring = KeyRing { current, keys };
+    if !ring.keys.contains_key(&ring.current) {
+        return Err(format!(
+            "trousseau de clés : la clé courante « {} » n'y est pas",
+            ring.current
+        ));
+    }
+    Ok(ring)
+}
+
+/// The key ring, from Secrets Manager (or the local file).
+pub async fn load_keys(settings: &Settings, clients: &Clients) -> Result<KeyRing, String> {
+    if let Some(id) = &settings.keys_secret {
+        let output = clients
+            .secrets
+            .get_secret_value()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|e| format!("secret {id} : {}", DisplayErrorContext(&e)))?;
+        let text = output
+            .secret_string()
+            .ok_or_else(|| format!("secret {id} : pas de SecretString"))?;
+        return key_ring_from_secret(text);
+    }
+    let path = settings
+        .keys_file
+        .as_ref()
+        .ok_or("ni CPTS_KEYS_SECRET_ARN ni CPTS_KEYS_FILE")?;
+    KeyRing::load_or_create(path).map_err(|e| format!("trousseau de clés : {e}"))
+}
+
+/// The territory the handler routes requests with.
+pub fn load_territory(settings: &Settings) -> Result<Territory, String> {
+    let today = chrono::Local::now().date_naive();
+    let loaded = territory::load(&settings.territory_dir, today);
+    loaded.territory.ok_or_else(|| {
+        let mut message = format!(
+            "territoire {} illisible :",
+            settings.territory_dir.display()
+        );
+        for d in &loaded.diagnostics {
+            message.push_str(&format!("\n{d}"));
+        }
+        message
+    })
+}
+
+/// SES on AWS; the outbox folder for local runs that ask for it.
+pub enum AnyMailer {
+    Ses(SesMailer),
+    Outbox(Outbox),
+}
+
+impl Mailer for AnyMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        match self {
+            AnyMailer::Ses(m) => m.send(mail).await,
+            AnyMailer::Outbox(m) => m.send(mail).await,
+        }
+    }
+}
+
+/// The client's address on Lambda.
+///
+/// API Gateway's `sourceIp` is the TCP peer it saw. Behind CloudFront that is a CloudFront edge
+/// server, shared by thousands of visitors: as the key of the per-address rate limit it would let
+/// a handful of people block everyone. The viewer's own address is then in the
+/// `CloudFront-Viewer-Address` header — but the API's own URL is public too, and anyone calling it
+/// directly can write that header and pick a fresh "address" for every request. So the header is
+/// trusted only when the request also carries the origin secret that CloudFront adds to what it
+/// forwards (`X-Cpts-Origin-Verify`, compared in constant time); otherwise `sourceIp` is the
+/// client's address, which API Gateway sets itself and nobody can forge.
+pub fn lambda_client_address(
+    headers: &HeaderMap,
+    source_ip: Option<&str>,
+    origin_secret: Option<&str>,
+) -> Option<String> {
+    let through_cloudfront = origin_secret.is_some_and(|secret| {
+        headers
+            .get(ORIGIN_SECRET_HEADER)
+            .is_some_and(|v| bool::from(v.as_bytes().ct_eq(secret.as_bytes())))
+    });
+    if through_cloudfront
+        && let Some(ip) = headers
+            .get(VIEWER_ADDRESS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_viewer_address)
+    {
+        return Some(ip.to_string());
+    }
+    source_ip
+        .filter(|ip| !ip.is_empty())
+        .map(|ip| ip.to_string())
+}
+
+async fn insert_client_address(
+    State(origin_secret): State<Option<Arc<str>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let source_ip = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(address) = lambda_client_address(
+        request.headers(),
+        source_ip.as_deref(),
+        origin_secret.as_deref(),
+    ) {
+        request.extensions_mut().insert(ClientAddress(address));
+    }
+    next.run(request).await
+}
+
+/// After a request that may have stored a mail, send the due mails before answering: a Lambda
+/// instance is frozen as soon as it has answered, so nothing may be left running in background.
+async fn deliver_after<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let may_write = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let response = next.run(request).await;
+    if may_write {
+        app.deliver_due(now()).await;
+    }
+    response
+}
+
+/// The Router as Lambda serves it: client address from the event, mails sent before answering.
+pub fn lambda_router<S: Store, M: Mailer>(
+    app: Arc<App<S, M>>,
+    origin_secret: Option<String>,
+) -> Router {
+    let secret: Option<Arc<str>> = origin_secret.map(Arc::from);
+    crate::router(Arc::clone(&app))
+        .layer(middleware::from_fn_with_state(app, deliver_after::<S, M>))
+        .layer(middleware::from_fn_with_state(
+            secret,
+            insert_client_address,
+        ))
+}
+
+/// The scheduled work (the EventBridge schedule, or `CPTS_MODE=jobs` locally): the jobs of
+/// [`App::run_jobs`] — proposals past their deadline, reminders, patients to inform, waiting
+/// requests re-examined, pending mails. Returns a summary for the logs (counts only).
+pub async fn run_scheduled_jobs<S: Store, M: Mailer>(
+    app: &App<S, M>,
+) -> Result<serde_json::Value, Error> {
+    let report = app.run_jobs(now()).await?;
+    Ok(serde_json::json!({
+        "expired": report.expired,
+        "reminded": report.reminded,
+        "informed": report.informed,
+        "proposed": report.proposed,
+        "still_waiting": report.still_waiting,
+        "mails_sent": report.mails_sent,
+        "mails_failed": report.mails_failed,
+    }))
+}
+
+/// Runs the process: builds everything at init, then serves Lambda events (HTTP or jobs) or, off
+/// Lambda, a local server. `open_store` makes the store from the DynamoDB client and table name.
+pub async fn main<S, F, Fut>(open_store: F) -> Result<(), Error>
+where
+    S: Store,
+    F: FnOnce(aws_sdk_dynamodb::Client, String) -> Fut,
+    Fut: Future<Output = Result<S, String>>,
+{
+    let started = Instant::now();
+    let settings = Settings::from_env()?;
+    let clients = Clients::new(&settings).await;
+    let territory = Arc::new(load_territory(&settings)?);
+    let keys = load_keys(&settings, &clients).await?;
+    let store = open_store(clients.dynamodb.clone(), settings.table.clone()).await?;
+    let mailer = match &settings.outbox_dir {
+        Some(dir) => AnyMailer::Outbox(Outbox {
+            dir: dir.clone(),
+            from: settings.sender.clone(),
+            print_links: true,
+        }),
+        None => AnyMailer::Ses(SesMailer::new(
+            clients.ses.clone(),
+            settings.sender.clone(),
+            settings.configuration_set.clone(),
+        )),
+    };
+    let app = App::new(settings.config(), territory, keys, store, mailer);
+    // Warms the store's connection (TLS, credentials) during init rather than on the first request.
+    if let Err(e) = app.store.pending_mail_count().await {
+        eprintln!("base de données injoignable au démarrage : {e}");
+    }
+    let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    eprintln!(
+        "cpts-handler : prêt en {} ms ({})",
+        started.elapsed().as_millis(),
+        match (on_lambda, settings.mode) {
+            (true, Mode::Http) => "Lambda, HTTP".to_string(),
+            (true, Mode::Jobs) => "Lambda, tâches planifiées".to_string(),
+            (false, Mode::Http) => format!("serveur local http://{}", settings.listen),
+            (false, Mode::Jobs) => "tâches planifiées, une fois".to_string(),
+        }
+    );
+    match (on_lambda, settings.mode) {
+        (true, Mode::Http) => lambda_http::run(lambda_router(app, settings.origin_secret)).await,
+        (true, Mode::Jobs) => {
+            // Any event (EventBridge Scheduler's or a manual test invocation) runs the jobs.
+            lambda_http::lambda_runtime::run(lambda_http::service_fn(
+                move |_: lambda_http::LambdaEvent<serde_json::Value>| {
+                    let app = Arc::clone(&app);
+                    async move {
+                        let summary = run_scheduled_jobs(&app).await?;
+                        eprintln!("tâches planifiées : {summary}");
+                        Ok::<_, Error>(summary)
+                    }
+                },
+            ))
+            .await
+        }
+        (false, Mode::Http) => {
+            // Mails go out from a task of this runtime, which has IO for the SES and DynamoDB
+            // clients (the one-machine dispatcher's own runtime has only timers, for SQLite).
+            let dispatcher = Arc::clone(&app);
+            tokio::spawn(async move {
+                loop {
+                    dispatcher.deliver_due(now()).await;
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_secs(5),
+                        dispatcher.mail_waiting.notified(),
+                    )
+                    .await;
+                }
+            });
+            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+            axum::serve(
+                listener,
+                crate::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            Ok(())
+        }
+        (false, Mode::Jobs) => {
+            println!("{}", run_scheduled_jobs(&app).await?);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const BASE: [(&str, &str); 4] = [
+        ("CPTS_TABLE", "cpts"),
+        ("CPTS_SENDER", "ne-pas-repondre@example.org"),
+        ("CPTS_SITE_BASE_URL", "https://medecin.example.org/"),
+        (
+            "CPTS_KEYS_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-3:1:secret:k",
+        ),
+    ];
+
+    #[test]
+    fn settings_from_environment() {
+        let mut pairs = BASE.to_vec();
+        pairs.extend([
+            ("CPTS_SITE_TITLE", "Médecin traitant Ardennes"),
+            ("CPTS_PHONE_NUMBER", "03 53 01 20 08"),
+            (
+                "CPTS_ALLOWED_ORIGINS",
+                "https://a.example.org, https://b.example.org/",
+            ),
+            ("CPTS_MODE", "jobs"),
+        ]);
+        let s = settings(&pairs).unwrap();
+        assert_eq!(s.public_url, "https://medecin.example.org");
+        assert_eq!(
+            s.sender,
+            "Médecin traitant Ardennes <ne-pas-repondre@example.org>"
+        );
+        assert_eq!(
+            s.allowed_origins,
+            [
+                "https://medecin.example.org",
+                "https://a.example.org",
+                "https://b.example.org"
+            ]
+        );
+        assert_eq!(s.phone.unwrap().international, "+33353012008");
+        assert_eq!(s.mode, Mode::Jobs);
+        assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+    }
+
+    #[test]
+    fn missing_settings_are_named() {
+        let pairs: Vec<_> = BASE
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "CPTS_TABLE")
+            .collect();
+        assert!(settings(&pairs).unwrap_err().contains("CPTS_TABLE"));
+        let mut pairs = BASE.to_vec();
+        pairs.push(("CPTS_MODE", "batch"));
+        assert!(settings(&pairs).unwrap_err().contains("CPTS_MODE"));
+    }
+
+    #[test]
+    fn key_ring_in_both_shapes() {
+        let ring = KeyRing::generate();
+        let text = serde_json::to_string(&ring).unwrap();
+        let read = key_ring_from_secret(&text).unwrap();
+        assert_eq!(read.current, ring.current);
+        assert_eq!(read.keys, ring.keys);
+
+        // As the SAM template generates it: 64 letters and digits are valid base64url.
+        let flat = format!(r#"{{"current": "k1", "k1": "{}"}}"#, "aB3".repeat(21) + "x");
+        let read = key_ring_from_secret(&flat).unwrap();
+        let token = read.sign("form", "abc", 2_000_000_000);
+        assert!(read.verify(&token, "form", 1_000_000_000).is_ok());
+
+        assert!(key_ring_from_secret(r#"{"current": "k2", "k1": "x"}"#).is_err());
+        assert!(key_ring_from_secret("nope").is_err());
+    }
+
+    #[test]
+    fn viewer_address_trusted_only_with_the_origin_secret() {
+        let mut headers = HeaderMap::new();
+        headers.insert(VIEWER_ADDRESS_HEADER, "2001:db8::7:51234".parse().unwrap());
+        let cloudfront = Some("130.176.1.1");
+        // Without the secret (or with a wrong one), the header may be forged: sourceIp wins.
+        assert_eq!(
+            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
+            cloudfront
+        );
+        headers.insert(ORIGIN_SECRET_HEADER, "wrong".parse().unwrap());
+        assert_eq!(
+            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
+            cloudfront
+        );
+        assert_eq!(
+            lambda_client_address(&headers, cloudfront, None).as_deref(),
+            cloudfront
+        );
+        headers.insert(ORIGIN_SECRET_HEADER, "s3cret".parse().unwrap());
+        assert_eq!(
+            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
+            Some("2001:db8::7")
+        );
+        // A malformed header falls back to sourceIp.
+        headers.insert(VIEWER_ADDRESS_HEADER, "garbage".parse().unwrap());
+        assert_eq!(
+            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
+            cloudfront
+        );
+    }
+}
