@@ -161,8 +161,9 @@ impl<S: Store, M: Mailer> App<S, M> {
     /// every few seconds. It has its own thread, so writing mails never holds up a request.
     pub fn spawn_mail_dispatcher(self: &Arc<Self>) -> std::io::Result<()> {
         let app = Arc::clone(self);
+        // IO too: a network mailer (SES) needs it.
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()?;
         std::thread::Builder::new()
             .name("mail-dispatcher".into())
