@@ -302,71 +302,9 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The readable text of an .eml file: headers as they are, each part's body decoded
-/// (quoted-printable or base64), as in functions/tests/common.
-fn decode_mail(raw: &str) -> String {
-    use base64::Engine;
-    fn flush(encoding: &str, chunk: &mut String, out: &mut String) {
-        match encoding {
-            "base64" => {
-                let joined: String = chunk.split_whitespace().collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(joined)
-                    .unwrap_or_default();
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-            "quoted-printable" => {
-                let joined = chunk.replace("=\r\n", "").replace("=\n", "");
-                let bytes = joined.as_bytes();
-                let mut decoded = Vec::new();
-                let mut i = 0;
-                while i < bytes.len() {
-                    if bytes[i] == b'='
-                        && let Some(hex) = joined.get(i + 1..i + 3)
-                        && let Ok(b) = u8::from_str_radix(hex, 16)
-                    {
-                        decoded.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    decoded.push(bytes[i]);
-                    i += 1;
-                }
-                out.push_str(&String::from_utf8_lossy(&decoded));
-            }
-            _ => out.push_str(chunk),
-        }
-        chunk.clear();
-    }
-    let mut out = String::new();
-    let mut encoding = String::new();
-    let mut in_body = false;
-    let mut chunk = String::new();
-    for line in raw.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if trimmed.starts_with("--") {
-            flush(&encoding, &mut chunk, &mut out);
-            in_body = false;
-            encoding.clear();
-            out.push_str(line);
-            continue;
-        }
-        if in_body {
-            chunk.push_str(line);
-            continue;
-        }
-        if let Some(e) = trimmed
-            .to_ascii_lowercase()
-            .strip_prefix("content-transfer-encoding:")
-        {
-            encoding = e.trim().to_string();
-        }
-        in_body = trimmed.is_empty();
-        out.push_str(line);
-    }
-    flush(&encoding, &mut chunk, &mut out);
-    out
-}
+#[path = "../functions/tests/common/mail_text.rs"]
+mod mail_text;
+use mail_text::decode_mail;
 
 /// Waits for `<outbox>/<name>` and returns it decoded.
 fn wait_for_mail(outbox: &Path, name: &str) -> String {

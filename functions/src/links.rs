@@ -144,6 +144,35 @@ async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<
     }
 }
 
+/// A GET of a page behind an emailed link: its token (`?jeton=`), checked for `action` on
+/// `object`, with the time it was checked at.
+fn signed_query<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: &Request,
+    action: &str,
+    object: &str,
+) -> Result<(String, i64), Response> {
+    let token = query_token(request);
+    let now = now();
+    verify(app, &token, action, object, now)?;
+    Ok((token, now))
+}
+
+/// A POST from a page behind an emailed link: its form and its token, checked for `action` on
+/// `object`, with the time it was checked at.
+async fn signed_form<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+    action: &str,
+    object: &str,
+) -> Result<(Answers, String, i64), Response> {
+    let answers = form(app, request).await?;
+    let token = answers.get("jeton").to_string();
+    let now = now();
+    verify(app, &token, action, object, now)?;
+    Ok((answers, token, now))
+}
+
 async fn proposals_of<S: Store>(store: &S, case: &Case) -> Result<Vec<Proposal>, StoreError> {
     let mut all = Vec::with_capacity(case.proposals.len());
     for id in &case.proposals {
@@ -223,15 +252,10 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let answers = match form(&app, request).await {
-        Ok(a) => a,
+    let (answers, token, now) = match signed_form(&app, request, VIEW_ACTION, &reference).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let token = answers.get("jeton").to_string();
-    let now = now();
-    if let Err(r) = verify(&app, &token, VIEW_ACTION, &reference, now) {
-        return r;
-    }
     let back = coordinator_url(&reference, &token);
     let invalid = |why: &str| {
         page(
@@ -353,11 +377,10 @@ async fn doctor_page<S: Store, M: Mailer>(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
-    let now = now();
-    if let Err(r) = verify(&app, &token, DOCTOR_ACTION, &id, now) {
-        return r;
-    }
+    let (token, now) = match signed_query(&app, &request, DOCTOR_ACTION, &id) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let read = async {
         let Some(proposal) = app.store.proposal(&id).await? else {
             return Ok(None);
@@ -408,15 +431,10 @@ async fn doctor_answers<S: Store, M: Mailer>(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let answers = match form(&app, request).await {
-        Ok(a) => a,
+    let (answers, token, now) = match signed_form(&app, request, DOCTOR_ACTION, &id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let token = answers.get("jeton").to_string();
-    let now = now();
-    if let Err(r) = verify(&app, &token, DOCTOR_ACTION, &id, now) {
-        return r;
-    }
     let back = format!(
         "/api/propositions/{id}?jeton={}",
         form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
@@ -517,11 +535,10 @@ async fn patient_page<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
-    let now = now();
-    if let Err(r) = verify(&app, &token, PATIENT_ACTION, &reference, now) {
-        return r;
-    }
+    let (_token, _now) = match signed_query(&app, &request, PATIENT_ACTION, &reference) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     let case = match app.store.case(&reference).await {
         Ok(Some(c)) => c,
         Ok(None) => return not_found(&app),
@@ -551,11 +568,10 @@ async fn overview_page<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
-    let now = now();
-    if let Err(r) = verify(&app, &token, OVERVIEW_ACTION, &cpts, now) {
-        return r;
-    }
+    let (token, now) = match signed_query(&app, &request, OVERVIEW_ACTION, &cpts) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     match overview::read(&app, &cpts, now).await {
         Ok(o) => page(
             &app,
@@ -572,11 +588,10 @@ async fn overview_csv<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
-    let now = now();
-    if let Err(r) = verify(&app, &token, OVERVIEW_ACTION, &cpts, now) {
-        return r;
-    }
+    let (_token, now) = match signed_query(&app, &request, OVERVIEW_ACTION, &cpts) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     match overview::read(&app, &cpts, now).await {
         Ok(o) => (
             StatusCode::OK,
