@@ -338,14 +338,10 @@ async fn register<S: Store, M: Mailer>(
     let cpts = territory.cpts_of(commune);
     let reference = random_id(REFERENCE_LEN);
     let priority = priority::assess(&registration, today);
-    let to: Vec<String> = match cpts {
-        Some(c) => c.coordinators.iter().map(|k| k.email.clone()).collect(),
-        None => territory
-            .cpts
-            .iter()
-            .flat_map(|c| c.coordinators.iter().map(|k| k.email.clone()))
-            .collect(),
-    };
+    let to = App::<S, M>::coordinators_of(&territory, cpts.map(|c| c.id.as_str()))
+        .into_iter()
+        .map(|c| c.email)
+        .collect();
     let mail = mail::coordinator_mail(
         &format!("{reference}-coordination"),
         to,

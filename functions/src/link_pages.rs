@@ -24,7 +24,7 @@ pub fn age_bracket(age: u32) -> &'static str {
 }
 
 fn doctor_line(territory: &Territory, id: &str) -> String {
-    match territory.doctors.iter().find(|d| d.id == id) {
+    match territory.doctor(id) {
         Some(d) => format!(
             "{} (cabinet à {})",
             esc(&d.name),

@@ -29,7 +29,7 @@ use crate::signed::{Claims, TokenError};
 use crate::store::{AuditEntry, Store, StoreError};
 use crate::workflow::{
     Answer, DOCTOR_ACTION, Decision, OVERVIEW_ACTION, Outcome, PATIENT_ACTION, VIEW_ACTION,
-    local_date,
+    commune_name, local_date,
 };
 use crate::{App, now, pages};
 
@@ -227,9 +227,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         })
         .await;
     let territory = app.territory();
-    let commune = territory
-        .commune(&stored.registration.commune)
-        .map_or_else(|| stored.registration.commune.clone(), |c| c.name.clone());
+    let commune = commune_name(&territory, &stored.registration.commune);
     let coordinators = App::<S, M>::coordinators_of(&territory, case.cpts.as_deref());
     let overview_link = app.overview_link(case.cpts.as_deref(), now);
     let body = link_pages::coordinator_page(&CoordinatorView {
@@ -399,9 +397,7 @@ async fn doctor_page<S: Store, M: Mailer>(
         Err(e) => return unavailable(&app, &e),
     };
     let territory = app.territory();
-    let commune = territory
-        .commune(&case.needs.commune)
-        .map_or_else(|| case.needs.commune.clone(), |c| c.name.clone());
+    let commune = commune_name(&territory, &case.needs.commune);
     let today = local_date(now);
     let accepted = proposal
         .history
@@ -549,9 +545,7 @@ async fn patient_page<S: Store, M: Mailer>(
         None => None,
     };
     let territory = app.territory();
-    let doctor = proposal
-        .as_ref()
-        .and_then(|p| territory.doctors.iter().find(|d| d.id == p.doctor));
+    let doctor = proposal.as_ref().and_then(|p| territory.doctor(&p.doctor));
     let practice = doctor
         .and_then(|d| territory.communes.get(d.commune))
         .map_or("", |c| c.name.as_str());

@@ -13,7 +13,7 @@ use crate::mail::Mailer;
 use crate::matching::{self, Loads};
 use crate::pages::{level_label, unix_date_fr};
 use crate::store::{Result, Store};
-use crate::workflow::{OUTSIDE_CPTS, local_date};
+use crate::workflow::{OUTSIDE_CPTS, commune_name, local_date};
 
 /// Reach within which a commune with waiting requests and no capacity counts as saturated
 /// (DOMAIN.md §4.1: "aucune capacité déclarée dans un rayon de N km").
@@ -61,12 +61,7 @@ pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> R
             };
             matching::best(&territory, &loads, &widest, &[], today).is_none()
         })
-        .map(|(commune, n)| {
-            let name = territory
-                .commune(commune)
-                .map_or_else(|| commune.to_string(), |c| c.name.clone());
-            (name, n)
-        })
+        .map(|(commune, n)| (commune_name(&territory, commune), n))
         .collect();
     saturated.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(Overview {
@@ -125,6 +120,7 @@ fn figures(o: &Overview, now: i64) -> Vec<(String, String)> {
 }
 
 pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now: i64) -> String {
+    let territory = app.territory();
     let mut out = format!(
         "<h1>Tableau de bord — {}</h1><p>Mis à jour le {} ; ce lien est personnel et valable 7 jours (un nouveau arrive avec chaque courriel).</p>",
         esc(&o.title),
@@ -151,7 +147,7 @@ pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now
                 r#"<li>Médecin proposé à valider : <a href="{}">demande {}</a> ({})</li>"#,
                 esc(&app.coordinator_link(&c.reference, now)),
                 esc(&c.reference),
-                esc(&commune_name(app, &c.needs.commune))
+                esc(&commune_name(&territory, &c.needs.commune))
             );
         }
         for c in &to_call {
@@ -160,7 +156,7 @@ pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now
                 r#"<li>À appeler — un médecin a accepté : <a href="{}">demande {}</a> ({})</li>"#,
                 esc(&app.coordinator_link(&c.reference, now)),
                 esc(&c.reference),
-                esc(&commune_name(app, &c.needs.commune))
+                esc(&commune_name(&territory, &c.needs.commune))
             );
         }
         out.push_str("</ul>");
@@ -197,7 +193,7 @@ pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now
             r#"<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
             esc(&app.coordinator_link(&c.reference, now)),
             esc(&c.reference),
-            esc(&commune_name(app, &c.needs.commune)),
+            esc(&commune_name(&territory, &c.needs.commune)),
             c.needs.priority_level,
             esc(c.state.label()),
             (now - c.created_at) / 86_400,
@@ -209,12 +205,6 @@ pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now
     }
     out.push_str("</tbody></table>");
     out
-}
-
-fn commune_name<S: Store, M: Mailer>(app: &App<S, M>, code: &str) -> String {
-    app.territory()
-        .commune(code)
-        .map_or_else(|| code.to_string(), |c| c.name.clone())
 }
 
 /// The figures as CSV (semicolon-separated, as French spreadsheets expect): counts only.

@@ -40,6 +40,13 @@ pub fn local_date(unix: i64) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// The name of the commune with INSEE `code`, or the code itself if the territory no longer has it.
+pub fn commune_name(territory: &Territory, code: &str) -> String {
+    territory
+        .commune(code)
+        .map_or_else(|| code.to_string(), |c| c.name.clone())
+}
+
 /// What the coordinator can do from her page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -154,12 +161,6 @@ impl<S: Store, M: Mailer> App<S, M> {
                 .flat_map(|c| c.coordinators.iter().cloned())
                 .collect(),
         }
-    }
-
-    fn commune_name(territory: &Territory, code: &str) -> String {
-        territory
-            .commune(code)
-            .map_or_else(|| code.to_string(), |c| c.name.clone())
     }
 
     async fn loads(&self, territory: &Territory, today: NaiveDate) -> Result<Loads> {
@@ -280,7 +281,7 @@ impl<S: Store, M: Mailer> App<S, M> {
     }
 
     fn proposal_mail(&self, territory: &Territory, case: &Case, now: i64) -> Mail {
-        let commune = Self::commune_name(territory, &case.needs.commune);
+        let commune = commune_name(territory, &case.needs.commune);
         self.coordination_mail(
             territory,
             case,
@@ -341,7 +342,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 let Some(p) = &proposal else {
                     return Ok(Outcome::AlreadyDone);
                 };
-                let Some(doctor) = territory.doctors.iter().find(|d| d.id == p.doctor) else {
+                let Some(doctor) = territory.doctor(&p.doctor) else {
                     return Ok(Outcome::DoctorGone);
                 };
                 let mut validated = p.clone();
@@ -392,7 +393,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         to: &str,
         reminder: bool,
     ) -> Mail {
-        let commune = Self::commune_name(territory, &case.needs.commune);
+        let commune = commune_name(territory, &case.needs.commune);
         let (id, subject, opening) = if reminder {
             (
                 format!("{}-rappel-medecin", proposal.id),
@@ -446,13 +447,11 @@ impl<S: Store, M: Mailer> App<S, M> {
             self.expire(&territory, &case, &proposal, now).await?;
             return Ok(Outcome::Expired);
         }
-        let commune = Self::commune_name(&territory, &case.needs.commune);
+        let commune = commune_name(&territory, &case.needs.commune);
         let capacity = territory
-            .doctors
-            .iter()
-            .find(|d| d.id == proposal.doctor)
+            .doctor(&proposal.doctor)
             .map_or(0, |d| d.yearly_capacity);
-        let (transition, outcome) = match answer {
+        let transition = match answer {
             Answer::Accept => {
                 let informed = if case.has_email {
                     "La personne est prévenue par courriel."
@@ -470,10 +469,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                     )],
                     now,
                 );
-                (
-                    lifecycle::accept(&case, &proposal, capacity, now, vec![mail]),
-                    Outcome::Done,
-                )
+                lifecycle::accept(&case, &proposal, capacity, now, vec![mail])
             }
             Answer::Decline | Answer::Pause(_) => {
                 let (note, until) = match answer {
@@ -486,10 +482,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                     ),
                     _ => ("refus du médecin".to_string(), None),
                 };
-                (
-                    lifecycle::decline(&case, &proposal, now, &note, until, vec![]),
-                    Outcome::Done,
-                )
+                lifecycle::decline(&case, &proposal, now, &note, until, vec![])
             }
         };
         let Ok((transition, _)) = transition else {
@@ -521,7 +514,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 self.propose_for(&proposal.reference, now, notice).await?;
             }
         }
-        Ok(outcome)
+        Ok(Outcome::Done)
     }
 
     /// The doctor accepted but has no place left this year: it counts as declined, and the next
@@ -533,7 +526,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         proposal: &Proposal,
         now: i64,
     ) -> Result<()> {
-        let commune = Self::commune_name(territory, &case.needs.commune);
+        let commune = commune_name(territory, &case.needs.commune);
         if let Ok((t, _)) = lifecycle::decline(
             case,
             proposal,
@@ -565,7 +558,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         proposal: &Proposal,
         now: i64,
     ) -> Result<(bool, bool)> {
-        let commune = Self::commune_name(territory, &case.needs.commune);
+        let commune = commune_name(territory, &case.needs.commune);
         let who = if proposal.state == ProposalState::Proposed {
             "la coordination"
         } else {
@@ -642,7 +635,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         now: i64,
     ) -> Result<bool> {
         let mail = if proposal.state == ProposalState::Proposed {
-            let commune = Self::commune_name(territory, &case.needs.commune);
+            let commune = commune_name(territory, &case.needs.commune);
             self.coordination_mail(
                 territory,
                 case,
@@ -656,7 +649,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 now,
             )
         } else {
-            let Some(doctor) = territory.doctors.iter().find(|d| d.id == proposal.doctor) else {
+            let Some(doctor) = territory.doctor(&proposal.doctor) else {
                 return Ok(false);
             };
             self.doctor_mail(territory, case, proposal, &doctor.email, true)

@@ -25,6 +25,7 @@ pub struct Territory {
     pub cpts: Vec<Cpts>,
     pub doctors: Vec<Doctor>,
     commune_by_code: HashMap<String, usize>,
+    doctor_by_id: HashMap<String, usize>,
     doctor_index: DoctorIndex,
 }
 
@@ -37,18 +38,27 @@ impl Territory {
             .enumerate()
             .map(|(i, c)| (c.code.clone(), i))
             .collect();
+        let mut doctor_by_id = HashMap::with_capacity(doctors.len());
+        for (i, d) in doctors.iter().enumerate() {
+            doctor_by_id.entry(d.id.clone()).or_insert(i);
+        }
         let doctor_index = DoctorIndex::new(&doctors);
         Self {
             communes,
             cpts,
             doctors,
             commune_by_code,
+            doctor_by_id,
             doctor_index,
         }
     }
 
     pub fn commune(&self, code: &str) -> Option<&Commune> {
         self.commune_by_code.get(code).map(|&i| &self.communes[i])
+    }
+
+    pub fn doctor(&self, id: &str) -> Option<&Doctor> {
+        self.doctor_by_id.get(id).map(|&i| &self.doctors[i])
     }
 
     /// Position of the commune in `communes`.

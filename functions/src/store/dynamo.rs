@@ -217,6 +217,22 @@ fn pending_mail_sk(next_attempt_at: i64, created_at: i64, id: &str) -> String {
     format!("{}#{}#{id}", ordered(next_attempt_at), ordered(created_at))
 }
 
+/// When mail `id` was queued (`None`: no such mail). The pending-mail index key repeats it, so a
+/// change of the next attempt reads it first; it never changes.
+async fn mail_created_at(client: &Client, table: &str, id: &str) -> Result<Option<i64>> {
+    let item = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key(mail_pk(id), "MAIL")))
+        .projection_expression("created_at")
+        .send()
+        .await
+        .map_err(sdk_err("read mail"))?;
+    item.item()
+        .map(|i| get_n::<i64>(i, "created_at"))
+        .transpose()
+}
+
 fn doctor_pk(id: &str) -> String {
     format!("DOCTOR#{id}")
 }
@@ -1371,19 +1387,10 @@ impl Store for DynamoStore {
         let client = self.client.clone();
         let table = self.table.clone();
         async move {
-            // The index key repeats the creation time, read first (it never changes).
-            let item = client
-                .get_item()
-                .table_name(&table)
-                .set_key(Some(key(mail_pk(&id), "MAIL")))
-                .projection_expression("created_at")
-                .send()
-                .await
-                .map_err(sdk_err("read mail"))?;
-            let Some(created_at) = item.item().map(|i| get_n::<i64>(i, "created_at")) else {
+            let Some(created_at) = mail_created_at(&client, &table, &id).await? else {
                 return Ok(false);
             };
-            let sk = pending_mail_sk(until, created_at?, &id);
+            let sk = pending_mail_sk(until, created_at, &id);
             let claimed = client
                 .update_item()
                 .table_name(&table)
@@ -1462,19 +1469,10 @@ impl Store for DynamoStore {
         let client = self.client.clone();
         let table = self.table.clone();
         async move {
-            // The index key repeats the creation time, read first (it never changes).
-            let item = client
-                .get_item()
-                .table_name(&table)
-                .set_key(Some(key(mail_pk(&id), "MAIL")))
-                .projection_expression("created_at")
-                .send()
-                .await
-                .map_err(sdk_err("read mail"))?;
-            let Some(created_at) = item.item().map(|i| get_n::<i64>(i, "created_at")) else {
+            let Some(created_at) = mail_created_at(&client, &table, &id).await? else {
                 return Ok(());
             };
-            let sk = pending_mail_sk(retry_at, created_at?, &id);
+            let sk = pending_mail_sk(retry_at, created_at, &id);
             match update
                 .expression_attribute_values(":sk", s(sk))
                 .send()
