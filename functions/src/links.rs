@@ -1,605 +1,168 @@
-//! The routes behind emailed links: GET shows (a mail scanner that follows the link changes
-//! nothing), POST acts — from plain HTML forms, checked for origin and token, performed once.
-//!
-//! - `/api/demandes/{reference}` — the coordinator's page of a request (token `voir`, 30 days);
-//! - `/api/propositions/{id}` — the doctor's page of a proposal (token `medecin`, until its deadline);
-//! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
-//! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
+//! Every link the handler sends by email, in one enum: its path, the action its token is signed
+//! for, how long it stays valid, and the French words that say so. Mails, pages and routes all
+//! read them from here, so a lifetime is written once and said the same way everywhere.
 
-// A handler's early exit is the page to answer with: boxing it would only add an allocation.
-#![allow(clippy::result_large_err)]
+use crate::signed::{Claims, KeyRing, TokenError};
 
-use std::sync::Arc;
+const DAY: i64 = 86_400;
 
-use axum::Router;
-use axum::body::to_bytes;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use chrono::Months;
-
-use crate::answers::Answers;
-use crate::http::{BODY_LIMIT, html, same_origin};
-use crate::lifecycle::{Case, ClosingReason, Proposal, RejectionReason};
-use crate::link_pages::{self, CoordinatorView};
-use crate::mail::Mailer;
-use crate::overview;
-use crate::signed::{Claims, TokenError};
-use crate::store::{AuditEntry, Store, StoreError};
-use crate::workflow::{
-    Answer, DOCTOR_ACTION, Decision, OVERVIEW_ACTION, Outcome, PATIENT_ACTION, VIEW_ACTION,
-    commune_name, local_date,
-};
-use crate::{App, now, pages};
-
-pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
-    Router::new()
-        .route(
-            "/api/demandes/{reference}",
-            get(coordinator_page::<S, M>).post(coordinator_decides::<S, M>),
-        )
-        .route(
-            "/api/propositions/{id}",
-            get(doctor_page::<S, M>).post(doctor_answers::<S, M>),
-        )
-        .route("/api/suivi/{reference}", get(patient_page::<S, M>))
-        .route("/api/coordination/{cpts}", get(overview_page::<S, M>))
-        .route(
-            "/api/coordination/{cpts}/export.csv",
-            get(overview_csv::<S, M>),
-        )
+/// The kinds of emailed link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The coordinator's page of a request: `/api/demandes/{reference}`.
+    Request,
+    /// The doctor's page of a proposal, valid until the proposal's deadline:
+    /// `/api/propositions/{id}`.
+    Proposal,
+    /// The patient's page once a doctor accepted him: `/api/suivi/{reference}`.
+    Follow,
+    /// A CPTS's overview: `/api/coordination/{cpts}` (and its CSV export).
+    Overview,
 }
 
-fn page<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    status: StatusCode,
-    title: &str,
-    body: &str,
-) -> Response {
-    let mut response = html(status, pages::layout(&app.config, title, body, false));
-    // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
-    // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
-    response.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
+/// Overview id of the requests from communes outside every CPTS.
+pub const OUTSIDE_CPTS: &str = "hors-cpts";
 
-fn token_error<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Response {
-    let (title, body) = pages::token_error_body(error);
-    let status = match error {
-        TokenError::Expired => StatusCode::GONE,
-        TokenError::Invalid => StatusCode::BAD_REQUEST,
-        TokenError::UnknownKey => StatusCode::FORBIDDEN,
-    };
-    page(app, status, title, &body)
-}
+/// The name of the query parameter that carries a link's token.
+pub const TOKEN_PARAMETER: &str = "jeton";
 
-fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
-    page(
-        app,
-        StatusCode::NOT_FOUND,
-        "Demande introuvable",
-        "<h1>Demande introuvable</h1><p>Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.</p>",
-    )
-}
-
-fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &StoreError) -> Response {
-    eprintln!("base de données indisponible : {e}");
-    page(
-        app,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service indisponible",
-        "<h1>Service momentanément indisponible</h1><p>Rien n'a été modifié. Réessayez dans quelques minutes.</p>",
-    )
-}
-
-fn query_token(request: &Request) -> String {
-    request
-        .uri()
-        .query()
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "jeton")
-                .map(|(_, v)| v.into_owned())
-        })
-        .unwrap_or_default()
-}
-
-/// The token checked for `action` on `object`, or the page that says why it cannot be used.
-fn verify<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    token: &str,
-    action: &str,
-    object: &str,
-    now: i64,
-) -> Result<Claims, Response> {
-    match app.keys.verify(token, action, now) {
-        Ok(c) if c.object == object => Ok(c),
-        Ok(_) => Err(token_error(app, TokenError::Invalid)),
-        Err(e) => Err(token_error(app, e)),
-    }
-}
-
-/// A POST's form, once its size and origin are checked.
-async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<Answers, Response> {
-    if !same_origin(request.headers(), &app.config.allowed_origins) {
-        return Err(page(
-            app,
-            StatusCode::FORBIDDEN,
-            "Action refusée",
-            "<h1>Action refusée</h1><p>Ce formulaire a été envoyé depuis un autre site que le nôtre. Rien n'a été modifié.</p>",
-        ));
-    }
-    match to_bytes(request.into_body(), BODY_LIMIT).await {
-        Ok(bytes) => Ok(Answers::from_form(&bytes)),
-        Err(_) => Err(page(
-            app,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Action refusée",
-            "<h1>Action refusée</h1><p>Le formulaire envoyé est trop long.</p>",
-        )),
-    }
-}
-
-/// A GET of a page behind an emailed link: its token (`?jeton=`), checked for `action` on
-/// `object`, with the time it was checked at.
-fn signed_query<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    request: &Request,
-    action: &str,
-    object: &str,
-) -> Result<(String, i64), Response> {
-    let token = query_token(request);
-    let now = now();
-    verify(app, &token, action, object, now)?;
-    Ok((token, now))
-}
-
-/// A POST from a page behind an emailed link: its form and its token, checked for `action` on
-/// `object`, with the time it was checked at.
-async fn signed_form<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    request: Request,
-    action: &str,
-    object: &str,
-) -> Result<(Answers, String, i64), Response> {
-    let answers = form(app, request).await?;
-    let token = answers.get("jeton").to_string();
-    let now = now();
-    verify(app, &token, action, object, now)?;
-    Ok((answers, token, now))
-}
-
-async fn proposals_of<S: Store>(store: &S, case: &Case) -> Result<Vec<Proposal>, StoreError> {
-    let mut all = Vec::with_capacity(case.proposals.len());
-    for id in &case.proposals {
-        if let Some(p) = store.proposal(id).await? {
-            all.push(p);
+impl Link {
+    /// The action its token is signed for: a token for one kind of link opens no other.
+    pub const fn action(self) -> &'static str {
+        match self {
+            Link::Request => "voir",
+            Link::Proposal => "medecin",
+            Link::Follow => "patient",
+            Link::Overview => "tableau",
         }
     }
-    Ok(all)
-}
 
-fn coordinator_url(reference: &str, token: &str) -> String {
-    format!(
-        "/api/demandes/{reference}?jeton={}",
-        form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-    )
-}
-
-async fn coordinator_page<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(reference): Path<String>,
-    request: Request,
-) -> Response {
-    let token = query_token(&request);
-    let now = now();
-    let claims = match verify(&app, &token, VIEW_ACTION, &reference, now) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let read = async {
-        let Some(stored) = app.store.request(&reference).await? else {
-            return Ok(None);
-        };
-        let Some(case) = app.store.case(&reference).await? else {
-            return Ok(None);
-        };
-        let proposals = proposals_of(&app.store, &case).await?;
-        Ok::<_, StoreError>(Some((stored, case, proposals)))
-    };
-    let (stored, case, proposals) = match read.await {
-        Ok(Some(found)) => found,
-        Ok(None) => return not_found(&app),
-        Err(e) => return unavailable(&app, &e),
-    };
-    // Who looked at which request, when: ids only.
-    let _ = app
-        .store
-        .audit(&AuditEntry {
-            at: now,
-            actor: format!("coordinator:{}", claims.key_id),
-            action: "viewed".into(),
-            object: reference.clone(),
-        })
-        .await;
-    let territory = app.territory();
-    let commune = commune_name(&territory, &stored.registration.commune);
-    let coordinators = App::<S, M>::coordinators_of(&territory, case.cpts.as_deref());
-    let overview_link = app.overview_link(case.cpts.as_deref(), now);
-    let body = link_pages::coordinator_page(&CoordinatorView {
-        request: &stored,
-        case: &case,
-        proposals: &proposals,
-        commune: &commune,
-        coordinators: &coordinators,
-        territory: &territory,
-        token: &token,
-        overview_link: &overview_link,
-        today: local_date(now),
-        now,
-    });
-    page(&app, StatusCode::OK, &format!("Demande {reference}"), &body)
-}
-
-async fn coordinator_decides<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(reference): Path<String>,
-    request: Request,
-) -> Response {
-    let (answers, token, now) = match signed_form(&app, request, VIEW_ACTION, &reference).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let back = coordinator_url(&reference, &token);
-    let invalid = |why: &str| {
-        page(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Décision non enregistrée",
-            &format!(
-                r#"<h1>Décision non enregistrée</h1><p>{}</p><p><a href="{}">Revenir à la demande</a></p>"#,
-                crate::html::esc(why),
-                crate::html::esc(&back)
-            ),
-        )
-    };
-    let decision = match (answers.get("decision"), answers.get("motif")) {
-        ("valider", _) => Decision::Validate,
-        ("autre", motif) => match RejectionReason::from_code(motif) {
-            Some(r) => Decision::Another(r),
-            None => return invalid("Choisissez pourquoi vous voulez un autre médecin."),
-        },
-        ("clore", motif) => match ClosingReason::from_code(motif) {
-            Some(r) => Decision::Close(r),
-            None => return invalid("Choisissez le motif de clôture dans la liste."),
-        },
-        ("prevenu", _) => Decision::Informed,
-        _ => return invalid("Choisissez une action avec l'un des boutons de la page."),
-    };
-    let territory = app.territory();
-    let case = match app.store.case(&reference).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return not_found(&app),
-        Err(e) => return unavailable(&app, &e),
-    };
-    let coordinators = App::<S, M>::coordinators_of(&territory, case.cpts.as_deref());
-    let by = match coordinators.len() {
-        0 => "la coordination".to_string(),
-        1 => coordinators[0].name.clone(),
-        _ => match answers
-            .get("qui")
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| coordinators.get(i))
-        {
-            Some(c) => c.name.clone(),
-            None => return invalid("Choisissez votre nom dans la liste « Qui décide ? »."),
-        },
-    };
-    let proposal_id = Some(answers.get("proposition")).filter(|p| !p.is_empty());
-    let outcome = app
-        .coordinator_decides(&reference, proposal_id, decision, &by, now)
-        .await;
-    match outcome {
-        Ok(Outcome::Done) => {
-            let (title, message) = match decision {
-                Decision::Validate => (
-                    "Proposition validée",
-                    "C'est fait : le médecin a reçu un courriel avec la proposition (sans aucune donnée personnelle). Vous recevrez un courriel dès qu'il aura répondu.".to_string(),
-                ),
-                Decision::Another(_) => {
-                    let next = app.store.case(&reference).await.ok().flatten();
-                    let message = if next.is_some_and(|c| c.current_proposal().is_some()) {
-                        "C'est fait : ce médecin est écarté et un autre médecin est proposé. Revenez à la demande pour le voir et le valider."
-                    } else {
-                        "C'est fait : ce médecin est écarté. Aucun autre médecin ne peut prendre cette demande pour l'instant ; elle sera réexaminée automatiquement et vous recevrez un courriel dès qu'un médecin est proposé."
-                    };
-                    ("Autre médecin demandé", message.to_string())
-                }
-                Decision::Close(reason) => (
-                    "Demande close",
-                    format!("C'est fait : la demande est close ({}).", reason.label()),
-                ),
-                Decision::Informed => (
-                    "C'est noté",
-                    "C'est noté : la personne est prévenue.".to_string(),
-                ),
-            };
-            page(
-                &app,
-                StatusCode::OK,
-                title,
-                &link_pages::decided_page(title, &message, &back),
-            )
+    /// How long it stays valid, in days, from when it is sent; `None` when it ends with its
+    /// object (a proposal's link ends at the proposal's deadline).
+    pub const fn lifetime_days(self) -> Option<i64> {
+        match self {
+            Link::Request => Some(30),
+            Link::Proposal => None,
+            Link::Follow => Some(90),
+            Link::Overview => Some(7),
         }
-        Ok(Outcome::Expired) => page(
-            &app,
-            StatusCode::GONE,
-            "Proposition expirée",
-            &link_pages::decided_page(
-                "Proposition expirée",
-                "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
-                &back,
-            ),
-        ),
-        Ok(Outcome::DoctorGone) => invalid(
-            "Ce médecin n'est plus dans la liste publiée des médecins : demandez un autre médecin.",
-        ),
-        Ok(Outcome::Unknown) => not_found(&app),
-        Ok(_) => {
-            let case = app.store.case(&reference).await.ok().flatten();
-            let proposal = match proposal_id {
-                Some(id) => app.store.proposal(id).await.ok().flatten(),
-                None => None,
-            };
-            match case {
-                Some(case) => page(
-                    &app,
-                    StatusCode::CONFLICT,
-                    "Déjà décidé",
-                    &link_pages::already_decided_page(&case, proposal.as_ref(), &back),
-                ),
-                None => not_found(&app),
-            }
-        }
-        Err(e) => unavailable(&app, &e),
     }
-}
 
-async fn doctor_page<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Response {
-    let (token, now) = match signed_query(&app, &request, DOCTOR_ACTION, &id) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let read = async {
-        let Some(proposal) = app.store.proposal(&id).await? else {
-            return Ok(None);
-        };
-        let Some(case) = app.store.case(&proposal.reference).await? else {
-            return Ok(None);
-        };
-        let Some(request) = app.store.request(&proposal.reference).await? else {
-            return Ok(None);
-        };
-        Ok::<_, StoreError>(Some((proposal, case, request)))
-    };
-    let (proposal, case, stored) = match read.await {
-        Ok(Some(found)) => found,
-        Ok(None) => return not_found(&app),
-        Err(e) => return unavailable(&app, &e),
-    };
-    let territory = app.territory();
-    let commune = commune_name(&territory, &case.needs.commune);
-    let today = local_date(now);
-    let accepted = proposal
-        .history
-        .iter()
-        .any(|s| s.state == crate::lifecycle::ProposalState::Accepted);
-    let (title, body) = if accepted {
-        (
-            "Patient accepté",
-            link_pages::doctor_accepted_page(&stored, &commune, today),
-        )
-    } else if proposal.state == crate::lifecycle::ProposalState::Validated {
-        (
-            "Proposition d'un nouveau patient",
-            link_pages::doctor_offer_page(&case, &proposal, &stored, &commune, &token, today),
-        )
-    } else {
-        (
-            "Proposition close",
-            link_pages::doctor_closed_page(&proposal),
-        )
-    };
-    page(&app, StatusCode::OK, title, &body)
-}
+    /// The route's path, with `{object}` where the object's id goes.
+    pub const fn route(self) -> &'static str {
+        match self {
+            Link::Request => "/api/demandes/{object}",
+            Link::Proposal => "/api/propositions/{object}",
+            Link::Follow => "/api/suivi/{object}",
+            Link::Overview => "/api/coordination/{object}",
+        }
+    }
 
-async fn doctor_answers<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Response {
-    let (answers, token, now) = match signed_form(&app, request, DOCTOR_ACTION, &id).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let back = format!(
-        "/api/propositions/{id}?jeton={}",
-        form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-    );
-    let answer = match answers.get("reponse") {
-        "accepter" => Answer::Accept,
-        "refuser" => Answer::Decline,
-        "pause" => {
-            let months = match answers.get("pause_mois") {
-                "1" => 1,
-                "6" => 6,
-                _ => 3,
-            };
-            match local_date(now).checked_add_months(Months::new(months)) {
-                Some(until) => Answer::Pause(until),
-                None => Answer::Decline,
-            }
+    /// The path of the page for `object`.
+    pub fn path(self, object: &str) -> String {
+        self.route().replace("{object}", object)
+    }
+
+    /// When a link sent at `now` stops working; `until` is the object's own end (a proposal's
+    /// deadline), used by links that have no lifetime of their own.
+    pub fn expires(self, now: i64, until: i64) -> i64 {
+        match self.lifetime_days() {
+            Some(days) => now + days * DAY,
+            None => until,
         }
-        _ => {
-            return page(
-                &app,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Réponse non enregistrée",
-                &format!(
-                    r#"<h1>Réponse non enregistrée</h1><p>Choisissez une réponse avec l'un des boutons de la page.</p><p><a href="{}">Revenir à la proposition</a></p>"#,
-                    crate::html::esc(&back)
-                ),
-            );
-        }
-    };
-    let message = |title: &str, text: &str| {
+    }
+
+    /// "lien valable 30 jours", said after the link's label in mails and on pages.
+    pub fn validity_fr(self) -> Option<String> {
+        self.lifetime_days()
+            .map(|days| format!("lien valable {days} jours"))
+    }
+
+    /// The absolute address, with its signed token, of the page for `object`.
+    pub fn url(self, keys: &KeyRing, public_url: &str, object: &str, expires: i64) -> String {
         format!(
-            "<h1>{}</h1><p>{}</p>",
-            crate::html::esc(title),
-            crate::html::esc(text)
+            "{public_url}{}?{TOKEN_PARAMETER}={}",
+            self.path(object),
+            keys.sign(self.action(), object, expires)
         )
-    };
-    match app.doctor_answers(&id, answer, now).await {
-        // The contact details are on the proposal's page from now on.
-        Ok(Outcome::Done) if answer == Answer::Accept => Redirect::to(&back).into_response(),
-        Ok(Outcome::Done) => {
-            let text = match answer {
-                Answer::Pause(until) => format!(
-                    "C'est noté : vous ne prenez pas ce patient, et la CPTS ne vous proposera personne avant le {}. Pensez à mettre à jour votre déclaration de disponibilité auprès de la coordination.",
-                    territory::dates::french_long(until)
-                ),
-                _ => "C'est noté : la demande est proposée à un confrère. Merci d'avoir répondu."
-                    .into(),
-            };
-            page(
-                &app,
-                StatusCode::OK,
-                "Réponse enregistrée",
-                &message("Réponse enregistrée", &text),
-            )
+    }
+
+    /// The same page's address on this site, for a form or a link on another of its pages.
+    pub fn local_url(self, object: &str, token: &str) -> String {
+        format!(
+            "{}?{TOKEN_PARAMETER}={}",
+            self.path(object),
+            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// The claims of `token` if it opens this kind of link on `object` at `now`.
+    pub fn verify(
+        self,
+        keys: &KeyRing,
+        token: &str,
+        object: &str,
+        now: i64,
+    ) -> Result<Claims, TokenError> {
+        match keys.verify(token, self.action(), now) {
+            Ok(c) if c.object == object => Ok(c),
+            Ok(_) => Err(TokenError::Invalid),
+            Err(e) => Err(e),
         }
-        Ok(Outcome::NoPlaceLeft) => page(
-            &app,
-            StatusCode::CONFLICT,
-            "Plus de place cette année",
-            &message(
-                "Plus de place cette année",
-                "Merci ! Mais toutes les places que vous aviez déclarées pour cette année sont déjà prises : la demande est proposée à un confrère. Pour en prendre davantage, prévenez la coordination de la CPTS.",
-            ),
-        ),
-        Ok(Outcome::Expired) => page(
-            &app,
-            StatusCode::GONE,
-            "Proposition expirée",
-            &message(
-                "Proposition expirée",
-                "Le délai de réponse de cette proposition est passé : la demande a été proposée à un confrère. Rien n'a été enregistré.",
-            ),
-        ),
-        Ok(Outcome::Unknown) => not_found(&app),
-        Ok(_) => match app.store.proposal(&id).await {
-            Ok(Some(p)) => page(
-                &app,
-                StatusCode::CONFLICT,
-                "Déjà répondu",
-                &format!(
-                    r#"<h1>Déjà répondu</h1><p>Cette proposition est déjà « {} » (le {}). Rien n'a été modifié.</p><p><a href="{}">Revoir la proposition</a></p>"#,
-                    crate::html::esc(p.state.label()),
-                    p.last_step()
-                        .map_or_else(String::new, |s| pages::unix_date_fr(s.at)),
-                    crate::html::esc(&back)
-                ),
-            ),
-            Ok(None) => not_found(&app),
-            Err(e) => unavailable(&app, &e),
-        },
-        Err(e) => unavailable(&app, &e),
     }
 }
 
-async fn patient_page<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(reference): Path<String>,
-    request: Request,
-) -> Response {
-    let (_token, _now) = match signed_query(&app, &request, PATIENT_ACTION, &reference) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    let case = match app.store.case(&reference).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return not_found(&app),
-        Err(e) => return unavailable(&app, &e),
-    };
-    let proposal = match case.current_proposal() {
-        Some(id) => app.store.proposal(id).await.ok().flatten(),
-        None => None,
-    };
-    let territory = app.territory();
-    let doctor = proposal.as_ref().and_then(|p| territory.doctor(&p.doctor));
-    let practice = doctor
-        .and_then(|d| territory.communes.get(d.commune))
-        .map_or("", |c| c.name.as_str());
-    page(
-        &app,
-        StatusCode::OK,
-        "Votre demande de médecin traitant",
-        &link_pages::patient_page(&case, doctor, practice),
-    )
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn overview_page<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(cpts): Path<String>,
-    request: Request,
-) -> Response {
-    let (token, now) = match signed_query(&app, &request, OVERVIEW_ACTION, &cpts) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    match overview::read(&app, &cpts, now).await {
-        Ok(o) => page(
-            &app,
-            StatusCode::OK,
-            &format!("Tableau de bord — {}", o.title),
-            &overview::page(&app, &o, &token, now),
-        ),
-        Err(e) => unavailable(&app, &e),
+    #[test]
+    fn every_link_has_its_own_action_and_path() {
+        let all = [Link::Request, Link::Proposal, Link::Follow, Link::Overview];
+        for a in all {
+            for b in all {
+                if a != b {
+                    assert_ne!(a.action(), b.action());
+                    assert_ne!(a.route(), b.route());
+                }
+            }
+        }
     }
-}
 
-async fn overview_csv<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    Path(cpts): Path<String>,
-    request: Request,
-) -> Response {
-    let (_token, now) = match signed_query(&app, &request, OVERVIEW_ACTION, &cpts) {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
-    match overview::read(&app, &cpts, now).await {
-        Ok(o) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"tableau-de-bord.csv\"",
-                ),
-            ],
-            overview::csv(&o, now),
-        )
-            .into_response(),
-        Err(e) => unavailable(&app, &e),
+    #[test]
+    fn lifetimes_are_said_from_the_constants() {
+        assert_eq!(
+            Link::Request.validity_fr().as_deref(),
+            Some("lien valable 30 jours")
+        );
+        assert_eq!(
+            Link::Overview.validity_fr().as_deref(),
+            Some("lien valable 7 jours")
+        );
+        assert_eq!(Link::Proposal.validity_fr(), None);
+        assert_eq!(Link::Overview.expires(100, 5), 100 + 7 * DAY);
+        assert_eq!(Link::Proposal.expires(100, 5), 5);
+    }
+
+    #[test]
+    fn a_token_opens_only_its_kind_and_object() {
+        let keys = KeyRing::generate();
+        let url = Link::Request.url(&keys, "https://x.fr", "ABCD1234", 1_000);
+        let token = url.split("jeton=").nth(1).unwrap();
+        assert!(url.starts_with("https://x.fr/api/demandes/ABCD1234?jeton="));
+        assert!(Link::Request.verify(&keys, token, "ABCD1234", 10).is_ok());
+        assert_eq!(
+            Link::Request
+                .verify(&keys, token, "OTHER123", 10)
+                .unwrap_err(),
+            TokenError::Invalid
+        );
+        assert!(Link::Follow.verify(&keys, token, "ABCD1234", 10).is_err());
+        assert_eq!(
+            Link::Request
+                .verify(&keys, token, "ABCD1234", 2_000)
+                .unwrap_err(),
+            TokenError::Expired
+        );
     }
 }

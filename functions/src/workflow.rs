@@ -6,46 +6,24 @@
 //! when two people act at once, or a link is used twice, the second finds the state moved on and
 //! changes nothing.
 
-use chrono::{DateTime, Local, NaiveDate};
-use territory::{Coordinator, Territory};
+use chrono::NaiveDate;
+use territory::Territory;
 
-use crate::lifecycle::{
-    self, Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason,
+use crate::app::App;
+use crate::domain::communes::{commune_name, coordinator_addresses};
+use crate::domain::dates::local_date;
+use crate::domain::lifecycle::{
+    self, Case, CaseState, ClosingReason, Mail, Proposal, ProposalState, RejectionReason,
+    Transition,
 };
-use crate::mail::{Mailer, compose};
-use crate::matching::{self, Loads};
-use crate::pages::unix_date_fr;
-use crate::store::{Applied, Mail, Result, Store, StoreError, Transition};
-use crate::{App, COORDINATOR_LINK_SECONDS};
+use crate::domain::matching::{self, Loads};
+use crate::links::{Link, OUTSIDE_CPTS};
+use crate::mail::Mailer;
+use crate::mails::{self, Event, ToCoordinators};
+use crate::store::{Applied, Result, Store, StoreError};
 
-/// Token action of the coordinator's page of a request.
-pub const VIEW_ACTION: &str = "voir";
-/// Token action of the doctor's page of a proposal.
-pub const DOCTOR_ACTION: &str = "medecin";
-/// Token action of the patient's page once a doctor accepted.
-pub const PATIENT_ACTION: &str = "patient";
-/// Token action of a CPTS's overview.
-pub const OVERVIEW_ACTION: &str = "tableau";
-pub const OVERVIEW_LINK_SECONDS: i64 = 7 * 86_400;
-pub const PATIENT_LINK_SECONDS: i64 = 90 * 86_400;
-/// Overview id of the requests from communes outside every CPTS.
-pub const OUTSIDE_CPTS: &str = "hors-cpts";
 /// How many times a decision is tried again when someone else changed the case meanwhile.
 const ATTEMPTS: usize = 5;
-
-/// The local calendar date of a unix time.
-pub fn local_date(unix: i64) -> NaiveDate {
-    DateTime::from_timestamp(unix, 0)
-        .map(|d| d.with_timezone(&Local).date_naive())
-        .unwrap_or_default()
-}
-
-/// The name of the commune with INSEE `code`, or the code itself if the territory no longer has it.
-pub fn commune_name(territory: &Territory, code: &str) -> String {
-    territory
-        .commune(code)
-        .map_or_else(|| code.to_string(), |c| c.name.clone())
-}
 
 /// What the coordinator can do from her page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,13 +67,8 @@ pub enum Notice {
     Silent,
     /// A doctor is proposed.
     NewProposal,
-    /// What just happened (`what`, one sentence), then whether another doctor is proposed: one
-    /// mail either way.
-    After {
-        id: String,
-        subject: String,
-        what: String,
-    },
+    /// What just happened, then whether another doctor is proposed: one mail either way.
+    After(Event),
 }
 
 /// What one run of the scheduled jobs did.
@@ -111,56 +84,44 @@ pub struct JobReport {
 }
 
 impl<S: Store, M: Mailer> App<S, M> {
+    /// The coordinator's page of request `reference`, signed at `now`.
     pub fn coordinator_link(&self, reference: &str, now: i64) -> String {
-        format!(
-            "{}/api/demandes/{reference}?jeton={}",
-            self.config.public_url,
-            self.keys
-                .sign(VIEW_ACTION, reference, now + COORDINATOR_LINK_SECONDS)
+        Link::Request.url(
+            &self.keys,
+            &self.config.public_url,
+            reference,
+            Link::Request.expires(now, now),
         )
     }
 
+    /// The overview of `cpts` (`None`: the requests outside every CPTS), signed at `now`.
     pub fn overview_link(&self, cpts: Option<&str>, now: i64) -> String {
         let id = cpts.unwrap_or(OUTSIDE_CPTS);
-        format!(
-            "{}/api/coordination/{id}?jeton={}",
-            self.config.public_url,
-            self.keys
-                .sign(OVERVIEW_ACTION, id, now + OVERVIEW_LINK_SECONDS)
+        Link::Overview.url(
+            &self.keys,
+            &self.config.public_url,
+            id,
+            Link::Overview.expires(now, now),
         )
     }
 
     /// Valid until the proposal's deadline.
     pub fn doctor_link(&self, proposal: &Proposal) -> String {
-        format!(
-            "{}/api/propositions/{}?jeton={}",
-            self.config.public_url,
-            proposal.id,
-            self.keys
-                .sign(DOCTOR_ACTION, &proposal.id, proposal.deadline)
+        Link::Proposal.url(
+            &self.keys,
+            &self.config.public_url,
+            &proposal.id,
+            proposal.deadline,
         )
     }
 
     pub fn patient_link(&self, reference: &str, now: i64) -> String {
-        format!(
-            "{}/api/suivi/{reference}?jeton={}",
-            self.config.public_url,
-            self.keys
-                .sign(PATIENT_ACTION, reference, now + PATIENT_LINK_SECONDS)
+        Link::Follow.url(
+            &self.keys,
+            &self.config.public_url,
+            reference,
+            Link::Follow.expires(now, now),
         )
-    }
-
-    /// Who handles requests of `cpts`: its coordinators, or every coordinator for a commune
-    /// outside every CPTS.
-    pub fn coordinators_of(territory: &Territory, cpts: Option<&str>) -> Vec<Coordinator> {
-        match cpts.and_then(|id| territory.cpts.iter().find(|c| c.id == id)) {
-            Some(c) => c.coordinators.clone(),
-            None => territory
-                .cpts
-                .iter()
-                .flat_map(|c| c.coordinators.iter().cloned())
-                .collect(),
-        }
     }
 
     async fn loads(&self, territory: &Territory, today: NaiveDate) -> Result<Loads> {
@@ -168,36 +129,13 @@ impl<S: Store, M: Mailer> App<S, M> {
         Ok(Loads::new(territory, &loads))
     }
 
-    /// A mail to the coordinators of `case`, with links to its page and to the overview.
-    fn coordination_mail(
-        &self,
-        territory: &Territory,
-        case: &Case,
-        id: &str,
-        subject: String,
-        paragraphs: &[String],
-        now: i64,
-    ) -> Mail {
-        let to = Self::coordinators_of(territory, case.cpts.as_deref())
-            .into_iter()
-            .map(|c| c.email)
-            .collect();
-        compose(
-            id,
-            to,
-            subject,
-            paragraphs,
-            &[
-                (
-                    "Voir la demande et décider (lien valable 30 jours)",
-                    &self.coordinator_link(&case.reference, now),
-                ),
-                (
-                    "Tableau de bord de la CPTS (lien valable 7 jours)",
-                    &self.overview_link(case.cpts.as_deref(), now),
-                ),
-            ],
-        )
+    /// The coordinators of `case` and their links to it and to the overview.
+    fn coordinators(&self, territory: &Territory, case: &Case, now: i64) -> ToCoordinators {
+        ToCoordinators {
+            to: coordinator_addresses(territory, case.cpts.as_deref()),
+            request: self.coordinator_link(&case.reference, now),
+            overview: self.overview_link(case.cpts.as_deref(), now),
+        }
     }
 
     /// Proposes the best doctor for a waiting request, telling the coordinators as `notice`
@@ -235,14 +173,17 @@ impl<S: Store, M: Mailer> App<S, M> {
             );
             let mails = match &notice {
                 Notice::Silent => vec![],
-                Notice::NewProposal => vec![self.proposal_mail(&territory, &case, now)],
-                Notice::After { id, subject, what } => vec![self.coordination_mail(
-                    &territory,
-                    &case,
-                    id,
-                    subject.clone(),
-                    &[format!("{what} Un autre médecin est proposé : ouvrez la demande pour voir pourquoi lui, puis validez ou demandez-en un autre.")],
-                    now,
+                Notice::NewProposal => vec![mails::doctor_proposed(
+                    self.coordinators(&territory, &case, now),
+                    &case.reference,
+                    case.proposals.len() + 1,
+                    &commune_name(&territory, &case.needs.commune),
+                    case.created_at,
+                )],
+                Notice::After(event) => vec![mails::after(
+                    self.coordinators(&territory, &case, now),
+                    event,
+                    true,
                 )],
             };
             let (transition, proposal) =
@@ -257,15 +198,8 @@ impl<S: Store, M: Mailer> App<S, M> {
                 Applied::Conflict | Applied::NoCapacity => continue,
             }
         }
-        if let (Notice::After { id, subject, what }, Some(case)) = (&notice, last_case) {
-            let mail = self.coordination_mail(
-                &territory,
-                &case,
-                id,
-                subject.clone(),
-                &[format!("{what} Aucun autre médecin ne peut la prendre pour l'instant : elle est réexaminée automatiquement, et vous recevrez un courriel dès qu'un médecin est proposé.")],
-                now,
-            );
+        if let (Notice::After(event), Some(case)) = (&notice, last_case) {
+            let mail = mails::after(self.coordinators(&territory, &case, now), event, false);
             let only_mail = Transition {
                 at: now,
                 case: None,
@@ -278,22 +212,6 @@ impl<S: Store, M: Mailer> App<S, M> {
             self.mail_waiting.notify_one();
         }
         Ok(None)
-    }
-
-    fn proposal_mail(&self, territory: &Territory, case: &Case, now: i64) -> Mail {
-        let commune = commune_name(territory, &case.needs.commune);
-        self.coordination_mail(
-            territory,
-            case,
-            &format!("{}-{}-proposition", case.reference, case.proposals.len() + 1),
-            format!("Médecin proposé à valider — réf. {}", case.reference),
-            &[format!(
-                "Un médecin est proposé pour la demande {} ({commune}), reçue le {}. Ouvrez la demande pour voir pourquoi ce médecin, puis validez ou demandez-en un autre.",
-                case.reference,
-                unix_date_fr(case.created_at)
-            )],
-            now,
-        )
     }
 
     /// Reads the case and, when given, its current proposal.
@@ -383,8 +301,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         Ok(Outcome::Done)
     }
 
-    /// The doctor's mail: the commune and the distance, a reference and his link. `reminder`
-    /// words it as a reminder.
+    /// The doctor's mail for `proposal` (`reminder`: a reminder of it).
     fn doctor_mail(
         &self,
         territory: &Territory,
@@ -393,41 +310,12 @@ impl<S: Store, M: Mailer> App<S, M> {
         to: &str,
         reminder: bool,
     ) -> Mail {
-        let commune = commune_name(territory, &case.needs.commune);
-        let (id, subject, opening) = if reminder {
-            (
-                format!("{}-rappel-medecin", proposal.id),
-                format!(
-                    "Rappel : proposition de patient en attente — réf. {}",
-                    proposal.id
-                ),
-                "Rappel : une proposition de nouveau patient attend votre réponse.",
-            )
-        } else {
-            (
-                format!("{}-medecin", proposal.id),
-                format!(
-                    "Proposition d'un nouveau patient par la CPTS — réf. {}",
-                    proposal.id
-                ),
-                "La coordination de la CPTS vous propose un nouveau patient, selon la disponibilité que vous avez déclarée.",
-            )
-        };
-        compose(
-            &id,
-            vec![to.to_string()],
-            subject,
-            &[
-                opening.to_string(),
-                format!(
-                    "Commune du patient : {commune} (à {} km de votre cabinet)\nRéférence : {}\nRéponse souhaitée avant le {} ; sans réponse, la demande sera proposée à un confrère.",
-                    matching::km(proposal.distance_km),
-                    proposal.id,
-                    unix_date_fr(proposal.deadline)
-                ),
-                "Vous pouvez accepter, refuser sans avoir à vous justifier, ou faire une pause. Les coordonnées du patient ne vous sont montrées qu'après votre accord.".into(),
-            ],
-            &[("Voir la proposition et répondre", &self.doctor_link(proposal))],
+        mails::to_doctor(
+            to,
+            proposal,
+            &commune_name(territory, &case.needs.commune),
+            &self.doctor_link(proposal),
+            reminder,
         )
     }
 
@@ -453,21 +341,12 @@ impl<S: Store, M: Mailer> App<S, M> {
             .map_or(0, |d| d.yearly_capacity);
         let transition = match answer {
             Answer::Accept => {
-                let informed = if case.has_email {
-                    "La personne est prévenue par courriel."
-                } else {
-                    "La personne n'a pas d'adresse électronique : appelez-la pour le lui dire, puis indiquez-le sur la page de la demande."
-                };
-                let mail = self.coordination_mail(
-                    &territory,
-                    &case,
-                    &format!("{}-acceptee", proposal.id),
-                    format!("Le médecin a accepté — réf. {}", case.reference),
-                    &[format!(
-                        "Le médecin proposé a accepté la demande {} ({commune}). {informed}",
-                        case.reference
-                    )],
-                    now,
+                let mail = mails::doctor_accepted(
+                    self.coordinators(&territory, &case, now),
+                    &proposal.id,
+                    &case.reference,
+                    &commune,
+                    case.has_email,
                 );
                 lifecycle::accept(&case, &proposal, capacity, now, vec![mail])
             }
@@ -503,14 +382,8 @@ impl<S: Store, M: Mailer> App<S, M> {
                 self.inform_patient(&proposal.reference, now).await?;
             }
             Answer::Decline | Answer::Pause(_) => {
-                let notice = Notice::After {
-                    id: format!("{}-refusee", proposal.id),
-                    subject: format!("Le médecin a décliné — réf. {}", case.reference),
-                    what: format!(
-                        "Le médecin proposé a décliné la demande {} ({commune}).",
-                        case.reference
-                    ),
-                };
+                let notice =
+                    Notice::After(mails::declined(&proposal.id, &case.reference, &commune));
                 self.propose_for(&proposal.reference, now, notice).await?;
             }
         }
@@ -536,14 +409,11 @@ impl<S: Store, M: Mailer> App<S, M> {
             vec![],
         ) && self.store.apply(&t).await? == Applied::Done
         {
-            let notice = Notice::After {
-                id: format!("{}-complet", proposal.id),
-                subject: format!("Le médecin n'a plus de place — réf. {}", case.reference),
-                what: format!(
-                    "Le médecin proposé pour la demande {} ({commune}) a voulu accepter, mais toutes les places qu'il avait déclarées pour l'année sont prises.",
-                    case.reference
-                ),
-            };
+            let notice = Notice::After(mails::no_place_left(
+                &proposal.id,
+                &case.reference,
+                &commune,
+            ));
             self.propose_for(&case.reference, now, notice).await?;
         }
         Ok(())
@@ -570,15 +440,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         if self.store.apply(&t).await? != Applied::Done {
             return Ok((false, false));
         }
-        let notice = Notice::After {
-            id: format!("{}-expiree", proposal.id),
-            subject: format!("Proposition sans réponse — réf. {}", case.reference),
-            what: format!(
-                "La proposition pour la demande {} ({commune}) n'a pas eu de réponse de {who} dans le délai de {} jours.",
-                case.reference,
-                lifecycle::ANSWER_DAYS
-            ),
-        };
+        let notice = Notice::After(mails::expired(&proposal.id, &case.reference, &commune, who));
         let next = self.propose_for(&case.reference, now, notice).await?;
         Ok((true, next.is_some()))
     }
@@ -604,18 +466,10 @@ impl<S: Store, M: Mailer> App<S, M> {
         }) else {
             return Ok(false);
         };
-        let mail = compose(
-            &format!("{reference}-patient"),
-            vec![email.as_str().to_string()],
-            format!("Un médecin traitant accepte votre demande — réf. {reference}"),
-            &[
-                format!(
-                    "Bonne nouvelle : un médecin accepte de devenir votre médecin traitant (demande {reference})."
-                ),
-                "Son cabinet va vous appeler pour un premier rendez-vous. Au rendez-vous, remplissez avec lui la déclaration de médecin traitant.".into(),
-                "Le lien ci-dessous vous donne son nom et la commune de son cabinet.".into(),
-            ],
-            &[("Voir le médecin qui vous accepte", &self.patient_link(reference, now))],
+        let mail = mails::to_patient(
+            email.as_str(),
+            reference,
+            &self.patient_link(reference, now),
         );
         let Ok((t, _)) = lifecycle::inform(&case, &proposal, now, "system", vec![mail]) else {
             return Ok(false);
@@ -635,18 +489,11 @@ impl<S: Store, M: Mailer> App<S, M> {
         now: i64,
     ) -> Result<bool> {
         let mail = if proposal.state == ProposalState::Proposed {
-            let commune = commune_name(territory, &case.needs.commune);
-            self.coordination_mail(
-                territory,
-                case,
-                &format!("{}-rappel", proposal.id),
-                format!("Rappel : médecin proposé à valider — réf. {}", case.reference),
-                &[format!(
-                    "La proposition pour la demande {} ({commune}) attend votre décision jusqu'au {}. Sans décision, un autre médecin sera proposé.",
-                    case.reference,
-                    unix_date_fr(proposal.deadline)
-                )],
-                now,
+            mails::reminder_to_validate(
+                self.coordinators(territory, case, now),
+                proposal,
+                &case.reference,
+                &commune_name(territory, &case.needs.commune),
             )
         } else {
             let Some(doctor) = territory.doctor(&proposal.doctor) else {

@@ -14,7 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use functions::Limits;
-use functions::lambda::{ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER, lambda_router};
+use functions::aws::client::{ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER};
+use functions::aws::lambda_router;
 use functions::store::Store;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
@@ -250,7 +251,7 @@ async fn too_large_body_is_refused() {
     let body = format!(
         "{}&filler={}",
         valid_with_phone(&h.token_aged(60), "06 12 34 56 78"),
-        "x".repeat(functions::http::BODY_LIMIT)
+        "x".repeat(functions::web::respond::BODY_LIMIT)
     );
     let answer = invoke(
         &h,

@@ -3,11 +3,11 @@
 //! point, and what each legal transition writes (capacity operations, versions, audit).
 
 use chrono::NaiveDate;
-use functions::lifecycle::{
+use functions::domain::lifecycle::{
     self, ANSWER_DAYS, Case, CaseState, Choice, ClosingReason, Illegal, Needs, Proposal,
     ProposalState, RejectionReason, Step,
 };
-use functions::store::{DoctorOp, Mail, Transition};
+use functions::domain::lifecycle::{DoctorOp, Mail, Transition};
 
 use ProposalState::*;
 

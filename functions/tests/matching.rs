@@ -2,8 +2,8 @@
 //! small territories built by hand at known coordinates.
 
 use chrono::{Days, NaiveDate};
-use functions::lifecycle::{Case, CaseState, Needs};
-use functions::matching::{
+use functions::domain::lifecycle::{Case, CaseState, Needs};
+use functions::domain::matching::{
     self, Candidate, DISTANCE_BAND_KM, FARTHEST_KM, Loads, Unfit, Usage, best, candidates, check,
     choice, explain, reach_km, reexamine,
 };

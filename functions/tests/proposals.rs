@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-use functions::lifecycle::{CaseState, ProposalState};
+use functions::domain::lifecycle::{CaseState, ProposalState};
 use functions::store::Store;
 use functions::workflow::{Answer, Outcome};
 use territory::Territory;
@@ -197,7 +197,7 @@ async fn a_request_goes_from_registration_to_the_patient_informed() {
     let load = h
         .app
         .store
-        .doctor_loads(functions::matching::period_of(
+        .doctor_loads(functions::domain::matching::period_of(
             chrono::Local::now().date_naive(),
         ))
         .await

@@ -104,7 +104,7 @@ async fn no_js_valid_form_is_confirmed_once_then_stored() {
         .registration
         .criteria
         .iter()
-        .find(|c| c.criterion == functions::registration::Criterion::Pregnancy)
+        .find(|c| c.criterion == functions::domain::registration::Criterion::Pregnancy)
         .unwrap();
     assert!(pregnancy.valid_until.is_some(), "pregnancy expires");
 

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sesv2::types::{DeliveryOptions, TlsPolicy};
 use common::{decode_mail, outbox_files};
+use functions::domain::lifecycle::Mail;
 use functions::mail::ses::SesMailer;
-use functions::mail::{Mailer, Outbox, coordinator_mail};
-use functions::store::Mail;
+use functions::mail::{Mailer, Outbox};
+use functions::mails::{ToCoordinators, new_request};
 use serde_json::Value;
 
 const FROM: &str = "Médecin traitant Ardennes <ne-pas-repondre@medecin.example.org>";
@@ -166,26 +167,28 @@ fn mails() -> Vec<Mail> {
     let link = "https://medecin.example.org/api/demandes/K7M4P9QX?jeton=v1.k1.voir.K7M4P9QX.1.abc";
     let overview = "https://medecin.example.org/api/coordination/sedan?jeton=v1.k1.vue.sedan.1.abc";
     vec![
-        coordinator_mail(
-            "K7M4P9QX-coordination",
-            vec!["coordination@cpts-sedan.example.org".into()],
+        new_request(
+            ToCoordinators {
+                to: vec!["coordination@cpts-sedan.example.org".into()],
+                request: link.into(),
+                overview: overview.into(),
+            },
             "K7M4P9QX",
             "Sedan",
             "lundi 3 mars 2025",
-            link,
-            overview,
         ),
-        coordinator_mail(
-            "A1B2C3D4-coordination",
-            vec![
-                "une@cpts-rethel.example.org".into(),
-                "deux@cpts-rethel.example.org".into(),
-            ],
+        new_request(
+            ToCoordinators {
+                to: vec![
+                    "une@cpts-rethel.example.org".into(),
+                    "deux@cpts-rethel.example.org".into(),
+                ],
+                request: link.into(),
+                overview: overview.into(),
+            },
             "A1B2C3D4",
             "Saint-Germainmont",
             "mardi 4 mars 2025",
-            link,
-            overview,
         ),
     ]
 }

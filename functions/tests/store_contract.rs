@@ -1,12 +1,15 @@
 //! The Store contract on SQLite, in memory and on disk (WAL, migrations applied once).
 
+#[macro_use]
+mod contract;
+
 mod in_memory {
-    functions::store_contract!(functions::store::SqliteStore::in_memory().unwrap());
+    store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 }
 
 mod on_disk {
     // Each store gets its own file under cargo's scratch folder for tests (target/tmp).
-    functions::store_contract!({
+    store_contract!({
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-contract");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{}.sqlite", functions::signed::random_id(12)));
@@ -35,20 +38,23 @@ fn the_database_is_in_wal_mode() {
 /// A database from before proposals existed (schema version 1): its requests get a waiting case.
 #[tokio::test]
 async fn requests_stored_before_proposals_get_a_waiting_case() {
+    use crate::contract::{RegisterSample, sample_mail, sample_request};
     use functions::store::Store;
-    use functions::store::contract::{sample_mail, sample_request};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cpts.sqlite");
     let request = sample_request("OLD1", 1000);
     let mut other = sample_request("OLD2", 1001);
     other.registration.email =
-        Some(functions::registration::Email::parse("lea@example.fr").unwrap());
+        Some(functions::domain::registration::Email::parse("lea@example.fr").unwrap());
     other.registration.mobility.home_visits = true;
     other.registration.mobility.max_distance_km = None;
     {
         let store = functions::store::SqliteStore::open(&path).unwrap();
         for (r, n) in [(&request, "n1"), (&other, "n2")] {
-            store.register(r, n, &sample_mail(n), &[]).await.unwrap();
+            store
+                .register_sample(r, n, &sample_mail(n), &[])
+                .await
+                .unwrap();
         }
     }
     // Back to version 1: what migration 2 added is gone.
@@ -65,8 +71,8 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
         .await
         .unwrap()
         .expect("case made by the migration");
-    assert_eq!(case, functions::lifecycle::Case::opened(&request));
+    assert_eq!(case, functions::domain::lifecycle::Case::opened(&request));
     let case = store.case("OLD2").await.unwrap().unwrap();
-    assert_eq!(case, functions::lifecycle::Case::opened(&other));
+    assert_eq!(case, functions::domain::lifecycle::Case::opened(&other));
     assert!(case.has_email && case.needs.home_visits && case.needs.max_distance_km.is_none());
 }

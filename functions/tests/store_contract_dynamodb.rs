@@ -8,6 +8,9 @@
 //! tests fail (they never skip).
 #![cfg(feature = "aws")]
 
+#[macro_use]
+mod contract;
+
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -166,7 +169,7 @@ async fn fresh_store() -> DynamoStore {
     store
 }
 
-functions::store_contract!(fresh_store().await);
+store_contract!(fresh_store().await);
 
 /// The table of `create_table` is the one `infra/template.yaml` declares.
 #[tokio::test]
@@ -237,11 +240,9 @@ async fn the_table_has_the_keys_indexes_and_ttl_of_the_template() {
 // ——— What the contract cannot see: DynamoDB's own paths, compared with SQLite ———
 
 mod dynamodb_paths {
-    use functions::lifecycle::CaseState;
-    use functions::store::contract::{sample_mail, sample_request};
-    use functions::store::{
-        Applied, DoctorOp, RateLimit, Registered, SqliteStore, Store, Transition,
-    };
+    use crate::contract::{RegisterSample, sample_mail, sample_request};
+    use functions::domain::lifecycle::{CaseState, DoctorOp, Transition};
+    use functions::store::{Applied, RateLimit, Registered, SqliteStore, Store};
 
     fn doctors(ops: Vec<DoctorOp>) -> Transition {
         Transition {
@@ -317,7 +318,7 @@ mod dynamodb_paths {
     async fn run_stale_case<S: Store>(store: &S) -> (Applied, Applied, u32) {
         let request = sample_request("REF1", 1000);
         store
-            .register(&request, "n1", &sample_mail("m1"), &[])
+            .register_sample(&request, "n1", &sample_mail("m1"), &[])
             .await
             .unwrap();
         store.apply(&doctors(vec![reserve(1)])).await.unwrap();
@@ -356,7 +357,7 @@ mod dynamodb_paths {
             |(i, (request, mail))| {
                 let nonce = format!("n{i}");
                 let (store, limits) = (&store, &limits);
-                async move { store.register(request, &nonce, mail, limits).await }
+                async move { store.register_sample(request, &nonce, mail, limits).await }
             },
         ))
         .await;
@@ -392,11 +393,11 @@ mod dynamodb_paths {
             let mail = sample_mail(&format!("m{i}"));
             let nonce = format!("n{i}");
             let on_sqlite = sqlite
-                .register(&request, &nonce, &mail, &twice(limit))
+                .register_sample(&request, &nonce, &mail, &twice(limit))
                 .await
                 .unwrap();
             let on_dynamo = dynamo
-                .register(&request, &nonce, &mail, &twice(limit))
+                .register_sample(&request, &nonce, &mail, &twice(limit))
                 .await
                 .unwrap();
             assert_eq!(on_dynamo, on_sqlite, "registration {i}");
@@ -408,9 +409,9 @@ mod dynamodb_paths {
 mod items {
     use std::collections::HashMap;
 
+    use crate::contract::{RegisterSample, sample_mail, sample_request};
     use aws_sdk_dynamodb::types::AttributeValue;
-    use functions::lifecycle::{self, ClosingReason};
-    use functions::store::contract::{sample_mail, sample_request};
+    use functions::domain::lifecycle::{self, ClosingReason};
     use functions::store::{Applied, DynamoStore, RateLimit, Store};
 
     const DAY: i64 = 86_400;
@@ -446,7 +447,7 @@ mod items {
             limit: 3,
         }];
         store
-            .register(
+            .register_sample(
                 &sample_request("REF1", t0),
                 "n1",
                 &sample_mail("m1"),

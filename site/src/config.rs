@@ -67,7 +67,7 @@ pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Sit
         ));
     }
     if let Some(phone) = &mut config.phone {
-        match french_number_to_international(&phone.number) {
+        match functions::domain::phone::dial(&phone.number) {
             Some(international) => phone.international = international,
             None => diagnostics.push(source.error(
                 source.find_nth(&phone.number, 0).unwrap_or(0),
@@ -77,41 +77,4 @@ pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Sit
         }
     }
     Some(config)
-}
-
-/// "03 53 01 20 08" → "+33353012008"; short numbers (e.g. "3237") are kept as they are.
-fn french_number_to_international(number: &str) -> Option<String> {
-    let digits: String = number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}'))
-        .collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    match digits.len() {
-        10 if digits.starts_with('0') && !digits.starts_with("00") => {
-            Some(format!("+33{}", &digits[1..]))
-        }
-        4..=6 => Some(digits),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phone_numbers() {
-        assert_eq!(
-            french_number_to_international("03 53 01 20 08").as_deref(),
-            Some("+33353012008")
-        );
-        assert_eq!(
-            french_number_to_international("3237").as_deref(),
-            Some("3237")
-        );
-        assert_eq!(french_number_to_international("03 53 01 20"), None);
-        assert_eq!(french_number_to_international("zéro trois"), None);
-    }
 }

@@ -47,11 +47,10 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
         format!("http://localhost:{port}"),
     ];
     functions::Config {
-        phone: site.and_then(|c| c.phone).map(|p| functions::Phone {
-            number: p.number,
-            international: p.international,
-            hours: p.hours,
-        }),
+        // site.toml's number was checked by config::load: `new` dials it the same way.
+        phone: site
+            .and_then(|c| c.phone)
+            .and_then(|p| functions::Phone::new(p.number, p.hours)),
         mail_from: format!(
             "{} <ne-pas-repondre@cpts.invalid>",
             title.replace(['<', '>', '"'], "")
@@ -66,14 +65,7 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
 
 /// The territory as published in `content/territory/`, or its errors.
 pub fn load_territory(content: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
-    let loaded = territory::load(&content.join("territory"), today);
-    loaded.territory.ok_or_else(|| {
-        loaded
-            .diagnostics
-            .into_iter()
-            .filter(Diagnostic::is_error)
-            .collect()
-    })
+    territory::load_published(&content.join(territory::FOLDER), today)
 }
 
 pub fn outbox_dir(data: &Path) -> PathBuf {

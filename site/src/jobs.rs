@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
+use functions::mail::DELIVERY_BATCH;
 
 use crate::handler::{self, Setup};
 
@@ -20,9 +21,6 @@ pub struct Options {
     /// The time the jobs run at (unix seconds).
     pub now: i64,
 }
-
-/// Mails sent per call of `deliver_due`: when a call sends this many, more may be due.
-const DELIVERY_BATCH: usize = 100;
 
 pub fn run(options: Options) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -58,7 +56,7 @@ async fn run_once(options: Options) -> ExitCode {
         }
         eprintln!(
             "Tâches non lancées : le territoire ({}) a des erreurs. Corrigez-les (« cpts check ») puis relancez « cpts jobs run ».",
-            options.content.join("territory").display()
+            options.content.join(territory::FOLDER).display()
         );
         return ExitCode::FAILURE;
     }

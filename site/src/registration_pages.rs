@@ -21,12 +21,12 @@ pub enum Output {
 
 /// Every address this module publishes.
 pub fn outputs() -> [(String, Output); 4] {
-    let asset = |file: &str| format!("{}{file}", functions::form::ASSETS_URL);
+    let asset = |file: &str| format!("{}{file}", functions::web::form::ASSETS_URL);
     [
         (FORM_URL.to_string(), Output::Form),
         (THANKS_URL.to_string(), Output::Thanks),
-        (asset(functions::form::CSS_FILE), Output::Css),
-        (asset(functions::form::JS_FILE), Output::Js),
+        (asset(functions::web::form::CSS_FILE), Output::Css),
+        (asset(functions::web::form::JS_FILE), Output::Js),
     ]
 }
 
@@ -59,13 +59,13 @@ pub fn form_page(config: &SiteConfig, territory: &Territory) -> FormPage {
     let communes: Vec<String> = territory
         .communes
         .iter()
-        .map(functions::communes::label)
+        .map(functions::domain::communes::label)
         .collect();
     let api = config.api_url.trim_end_matches('/');
     let action = format!("{api}/registrations");
     let token_url = format!("{api}/form-token");
-    let answers = functions::answers::Answers::default();
-    let view = functions::form::FormView {
+    let answers = functions::domain::answers::Answers::default();
+    let view = functions::web::form::FormView {
         action: &action,
         token_url: &token_url,
         answers: &answers,
@@ -75,13 +75,13 @@ pub fn form_page(config: &SiteConfig, territory: &Territory) -> FormPage {
         notice: None,
         privacy_url: PRIVACY_URL,
     };
-    let asset = |file: &str| format!("{}{file}", functions::form::ASSETS_URL);
+    let asset = |file: &str| format!("{}{file}", functions::web::form::ASSETS_URL);
     FormPage {
         title: "Demander un médecin traitant",
         description: "Vous n'avez pas de médecin traitant ? Remplissez ce formulaire : la coordination de votre CPTS vous rappelle.",
-        form: functions::form::render(&view),
-        css: asset(functions::form::CSS_FILE),
-        js: asset(functions::form::JS_FILE),
+        form: functions::web::form::render(&view),
+        css: asset(functions::web::form::CSS_FILE),
+        js: asset(functions::web::form::JS_FILE),
     }
 }
 
@@ -89,6 +89,6 @@ pub fn thanks_page(config: &SiteConfig) -> ThanksPage {
     ThanksPage {
         title: "Demande enregistrée",
         description: "Ce qui se passe après votre demande de médecin traitant.",
-        content: functions::pages::thanks_body(phone(config).as_ref(), None),
+        content: functions::web::pages::thanks_body(phone(config).as_ref(), None),
     }
 }

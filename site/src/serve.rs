@@ -276,7 +276,7 @@ async fn every_minute(jobs: Arc<Jobs>) {
 /// Rebuilds when anything under the content folder changes; when `territory/` changed, the
 /// handler gets the new territory too.
 async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>) {
-    let territory_dir = preview.content.join("territory");
+    let territory_dir = preview.content.join(territory::FOLDER);
     let mut last = fingerprint(&preview.content);
     let mut last_territory = fingerprint(&territory_dir);
     loop {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub use diagnostic::{Diagnostic, Severity, SourceFile};
 pub use distance::great_circle_km;
 pub use index::Nearby;
-pub use load::{Loaded, load};
+pub use load::{FOLDER, Loaded, load, load_published};
 pub use model::{Availability, Commune, Coordinator, Cpts, Doctor, LonLat, Polygon, Ring};
 
 use index::DoctorIndex;

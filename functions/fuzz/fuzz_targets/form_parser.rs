@@ -8,9 +8,9 @@
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use functions::answers::Answers;
-use functions::form::{self, FormView};
-use functions::registration::{self, Parsed};
+use functions::domain::answers::Answers;
+use functions::web::form::{self, FormView};
+use functions::domain::registration::{self, Parsed};
 use libfuzzer_sys::fuzz_target;
 use territory::Territory;
 

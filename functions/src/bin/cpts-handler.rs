@@ -1,5 +1,5 @@
 //! The form handler on AWS: Lambda when the Lambda runtime is there, a local server otherwise.
-//! Configuration: environment variables, listed in `functions::lambda`.
+//! Configuration: environment variables, listed in `functions::aws`.
 
 use functions::store::DynamoStore;
 
@@ -22,7 +22,7 @@ async fn open_store(
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match functions::lambda::main(open_store).await {
+    match functions::aws::main(open_store).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cpts-handler : {e}");

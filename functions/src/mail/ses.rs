@@ -9,7 +9,7 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
 use super::{MailError, Mailer, build_message};
-use crate::store::Mail;
+use crate::domain::lifecycle::Mail;
 
 pub struct SesMailer {
     client: Client,

@@ -103,11 +103,12 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification, TransactWriteItem, Update,
 };
 
-use super::{
-    Applied, AuditEntry, DoctorLoad, DoctorOp, Mail, PendingMail, RateLimit, Registered, Request,
-    Result, Store, StoreError, Transition,
+use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
+use crate::domain::lifecycle::{
+    AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, ProposalState, Request,
+    Transition,
 };
-use crate::lifecycle::{Case, CaseState, Proposal, ProposalState};
+use crate::domain::matching::DoctorLoad;
 
 const DAY: i64 = 86_400;
 /// How long a form nonce is remembered after the registration that used it.
@@ -547,11 +548,11 @@ impl DynamoStore {
 
     fn register_items(
         &self,
-        request: &Request,
+        opening: &Opening,
         nonce: &str,
-        mail: &Mail,
         counters: &[Counter<'_>],
     ) -> Result<Vec<TransactWriteItem>> {
+        let request = &opening.request;
         let now = request.created_at;
         let mut items = Vec::with_capacity(counters.len() + 4);
         let nonce_put = Put::builder()
@@ -599,35 +600,27 @@ impl DynamoStore {
             stored.insert("cpts".into(), s(cpts));
         }
         items.push(self.put(stored, Some("attribute_not_exists(pk)"))?);
+        items.push(self.put(case_item(&opening.case)?, Some("attribute_not_exists(pk)"))?);
         items.push(self.put(
-            case_item(&Case::opened(request))?,
+            mail_item(&opening.mail, now)?,
             Some("attribute_not_exists(pk)"),
         )?);
-        items.push(self.put(mail_item(mail, now)?, Some("attribute_not_exists(pk)"))?);
-        items.push(self.put(
-            Self::audit_item(&AuditEntry {
-                at: now,
-                actor: "public".into(),
-                action: "registered".into(),
-                object: request.reference.clone(),
-            }),
-            None,
-        )?);
+        items.push(self.put(Self::audit_item(&opening.audit), None)?);
         Ok(items)
     }
 
     async fn register_once(
         &self,
-        request: &Request,
+        opening: &Opening,
         nonce: &str,
-        mail: &Mail,
         limits: &[RateLimit],
     ) -> Result<Registered> {
+        let (request, mail) = (&opening.request, &opening.mail);
         let counters = merge_limits(limits);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let items = self.register_items(request, nonce, mail, &counters)?;
+            let items = self.register_items(opening, nonce, &counters)?;
             let cancelled = match self
                 .client
                 .transact_write_items()
@@ -1310,12 +1303,11 @@ impl DynamoStore {
 impl Store for DynamoStore {
     fn register(
         &self,
-        request: &Request,
+        opening: &Opening,
         nonce: &str,
-        mail: &Mail,
         limits: &[RateLimit],
     ) -> impl Future<Output = Result<Registered>> + Send {
-        self.register_once(request, nonce, mail, limits)
+        self.register_once(opening, nonce, limits)
     }
 
     fn request(&self, reference: &str) -> impl Future<Output = Result<Option<Request>>> + Send {

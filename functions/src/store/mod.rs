@@ -1,64 +1,29 @@
 //! Where requests, their cases and proposals, doctors' counters, pending mails, rate counters and
 //! the audit log are kept. One trait, with SQLite for one machine and DynamoDB on AWS (feature
-//! `aws`); the same contract suite ([`contract`]) runs against every implementation.
+//! `aws`); the same contract suite (`functions/tests/contract/`) runs against every
+//! implementation. A backend only persists: what a registration or a transition writes is
+//! computed by the domain.
 
-pub mod contract;
 #[cfg(feature = "aws")]
 mod dynamo;
 mod sqlite;
 
 use std::future::Future;
 
-use serde::{Deserialize, Serialize};
-
 #[cfg(feature = "aws")]
 pub use dynamo::DynamoStore;
 pub use sqlite::SqliteStore;
 
-use chrono::NaiveDate;
-
-use crate::lifecycle::{Case, CaseState, Proposal, ProposalState};
-use crate::priority::Priority;
-use crate::registration::Registration;
-
-/// A stored registration request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Request {
-    /// What the patient and the coordinator quote, e.g. "K7M4P9QX".
-    pub reference: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// Id of the CPTS whose coordinators handle it.
-    pub cpts: Option<String>,
-    pub registration: Registration,
-    pub priority: Priority,
-}
-
-/// An email waiting to be (or already) sent. It never holds personal data (see `mail`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mail {
-    pub id: String,
-    pub to: Vec<String>,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::domain::lifecycle::{
+    AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, Transition,
+};
+use crate::domain::matching::DoctorLoad;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingMail {
     pub mail: Mail,
     pub attempts: u32,
     pub next_attempt_at: i64,
-}
-
-/// Who did what to which object, when. Ids only, never personal data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at: i64,
-    /// "public", "coordinator:<key id>", "system".
-    pub actor: String,
-    pub action: String,
-    pub object: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,43 +44,6 @@ pub struct RateLimit {
     pub limit: u32,
 }
 
-/// A change to one doctor's counters, applied with the rest of a [`Transition`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DoctorOp {
-    /// A proposal is made: counts one more in `period`'s load, only while the load is below
-    /// `capacity`; records `at` as the last time he was solicited.
-    Reserve {
-        doctor: String,
-        period: i32,
-        capacity: u32,
-        at: i64,
-    },
-    /// A proposal ends without a patient: one less in `period`'s load (never below zero).
-    Release { doctor: String, period: i32 },
-    /// The doctor accepts: one more accepted in `period`, only while below `capacity`.
-    Consume {
-        doctor: String,
-        period: i32,
-        capacity: u32,
-    },
-    /// Not to be asked before this date (inclusive).
-    Pause { doctor: String, until: NaiveDate },
-}
-
-/// What a Store applies all together or not at all.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transition {
-    pub at: i64,
-    /// (expected version, new case): written only if the stored case has that version.
-    pub case: Option<(u32, Case)>,
-    /// (expected state — `None` for a new proposal that must not exist —, new proposal).
-    pub proposals: Vec<(Option<ProposalState>, Proposal)>,
-    pub doctors: Vec<DoctorOp>,
-    /// Queued in the outbox, due at `at`.
-    pub mails: Vec<Mail>,
-    pub audit: Vec<AuditEntry>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
     Done,
@@ -123,18 +51,6 @@ pub enum Applied {
     Conflict,
     /// A `Reserve` or `Consume` would go above the doctor's capacity: nothing written.
     NoCapacity,
-}
-
-/// A doctor's counters for one year.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DoctorLoad {
-    pub doctor: String,
-    pub period: i32,
-    /// Proposals of the year that are open or accepted.
-    pub load: u32,
-    pub accepted: u32,
-    pub last_solicited_at: Option<i64>,
-    pub paused_until: Option<NaiveDate>,
 }
 
 #[derive(Debug)]
@@ -152,13 +68,12 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub trait Store: Send + Sync + 'static {
     /// In one transaction: unless a request with the same form `nonce` exists, counts one more
-    /// request against each of `limits` and, when all hold, writes the request, its case
-    /// ([`Case::opened`]), its mail and an audit entry. Otherwise nothing is written.
+    /// request against each of `limits` and, when all hold, writes the `opening` (request, case,
+    /// mail, audit entry) as it is. Otherwise nothing is written.
     fn register(
         &self,
-        request: &Request,
+        opening: &Opening,
         nonce: &str,
-        mail: &Mail,
         limits: &[RateLimit],
     ) -> impl Future<Output = Result<Registered>> + Send;
 

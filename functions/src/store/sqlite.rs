@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{
-    Applied, AuditEntry, DoctorLoad, DoctorOp, Mail, PendingMail, RateLimit, Registered, Request,
-    Result, Store, StoreError, Transition,
+use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
+use crate::domain::lifecycle::{
+    AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, Request, Transition,
 };
-use crate::lifecycle::{Case, CaseState, Proposal};
+use crate::domain::matching::DoctorLoad;
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
 /// entry: add a new one.
@@ -277,11 +277,11 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> 
 impl Store for SqliteStore {
     fn register(
         &self,
-        request: &Request,
+        opening: &Opening,
         nonce: &str,
-        mail: &Mail,
         limits: &[RateLimit],
     ) -> impl Future<Output = Result<Registered>> + Send {
+        let request = &opening.request;
         self.with(|c| {
             let tx = c.transaction()?;
             let existing: Option<String> = tx
@@ -314,17 +314,9 @@ impl Store for SqliteStore {
                 request.priority.level,
                 json(request)?
             ])?;
-            insert_case(&tx, &Case::opened(request))?;
-            insert_mail(&tx, mail, request.created_at)?;
-            insert_audit(
-                &tx,
-                &AuditEntry {
-                    at: request.created_at,
-                    actor: "public".into(),
-                    action: "registered".into(),
-                    object: request.reference.clone(),
-                },
-            )?;
+            insert_case(&tx, &opening.case)?;
+            insert_mail(&tx, &opening.mail, request.created_at)?;
+            insert_audit(&tx, &opening.audit)?;
             tx.commit()?;
             Ok(Registered::New)
         })

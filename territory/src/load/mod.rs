@@ -11,6 +11,8 @@ use chrono::NaiveDate;
 use crate::Territory;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
+/// The folder of `content/` that holds the territory: the one place that names it.
+pub const FOLDER: &str = "territory";
 pub const COMMUNES_FILE: &str = "communes.geojson";
 pub const CPTS_FILE: &str = "cpts.toml";
 pub const DOCTORS_FILE: &str = "doctors.csv";
@@ -71,4 +73,17 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
         territory,
         diagnostics,
     }
+}
+
+/// The territory as published in `dir` (a `territory/` folder), or its errors — warnings left out.
+/// What the form handler loads, wherever it runs.
+pub fn load_published(dir: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
+    let loaded = load(dir, today);
+    loaded.territory.ok_or_else(|| {
+        loaded
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect()
+    })
 }

@@ -7,8 +7,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use functions::lifecycle::{Case, CaseState, Needs};
-use functions::matching::{self, Loads, Usage};
+use functions::domain::lifecycle::{Case, CaseState, Needs};
+use functions::domain::matching::{self, Loads, Usage};
 use territory::Territory;
 
 use crate::measure::mebibytes;

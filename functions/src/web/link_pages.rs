@@ -7,11 +7,13 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use territory::{Coordinator, Doctor, Territory};
 
+use crate::domain::dates::unix_date_fr;
+use crate::domain::lifecycle::{
+    Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason, Request,
+};
+use crate::domain::matching;
 use crate::html::esc;
-use crate::lifecycle::{Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason};
-use crate::matching;
-use crate::pages::{call_time_label, level_label, request_body, unix_date_fr};
-use crate::store::Request;
+use crate::web::pages::{call_time_label, level_label, request_body};
 
 /// The age bracket of DOMAIN.md §4.1, what a doctor may want to know (children, elderly).
 pub fn age_bracket(age: u32) -> &'static str {

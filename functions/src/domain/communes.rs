@@ -1,6 +1,35 @@
-//! Finding the commune a person typed: "Sedan (08200)", "sedan", "Saint-Menges" or a postcode.
+//! Finding the commune a person typed ("Sedan (08200)", "sedan", "Saint-Menges" or a postcode),
+//! naming it, and who handles the requests of its CPTS.
 
-use territory::{Commune, Territory};
+use territory::{Commune, Coordinator, Territory};
+
+/// The name of the commune with INSEE `code`, or the code itself if the territory no longer has it.
+pub fn commune_name(territory: &Territory, code: &str) -> String {
+    territory
+        .commune(code)
+        .map_or_else(|| code.to_string(), |c| c.name.clone())
+}
+
+/// Who handles requests of `cpts`: its coordinators, or every coordinator for a commune outside
+/// every CPTS.
+pub fn coordinators_of(territory: &Territory, cpts: Option<&str>) -> Vec<Coordinator> {
+    match cpts.and_then(|id| territory.cpts.iter().find(|c| c.id == id)) {
+        Some(c) => c.coordinators.clone(),
+        None => territory
+            .cpts
+            .iter()
+            .flat_map(|c| c.coordinators.iter().cloned())
+            .collect(),
+    }
+}
+
+/// The addresses the coordinators of `cpts` are mailed at.
+pub fn coordinator_addresses(territory: &Territory, cpts: Option<&str>) -> Vec<String> {
+    coordinators_of(territory, cpts)
+        .into_iter()
+        .map(|c| c.email)
+        .collect()
+}
 
 /// How a commune is offered in the form's list: "Sedan (08200)".
 pub fn label(commune: &Commune) -> String {

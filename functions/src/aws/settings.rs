@@ -1,8 +1,5 @@
-//! The entry point on AWS: the same Router run by `lambda_http` when the Lambda runtime is there
-//! (`AWS_LAMBDA_RUNTIME_API` set), or served by axum on `CPTS_LISTEN` otherwise (local runs
-//! against DynamoDB Local and moto, the benchmark). Everything is read and every client created
-//! once, at init; the store is asked once during init so its connection is warm before the first
-//! request. `CPTS_MODE=jobs` runs the scheduled jobs instead of serving HTTP.
+//! The handler's settings on AWS, read once at init from the environment, and the AWS clients
+//! and key ring made from them.
 //!
 //! # Configuration (environment variables)
 //!
@@ -28,37 +25,14 @@
 //!
 //! AWS region and credentials come from the usual `AWS_*` variables (set by Lambda itself).
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Instant;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use lambda_http::RequestExt;
-use lambda_http::request::RequestContext;
-use subtle::ConstantTimeEq;
-use territory::Territory;
 
-use crate::client::{ClientAddress, parse_viewer_address};
-use crate::mail::ses::SesMailer;
-use crate::mail::{MailError, Mailer, Outbox};
+use crate::app::{Config, Limits, Phone};
 use crate::signed::KeyRing;
-use crate::store::{Mail, Store};
-use crate::{App, Config, Limits, Phone, now};
-
-/// Header CloudFront adds to every request it forwards to the API (an origin custom header).
-pub const ORIGIN_SECRET_HEADER: &str = "x-cpts-origin-verify";
-/// Header in which CloudFront gives the viewer's address, `ip:port`.
-pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
-
-pub type Error = lambda_http::Error;
 
 /// What the process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,15 +62,6 @@ pub struct Settings {
     pub dynamodb_endpoint: Option<String>,
     pub ses_endpoint: Option<String>,
     pub secrets_endpoint: Option<String>,
-}
-
-/// "03 53 01 20 08" → "+33353012008"; anything else is kept as written.
-fn international(number: &str) -> String {
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    match digits.strip_prefix('0') {
-        Some(rest) if digits.len() == 10 => format!("+33{rest}"),
-        _ => digits,
-    }
 }
 
 impl Settings {
@@ -132,12 +97,23 @@ impl Settings {
                     .filter(|o| !o.is_empty()),
             );
         }
-        let phone = get("CPTS_PHONE_NUMBER").map(|number| Phone {
-            international: get("CPTS_PHONE_INTERNATIONAL")
-                .unwrap_or_else(|| international(&number)),
-            hours: get("CPTS_PHONE_HOURS").unwrap_or_default(),
-            number,
-        });
+        let phone = match get("CPTS_PHONE_NUMBER") {
+            None => None,
+            Some(number) => {
+                let hours = get("CPTS_PHONE_HOURS").unwrap_or_default();
+                let phone = match get("CPTS_PHONE_INTERNATIONAL") {
+                    Some(international) => Some(Phone {
+                        number: number.clone(),
+                        international,
+                        hours,
+                    }),
+                    None => Phone::new(number.clone(), hours),
+                };
+                Some(phone.ok_or_else(|| {
+                    format!("CPTS_PHONE_NUMBER « {number} » : écrivez un numéro français à 10 chiffres, par exemple « 03 53 01 20 08 »")
+                })?)
+            }
+        };
         let keys_secret = get("CPTS_KEYS_SECRET_ARN");
         let keys_file = get("CPTS_KEYS_FILE").map(PathBuf::from);
         if keys_secret.is_none() && keys_file.is_none() {
@@ -148,8 +124,8 @@ impl Settings {
         }
         let territory_dir = get("CPTS_TERRITORY_DIR").map_or_else(
             || match get("LAMBDA_TASK_ROOT") {
-                Some(root) => PathBuf::from(root).join("territory"),
-                None => PathBuf::from("content/territory"),
+                Some(root) => PathBuf::from(root).join(territory::FOLDER),
+                None => PathBuf::from("content").join(territory::FOLDER),
             },
             PathBuf::from,
         );
@@ -289,226 +265,6 @@ pub async fn load_keys(settings: &Settings, clients: &Clients) -> Result<KeyRing
     KeyRing::load_or_create(path).map_err(|e| format!("trousseau de clés : {e}"))
 }
 
-/// The territory the handler routes requests with.
-pub fn load_territory(settings: &Settings) -> Result<Territory, String> {
-    let today = chrono::Local::now().date_naive();
-    let loaded = territory::load(&settings.territory_dir, today);
-    loaded.territory.ok_or_else(|| {
-        let mut message = format!(
-            "territoire {} illisible :",
-            settings.territory_dir.display()
-        );
-        for d in &loaded.diagnostics {
-            message.push_str(&format!("\n{d}"));
-        }
-        message
-    })
-}
-
-/// SES on AWS; the outbox folder for local runs that ask for it.
-pub enum AnyMailer {
-    Ses(SesMailer),
-    Outbox(Outbox),
-}
-
-impl Mailer for AnyMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        match self {
-            AnyMailer::Ses(m) => m.send(mail).await,
-            AnyMailer::Outbox(m) => m.send(mail).await,
-        }
-    }
-}
-
-/// The client's address on Lambda.
-///
-/// API Gateway's `sourceIp` is the TCP peer it saw. Behind CloudFront that is a CloudFront edge
-/// server, shared by thousands of visitors: as the key of the per-address rate limit it would let
-/// a handful of people block everyone. The viewer's own address is then in the
-/// `CloudFront-Viewer-Address` header — but the API's own URL is public too, and anyone calling it
-/// directly can write that header and pick a fresh "address" for every request. So the header is
-/// trusted only when the request also carries the origin secret that CloudFront adds to what it
-/// forwards (`X-Cpts-Origin-Verify`, compared in constant time); otherwise `sourceIp` is the
-/// client's address, which API Gateway sets itself and nobody can forge.
-pub fn lambda_client_address(
-    headers: &HeaderMap,
-    source_ip: Option<&str>,
-    origin_secret: Option<&str>,
-) -> Option<String> {
-    let through_cloudfront = origin_secret.is_some_and(|secret| {
-        headers
-            .get(ORIGIN_SECRET_HEADER)
-            .is_some_and(|v| bool::from(v.as_bytes().ct_eq(secret.as_bytes())))
-    });
-    if through_cloudfront
-        && let Some(ip) = headers
-            .get(VIEWER_ADDRESS_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_viewer_address)
-    {
-        return Some(ip.to_string());
-    }
-    source_ip
-        .filter(|ip| !ip.is_empty())
-        .map(|ip| ip.to_string())
-}
-
-async fn insert_client_address(
-    State(origin_secret): State<Option<Arc<str>>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let source_ip = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-        _ => None,
-    };
-    if let Some(address) = lambda_client_address(
-        request.headers(),
-        source_ip.as_deref(),
-        origin_secret.as_deref(),
-    ) {
-        request.extensions_mut().insert(ClientAddress(address));
-    }
-    next.run(request).await
-}
-
-/// After a request that may have stored a mail, send the due mails before answering: a Lambda
-/// instance is frozen as soon as it has answered, so nothing may be left running in background.
-async fn deliver_after<S: Store, M: Mailer>(
-    State(app): State<Arc<App<S, M>>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let may_write = !matches!(*request.method(), Method::GET | Method::HEAD);
-    let response = next.run(request).await;
-    if may_write {
-        app.deliver_due(now()).await;
-    }
-    response
-}
-
-/// The Router as Lambda serves it: client address from the event, mails sent before answering.
-pub fn lambda_router<S: Store, M: Mailer>(
-    app: Arc<App<S, M>>,
-    origin_secret: Option<String>,
-) -> Router {
-    let secret: Option<Arc<str>> = origin_secret.map(Arc::from);
-    crate::router(Arc::clone(&app))
-        .layer(middleware::from_fn_with_state(app, deliver_after::<S, M>))
-        .layer(middleware::from_fn_with_state(
-            secret,
-            insert_client_address,
-        ))
-}
-
-/// The scheduled work (the EventBridge schedule, or `CPTS_MODE=jobs` locally): the jobs of
-/// [`App::run_jobs`] — proposals past their deadline, reminders, patients to inform, waiting
-/// requests re-examined, pending mails. Returns a summary for the logs (counts only).
-pub async fn run_scheduled_jobs<S: Store, M: Mailer>(
-    app: &App<S, M>,
-) -> Result<serde_json::Value, Error> {
-    let report = app.run_jobs(now()).await?;
-    Ok(serde_json::json!({
-        "expired": report.expired,
-        "reminded": report.reminded,
-        "informed": report.informed,
-        "proposed": report.proposed,
-        "still_waiting": report.still_waiting,
-        "mails_sent": report.mails_sent,
-        "mails_failed": report.mails_failed,
-    }))
-}
-
-/// Runs the process: builds everything at init, then serves Lambda events (HTTP or jobs) or, off
-/// Lambda, a local server. `open_store` makes the store from the DynamoDB client and table name.
-pub async fn main<S, F, Fut>(open_store: F) -> Result<(), Error>
-where
-    S: Store,
-    F: FnOnce(aws_sdk_dynamodb::Client, String) -> Fut,
-    Fut: Future<Output = Result<S, String>>,
-{
-    let started = Instant::now();
-    let settings = Settings::from_env()?;
-    let clients = Clients::new(&settings).await;
-    let territory = Arc::new(load_territory(&settings)?);
-    let keys = load_keys(&settings, &clients).await?;
-    let store = open_store(clients.dynamodb.clone(), settings.table.clone()).await?;
-    let mailer = match &settings.outbox_dir {
-        Some(dir) => AnyMailer::Outbox(Outbox {
-            dir: dir.clone(),
-            from: settings.sender.clone(),
-            print_links: true,
-        }),
-        None => AnyMailer::Ses(SesMailer::new(
-            clients.ses.clone(),
-            settings.sender.clone(),
-            settings.configuration_set.clone(),
-        )),
-    };
-    let app = App::new(settings.config(), territory, keys, store, mailer);
-    // Warms the store's connection (TLS, credentials) during init rather than on the first request.
-    if let Err(e) = app.store.pending_mail_count().await {
-        eprintln!("base de données injoignable au démarrage : {e}");
-    }
-    let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    eprintln!(
-        "cpts-handler : prêt en {} ms ({})",
-        started.elapsed().as_millis(),
-        match (on_lambda, settings.mode) {
-            (true, Mode::Http) => "Lambda, HTTP".to_string(),
-            (true, Mode::Jobs) => "Lambda, tâches planifiées".to_string(),
-            (false, Mode::Http) => format!("serveur local http://{}", settings.listen),
-            (false, Mode::Jobs) => "tâches planifiées, une fois".to_string(),
-        }
-    );
-    match (on_lambda, settings.mode) {
-        (true, Mode::Http) => lambda_http::run(lambda_router(app, settings.origin_secret)).await,
-        (true, Mode::Jobs) => {
-            // Any event (EventBridge Scheduler's or a manual test invocation) runs the jobs.
-            lambda_http::lambda_runtime::run(lambda_http::service_fn(
-                move |_: lambda_http::LambdaEvent<serde_json::Value>| {
-                    let app = Arc::clone(&app);
-                    async move {
-                        let summary = run_scheduled_jobs(&app).await?;
-                        eprintln!("tâches planifiées : {summary}");
-                        Ok::<_, Error>(summary)
-                    }
-                },
-            ))
-            .await
-        }
-        (false, Mode::Http) => {
-            // Mails go out from a task of this runtime, which has IO for the SES and DynamoDB
-            // clients (the one-machine dispatcher's own runtime has only timers, for SQLite).
-            let dispatcher = Arc::clone(&app);
-            tokio::spawn(async move {
-                loop {
-                    dispatcher.deliver_due(now()).await;
-                    let _ = tokio::time::timeout(
-                        std::time::Duration::from_secs(5),
-                        dispatcher.mail_waiting.notified(),
-                    )
-                    .await;
-                }
-            });
-            let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-            axum::serve(
-                listener,
-                crate::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-            Ok(())
-        }
-        (false, Mode::Jobs) => {
-            println!("{}", run_scheduled_jobs(&app).await?);
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,37 +347,5 @@ mod tests {
 
         assert!(key_ring_from_secret(r#"{"current": "k2", "k1": "x"}"#).is_err());
         assert!(key_ring_from_secret("nope").is_err());
-    }
-
-    #[test]
-    fn viewer_address_trusted_only_with_the_origin_secret() {
-        let mut headers = HeaderMap::new();
-        headers.insert(VIEWER_ADDRESS_HEADER, "2001:db8::7:51234".parse().unwrap());
-        let cloudfront = Some("130.176.1.1");
-        // Without the secret (or with a wrong one), the header may be forged: sourceIp wins.
-        assert_eq!(
-            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
-            cloudfront
-        );
-        headers.insert(ORIGIN_SECRET_HEADER, "wrong".parse().unwrap());
-        assert_eq!(
-            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
-            cloudfront
-        );
-        assert_eq!(
-            lambda_client_address(&headers, cloudfront, None).as_deref(),
-            cloudfront
-        );
-        headers.insert(ORIGIN_SECRET_HEADER, "s3cret".parse().unwrap());
-        assert_eq!(
-            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
-            Some("2001:db8::7")
-        );
-        // A malformed header falls back to sourceIp.
-        headers.insert(VIEWER_ADDRESS_HEADER, "garbage".parse().unwrap());
-        assert_eq!(
-            lambda_client_address(&headers, cloudfront, Some("s3cret")).as_deref(),
-            cloudfront
-        );
     }
 }

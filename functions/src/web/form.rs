@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::answers::Answers;
+use crate::domain::answers::Answers;
+use crate::domain::registration::{Criterion, FieldError};
 use crate::html::esc;
-use crate::registration::{Criterion, FieldError};
 
 /// Stylesheet and script of the form, published by the site under [`ASSETS_URL`].
 pub const CSS: &str = include_str!("form.css");
@@ -13,33 +13,6 @@ pub const JS: &str = include_str!("form.js");
 pub const ASSETS_URL: &str = "/inscription/";
 pub const CSS_FILE: &str = "formulaire.css";
 pub const JS_FILE: &str = "formulaire.js";
-
-/// Field names in the order of the form (errors are listed in this order).
-const ORDER: &[&str] = &[
-    "gp_status",
-    "filled_by",
-    "organisation",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "phone",
-    "email",
-    "call_time",
-    "commune",
-    "max_distance",
-    "home_visits",
-    "without_gp_since",
-    "reason",
-    "interpreter_language",
-    "consent",
-];
-
-pub fn position(field: &str) -> usize {
-    ORDER
-        .iter()
-        .position(|f| *f == field)
-        .unwrap_or(ORDER.len())
-}
 
 /// Everything the form shows.
 pub struct FormView<'a> {

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::registration::{Criterion, FilledBy, Registration};
+use crate::domain::registration::{Criterion, FilledBy, Registration};
 
 pub const VERSION: &str = "priorite-v1";
 

@@ -20,8 +20,7 @@ use chrono::{Datelike, NaiveDate};
 use territory::dates::french_long;
 use territory::{Availability, Doctor, LonLat, Territory, great_circle_km};
 
-use crate::lifecycle::{Case, Choice, Needs};
-use crate::store::DoctorLoad;
+use crate::domain::lifecycle::{Case, Choice, Needs};
 
 /// Reach when the patient said "farther is not a problem".
 pub const FARTHEST_KM: f64 = 40.0;
@@ -589,4 +588,16 @@ impl OpenDoctors {
         found.shrink_to_fit();
         found
     }
+}
+
+/// A doctor's counters for one year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DoctorLoad {
+    pub doctor: String,
+    pub period: i32,
+    /// Proposals of the year that are open or accepted.
+    pub load: u32,
+    pub accepted: u32,
+    pub last_solicited_at: Option<i64>,
+    pub paused_until: Option<NaiveDate>,
 }

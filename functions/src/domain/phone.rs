@@ -83,6 +83,20 @@ impl PhoneNumber {
     }
 }
 
+/// How a phone line's number is dialled from a `tel:` link: "+33353012008" for a French number
+/// written "03 53 01 20 08", short numbers ("3237", "116117") as they are; `None` when it is
+/// neither. The one normaliser of the CPTS's line, for the site and the handler alike.
+pub fn dial(number: &str) -> Option<String> {
+    let compact: String = number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    if (4..=6).contains(&compact.len()) && compact.chars().all(|c| c.is_ascii_digit()) {
+        return Some(compact);
+    }
+    PhoneNumber::parse(number).ok().map(String::from)
+}
+
 /// The 9 digits after the country code (without the leading 0).
 fn french(national: &str) -> Result<String, &'static str> {
     let national = national.strip_prefix('0').unwrap_or(national);
@@ -149,6 +163,15 @@ mod tests {
             PhoneNumber::parse("0612345678").unwrap().display_fr(),
             "06 12 34 56 78"
         );
+    }
+
+    #[test]
+    fn lines_are_dialled_in_e164_and_short_numbers_kept() {
+        assert_eq!(dial("03 53 01 20 08").as_deref(), Some("+33353012008"));
+        assert_eq!(dial("3237").as_deref(), Some("3237"));
+        assert_eq!(dial("116 117").as_deref(), Some("116117"));
+        assert_eq!(dial("03 53 01 20"), None);
+        assert_eq!(dial("zéro trois"), None);
     }
 
     #[test]

@@ -1,24 +1,29 @@
-//! The behaviour every Store must have, written once. Each check takes a fresh, empty store; run
-//! them all for an implementation with [`store_contract!`](crate::store_contract):
+//! The behaviour every Store must have, written once. Each check takes a fresh, empty store; a
+//! test file runs them all for an implementation with `store_contract!`:
 //!
 //! ```text
-//! functions::store_contract!(functions::store::SqliteStore::in_memory().unwrap());
+//! #[macro_use]
+//! mod contract;
+//! store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 //! ```
+//!
+//! It lives with the tests, not in the shipped library.
+
+#![allow(dead_code)]
 
 use chrono::NaiveDate;
 
-use super::{
-    Applied, AuditEntry, DoctorLoad, DoctorOp, Mail, RateLimit, Registered, Request, Store,
-    Transition,
+use functions::domain::lifecycle::{
+    self, AuditEntry, Case, CaseState, Choice, ClosingReason, DoctorOp, Mail, Proposal,
+    ProposalState, RejectionReason, Request, Transition,
 };
-use crate::lifecycle::{
-    self, Case, CaseState, Choice, ClosingReason, Proposal, ProposalState, RejectionReason,
-};
-use crate::priority;
-use crate::registration::{
+use functions::domain::matching::DoctorLoad;
+use functions::domain::priority;
+use functions::domain::registration::{
     BirthDate, CallTime, Communication, Criterion, DeclaredCriterion, FilledBy, Filler, GpStatus,
     Mobility, Name, Reason, Registration, WithoutGpSince,
 };
+use functions::store::{Applied, RateLimit, Registered, Result, Store};
 
 /// A request as the handler would store it.
 pub fn sample_request(reference: &str, created_at: i64) -> Request {
@@ -32,7 +37,7 @@ pub fn sample_request(reference: &str, created_at: i64) -> Request {
         last_name: Name::parse("Dupré", "le nom").expect("name"),
         first_name: Name::parse("Léa", "le prénom").expect("name"),
         birth_date: BirthDate::parse("14/07/1950", today).expect("date"),
-        phone: crate::phone::PhoneNumber::parse("06 12 34 56 78").expect("phone"),
+        phone: functions::domain::phone::PhoneNumber::parse("06 12 34 56 78").expect("phone"),
         email: None,
         call_time: CallTime::Any,
         commune: "08409".into(),
@@ -59,6 +64,22 @@ pub fn sample_request(reference: &str, created_at: i64) -> Request {
     }
 }
 
+/// Registers `request` with `mail` as the handler does: the opening computed by the domain.
+pub trait RegisterSample: Store {
+    async fn register_sample(
+        &self,
+        request: &Request,
+        nonce: &str,
+        mail: &Mail,
+        limits: &[RateLimit],
+    ) -> Result<Registered> {
+        let opening = lifecycle::open(request.clone(), mail.clone());
+        self.register(&opening, nonce, limits).await
+    }
+}
+
+impl<S: Store> RegisterSample for S {}
+
 pub fn sample_mail(id: &str) -> Mail {
     Mail {
         id: id.into(),
@@ -72,7 +93,7 @@ pub fn sample_mail(id: &str) -> Mail {
 pub async fn registers_request_mail_and_audit<S: Store>(store: &S) {
     let request = sample_request("REF1", 1000);
     let outcome = store
-        .register(&request, "nonce-1", &sample_mail("m1"), &[])
+        .register_sample(&request, "nonce-1", &sample_mail("m1"), &[])
         .await
         .unwrap();
     assert_eq!(outcome, Registered::New);
@@ -89,7 +110,7 @@ pub async fn registers_request_mail_and_audit<S: Store>(store: &S) {
 
 pub async fn same_nonce_registers_once<S: Store>(store: &S) {
     store
-        .register(
+        .register_sample(
             &sample_request("REF1", 1000),
             "nonce-1",
             &sample_mail("m1"),
@@ -98,7 +119,7 @@ pub async fn same_nonce_registers_once<S: Store>(store: &S) {
         .await
         .unwrap();
     let again = store
-        .register(
+        .register_sample(
             &sample_request("REF2", 1001),
             "nonce-1",
             &sample_mail("m2"),
@@ -113,7 +134,7 @@ pub async fn same_nonce_registers_once<S: Store>(store: &S) {
 
 pub async fn failed_mail_waits_then_is_sent_once<S: Store>(store: &S) {
     store
-        .register(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
+        .register_sample(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
         .await
         .unwrap();
     store.mail_failed("m1", 1060).await.unwrap();
@@ -132,7 +153,7 @@ pub async fn failed_mail_waits_then_is_sent_once<S: Store>(store: &S) {
 
 pub async fn a_mail_is_claimed_by_one_sender_only<S: Store>(store: &S) {
     store
-        .register(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
+        .register_sample(&sample_request("REF1", 1000), "n", &sample_mail("m1"), &[])
         .await
         .unwrap();
     let due = store.due_mails(1000, 10).await.unwrap();
@@ -167,7 +188,7 @@ pub async fn a_mail_is_claimed_by_one_sender_only<S: Store>(store: &S) {
 pub async fn due_mails_oldest_first_and_limited<S: Store>(store: &S) {
     for i in 0..5 {
         store
-            .register(
+            .register_sample(
                 &sample_request(&format!("R{i}"), 1000 + i),
                 &format!("n{i}"),
                 &sample_mail(&format!("m{i}")),
@@ -193,7 +214,7 @@ pub async fn rate_limits_hold_and_refusals_write_nothing<S: Store>(store: &S) {
         let (reference, nonce, mail) = (format!("R{n}"), format!("n{n}"), format!("m{n}"));
         async move {
             store
-                .register(
+                .register_sample(
                     &sample_request(&reference, 1000),
                     &nonce,
                     &sample_mail(&mail),
@@ -273,7 +294,7 @@ macro_rules! store_contract {
             #[tokio::test]
             async fn $name() {
                 let store = $make;
-                $crate::store::contract::$name(&store).await;
+                $crate::contract::$name(&store).await;
             }
         )*
     };
@@ -289,7 +310,10 @@ async fn registered<S: Store>(store: &S, reference: &str, created_at: i64) -> Ca
     let nonce = format!("nonce-{reference}");
     let mail = sample_mail(&format!("{reference}-coordination"));
     assert_eq!(
-        store.register(&request, &nonce, &mail, &[]).await.unwrap(),
+        store
+            .register_sample(&request, &nonce, &mail, &[])
+            .await
+            .unwrap(),
         Registered::New
     );
     store.case(reference).await.unwrap().expect("case written")

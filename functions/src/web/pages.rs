@@ -4,13 +4,14 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 
-use crate::form::{ASSETS_URL, CSS_FILE, JS_FILE};
+use crate::app::{Config, Phone};
+use crate::domain::dates::unix_date_fr;
+use crate::domain::lifecycle::Request;
+use crate::domain::registration::{CallTime, FilledBy};
 use crate::html::esc;
-use crate::registration::{CallTime, FilledBy};
-use crate::store::Request;
-use crate::{Config, Phone};
+use crate::web::form::{ASSETS_URL, CSS_FILE, JS_FILE};
 
 /// A whole page around `body`; `script` adds the form's script.
 pub fn layout(config: &Config, title: &str, body: &str, script: bool) -> String {
@@ -119,12 +120,6 @@ pub fn token_error_body(error: crate::signed::TokenError) -> (&'static str, Stri
             "<h1>Ce lien n'est plus reconnu</h1><p>La clé de sécurité qui a signé ce lien a été remplacée. Le lien ne peut plus servir.</p><p>Demandez un nouveau lien à l'équipe de coordination, avec la référence de la demande.</p>".into(),
         ),
     }
-}
-
-pub fn unix_date_fr(unix: i64) -> String {
-    DateTime::from_timestamp(unix, 0)
-        .map(|d| territory::dates::french_long(d.date_naive()))
-        .unwrap_or_default()
 }
 
 pub const LEVELS: [&str; 3] = [

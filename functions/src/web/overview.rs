@@ -5,15 +5,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::App;
+use crate::app::App;
+use crate::domain::communes::commune_name;
+use crate::domain::dates::{local_date, unix_date_fr};
+use crate::domain::lifecycle::{Case, CaseState, Needs};
+use crate::domain::matching::{self, Loads};
 use crate::html::esc;
-use crate::lifecycle::{Case, CaseState, Needs};
-use crate::link_pages::by_label;
+use crate::links::OUTSIDE_CPTS;
 use crate::mail::Mailer;
-use crate::matching::{self, Loads};
-use crate::pages::{level_label, unix_date_fr};
 use crate::store::{Result, Store};
-use crate::workflow::{OUTSIDE_CPTS, commune_name, local_date};
+use crate::web::link_pages::by_label;
+use crate::web::pages::level_label;
 
 /// Reach within which a commune with waiting requests and no capacity counts as saturated
 /// (DOMAIN.md §4.1: "aucune capacité déclarée dans un rayon de N km").

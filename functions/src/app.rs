@@ -1,0 +1,177 @@
+//! The handler's state and settings: the published territory, the key ring, the store, the
+//! mailer, the abuse limits, and the thread that sends pending mails.
+
+use std::sync::{Arc, RwLock};
+
+use territory::Territory;
+use tokio::sync::Notify;
+
+use crate::domain::{communes, phone};
+use crate::mail::Mailer;
+use crate::signed::KeyRing;
+use crate::store::Store;
+
+/// The site's phone line, shown on every page the handler writes.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    pub number: String,
+    pub international: String,
+    pub hours: String,
+}
+
+impl Phone {
+    /// The line `number` open at `hours`; `None` when the number cannot be dialled.
+    pub fn new(number: String, hours: String) -> Option<Self> {
+        Some(Self {
+            international: phone::dial(&number)?,
+            number,
+            hours,
+        })
+    }
+}
+
+/// Abuse limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Requests stored per client address per hour.
+    pub per_address_per_hour: u32,
+    /// Requests stored per phone number per day.
+    pub per_phone_per_day: u32,
+    /// A form sent sooner than this after its token was issued is a robot's.
+    pub min_fill_seconds: i64,
+    /// How long a form token stays valid.
+    pub form_token_seconds: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            per_address_per_hour: 10,
+            per_phone_per_day: 3,
+            min_fill_seconds: 3,
+            form_token_seconds: 4 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub site_title: String,
+    pub phone: Option<Phone>,
+    /// Public address of the site, without trailing slash, for links in emails.
+    pub public_url: String,
+    /// `Origin` values accepted besides the request's own host.
+    pub allowed_origins: Vec<String>,
+    pub privacy_url: String,
+    /// Sender of the emails.
+    pub mail_from: String,
+    pub limits: Limits,
+}
+
+/// The territory as last published, with what is derived from it.
+pub struct Published {
+    pub territory: Arc<Territory>,
+    /// "Name (postcode)" of every commune, for the form's list.
+    pub commune_labels: Vec<String>,
+}
+
+impl Published {
+    fn new(territory: Arc<Territory>) -> Arc<Self> {
+        let commune_labels = territory.communes.iter().map(communes::label).collect();
+        Arc::new(Self {
+            territory,
+            commune_labels,
+        })
+    }
+}
+
+/// Everything the handler works with.
+pub struct App<S: Store, M: Mailer> {
+    pub config: Config,
+    /// Replaced whole when a new territory (doctors.csv) is published.
+    published: RwLock<Arc<Published>>,
+    pub keys: KeyRing,
+    pub store: S,
+    pub mailer: M,
+    /// Wakes the mail dispatcher when a new mail is pending.
+    pub mail_waiting: Notify,
+}
+
+impl<S: Store, M: Mailer> App<S, M> {
+    pub fn new(
+        config: Config,
+        territory: Arc<Territory>,
+        keys: KeyRing,
+        store: S,
+        mailer: M,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            published: RwLock::new(Published::new(territory)),
+            keys,
+            store,
+            mailer,
+            mail_waiting: Notify::new(),
+        })
+    }
+
+    /// The territory as published now (doctors, their declarations, communes, CPTS).
+    pub fn territory(&self) -> Arc<Territory> {
+        Arc::clone(&self.published().territory)
+    }
+
+    pub fn published(&self) -> Arc<Published> {
+        match self.published.read() {
+            Ok(p) => Arc::clone(&p),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Publishes a new territory (a new doctors.csv, say): requests in progress keep their
+    /// proposals; waiting ones are examined again against it by the next jobs run.
+    pub fn replace_territory(&self, territory: Arc<Territory>) {
+        let next = Published::new(territory);
+        match self.published.write() {
+            Ok(mut p) => *p = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    /// Sends the mails due now. Returns (sent, failed).
+    pub async fn deliver_due(&self, now: i64) -> (usize, usize) {
+        crate::mail::deliver_due(&self.store, &self.mailer, now).await
+    }
+
+    /// Sends pending mails until the process ends: each as soon as it is stored, and every few
+    /// seconds the ones to retry. The one mail dispatcher, wherever the handler runs.
+    pub async fn dispatch_mails(self: Arc<Self>) {
+        loop {
+            self.deliver_due(now()).await;
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                self.mail_waiting.notified(),
+            )
+            .await;
+        }
+    }
+
+    /// [`App::dispatch_mails`] on a thread of its own, so writing mails never holds up a request.
+    pub fn spawn_mail_dispatcher(self: &Arc<Self>) -> std::io::Result<()> {
+        let app = Arc::clone(self);
+        // IO too: a network mailer (SES) needs it.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("mail-dispatcher".into())
+            .spawn(move || runtime.block_on(app.dispatch_mails()))?;
+        Ok(())
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

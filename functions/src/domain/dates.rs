@@ -1,0 +1,17 @@
+//! Calendar dates of unix times, as the handler shows and reasons about them.
+
+use chrono::{DateTime, Local, NaiveDate};
+
+/// The local calendar date of a unix time.
+pub fn local_date(unix: i64) -> NaiveDate {
+    DateTime::from_timestamp(unix, 0)
+        .map(|d| d.with_timezone(&Local).date_naive())
+        .unwrap_or_default()
+}
+
+/// "1er décembre 2026": the French long date of a unix time.
+pub fn unix_date_fr(unix: i64) -> String {
+    DateTime::from_timestamp(unix, 0)
+        .map(|d| territory::dates::french_long(d.date_naive()))
+        .unwrap_or_default()
+}

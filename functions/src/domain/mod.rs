@@ -1,0 +1,12 @@
+//! The domain: what a request is, how it is read from a form, how urgent it is, how it moves
+//! from one state to the next, and which doctor fits it. Pure types and rules: no I/O, no HTTP,
+//! no store — the layers above call them.
+
+pub mod answers;
+pub mod communes;
+pub mod dates;
+pub mod lifecycle;
+pub mod matching;
+pub mod phone;
+pub mod priority;
+pub mod registration;

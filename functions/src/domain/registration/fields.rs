@@ -1,0 +1,267 @@
+//! The fields of a registration, each a type that can only hold a valid value.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::phone::PhoneNumber;
+
+/// The first question: only people without a GP (or losing theirs) may register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GpStatus {
+    None,
+    /// Their GP retires, moves or stops soon.
+    Leaving,
+    /// Has a GP and only wants another one: not eligible.
+    WantsChange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilledBy {
+    Patient,
+    Relative,
+    Professional,
+    TownHall,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filler {
+    pub role: FilledBy,
+    /// Name of the practice, service or town hall, for professionals and town halls.
+    pub organisation: Option<String>,
+}
+
+/// A person's name: letters of any alphabet, spaces, hyphens, apostrophes; 1 to 80 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Name(String);
+
+impl Name {
+    pub fn parse(input: &str, what: &str) -> Result<Self, String> {
+        let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.is_empty() {
+            return Err(format!("Indiquez {what}."));
+        }
+        if s.chars().count() > 80 {
+            return Err(format!("{} : 80 caractères au plus.", capitalise(what)));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
+            || !s.chars().any(char::is_alphabetic)
+        {
+            return Err(format!(
+                "{} : écrivez seulement des lettres (les accents, tirets et apostrophes sont acceptés).",
+                capitalise(what)
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A plausible birth date: not in the future, at most 120 years ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BirthDate(NaiveDate);
+
+impl BirthDate {
+    /// Accepts "14/07/1950", "14-07-1950", "14.07.1950" and "1950-07-14".
+    pub fn parse(input: &str, today: NaiveDate) -> Result<Self, &'static str> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err("Indiquez la date de naissance, par exemple 14/07/1950.");
+        }
+        let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(&s.replace(['-', '.', ' '], "/"), "%d/%m/%Y"))
+            .map_err(|_| "Écrivez la date de naissance sous la forme jour/mois/année, par exemple 14/07/1950.")?;
+        if date > today {
+            return Err("La date de naissance est dans le futur : vérifiez l'année.");
+        }
+        if today.year() - date.year() > 120 || date.year() < 1900 {
+            return Err("Cette date de naissance est trop ancienne : vérifiez l'année.");
+        }
+        Ok(Self(date))
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+
+    /// Age in whole years on `today`.
+    pub fn age_on(self, today: NaiveDate) -> u32 {
+        today.years_since(self.0).unwrap_or(0)
+    }
+}
+
+/// An email address, optional in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let s = input.trim();
+        let valid = s.len() <= 254
+            && s.parse::<lettre::Address>().is_ok()
+            && s.rsplit_once('@').is_some_and(|(_, domain)| {
+                domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            });
+        if valid {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(
+                "Cette adresse de courriel n'est pas complète. Exemple : prenom.nom@exemple.fr. Vous pouvez aussi laisser ce champ vide.",
+            )
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallTime {
+    Morning,
+    Afternoon,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mobility {
+    /// Farthest acceptable distance to the practice, in km; `None` for "no limit".
+    pub max_distance_km: Option<u32>,
+    pub home_visits: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithoutGpSince {
+    LessThan6Months,
+    SixTo12Months,
+    OneTo2Years,
+    MoreThan2Years,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    DoctorRetired,
+    DoctorLeft,
+    PatientMoved,
+    NeverHad,
+    Other,
+}
+
+/// The priority criteria of DOMAIN.md §2.1, each a yes/no box. Never a diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    LongTermCondition,
+    C2sOrAme,
+    Precarity,
+    Pregnancy,
+    Disability,
+    HospitalDischarge,
+    RegularTreatment,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 7] = [
+        Criterion::LongTermCondition,
+        Criterion::C2sOrAme,
+        Criterion::Precarity,
+        Criterion::Pregnancy,
+        Criterion::Disability,
+        Criterion::HospitalDischarge,
+        Criterion::RegularTreatment,
+    ];
+
+    /// The form field.
+    pub fn field(self) -> &'static str {
+        match self {
+            Criterion::LongTermCondition => "ald",
+            Criterion::C2sOrAme => "c2s_ame",
+            Criterion::Precarity => "precarity",
+            Criterion::Pregnancy => "pregnancy",
+            Criterion::Disability => "disability",
+            Criterion::HospitalDischarge => "hospital_discharge",
+            Criterion::RegularTreatment => "regular_treatment",
+        }
+    }
+
+    /// How long a declaration stays true: pregnancy and a recent hospital stay expire.
+    pub fn validity(self) -> Option<Months> {
+        match self {
+            Criterion::Pregnancy => Some(Months::new(9)),
+            Criterion::HospitalDischarge => Some(Months::new(1)),
+            _ => None,
+        }
+    }
+}
+
+/// A criterion ticked on `declared`, true until `valid_until` (if it expires).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredCriterion {
+    pub criterion: Criterion,
+    pub declared: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl DeclaredCriterion {
+    pub fn new(criterion: Criterion, declared: NaiveDate) -> Self {
+        Self {
+            criterion,
+            declared,
+            valid_until: criterion
+                .validity()
+                .and_then(|m| declared.checked_add_months(m)),
+        }
+    }
+
+    pub fn holds_on(&self, date: NaiveDate) -> bool {
+        self.valid_until.is_none_or(|until| date <= until)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Communication {
+    /// A language other than French, e.g. "arabe" (short, free text), for an interpreter.
+    pub interpreter_language: Option<String>,
+    /// Easy-to-read wording, help with reading.
+    pub reading_help: bool,
+}
+
+/// A complete, valid registration request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub gp_status: GpStatus,
+    pub filled_by: Filler,
+    pub last_name: Name,
+    pub first_name: Name,
+    pub birth_date: BirthDate,
+    pub phone: PhoneNumber,
+    pub email: Option<Email>,
+    pub call_time: CallTime,
+    /// INSEE code of a commune of the territory.
+    pub commune: String,
+    pub mobility: Mobility,
+    pub without_gp_since: WithoutGpSince,
+    pub reason: Reason,
+    pub criteria: Vec<DeclaredCriterion>,
+    pub communication: Communication,
+    /// The date the person gave explicit consent (the box is required).
+    pub consent_date: NaiveDate,
+}

@@ -1,0 +1,129 @@
+//! Delivering emails: the Mailer trait and its transports ([`Outbox`] files on one machine, SES on
+//! AWS), the one message builder they share, and the delivery of pending mails with retries. What
+//! the mails say is in [`crate::mails`].
+
+use std::future::Future;
+
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+
+use crate::domain::lifecycle::Mail;
+use crate::store::Store;
+
+mod outbox;
+#[cfg(feature = "aws")]
+pub mod ses;
+
+pub use outbox::Outbox;
+
+#[derive(Debug)]
+pub struct MailError(pub String);
+
+impl std::fmt::Display for MailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "envoi du courriel impossible : {}", self.0)
+    }
+}
+
+pub trait Mailer: Send + Sync + 'static {
+    fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send;
+}
+
+/// Builds the RFC 5322 message: multipart text + HTML, UTF-8.
+pub fn build_message(mail: &Mail, from: &str) -> Result<Message, MailError> {
+    let bad = |e: &dyn std::fmt::Display| MailError(e.to_string());
+    let from: Mailbox = from.parse().map_err(|e| bad(&e))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(mail.subject.clone())
+        .message_id(Some(format!("<{}@cpts.invalid>", mail.id)));
+    for to in &mail.to {
+        builder = builder.to(to.parse::<Mailbox>().map_err(|e| bad(&e))?);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            mail.text.clone(),
+            mail.html.clone(),
+        ))
+        .map_err(|e| bad(&e))
+}
+
+/// Mails sent per call of [`deliver_due`]: when a call sends this many, more may be due.
+pub const DELIVERY_BATCH: usize = 100;
+
+/// Seconds to wait before the next attempt after `attempts` failures: 30 s, 1 min, 2 min… up to 1 h.
+pub fn backoff(attempts: u32) -> i64 {
+    (30i64 << attempts.min(7)).min(3600)
+}
+
+/// Sends every mail due at `now`; a failure stays pending and is retried later.
+/// Returns (sent, failed).
+pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -> (usize, usize) {
+    let (mut sent, mut failed) = (0, 0);
+    let due = match store.due_mails(now, DELIVERY_BATCH).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("courriels en attente illisibles : {e}");
+            return (0, 0);
+        }
+    };
+    let mut done = Vec::new();
+    for pending in due {
+        // Taken for two minutes: should this sender die, the mail goes at the next attempt.
+        match store
+            .claim_mail(
+                &pending.mail.id,
+                pending.next_attempt_at,
+                now.saturating_add(120),
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                eprintln!("courriel {} : {e}", pending.mail.id);
+                continue;
+            }
+        }
+        match mailer.send(&pending.mail).await {
+            Ok(()) => {
+                sent += 1;
+                done.push(pending.mail.id);
+            }
+            Err(e) => {
+                failed += 1;
+                let retry_at = now + backoff(pending.attempts);
+                eprintln!(
+                    "courriel {} : {e} ; nouvel essai dans {} s",
+                    pending.mail.id,
+                    retry_at - now
+                );
+                if let Err(e) = store.mail_failed(&pending.mail.id, retry_at).await {
+                    eprintln!("courriel {} : échec non enregistré : {e}", pending.mail.id);
+                }
+            }
+        }
+    }
+    if !done.is_empty()
+        && let Err(e) = store.mails_sent(&done, now).await
+    {
+        eprintln!(
+            "{} courriel(s) envoyé(s) mais non marqué(s) : {e}",
+            done.len()
+        );
+    }
+    (sent, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(0), 30);
+        assert_eq!(backoff(1), 60);
+        assert_eq!(backoff(3), 240);
+        assert_eq!(backoff(50), 3600);
+    }
+}

@@ -1,0 +1,286 @@
+//! Every mail the handler writes, worded in one place. A mail holds a reference, a commune, a
+//! date, a distance and signed links — never a name, phone number, birth date or health fact
+//! (tests read every mail the handler writes).
+
+use crate::domain::dates::unix_date_fr;
+use crate::domain::lifecycle::{self, Mail, Proposal};
+use crate::domain::matching;
+use crate::html::esc;
+use crate::links::Link;
+
+/// The coordinators of a request's CPTS, and the two links every mail to them carries.
+pub struct ToCoordinators {
+    pub to: Vec<String>,
+    /// The request's page.
+    pub request: String,
+    /// The CPTS's overview.
+    pub overview: String,
+}
+
+/// Something that happened to a request, told to its coordinators in one mail together with
+/// what follows (another doctor proposed, or the request waits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: String,
+    pub subject: String,
+    /// One sentence.
+    pub what: String,
+}
+
+/// "Label (lien valable N jours)".
+fn labelled(label: &str, link: Link) -> String {
+    match link.validity_fr() {
+        Some(validity) => format!("{label} ({validity})"),
+        None => label.to_string(),
+    }
+}
+
+/// A short mail in French: greeting, `paragraphs`, then each link as (label, address) — on its own
+/// line in the text part, as a link in the HTML part.
+fn compose(
+    id: &str,
+    to: Vec<String>,
+    subject: String,
+    paragraphs: &[String],
+    links: &[(String, &str)],
+) -> Mail {
+    let mut text = String::from("Bonjour,\n\n");
+    let mut html = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{}</title></head><body><p>Bonjour,</p>"#,
+        esc(&subject)
+    );
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", esc(p).replace('\n', "<br>")));
+    }
+    for (label, url) in links {
+        text.push_str(&format!("{label} :\n{url}\n\n"));
+        html.push_str(&format!(
+            r#"<p><a href="{}">{}</a></p>"#,
+            esc(url),
+            esc(label)
+        ));
+    }
+    let privacy = "Ce courriel ne contient volontairement aucune donnée personnelle.";
+    text.push_str(privacy);
+    text.push('\n');
+    html.push_str(&format!("<p>{privacy}</p></body></html>"));
+    Mail {
+        id: id.to_string(),
+        to,
+        subject,
+        text,
+        html,
+    }
+}
+
+/// A mail to the coordinators, with the links to the request and to the overview.
+fn to_coordinators(c: ToCoordinators, id: &str, subject: String, paragraphs: &[String]) -> Mail {
+    compose(
+        id,
+        c.to,
+        subject,
+        paragraphs,
+        &[
+            (
+                labelled("Voir la demande et décider", Link::Request),
+                &c.request,
+            ),
+            (
+                labelled("Tableau de bord de la CPTS", Link::Overview),
+                &c.overview,
+            ),
+        ],
+    )
+}
+
+/// A new request was registered.
+pub fn new_request(c: ToCoordinators, reference: &str, commune: &str, date_fr: &str) -> Mail {
+    compose(
+        &format!("{reference}-coordination"),
+        c.to,
+        format!("Nouvelle demande de médecin traitant — réf. {reference}"),
+        &[format!(
+            "Une nouvelle demande de médecin traitant a été enregistrée.\n\nRéférence : {reference}\nCommune : {commune}\nDate : {date_fr}"
+        )],
+        &[
+            (
+                labelled(
+                    "Voir la demande, rappeler la personne et valider le médecin proposé",
+                    Link::Request,
+                ),
+                &c.request,
+            ),
+            (
+                labelled("Tableau de bord de la CPTS", Link::Overview),
+                &c.overview,
+            ),
+        ],
+    )
+}
+
+/// A doctor is proposed for request `reference` (its `number`-th proposal), received at
+/// `received_at`.
+pub fn doctor_proposed(
+    c: ToCoordinators,
+    reference: &str,
+    number: usize,
+    commune: &str,
+    received_at: i64,
+) -> Mail {
+    to_coordinators(
+        c,
+        &format!("{reference}-{number}-proposition"),
+        format!("Médecin proposé à valider — réf. {reference}"),
+        &[format!(
+            "Un médecin est proposé pour la demande {reference} ({commune}), reçue le {}. Ouvrez la demande pour voir pourquoi ce médecin, puis validez ou demandez-en un autre.",
+            unix_date_fr(received_at)
+        )],
+    )
+}
+
+/// `event` happened, and another doctor is proposed (`another`) or the request waits.
+pub fn after(c: ToCoordinators, event: &Event, another: bool) -> Mail {
+    let what = &event.what;
+    let next = if another {
+        format!(
+            "{what} Un autre médecin est proposé : ouvrez la demande pour voir pourquoi lui, puis validez ou demandez-en un autre."
+        )
+    } else {
+        format!(
+            "{what} Aucun autre médecin ne peut la prendre pour l'instant : elle est réexaminée automatiquement, et vous recevrez un courriel dès qu'un médecin est proposé."
+        )
+    };
+    to_coordinators(c, &event.id, event.subject.clone(), &[next])
+}
+
+/// The doctor of proposal `proposal_id` accepted request `reference`.
+pub fn doctor_accepted(
+    c: ToCoordinators,
+    proposal_id: &str,
+    reference: &str,
+    commune: &str,
+    patient_has_email: bool,
+) -> Mail {
+    let informed = if patient_has_email {
+        "La personne est prévenue par courriel."
+    } else {
+        "La personne n'a pas d'adresse électronique : appelez-la pour le lui dire, puis indiquez-le sur la page de la demande."
+    };
+    to_coordinators(
+        c,
+        &format!("{proposal_id}-acceptee"),
+        format!("Le médecin a accepté — réf. {reference}"),
+        &[format!(
+            "Le médecin proposé a accepté la demande {reference} ({commune}). {informed}"
+        )],
+    )
+}
+
+/// The proposal still waits for the coordinators' decision.
+pub fn reminder_to_validate(
+    c: ToCoordinators,
+    proposal: &Proposal,
+    reference: &str,
+    commune: &str,
+) -> Mail {
+    to_coordinators(
+        c,
+        &format!("{}-rappel", proposal.id),
+        format!("Rappel : médecin proposé à valider — réf. {reference}"),
+        &[format!(
+            "La proposition pour la demande {reference} ({commune}) attend votre décision jusqu'au {}. Sans décision, un autre médecin sera proposé.",
+            unix_date_fr(proposal.deadline)
+        )],
+    )
+}
+
+/// The doctor's mail: the commune and the distance, a reference and his link. `reminder`
+/// words it as a reminder.
+pub fn to_doctor(to: &str, proposal: &Proposal, commune: &str, link: &str, reminder: bool) -> Mail {
+    let (id, subject, opening) = if reminder {
+        (
+            format!("{}-rappel-medecin", proposal.id),
+            format!(
+                "Rappel : proposition de patient en attente — réf. {}",
+                proposal.id
+            ),
+            "Rappel : une proposition de nouveau patient attend votre réponse.",
+        )
+    } else {
+        (
+            format!("{}-medecin", proposal.id),
+            format!(
+                "Proposition d'un nouveau patient par la CPTS — réf. {}",
+                proposal.id
+            ),
+            "La coordination de la CPTS vous propose un nouveau patient, selon la disponibilité que vous avez déclarée.",
+        )
+    };
+    compose(
+        &id,
+        vec![to.to_string()],
+        subject,
+        &[
+            opening.to_string(),
+            format!(
+                "Commune du patient : {commune} (à {} km de votre cabinet)\nRéférence : {}\nRéponse souhaitée avant le {} ; sans réponse, la demande sera proposée à un confrère.",
+                matching::km(proposal.distance_km),
+                proposal.id,
+                unix_date_fr(proposal.deadline)
+            ),
+            "Vous pouvez accepter, refuser sans avoir à vous justifier, ou faire une pause. Les coordonnées du patient ne vous sont montrées qu'après votre accord.".into(),
+        ],
+        &[(labelled("Voir la proposition et répondre", Link::Proposal), link)],
+    )
+}
+
+/// The patient's mail once a doctor accepted him.
+pub fn to_patient(to: &str, reference: &str, link: &str) -> Mail {
+    compose(
+        &format!("{reference}-patient"),
+        vec![to.to_string()],
+        format!("Un médecin traitant accepte votre demande — réf. {reference}"),
+        &[
+            format!(
+                "Bonne nouvelle : un médecin accepte de devenir votre médecin traitant (demande {reference})."
+            ),
+            "Son cabinet va vous appeler pour un premier rendez-vous. Au rendez-vous, remplissez avec lui la déclaration de médecin traitant.".into(),
+            "Le lien ci-dessous vous donne son nom et la commune de son cabinet.".into(),
+        ],
+        &[("Voir le médecin qui vous accepte".to_string(), link)],
+    )
+}
+
+/// The doctor of proposal `proposal_id` declined request `reference`.
+pub fn declined(proposal_id: &str, reference: &str, commune: &str) -> Event {
+    Event {
+        id: format!("{proposal_id}-refusee"),
+        subject: format!("Le médecin a décliné — réf. {reference}"),
+        what: format!("Le médecin proposé a décliné la demande {reference} ({commune})."),
+    }
+}
+
+/// The doctor wanted to accept, but every place he declared for the year is taken.
+pub fn no_place_left(proposal_id: &str, reference: &str, commune: &str) -> Event {
+    Event {
+        id: format!("{proposal_id}-complet"),
+        subject: format!("Le médecin n'a plus de place — réf. {reference}"),
+        what: format!(
+            "Le médecin proposé pour la demande {reference} ({commune}) a voulu accepter, mais toutes les places qu'il avait déclarées pour l'année sont prises."
+        ),
+    }
+}
+
+/// Nobody answered the proposal in time: `who` ("la coordination", "le médecin").
+pub fn expired(proposal_id: &str, reference: &str, commune: &str, who: &str) -> Event {
+    Event {
+        id: format!("{proposal_id}-expiree"),
+        subject: format!("Proposition sans réponse — réf. {reference}"),
+        what: format!(
+            "La proposition pour la demande {reference} ({commune}) n'a pas eu de réponse de {who} dans le délai de {} jours.",
+            lifecycle::ANSWER_DAYS
+        ),
+    }
+}

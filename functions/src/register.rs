@@ -1,0 +1,168 @@
+//! The registration use case: a filled form becomes a stored request, with its case, the
+//! coordinators' mail and an audit entry, written all together — or the reason it is not. The
+//! web layer only carries the answers here and the outcome back.
+
+use crate::app::App;
+use crate::domain::answers::Answers;
+use crate::domain::dates::{local_date, unix_date_fr};
+use crate::domain::lifecycle::{self, Request};
+use crate::domain::registration::{self, FieldError, Parsed};
+use crate::domain::{communes, priority};
+use crate::links::Link;
+use crate::mail::Mailer;
+use crate::mails;
+use crate::signed::{TokenError, random_id};
+use crate::store::{RateLimit, Registered, Store, StoreError};
+use crate::workflow::Notice;
+
+/// Token action of the registration form.
+const FORM_ACTION: &str = "form";
+/// Length of a request's reference, e.g. "K7M4P9QX".
+pub const REFERENCE_LEN: usize = 8;
+
+/// What became of a sent form.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored now, with its mail.
+    Stored(String),
+    /// This form was already sent (a double click): nothing written, the first reference.
+    Duplicate(String),
+    /// A robot (honeypot filled, sent too fast, forged token): it is told what a person whose
+    /// request was stored is told, with a reference that exists nowhere.
+    Robot(String),
+    /// The person has a GP: this service is not for him.
+    NotEligible,
+    /// Fields to correct, in the form's order; `token` is the one to send the form again with.
+    Invalid {
+        errors: Vec<FieldError>,
+        token: String,
+    },
+    /// Valid, but sent without a usable token (no JavaScript, or open for hours): confirm once
+    /// with this one.
+    Confirm { token: String },
+    /// A rate limit is reached: nothing written.
+    Limited,
+    /// The store could not be reached: nothing written.
+    Unavailable(StoreError),
+}
+
+/// "K7M4P9QX": whether `s` looks like a reference.
+pub fn is_reference(s: &str) -> bool {
+    s.len() == REFERENCE_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+impl<S: Store, M: Mailer> App<S, M> {
+    /// A fresh form token: a new nonce, signed with the time it was issued.
+    pub fn form_token(&self, now: i64) -> String {
+        self.keys.sign(
+            FORM_ACTION,
+            &random_id(16),
+            now + self.config.limits.form_token_seconds,
+        )
+    }
+
+    /// Registers the form `answers` sent from `client` (its address, for the rate limit) at
+    /// `now`: checks it comes from a person, parses it, and stores the request with its case,
+    /// its mail and its audit entry in one write; then proposes a doctor at once.
+    pub async fn register(&self, answers: &Answers, client: &str, now: i64) -> Outcome {
+        if !answers.get("website").is_empty() {
+            return Outcome::Robot(random_id(REFERENCE_LEN));
+        }
+        let today = local_date(now);
+        let limits = &self.config.limits;
+        let token = answers.get("token").trim().to_string();
+        let nonce = if token.is_empty() {
+            None
+        } else {
+            match self.keys.verify(&token, FORM_ACTION, now) {
+                Ok(claims) => {
+                    let issued = claims.expires - limits.form_token_seconds;
+                    if now - issued < limits.min_fill_seconds {
+                        return Outcome::Robot(random_id(REFERENCE_LEN));
+                    }
+                    Some(claims.object)
+                }
+                Err(TokenError::Invalid) => return Outcome::Robot(random_id(REFERENCE_LEN)),
+                // Open for hours, or signed with a key since removed: ask to send again.
+                Err(TokenError::Expired | TokenError::UnknownKey) => None,
+            }
+        };
+        let territory = self.territory();
+        let registration = match registration::parse(answers, &territory, today) {
+            Parsed::NotEligible => return Outcome::NotEligible,
+            Parsed::Invalid(errors) => {
+                let token = if nonce.is_some() {
+                    token
+                } else {
+                    self.form_token(now)
+                };
+                return Outcome::Invalid { errors, token };
+            }
+            Parsed::Valid(r) => r,
+        };
+        let Some(nonce) = nonce else {
+            return Outcome::Confirm {
+                token: self.form_token(now),
+            };
+        };
+        let commune = territory
+            .commune(&registration.commune)
+            .expect("parsed communes are in the territory");
+        let cpts = territory.cpts_of(commune).map(|c| c.id.clone());
+        let reference = random_id(REFERENCE_LEN);
+        let priority = priority::assess(&registration, today);
+        let mail = mails::new_request(
+            mails::ToCoordinators {
+                to: communes::coordinator_addresses(&territory, cpts.as_deref()),
+                request: Link::Request.url(
+                    &self.keys,
+                    &self.config.public_url,
+                    &reference,
+                    Link::Request.expires(now, now),
+                ),
+                overview: self.overview_link(cpts.as_deref(), now),
+            },
+            &reference,
+            &commune.name,
+            &unix_date_fr(now),
+        );
+        let request = Request {
+            reference: reference.clone(),
+            created_at: now,
+            cpts,
+            registration: *registration,
+            priority,
+        };
+        let rate_limits = [
+            RateLimit {
+                key: self.keys.pseudonym("address", client),
+                window: now / 3600,
+                limit: limits.per_address_per_hour,
+            },
+            RateLimit {
+                key: self
+                    .keys
+                    .pseudonym("phone", request.registration.phone.as_str()),
+                window: now / 86_400,
+                limit: limits.per_phone_per_day,
+            },
+        ];
+        let opening = lifecycle::open(request, mail);
+        match self.store.register(&opening, &nonce, &rate_limits).await {
+            Ok(Registered::New) => {
+                self.mail_waiting.notify_one();
+                // The coordinator's mail leads to the request's page, which shows this proposal.
+                // Should it fail, the request waits and the next jobs run proposes again.
+                if let Err(e) = self.propose_for(&reference, now, Notice::Silent).await {
+                    eprintln!("proposition pour {reference} impossible pour l'instant : {e}");
+                }
+                Outcome::Stored(reference)
+            }
+            Ok(Registered::Duplicate(first)) => Outcome::Duplicate(first),
+            Ok(Registered::Limited) => Outcome::Limited,
+            Err(e) => Outcome::Unavailable(e),
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! The routes behind emailed links: GET shows (a mail scanner that follows the link changes
+//! nothing), POST acts — from plain HTML forms, checked for origin and token, performed once.
+//!
+//! - `/api/demandes/{reference}` — the coordinator's page of a request (token `voir`, 30 days);
+//! - `/api/propositions/{id}` — the doctor's page of a proposal (token `medecin`, until its deadline);
+//! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
+//! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
+
+// A handler's early exit is the page to answer with: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::Months;
+
+use crate::app::{App, now};
+use crate::domain::answers::Answers;
+use crate::domain::communes::{commune_name, coordinators_of};
+use crate::domain::dates::{local_date, unix_date_fr};
+use crate::domain::lifecycle::{AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
+use crate::links::{Link, TOKEN_PARAMETER};
+use crate::mail::Mailer;
+use crate::signed::{Claims, TokenError};
+use crate::store::{Store, StoreError};
+use crate::web::link_pages::{self, CoordinatorView};
+use crate::web::respond::{BODY_LIMIT, html, same_origin};
+use crate::web::{overview, pages};
+use crate::workflow::{Answer, Decision, Outcome};
+
+pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
+    Router::new()
+        .route(
+            Link::Request.route(),
+            get(coordinator_page::<S, M>).post(coordinator_decides::<S, M>),
+        )
+        .route(
+            Link::Proposal.route(),
+            get(doctor_page::<S, M>).post(doctor_answers::<S, M>),
+        )
+        .route(Link::Follow.route(), get(patient_page::<S, M>))
+        .route(Link::Overview.route(), get(overview_page::<S, M>))
+        .route(
+            &format!("{}/export.csv", Link::Overview.route()),
+            get(overview_csv::<S, M>),
+        )
+}
+
+fn page<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+) -> Response {
+    let mut response = html(status, pages::layout(&app.config, title, body, false));
+    // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
+    // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+fn token_error<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Response {
+    let (title, body) = pages::token_error_body(error);
+    let status = match error {
+        TokenError::Expired => StatusCode::GONE,
+        TokenError::Invalid => StatusCode::BAD_REQUEST,
+        TokenError::UnknownKey => StatusCode::FORBIDDEN,
+    };
+    page(app, status, title, &body)
+}
+
+fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
+    page(
+        app,
+        StatusCode::NOT_FOUND,
+        "Demande introuvable",
+        "<h1>Demande introuvable</h1><p>Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.</p>",
+    )
+}
+
+fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &StoreError) -> Response {
+    eprintln!("base de données indisponible : {e}");
+    page(
+        app,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service indisponible",
+        "<h1>Service momentanément indisponible</h1><p>Rien n'a été modifié. Réessayez dans quelques minutes.</p>",
+    )
+}
+
+fn query_token(request: &Request) -> String {
+    request
+        .uri()
+        .query()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == TOKEN_PARAMETER)
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// The token checked for `link` on `object`, or the page that says why it cannot be used.
+fn verify<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    token: &str,
+    link: Link,
+    object: &str,
+    now: i64,
+) -> Result<Claims, Response> {
+    link.verify(&app.keys, token, object, now)
+        .map_err(|e| token_error(app, e))
+}
+
+/// A POST's form, once its size and origin are checked.
+async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<Answers, Response> {
+    if !same_origin(request.headers(), &app.config.allowed_origins) {
+        return Err(page(
+            app,
+            StatusCode::FORBIDDEN,
+            "Action refusée",
+            "<h1>Action refusée</h1><p>Ce formulaire a été envoyé depuis un autre site que le nôtre. Rien n'a été modifié.</p>",
+        ));
+    }
+    match to_bytes(request.into_body(), BODY_LIMIT).await {
+        Ok(bytes) => Ok(Answers::from_form(&bytes)),
+        Err(_) => Err(page(
+            app,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Action refusée",
+            "<h1>Action refusée</h1><p>Le formulaire envoyé est trop long.</p>",
+        )),
+    }
+}
+
+/// A GET of a page behind an emailed link: its token (`?jeton=`), checked for `action` on
+/// `object`, with the time it was checked at.
+fn signed_query<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: &Request,
+    link: Link,
+    object: &str,
+) -> Result<(String, i64), Response> {
+    let token = query_token(request);
+    let now = now();
+    verify(app, &token, link, object, now)?;
+    Ok((token, now))
+}
+
+/// A POST from a page behind an emailed link: its form and its token, checked for `action` on
+/// `object`, with the time it was checked at.
+async fn signed_form<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+    link: Link,
+    object: &str,
+) -> Result<(Answers, String, i64), Response> {
+    let answers = form(app, request).await?;
+    let token = answers.get(TOKEN_PARAMETER).to_string();
+    let now = now();
+    verify(app, &token, link, object, now)?;
+    Ok((answers, token, now))
+}
+
+async fn proposals_of<S: Store>(store: &S, case: &Case) -> Result<Vec<Proposal>, StoreError> {
+    let mut all = Vec::with_capacity(case.proposals.len());
+    for id in &case.proposals {
+        if let Some(p) = store.proposal(id).await? {
+            all.push(p);
+        }
+    }
+    Ok(all)
+}
+
+fn coordinator_url(reference: &str, token: &str) -> String {
+    Link::Request.local_url(reference, token)
+}
+
+async fn coordinator_page<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Response {
+    let token = query_token(&request);
+    let now = now();
+    let claims = match verify(&app, &token, Link::Request, &reference, now) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let read = async {
+        let Some(stored) = app.store.request(&reference).await? else {
+            return Ok(None);
+        };
+        let Some(case) = app.store.case(&reference).await? else {
+            return Ok(None);
+        };
+        let proposals = proposals_of(&app.store, &case).await?;
+        Ok::<_, StoreError>(Some((stored, case, proposals)))
+    };
+    let (stored, case, proposals) = match read.await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    // Who looked at which request, when: ids only.
+    let _ = app
+        .store
+        .audit(&AuditEntry {
+            at: now,
+            actor: format!("coordinator:{}", claims.key_id),
+            action: "viewed".into(),
+            object: reference.clone(),
+        })
+        .await;
+    let territory = app.territory();
+    let commune = commune_name(&territory, &stored.registration.commune);
+    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
+    let overview_link = app.overview_link(case.cpts.as_deref(), now);
+    let body = link_pages::coordinator_page(&CoordinatorView {
+        request: &stored,
+        case: &case,
+        proposals: &proposals,
+        commune: &commune,
+        coordinators: &coordinators,
+        territory: &territory,
+        token: &token,
+        overview_link: &overview_link,
+        today: local_date(now),
+        now,
+    });
+    page(&app, StatusCode::OK, &format!("Demande {reference}"), &body)
+}
+
+async fn coordinator_decides<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Response {
+    let (answers, token, now) = match signed_form(&app, request, Link::Request, &reference).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let back = coordinator_url(&reference, &token);
+    let invalid = |why: &str| {
+        page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Décision non enregistrée",
+            &format!(
+                r#"<h1>Décision non enregistrée</h1><p>{}</p><p><a href="{}">Revenir à la demande</a></p>"#,
+                crate::html::esc(why),
+                crate::html::esc(&back)
+            ),
+        )
+    };
+    let decision = match (answers.get("decision"), answers.get("motif")) {
+        ("valider", _) => Decision::Validate,
+        ("autre", motif) => match RejectionReason::from_code(motif) {
+            Some(r) => Decision::Another(r),
+            None => return invalid("Choisissez pourquoi vous voulez un autre médecin."),
+        },
+        ("clore", motif) => match ClosingReason::from_code(motif) {
+            Some(r) => Decision::Close(r),
+            None => return invalid("Choisissez le motif de clôture dans la liste."),
+        },
+        ("prevenu", _) => Decision::Informed,
+        _ => return invalid("Choisissez une action avec l'un des boutons de la page."),
+    };
+    let territory = app.territory();
+    let case = match app.store.case(&reference).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
+    let by = match coordinators.len() {
+        0 => "la coordination".to_string(),
+        1 => coordinators[0].name.clone(),
+        _ => match answers
+            .get("qui")
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| coordinators.get(i))
+        {
+            Some(c) => c.name.clone(),
+            None => return invalid("Choisissez votre nom dans la liste « Qui décide ? »."),
+        },
+    };
+    let proposal_id = Some(answers.get("proposition")).filter(|p| !p.is_empty());
+    let outcome = app
+        .coordinator_decides(&reference, proposal_id, decision, &by, now)
+        .await;
+    match outcome {
+        Ok(Outcome::Done) => {
+            let (title, message) = match decision {
+                Decision::Validate => (
+                    "Proposition validée",
+                    "C'est fait : le médecin a reçu un courriel avec la proposition (sans aucune donnée personnelle). Vous recevrez un courriel dès qu'il aura répondu.".to_string(),
+                ),
+                Decision::Another(_) => {
+                    let next = app.store.case(&reference).await.ok().flatten();
+                    let message = if next.is_some_and(|c| c.current_proposal().is_some()) {
+                        "C'est fait : ce médecin est écarté et un autre médecin est proposé. Revenez à la demande pour le voir et le valider."
+                    } else {
+                        "C'est fait : ce médecin est écarté. Aucun autre médecin ne peut prendre cette demande pour l'instant ; elle sera réexaminée automatiquement et vous recevrez un courriel dès qu'un médecin est proposé."
+                    };
+                    ("Autre médecin demandé", message.to_string())
+                }
+                Decision::Close(reason) => (
+                    "Demande close",
+                    format!("C'est fait : la demande est close ({}).", reason.label()),
+                ),
+                Decision::Informed => (
+                    "C'est noté",
+                    "C'est noté : la personne est prévenue.".to_string(),
+                ),
+            };
+            page(
+                &app,
+                StatusCode::OK,
+                title,
+                &link_pages::decided_page(title, &message, &back),
+            )
+        }
+        Ok(Outcome::Expired) => page(
+            &app,
+            StatusCode::GONE,
+            "Proposition expirée",
+            &link_pages::decided_page(
+                "Proposition expirée",
+                "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
+                &back,
+            ),
+        ),
+        Ok(Outcome::DoctorGone) => invalid(
+            "Ce médecin n'est plus dans la liste publiée des médecins : demandez un autre médecin.",
+        ),
+        Ok(Outcome::Unknown) => not_found(&app),
+        Ok(_) => {
+            let case = app.store.case(&reference).await.ok().flatten();
+            let proposal = match proposal_id {
+                Some(id) => app.store.proposal(id).await.ok().flatten(),
+                None => None,
+            };
+            match case {
+                Some(case) => page(
+                    &app,
+                    StatusCode::CONFLICT,
+                    "Déjà décidé",
+                    &link_pages::already_decided_page(&case, proposal.as_ref(), &back),
+                ),
+                None => not_found(&app),
+            }
+        }
+        Err(e) => unavailable(&app, &e),
+    }
+}
+
+async fn doctor_page<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (token, now) = match signed_query(&app, &request, Link::Proposal, &id) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let read = async {
+        let Some(proposal) = app.store.proposal(&id).await? else {
+            return Ok(None);
+        };
+        let Some(case) = app.store.case(&proposal.reference).await? else {
+            return Ok(None);
+        };
+        let Some(request) = app.store.request(&proposal.reference).await? else {
+            return Ok(None);
+        };
+        Ok::<_, StoreError>(Some((proposal, case, request)))
+    };
+    let (proposal, case, stored) = match read.await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    let territory = app.territory();
+    let commune = commune_name(&territory, &case.needs.commune);
+    let today = local_date(now);
+    let accepted = proposal
+        .history
+        .iter()
+        .any(|s| s.state == crate::domain::lifecycle::ProposalState::Accepted);
+    let (title, body) = if accepted {
+        (
+            "Patient accepté",
+            link_pages::doctor_accepted_page(&stored, &commune, today),
+        )
+    } else if proposal.state == crate::domain::lifecycle::ProposalState::Validated {
+        (
+            "Proposition d'un nouveau patient",
+            link_pages::doctor_offer_page(&case, &proposal, &stored, &commune, &token, today),
+        )
+    } else {
+        (
+            "Proposition close",
+            link_pages::doctor_closed_page(&proposal),
+        )
+    };
+    page(&app, StatusCode::OK, title, &body)
+}
+
+async fn doctor_answers<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (answers, token, now) = match signed_form(&app, request, Link::Proposal, &id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let back = Link::Proposal.local_url(&id, &token);
+    let answer = match answers.get("reponse") {
+        "accepter" => Answer::Accept,
+        "refuser" => Answer::Decline,
+        "pause" => {
+            let months = match answers.get("pause_mois") {
+                "1" => 1,
+                "6" => 6,
+                _ => 3,
+            };
+            match local_date(now).checked_add_months(Months::new(months)) {
+                Some(until) => Answer::Pause(until),
+                None => Answer::Decline,
+            }
+        }
+        _ => {
+            return page(
+                &app,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Réponse non enregistrée",
+                &format!(
+                    r#"<h1>Réponse non enregistrée</h1><p>Choisissez une réponse avec l'un des boutons de la page.</p><p><a href="{}">Revenir à la proposition</a></p>"#,
+                    crate::html::esc(&back)
+                ),
+            );
+        }
+    };
+    let message = |title: &str, text: &str| {
+        format!(
+            "<h1>{}</h1><p>{}</p>",
+            crate::html::esc(title),
+            crate::html::esc(text)
+        )
+    };
+    match app.doctor_answers(&id, answer, now).await {
+        // The contact details are on the proposal's page from now on.
+        Ok(Outcome::Done) if answer == Answer::Accept => Redirect::to(&back).into_response(),
+        Ok(Outcome::Done) => {
+            let text = match answer {
+                Answer::Pause(until) => format!(
+                    "C'est noté : vous ne prenez pas ce patient, et la CPTS ne vous proposera personne avant le {}. Pensez à mettre à jour votre déclaration de disponibilité auprès de la coordination.",
+                    territory::dates::french_long(until)
+                ),
+                _ => "C'est noté : la demande est proposée à un confrère. Merci d'avoir répondu."
+                    .into(),
+            };
+            page(
+                &app,
+                StatusCode::OK,
+                "Réponse enregistrée",
+                &message("Réponse enregistrée", &text),
+            )
+        }
+        Ok(Outcome::NoPlaceLeft) => page(
+            &app,
+            StatusCode::CONFLICT,
+            "Plus de place cette année",
+            &message(
+                "Plus de place cette année",
+                "Merci ! Mais toutes les places que vous aviez déclarées pour cette année sont déjà prises : la demande est proposée à un confrère. Pour en prendre davantage, prévenez la coordination de la CPTS.",
+            ),
+        ),
+        Ok(Outcome::Expired) => page(
+            &app,
+            StatusCode::GONE,
+            "Proposition expirée",
+            &message(
+                "Proposition expirée",
+                "Le délai de réponse de cette proposition est passé : la demande a été proposée à un confrère. Rien n'a été enregistré.",
+            ),
+        ),
+        Ok(Outcome::Unknown) => not_found(&app),
+        Ok(_) => match app.store.proposal(&id).await {
+            Ok(Some(p)) => page(
+                &app,
+                StatusCode::CONFLICT,
+                "Déjà répondu",
+                &format!(
+                    r#"<h1>Déjà répondu</h1><p>Cette proposition est déjà « {} » (le {}). Rien n'a été modifié.</p><p><a href="{}">Revoir la proposition</a></p>"#,
+                    crate::html::esc(p.state.label()),
+                    p.last_step()
+                        .map_or_else(String::new, |s| unix_date_fr(s.at)),
+                    crate::html::esc(&back)
+                ),
+            ),
+            Ok(None) => not_found(&app),
+            Err(e) => unavailable(&app, &e),
+        },
+        Err(e) => unavailable(&app, &e),
+    }
+}
+
+async fn patient_page<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Response {
+    let (_token, _now) = match signed_query(&app, &request, Link::Follow, &reference) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let case = match app.store.case(&reference).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    let proposal = match case.current_proposal() {
+        Some(id) => app.store.proposal(id).await.ok().flatten(),
+        None => None,
+    };
+    let territory = app.territory();
+    let doctor = proposal.as_ref().and_then(|p| territory.doctor(&p.doctor));
+    let practice = doctor
+        .and_then(|d| territory.communes.get(d.commune))
+        .map_or("", |c| c.name.as_str());
+    page(
+        &app,
+        StatusCode::OK,
+        "Votre demande de médecin traitant",
+        &link_pages::patient_page(&case, doctor, practice),
+    )
+}
+
+async fn overview_page<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(cpts): Path<String>,
+    request: Request,
+) -> Response {
+    let (token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    match overview::read(&app, &cpts, now).await {
+        Ok(o) => page(
+            &app,
+            StatusCode::OK,
+            &format!("Tableau de bord — {}", o.title),
+            &overview::page(&app, &o, &token, now),
+        ),
+        Err(e) => unavailable(&app, &e),
+    }
+}
+
+async fn overview_csv<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(cpts): Path<String>,
+    request: Request,
+) -> Response {
+    let (_token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    match overview::read(&app, &cpts, now).await {
+        Ok(o) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"tableau-de-bord.csv\"",
+                ),
+            ],
+            overview::csv(&o, now),
+        )
+            .into_response(),
+        Err(e) => unavailable(&app, &e),
+    }
+}

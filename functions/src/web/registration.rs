@@ -1,0 +1,242 @@
+//! The registration routes: the form endpoint, the form token, the thank-you page and a health
+//! check. Transport only: the checks that need no store (body size, origin, content type) happen
+//! here; the use case itself is [`App::register`](crate::app::App::register).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::app::{App, now};
+use crate::domain::answers::Answers;
+use crate::domain::registration::FieldError;
+use crate::mail::Mailer;
+use crate::register::{Outcome, is_reference};
+use crate::store::Store;
+use crate::web::client;
+use crate::web::form::{self, FormView};
+use crate::web::pages;
+use crate::web::respond::{BODY_LIMIT, html, json_response, same_origin};
+
+pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
+    Router::new()
+        .route("/api/health", get(health::<S, M>))
+        .route("/api/form-token", get(form_token::<S, M>))
+        .route("/api/registrations", post(register::<S, M>))
+        .route("/api/registrations/{reference}/merci", get(thanks::<S, M>))
+}
+
+async fn health<S: Store, M: Mailer>(State(app): State<Arc<App<S, M>>>) -> Response {
+    match app.store.pending_mail_count().await {
+        Ok(pending) => json_response(
+            StatusCode::OK,
+            json!({"status": "ok", "pending_mails": pending}),
+        ),
+        Err(_) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "store unavailable"}),
+        ),
+    }
+}
+
+/// The form again, with the answers kept and the errors next to their fields.
+fn form_page<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    status: StatusCode,
+    answers: &Answers,
+    errors: &[FieldError],
+    token: &str,
+    notice: Option<&str>,
+) -> Response {
+    let published = app.published();
+    let view = FormView {
+        action: "/api/registrations",
+        token_url: "/api/form-token",
+        answers,
+        errors,
+        communes: &published.commune_labels,
+        token: Some(token),
+        notice,
+        privacy_url: &app.config.privacy_url,
+    };
+    let title = if errors.is_empty() {
+        "Demander un médecin traitant".to_string()
+    } else {
+        "Erreur : demander un médecin traitant".to_string()
+    };
+    let body = format!(
+        "<h1>Demander un médecin traitant</h1>{}",
+        form::render(&view)
+    );
+    html(status, pages::layout(&app.config, &title, &body, true))
+}
+
+async fn form_token<S: Store, M: Mailer>(State(app): State<Arc<App<S, M>>>) -> Response {
+    json_response(StatusCode::OK, json!({"token": app.form_token(now())}))
+}
+
+async fn thanks<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    Path(reference): Path<String>,
+) -> Response {
+    if !is_reference(&reference) {
+        return html(
+            StatusCode::NOT_FOUND,
+            pages::layout(
+                &app.config,
+                "Page introuvable",
+                &pages::not_found_body(),
+                false,
+            ),
+        );
+    }
+    html(
+        StatusCode::OK,
+        pages::layout(
+            &app.config,
+            "Demande enregistrée",
+            &pages::thanks_body(app.config.phone.as_ref(), Some(&reference)),
+            false,
+        ),
+    )
+}
+
+enum Format {
+    Form,
+    Json,
+}
+
+fn accepted(format: &Format, reference: &str) -> Response {
+    let url = format!("/api/registrations/{reference}/merci");
+    match format {
+        Format::Form => Redirect::to(&url).into_response(),
+        Format::Json => json_response(
+            StatusCode::CREATED,
+            json!({"reference": reference, "url": url}),
+        ),
+    }
+}
+
+async fn register<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let client = client::of(&request);
+    let format = match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(t) if t.starts_with("application/json") => Format::Json,
+        _ => Format::Form,
+    };
+    let refuse = |status: StatusCode, why: &str| match format {
+        Format::Form => html(
+            status,
+            pages::layout(
+                &app.config,
+                "Formulaire non envoyé",
+                &pages::refused_body(&app.config, why),
+                false,
+            ),
+        ),
+        Format::Json => json_response(status, json!({"error": why})),
+    };
+    let too_long = "Le formulaire envoyé est trop long.";
+    let declared_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_length.is_some_and(|l| l > BODY_LIMIT) {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_long);
+    }
+    let Ok(bytes) = to_bytes(request.into_body(), BODY_LIMIT).await else {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_long);
+    };
+    if !same_origin(&headers, &app.config.allowed_origins) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Ce formulaire a été envoyé depuis un autre site que le nôtre.",
+        );
+    }
+    let answers = match format {
+        Format::Form => Answers::from_form(&bytes),
+        Format::Json => match Answers::from_json(&bytes) {
+            Some(a) => a,
+            None => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "Le corps doit être un objet JSON."}),
+                );
+            }
+        },
+    };
+    let page = |status, title: &str, body: String| {
+        html(status, pages::layout(&app.config, title, &body, false))
+    };
+    match (app.register(&answers, &client, now()).await, format) {
+        (Outcome::Stored(r) | Outcome::Duplicate(r) | Outcome::Robot(r), f) => accepted(&f, &r),
+        (Outcome::NotEligible, Format::Form) => page(
+            StatusCode::OK,
+            "Ce service est pour les personnes sans médecin traitant",
+            pages::not_eligible_body(&app.config),
+        ),
+        (Outcome::NotEligible, Format::Json) => {
+            json_response(StatusCode::OK, json!({"eligible": false}))
+        }
+        (Outcome::Invalid { errors, token }, Format::Form) => form_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &answers,
+            &errors,
+            &token,
+            None,
+        ),
+        (Outcome::Invalid { errors, .. }, Format::Json) => json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": errors }),
+        ),
+        (Outcome::Confirm { token }, Format::Form) => form_page(
+            &app,
+            StatusCode::OK,
+            &answers,
+            &[],
+            &token,
+            Some(
+                "Vérifiez vos réponses ci-dessous, puis cliquez sur « Envoyer ma demande » en bas de la page pour confirmer.",
+            ),
+        ),
+        (Outcome::Confirm { .. }, Format::Json) => json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"errors": [{"field": "token", "message": "Jeton du formulaire manquant ou expiré : demandez-en un à /api/form-token."}]}),
+        ),
+        (Outcome::Limited, Format::Form) => page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Demande déjà reçue",
+            pages::rate_limited_body(&app.config),
+        ),
+        (Outcome::Limited, Format::Json) => json_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({"error": "Trop de demandes : appelez-nous."}),
+        ),
+        (Outcome::Unavailable(e), format) => {
+            eprintln!("enregistrement impossible : {e}");
+            let why = "Notre serveur n'a pas pu enregistrer votre demande. Réessayez dans quelques minutes.";
+            match format {
+                Format::Form => page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Demande non enregistrée",
+                    pages::refused_body(&app.config, why),
+                ),
+                Format::Json => {
+                    json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"error": why}))
+                }
+            }
+        }
+    }
+}
