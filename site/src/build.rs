@@ -11,7 +11,7 @@ use serde::Serialize;
 use territory::{Diagnostic, Severity, Territory};
 
 use crate::config::{self, Phone, SiteConfig};
-use crate::content::{self, Document, Kind, SortBy};
+use crate::content::{self, Document, Kind, Root, SortBy};
 use crate::links::{file_for, internal_target};
 use crate::map::{self, MapBlock, MapData};
 use crate::markdown::{self, Placeholders};
@@ -370,7 +370,7 @@ fn plan(
             );
         }
     }
-    if documents.iter().any(|d| d.root == 1) {
+    if documents.iter().any(|d| d.root == Root::News) {
         generated.push((feed_url(), Job::Feed));
     }
     generated.push(("/sitemap.xml".into(), Job::Sitemap));
@@ -391,7 +391,7 @@ fn plan(
 }
 
 fn feed_url() -> String {
-    format!("{}atom.xml", content::ROOTS[1].1)
+    format!("{}atom.xml", Root::News.prefix())
 }
 
 #[derive(Serialize)]
@@ -431,7 +431,7 @@ fn globals<'a>(
 ) -> Globals<'a> {
     let mut top: Vec<&Document> = documents
         .iter()
-        .filter(|d| d.root == 0 && d.parent.as_deref() == Some("/"))
+        .filter(|d| d.root == Root::Pages && d.parent.as_deref() == Some("/"))
         .collect();
     top.sort_by(|a, b| by_weight(a, b));
     let link = |d: &&Document| NavLink {
@@ -466,8 +466,8 @@ fn globals<'a>(
     }
     let news_url = documents
         .iter()
-        .any(|d| d.root == 1)
-        .then(|| content::ROOTS[1].1.to_string());
+        .any(|d| d.root == Root::News)
+        .then(|| Root::News.prefix().to_string());
     if let Some(url) = &news_url {
         let title = documents
             .iter()
@@ -740,7 +740,7 @@ impl Site {
             Job::Feed => {
                 let mut news: Vec<usize> = (0..self.documents.len())
                     .filter(|&i| {
-                        self.documents[i].root == 1 && self.documents[i].kind == Kind::Page
+                        self.documents[i].root == Root::News && self.documents[i].kind == Kind::Page
                     })
                     .collect();
                 news.sort_by(|&a, &b| {
@@ -843,9 +843,9 @@ impl Site {
             return name;
         }
         match (d.root, d.kind, d.url.as_str()) {
-            (0, Kind::Section, "/") => "index.html",
-            (1, Kind::Section, _) => "news.html",
-            (1, Kind::Page, _) => "news_post.html",
+            (Root::Pages, Kind::Section, "/") => "index.html",
+            (Root::News, Kind::Section, _) => "news.html",
+            (Root::News, Kind::Page, _) => "news_post.html",
             (_, Kind::Section, _) => "section.html",
             (_, Kind::Page, _) => "page.html",
         }
@@ -867,7 +867,7 @@ impl Site {
         let pages = match (d.kind, d.url.as_str()) {
             // The home page shows the latest news rather than the root pages (those are in the menu).
             (Kind::Section, "/") => self
-                .children(content::ROOTS[1].1, 1, Kind::Page)
+                .children(Root::News.prefix(), Root::News, Kind::Page)
                 .into_iter()
                 .take(NEWS_ON_HOME)
                 .collect(),
@@ -893,13 +893,13 @@ impl Site {
     }
 
     /// The published pages of the section at `url`, in the section's order.
-    fn children(&self, url: &str, root: usize, kind: Kind) -> Vec<Summary<'_>> {
+    fn children(&self, url: &str, root: Root, kind: Kind) -> Vec<Summary<'_>> {
         let sort_by = self
             .documents
             .iter()
             .find(|d| d.url == url && d.root == root)
             .and_then(|d| d.front.sort_by)
-            .unwrap_or(if root == 1 {
+            .unwrap_or(if root == Root::News {
                 SortBy::Date
             } else {
                 SortBy::Weight
