@@ -43,8 +43,6 @@ pub struct Site {
     pub(super) posters: Option<Posters>,
     /// Where rendered posters are kept between builds (see `posters::cache`).
     pub(super) poster_cache: Option<PathBuf>,
-    /// Filled by `render`: what the posters cost.
-    pub poster_report: std::sync::Mutex<Option<posters::Report>>,
 }
 
 /// Loads and checks the whole content folder. All problems are reported together; warnings come
@@ -186,7 +184,6 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         warnings: sorted(diagnostics),
         posters,
         poster_cache: None,
-        poster_report: std::sync::Mutex::new(None),
     })
 }
 

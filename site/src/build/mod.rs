@@ -7,3 +7,4 @@ mod plan;
 mod render;
 
 pub use load::{Site, load};
+pub use render::Rendered;

@@ -95,6 +95,13 @@ struct PlainData {
     description: &'static str,
 }
 
+/// What rendering produced besides the files it handed to the sink.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// What the posters cost, when posters are built.
+    pub posters: Option<posters::Report>,
+}
+
 impl Site {
     fn og_image(&self, url: &str) -> Option<String> {
         let (posters, territory) = (self.posters.as_ref()?, self.territory.as_ref()?);
@@ -108,7 +115,7 @@ impl Site {
     pub fn render(
         &self,
         sink: &(dyn Fn(&str, &[u8]) -> io::Result<()> + Sync),
-    ) -> Result<(), Vec<Diagnostic>> {
+    ) -> Result<Rendered, Vec<Diagnostic>> {
         let errors: Vec<Diagnostic> = self
             .plan
             .par_iter()
@@ -123,13 +130,14 @@ impl Site {
         if !errors.is_empty() {
             return Err(sorted(errors));
         }
-        if let (Some(p), Some(territory)) = (&self.posters, &self.territory) {
-            let report = p
-                .render(territory, self.poster_cache.as_deref(), sink)
-                .map_err(sorted)?;
-            *self.poster_report.lock().expect("poster report lock") = Some(report);
-        }
-        Ok(())
+        let posters = match (&self.posters, &self.territory) {
+            (Some(p), Some(territory)) => Some(
+                p.render(territory, self.poster_cache.as_deref(), sink)
+                    .map_err(sorted)?,
+            ),
+            _ => None,
+        };
+        Ok(Rendered { posters })
     }
 
     fn permalink(&self, url: &str) -> String {
