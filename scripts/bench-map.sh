@@ -11,9 +11,10 @@ if [ ! -x /usr/bin/chromium ]; then
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 (cd site && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --release -q -p site --bin cpts --bin map-bench
-./target/release/map-bench "$@"
+cargo build --release -q -p site -p cpts-bench --bin cpts --bin map-bench
+target="${CARGO_TARGET_DIR:-target}"
+"$target/release/map-bench" "$@"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-CPTS_TODAY=2026-11-24 ./target/release/cpts build --content content --out "$out" 2>&1 | grep -E '^Site construit'
+CPTS_TODAY=2026-11-24 "$target/release/cpts" build --content content --out "$out" 2>&1 | grep -E '^Site construit'
 SITE_DIR="$out/site" node tests/browser/bench.mjs

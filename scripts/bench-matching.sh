@@ -6,5 +6,5 @@
 #   ./scripts/bench-matching.sh --cases 200000 --requests 2000
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p site --bin cpts-bench
+cargo build --release -q -p cpts-bench --bin cpts-bench
 exec "${CARGO_TARGET_DIR:-target}/release/cpts-bench" --only matching "$@"

@@ -10,5 +10,6 @@ if ! command -v hugo >/dev/null; then
     [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
     $sudo_if_needed apt-get update -qq && $sudo_if_needed apt-get install -y -qq hugo >/dev/null
 fi
-cargo build --release -q -p site --bin cpts --bin cpts-bench
-exec ./target/release/cpts-bench "$@"
+# cpts-bench runs the `cpts` binary found beside it in the same target folder.
+cargo build --release -q -p site -p cpts-bench --bin cpts --bin cpts-bench
+exec "${CARGO_TARGET_DIR:-target}/release/cpts-bench" "$@"

@@ -8,8 +8,34 @@ use serde::Deserialize;
 use territory::{Diagnostic, SourceFile, diagnostic::toml_diagnostic};
 use toml::Spanned;
 
-/// The folders of markdown content and the address each is published under.
-pub const ROOTS: [(&str, &str); 2] = [("pages", "/"), ("news", "/actualites/")];
+/// The folders of markdown content, each published under its own address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// `pages/`, published under `/`.
+    Pages,
+    /// `news/`, published under `/actualites/` with an Atom feed.
+    News,
+}
+
+impl Root {
+    pub const ALL: [Root; 2] = [Root::Pages, Root::News];
+
+    /// The folder of `content/` this root is read from.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Root::Pages => "pages",
+            Root::News => "news",
+        }
+    }
+
+    /// The address its documents are published under.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Root::Pages => "/",
+            Root::News => "/actualites/",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -44,8 +70,8 @@ pub struct Document {
     pub url: String,
     /// Address of the section this document belongs to (none for a root's own `_index.md`).
     pub parent: Option<String>,
-    /// Which of `ROOTS` it comes from.
-    pub root: usize,
+    /// Which folder it comes from.
+    pub root: Root,
     pub front: FrontMatter,
     pub source: SourceFile,
     /// Byte offset of the markdown body in `source.text`.
@@ -80,8 +106,8 @@ pub struct Loaded {
 
 pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
     let mut files = Vec::new();
-    for (root, (folder, _)) in ROOTS.iter().enumerate() {
-        let dir = content_dir.join(folder);
+    for root in Root::ALL {
+        let dir = content_dir.join(root.folder());
         if dir.is_dir() {
             collect_markdown(&dir, &mut files, root, diagnostics);
         }
@@ -111,8 +137,8 @@ pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
 
 fn collect_markdown(
     dir: &Path,
-    files: &mut Vec<(PathBuf, usize)>,
-    root: usize,
+    files: &mut Vec<(PathBuf, Root)>,
+    root: Root,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -143,11 +169,11 @@ fn collect_markdown(
 fn parse_file(
     content_dir: &Path,
     path: &Path,
-    root: usize,
+    root: Root,
 ) -> Result<Document, (String, Vec<Diagnostic>)> {
-    let (folder, prefix) = ROOTS[root];
+    let prefix = root.prefix();
     let relative = path
-        .strip_prefix(content_dir.join(folder))
+        .strip_prefix(content_dir.join(root.folder()))
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/");
@@ -157,7 +183,7 @@ fn parse_file(
 
 fn parse_document(
     path: &Path,
-    root: usize,
+    root: Root,
     kind: Kind,
     url: &str,
     parent: Option<String>,

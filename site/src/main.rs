@@ -117,8 +117,8 @@ fn report(diagnostics: &[Diagnostic]) {
     }
 }
 
-fn report_posters(site: &build::Site) {
-    let Some(r) = site.poster_report.lock().ok().and_then(|r| r.clone()) else {
+fn report_posters(posters: Option<&site::posters::Report>) {
+    let Some(r) = posters else {
         return;
     };
     report(&r.warnings);
@@ -196,9 +196,9 @@ fn main() -> ExitCode {
             };
             report(&site.warnings);
             let site = site.with_poster_cache(args.out.join(output::POSTER_CACHE));
-            match output::write(&site, &args.out) {
-                Ok(dir) => {
-                    report_posters(&site);
+            match output::write_with_report(&site, &args.out) {
+                Ok(output::Written { dir, posters }) => {
+                    report_posters(posters.as_ref());
                     eprintln!(
                         "Site construit : {} pages, {} fichiers en {:.2} s → {}",
                         site.page_count(),

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use territory::Diagnostic;
 
-use crate::build::Site;
+use crate::build::{Rendered, Site};
+use crate::posters;
 use crate::statics::Bytes;
 
 pub const SITE_DIR: &str = "site";
@@ -19,8 +20,22 @@ pub enum WriteError {
     Io(PathBuf, io::Error),
 }
 
-/// Renders `site` into `out_dir/site`. On failure the previous `out_dir/site` stays untouched.
+/// A site written in full.
+pub struct Written {
+    /// `out_dir/site`.
+    pub dir: PathBuf,
+    /// What the posters cost, when posters are built.
+    pub posters: Option<posters::Report>,
+}
+
+/// Renders `site` into `out_dir/site` and returns that folder. On failure the previous
+/// `out_dir/site` stays untouched.
 pub fn write(site: &Site, out_dir: &Path) -> Result<PathBuf, WriteError> {
+    write_with_report(site, out_dir).map(|written| written.dir)
+}
+
+/// `write`, also returning what the posters cost.
+pub fn write_with_report(site: &Site, out_dir: &Path) -> Result<Written, WriteError> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |e| WriteError::Io(path, e)
@@ -33,11 +48,13 @@ pub fn write(site: &Site, out_dir: &Path) -> Result<PathBuf, WriteError> {
     }
     fs::create_dir(&fresh).map_err(io_err(&fresh))?;
 
-    let result = fill(site, &fresh);
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&fresh);
-        return Err(e);
-    }
+    let rendered = match fill(site, &fresh) {
+        Ok(rendered) => rendered,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+    };
 
     let old = out_dir.join(format!(".{SITE_DIR}.old-{}", std::process::id()));
     if final_dir.exists() {
@@ -47,12 +64,15 @@ pub fn write(site: &Site, out_dir: &Path) -> Result<PathBuf, WriteError> {
     if old.exists() {
         fs::remove_dir_all(&old).map_err(io_err(&old))?;
     }
-    Ok(final_dir)
+    Ok(Written {
+        dir: final_dir,
+        posters: rendered.posters,
+    })
 }
 
-fn fill(site: &Site, dir: &Path) -> Result<(), WriteError> {
+fn fill(site: &Site, dir: &Path) -> Result<Rendered, WriteError> {
     let sink = |relative: &str, bytes: &[u8]| write_file(&dir.join(relative), bytes);
-    site.render(&sink).map_err(WriteError::Content)?;
+    let rendered = site.render(&sink).map_err(WriteError::Content)?;
     for file in site.statics() {
         let target = dir.join(&file.path);
         let copied = match &file.bytes {
@@ -67,7 +87,7 @@ fn fill(site: &Site, dir: &Path) -> Result<(), WriteError> {
         };
         copied.map_err(|e| WriteError::Io(target, e))?;
     }
-    Ok(())
+    Ok(rendered)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {

@@ -10,8 +10,9 @@ use serde_json::Value;
 use site::map::geojson::{
     SINGLE_MAX_BYTES, SINGLE_MAX_GZIP, TILE_MAX_BYTES, VIEW_MAX_BYTES, gzip_len, search_key,
 };
-use site::map::{MapData, status::ALL, synthetic};
+use site::map::{MapData, status::ALL};
 use territory::Territory;
+use testkit::synthetic;
 
 fn today() -> NaiveDate {
     "2026-11-24".parse().unwrap()

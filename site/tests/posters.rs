@@ -348,12 +348,12 @@ fn each_page_has_its_link_preview_image() {
     assert_eq!((pixmap.width(), pixmap.height()), (1200, 630));
 }
 
-fn report(site: &Site) -> site::posters::Report {
-    site.poster_report
-        .lock()
-        .unwrap()
-        .clone()
-        .expect("posters rendered")
+fn write_reporting(site: &Site, out: &Path) -> site::posters::Report {
+    match output::write_with_report(site, out) {
+        Ok(written) => written.posters.expect("posters rendered"),
+        Err(WriteError::Content(d)) => panic!("build failed: {d:?}"),
+        Err(WriteError::Io(p, e)) => panic!("cannot write {}: {e}", p.display()),
+    }
 }
 
 #[test]
@@ -365,8 +365,7 @@ fn unchanged_posters_come_from_the_cache_across_builds() {
         let site = build::load(f.path(), today())
             .unwrap()
             .with_poster_cache(cache.clone());
-        write(&site, out.path());
-        report(&site)
+        write_reporting(&site, out.path())
     };
     let first = build();
     // The fixture has one CPTS: its set and the territory's, 7 files each, all defaults.

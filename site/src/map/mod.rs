@@ -5,7 +5,6 @@ pub mod geojson;
 pub mod geometry;
 pub mod status;
 pub mod svg;
-pub mod synthetic;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

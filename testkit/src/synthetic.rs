@@ -1,5 +1,5 @@
-//! An in-memory synthetic territory of any size, for the map's tests and benchmark: communes are
-//! cells of a grid over metropolitan France with wavy borders that neighbours share exactly,
+//! An in-memory synthetic territory of any size, for the map's tests and the benchmarks: communes
+//! are cells of a grid over metropolitan France with wavy borders that neighbours share exactly,
 //! grouped into square CPTS, and doctors spread over them with the whole availability model.
 
 use chrono::NaiveDate;

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use site::map::MapData;
 use site::map::geojson::{SINGLE_MAX_BYTES, SINGLE_MAX_GZIP, VIEW_MAX_BYTES, gzip_len};
-use site::map::{MapData, synthetic};
 use territory::Territory;
+use testkit::synthetic;
 
 const TODAY: &str = "2026-11-24";
 

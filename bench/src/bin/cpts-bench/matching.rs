@@ -1,5 +1,5 @@
 //! Matching at national scale (issue #6), in process on the synthetic territory of
-//! `site::map::synthetic`: (a) one request among every doctor — `matching::best`, then `choice`
+//! `testkit::synthetic`: (a) one request among every doctor — `matching::best`, then `choice`
 //! and `explain` — timed request by request; (b) a full re-examination of a million waiting cases
 //! with `matching::reexamine`. Inputs are built before the clock starts.
 
@@ -24,7 +24,7 @@ pub struct Size {
 /// Runs both parts and prints their figures.
 pub fn run(size: &Size, today: NaiveDate) {
     let start = Instant::now();
-    let territory = site::map::synthetic::territory(size.communes, size.doctors, today);
+    let territory = testkit::synthetic::territory(size.communes, size.doctors, today);
     let mut random = Random::new(6);
     let loads = usage(&territory, &mut random, today);
     println!(

@@ -1,0 +1,10 @@
+//! The site as a whole: load and check everything content/ holds, plan every output address and
+//! the navigation, then render each page (in parallel) to a sink.
+
+mod load;
+mod navigation;
+mod plan;
+mod render;
+
+pub use load::{Site, load};
+pub use render::Rendered;

@@ -1,0 +1,183 @@
+//! The URL plan: every address the site will have and what renders it (a document, a territory
+//! page, the map and its data, the feed, the posters page…). Two things at one address is an error.
+
+use std::collections::HashMap;
+
+use territory::{Diagnostic, Territory};
+
+use crate::content::{Document, Root};
+use crate::map::{self, MapData};
+use crate::posters;
+use crate::registration_pages;
+use crate::territory_pages::{self as tp, SINGLE_INDEX_MAX};
+
+/// What renders a planned address.
+#[derive(Clone, Copy)]
+pub(super) enum Job {
+    Document(usize),
+    Cpts(usize),
+    Commune(usize),
+    CommuneIndex,
+    CommuneLetter(usize),
+    MapPage,
+    MapFile(usize),
+    Feed,
+    Sitemap,
+    Robots,
+    NotFound,
+    /// The registration form, thank-you page and form assets (see `registration_pages`).
+    Registration(registration_pages::Output),
+    Posters,
+}
+
+/// An address of the site and what renders it.
+pub(super) struct Planned {
+    pub url: String,
+    pub job: Job,
+}
+
+impl Planned {
+    /// A page a visitor reads (listed in the sitemap and counted), not a feed or a data file.
+    pub fn is_listed_page(&self) -> bool {
+        !matches!(
+            self.job,
+            Job::Feed
+                | Job::Sitemap
+                | Job::Robots
+                | Job::NotFound
+                | Job::MapFile(_)
+                | Job::Registration(
+                    registration_pages::Output::Css | registration_pages::Output::Js
+                )
+        )
+    }
+}
+
+/// Every address the site will have, and what renders it. Two things at one address is an error.
+pub(super) fn plan(
+    documents: &[Document],
+    territory: Option<&Territory>,
+    letters: &[tp::LetterGroup],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Planned> {
+    let mut plan = Vec::new();
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    for (i, d) in documents.iter().enumerate() {
+        if let Some(&other) = taken.get(&d.url) {
+            diagnostics.push(d.source.error(
+                0,
+                format!("deux fichiers publient la même adresse « {} »", d.url),
+                format!(
+                    "renommez ce fichier ou « {} »",
+                    documents[other].source.path.display()
+                ),
+            ));
+            continue;
+        }
+        taken.insert(d.url.clone(), i);
+        plan.push(Planned {
+            url: d.url.clone(),
+            job: Job::Document(i),
+        });
+    }
+    let mut generated = Vec::new();
+    if let Some(t) = territory {
+        generated.extend(
+            t.cpts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (tp::cpts_url(c), Job::Cpts(i))),
+        );
+        generated.extend(
+            t.communes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (tp::commune_url(c), Job::Commune(i))),
+        );
+        generated.push((tp::COMMUNES_PREFIX.to_string(), Job::CommuneIndex));
+        generated.extend(
+            registration_pages::outputs()
+                .into_iter()
+                .map(|(url, output)| (url, Job::Registration(output))),
+        );
+        if t.communes.len() > SINGLE_INDEX_MAX {
+            generated.extend(
+                letters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (g.url.clone(), Job::CommuneLetter(i))),
+            );
+        }
+    }
+    if documents.iter().any(|d| d.root == Root::News) {
+        generated.push((feed_url(), Job::Feed));
+    }
+    generated.push(("/sitemap.xml".into(), Job::Sitemap));
+    generated.push(("/robots.txt".into(), Job::Robots));
+    generated.push(("/404.html".into(), Job::NotFound));
+    for (url, job) in generated {
+        if let Some(&i) = taken.get(&url) {
+            diagnostics.push(documents[i].source.error(
+                0,
+                format!("l'adresse « {url} » est réservée aux pages générées"),
+                "renommez ce fichier",
+            ));
+            continue;
+        }
+        plan.push(Planned { url, job });
+    }
+    plan
+}
+
+/// The map page and its data files, unless a content page already uses the page's address.
+pub(super) fn plan_map(
+    plan: &mut Vec<Planned>,
+    m: &MapData,
+    documents: &[Document],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(d) = documents.iter().find(|d| d.url == map::PAGE_URL) {
+        diagnostics.push(d.source.error(
+            0,
+            format!("l'adresse « {} » est réservée à la carte", map::PAGE_URL),
+            "renommez ce fichier",
+        ));
+        return;
+    }
+    plan.push(Planned {
+        url: map::PAGE_URL.to_string(),
+        job: Job::MapPage,
+    });
+    plan.extend(m.files.iter().enumerate().map(|(i, f)| Planned {
+        url: f.url.clone(),
+        job: Job::MapFile(i),
+    }));
+}
+
+/// The posters page, unless a content page already uses its address.
+pub(super) fn plan_posters_page(
+    plan: &mut Vec<Planned>,
+    documents: &[Document],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(d) = documents.iter().find(|d| d.url == posters::URL) {
+        diagnostics.push(d.source.error(
+            0,
+            format!(
+                "l'adresse « {} » est réservée à la page des affiches",
+                posters::URL
+            ),
+            "renommez ce fichier",
+        ));
+        return;
+    }
+    plan.push(Planned {
+        url: posters::URL.to_string(),
+        job: Job::Posters,
+    });
+}
+
+/// The Atom feed of the news.
+pub(super) fn feed_url() -> String {
+    format!("{}atom.xml", Root::News.prefix())
+}
