@@ -54,7 +54,7 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
         documents: all_documents,
         failed_urls,
     } = content::load(content_dir, &mut diagnostics);
-    let territory_dir = content_dir.join("territory");
+    let territory_dir = content_dir.join(territory::FOLDER);
     let has_territory = territory_dir.is_dir();
     let territory = if has_territory {
         let loaded = territory::load(&territory_dir, today);

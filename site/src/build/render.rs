@@ -299,8 +299,8 @@ impl Site {
                         "merci.html",
                         &self.page(url, registration_pages::thanks_page(&self.config)),
                     ),
-                    Output::Css => Ok(functions::form::CSS.to_string()),
-                    Output::Js => Ok(functions::form::JS.to_string()),
+                    Output::Css => Ok(functions::web::form::CSS.to_string()),
+                    Output::Js => Ok(functions::web::form::JS.to_string()),
                 }
             }
             Job::NotFound => t.render(

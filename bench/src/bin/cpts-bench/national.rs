@@ -30,7 +30,8 @@ pub struct Size {
 /// Writes a complete content folder (site.toml, one page, territory/) for `size`.
 pub fn write(dir: &Path, size: &Size, today: &str) -> io::Result<()> {
     fs::create_dir_all(dir.join("pages"))?;
-    fs::create_dir_all(dir.join("territory"))?;
+    let territory_dir = dir.join(territory::FOLDER);
+    fs::create_dir_all(&territory_dir)?;
     fs::write(
         dir.join("site.toml"),
         "title = \"Médecin traitant France (synthétique)\"\ndescription = \"Territoire national synthétique\"\nbase_url = \"https://national.example.org\"\napi_url = \"/api\"\ndemo = true\n\n[phone]\nnumber = \"03 53 01 20 08\"\nhours = \"du lundi au vendredi\"\ncost = \"appel non surtaxé\"\n",
@@ -42,14 +43,18 @@ pub fn write(dir: &Path, size: &Size, today: &str) -> io::Result<()> {
     let grid = Grid::for_communes(size.communes);
     let mut random = Random::new(35_000);
     let names = write_communes(
-        &dir.join("territory/communes.geojson"),
+        &territory_dir.join(territory::load::COMMUNES_FILE),
         size,
         &grid,
         &mut random,
     )?;
-    write_cpts(&dir.join("territory/cpts.toml"), size.communes, &names)?;
+    write_cpts(
+        &territory_dir.join(territory::load::CPTS_FILE),
+        size.communes,
+        &names,
+    )?;
     write_doctors(
-        &dir.join("territory/doctors.csv"),
+        &territory_dir.join(territory::load::DOCTORS_FILE),
         size,
         &grid,
         &mut random,
