@@ -2,7 +2,11 @@
 //! for, how long it stays valid, and the French words that say so. Mails, pages and routes all
 //! read them from here, so a lifetime is written once and said the same way everywhere.
 
+use crate::app::App;
+use crate::domain::lifecycle::Proposal;
+use crate::mail::Mailer;
 use crate::signed::{Claims, KeyRing, TokenError};
+use crate::store::Store;
 
 const DAY: i64 = 86_400;
 
@@ -109,6 +113,49 @@ impl Link {
             Ok(_) => Err(TokenError::Invalid),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The links the handler signs, with its key ring and its public address.
+impl<S: Store, M: Mailer> App<S, M> {
+    /// The coordinator's page of request `reference`, signed at `now`.
+    pub fn coordinator_link(&self, reference: &str, now: i64) -> String {
+        Link::Request.url(
+            &self.keys,
+            &self.config.public_url,
+            reference,
+            Link::Request.expires(now, now),
+        )
+    }
+
+    /// The overview of `cpts` (`None`: the requests outside every CPTS), signed at `now`.
+    pub fn overview_link(&self, cpts: Option<&str>, now: i64) -> String {
+        let id = cpts.unwrap_or(OUTSIDE_CPTS);
+        Link::Overview.url(
+            &self.keys,
+            &self.config.public_url,
+            id,
+            Link::Overview.expires(now, now),
+        )
+    }
+
+    /// Valid until the proposal's deadline.
+    pub fn doctor_link(&self, proposal: &Proposal) -> String {
+        Link::Proposal.url(
+            &self.keys,
+            &self.config.public_url,
+            &proposal.id,
+            proposal.deadline,
+        )
+    }
+
+    pub fn patient_link(&self, reference: &str, now: i64) -> String {
+        Link::Follow.url(
+            &self.keys,
+            &self.config.public_url,
+            reference,
+            Link::Follow.expires(now, now),
+        )
     }
 }
 

@@ -8,7 +8,6 @@ use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{self, Request};
 use crate::domain::registration::{self, FieldError, Parsed};
 use crate::domain::{communes, priority};
-use crate::links::Link;
 use crate::mail::Mailer;
 use crate::mails;
 use crate::signed::{TokenError, random_id};
@@ -116,12 +115,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         let mail = mails::new_request(
             mails::ToCoordinators {
                 to: communes::coordinator_addresses(&territory, cpts.as_deref()),
-                request: Link::Request.url(
-                    &self.keys,
-                    &self.config.public_url,
-                    &reference,
-                    Link::Request.expires(now, now),
-                ),
+                request: self.coordinator_link(&reference, now),
                 overview: self.overview_link(cpts.as_deref(), now),
             },
             &reference,

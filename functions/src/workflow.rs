@@ -17,7 +17,6 @@ use crate::domain::lifecycle::{
     Transition,
 };
 use crate::domain::matching::{self, Loads};
-use crate::links::{Link, OUTSIDE_CPTS};
 use crate::mail::Mailer;
 use crate::mails::{self, Event, ToCoordinators};
 use crate::store::{Applied, Result, Store, StoreError};
@@ -84,46 +83,6 @@ pub struct JobReport {
 }
 
 impl<S: Store, M: Mailer> App<S, M> {
-    /// The coordinator's page of request `reference`, signed at `now`.
-    pub fn coordinator_link(&self, reference: &str, now: i64) -> String {
-        Link::Request.url(
-            &self.keys,
-            &self.config.public_url,
-            reference,
-            Link::Request.expires(now, now),
-        )
-    }
-
-    /// The overview of `cpts` (`None`: the requests outside every CPTS), signed at `now`.
-    pub fn overview_link(&self, cpts: Option<&str>, now: i64) -> String {
-        let id = cpts.unwrap_or(OUTSIDE_CPTS);
-        Link::Overview.url(
-            &self.keys,
-            &self.config.public_url,
-            id,
-            Link::Overview.expires(now, now),
-        )
-    }
-
-    /// Valid until the proposal's deadline.
-    pub fn doctor_link(&self, proposal: &Proposal) -> String {
-        Link::Proposal.url(
-            &self.keys,
-            &self.config.public_url,
-            &proposal.id,
-            proposal.deadline,
-        )
-    }
-
-    pub fn patient_link(&self, reference: &str, now: i64) -> String {
-        Link::Follow.url(
-            &self.keys,
-            &self.config.public_url,
-            reference,
-            Link::Follow.expires(now, now),
-        )
-    }
-
     async fn loads(&self, territory: &Territory, today: NaiveDate) -> Result<Loads> {
         let loads = self.store.doctor_loads(matching::period_of(today)).await?;
         Ok(Loads::new(territory, &loads))
