@@ -69,10 +69,10 @@ async fn the_published_form_is_read_by_the_handler() {
     // Every commune offered is found again, as itself.
     for c in &territory.communes {
         let label = functions::domain::communes::label(c);
-        assert!(page.form.contains(&format!(
-            "<option value=\"{}\">",
-            functions::html::esc(&label)
-        )));
+        assert!(
+            page.form
+                .contains(&format!("<option value=\"{}\">", site::html::esc(&label)))
+        );
         let found = functions::domain::communes::find(&territory, &label).unwrap();
         assert_eq!(found.postcodes, c.postcodes, "{label}");
     }

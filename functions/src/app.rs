@@ -1,5 +1,5 @@
-//! The handler's state and settings: the published territory, the key ring, the store, the
-//! mailer, the abuse limits, and the thread that sends pending mails.
+//! The handler's state and settings: the published territory, the templates, the key ring, the
+//! store, the mailer, the abuse limits, and the thread that sends pending mails.
 
 use std::sync::{Arc, RwLock};
 
@@ -10,6 +10,7 @@ use crate::domain::{communes, phone};
 use crate::mail::Mailer;
 use crate::signed::KeyRing;
 use crate::store::Store;
+use crate::view::View;
 
 /// The site's phone line, shown on every page the handler writes.
 #[derive(Debug, Clone)]
@@ -90,6 +91,8 @@ pub struct App<S: Store, M: Mailer> {
     pub config: Config,
     /// Replaced whole when a new territory (doctors.csv) is published.
     published: RwLock<Arc<Published>>,
+    /// The templates of every page and mail: the built-in ones until [`App::replace_view`].
+    view: RwLock<Arc<View>>,
     pub keys: KeyRing,
     pub store: S,
     pub mailer: M,
@@ -108,6 +111,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         Arc::new(Self {
             config,
             published: RwLock::new(Published::new(territory)),
+            view: RwLock::new(Arc::new(View::builtin())),
             keys,
             store,
             mailer,
@@ -133,6 +137,24 @@ impl<S: Store, M: Mailer> App<S, M> {
         let next = Published::new(territory);
         match self.published.write() {
             Ok(mut p) => *p = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    /// The templates pages and mails are written with now.
+    pub fn view(&self) -> Arc<View> {
+        match self.view.read() {
+            Ok(v) => Arc::clone(&v),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Writes pages and mails with `view` from now on: the templates of a folder of overrides
+    /// ([`View::load`]), loaded by whoever starts the handler, and loaded again when they change.
+    pub fn replace_view(&self, view: View) {
+        let next = Arc::new(view);
+        match self.view.write() {
+            Ok(mut v) => *v = next,
             Err(poisoned) => *poisoned.into_inner() = next,
         }
     }

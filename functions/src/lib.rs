@@ -6,20 +6,20 @@
 //! - [`web`] (routes and pages) and [`aws`] (the Lambda entry point) — transport;
 //! - [`register`], [`workflow`] — the use cases; [`links`] and [`mails`] — what is sent to people;
 //! - [`app`] — the handler's state and settings;
-//! - [`store`], [`mail`], [`signed`] — persistence, delivery, signing;
+//! - [`store`], [`mail`], [`signed`], [`view`] — persistence, delivery, signing, templates;
 //! - [`domain`] — pure types and rules, with no I/O.
 
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod domain;
-pub mod html;
 pub mod links;
 pub mod mail;
 pub mod mails;
 pub mod register;
 pub mod signed;
 pub mod store;
+pub mod view;
 pub mod web;
 pub mod workflow;
 

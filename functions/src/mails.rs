@@ -2,11 +2,16 @@
 //! date, a distance and signed links — never a name, phone number, birth date or health fact
 //! (tests read every mail the handler writes).
 
+use serde::Serialize;
+
 use crate::domain::dates::unix_date_fr;
 use crate::domain::lifecycle::{self, Mail, Proposal};
 use crate::domain::matching;
-use crate::html::esc;
 use crate::links::Link;
+use crate::view::View;
+
+/// The template of every mail's HTML part.
+pub const TEMPLATE: &str = "mail.html";
 
 /// The coordinators of a request's CPTS, and the two links every mail to them carries.
 pub struct ToCoordinators {
@@ -35,9 +40,29 @@ fn labelled(label: &str, link: Link) -> String {
     }
 }
 
+/// What every mail ends with.
+const PRIVACY: &str = "Ce courriel ne contient volontairement aucune donnée personnelle.";
+
+/// What `mail.html` reads as `mail`.
+#[derive(Serialize)]
+struct MailView<'a> {
+    subject: &'a str,
+    /// Each paragraph as its lines.
+    paragraphs: Vec<Vec<&'a str>>,
+    links: Vec<MailLink<'a>>,
+    privacy: &'a str,
+}
+
+#[derive(Serialize)]
+struct MailLink<'a> {
+    label: &'a str,
+    url: &'a str,
+}
+
 /// A short mail in French: greeting, `paragraphs`, then each link as (label, address) — on its own
-/// line in the text part, as a link in the HTML part.
+/// line in the text part, as a link in the HTML part (`mail.html`).
 fn compose(
+    view: &View,
     id: &str,
     to: Vec<String>,
     subject: String,
@@ -45,27 +70,29 @@ fn compose(
     links: &[(String, &str)],
 ) -> Mail {
     let mut text = String::from("Bonjour,\n\n");
-    let mut html = format!(
-        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{}</title></head><body><p>Bonjour,</p>"#,
-        esc(&subject)
-    );
     for p in paragraphs {
         text.push_str(p);
         text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", esc(p).replace('\n', "<br>")));
     }
     for (label, url) in links {
         text.push_str(&format!("{label} :\n{url}\n\n"));
-        html.push_str(&format!(
-            r#"<p><a href="{}">{}</a></p>"#,
-            esc(url),
-            esc(label)
-        ));
     }
-    let privacy = "Ce courriel ne contient volontairement aucune donnée personnelle.";
-    text.push_str(privacy);
+    text.push_str(PRIVACY);
     text.push('\n');
-    html.push_str(&format!("<p>{privacy}</p></body></html>"));
+    let mut context = tera::Context::new();
+    context.insert(
+        "mail",
+        &MailView {
+            subject: &subject,
+            paragraphs: paragraphs.iter().map(|p| p.lines().collect()).collect(),
+            links: links
+                .iter()
+                .map(|(label, url)| MailLink { label, url })
+                .collect(),
+            privacy: PRIVACY,
+        },
+    );
+    let html = view.render(TEMPLATE, &context);
     Mail {
         id: id.to_string(),
         to,
@@ -76,8 +103,15 @@ fn compose(
 }
 
 /// A mail to the coordinators, with the links to the request and to the overview.
-fn to_coordinators(c: ToCoordinators, id: &str, subject: String, paragraphs: &[String]) -> Mail {
+fn to_coordinators(
+    view: &View,
+    c: ToCoordinators,
+    id: &str,
+    subject: String,
+    paragraphs: &[String],
+) -> Mail {
     compose(
+        view,
         id,
         c.to,
         subject,
@@ -96,8 +130,15 @@ fn to_coordinators(c: ToCoordinators, id: &str, subject: String, paragraphs: &[S
 }
 
 /// A new request was registered.
-pub fn new_request(c: ToCoordinators, reference: &str, commune: &str, date_fr: &str) -> Mail {
+pub fn new_request(
+    view: &View,
+    c: ToCoordinators,
+    reference: &str,
+    commune: &str,
+    date_fr: &str,
+) -> Mail {
     compose(
+        view,
         &format!("{reference}-coordination"),
         c.to,
         format!("Nouvelle demande de médecin traitant — réf. {reference}"),
@@ -123,6 +164,7 @@ pub fn new_request(c: ToCoordinators, reference: &str, commune: &str, date_fr: &
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at
 /// `received_at`.
 pub fn doctor_proposed(
+    view: &View,
     c: ToCoordinators,
     reference: &str,
     number: usize,
@@ -130,6 +172,7 @@ pub fn doctor_proposed(
     received_at: i64,
 ) -> Mail {
     to_coordinators(
+        view,
         c,
         &format!("{reference}-{number}-proposition"),
         format!("Médecin proposé à valider — réf. {reference}"),
@@ -141,7 +184,7 @@ pub fn doctor_proposed(
 }
 
 /// `event` happened, and another doctor is proposed (`another`) or the request waits.
-pub fn after(c: ToCoordinators, event: &Event, another: bool) -> Mail {
+pub fn after(view: &View, c: ToCoordinators, event: &Event, another: bool) -> Mail {
     let what = &event.what;
     let next = if another {
         format!(
@@ -152,11 +195,12 @@ pub fn after(c: ToCoordinators, event: &Event, another: bool) -> Mail {
             "{what} Aucun autre médecin ne peut la prendre pour l'instant : elle est réexaminée automatiquement, et vous recevrez un courriel dès qu'un médecin est proposé."
         )
     };
-    to_coordinators(c, &event.id, event.subject.clone(), &[next])
+    to_coordinators(view, c, &event.id, event.subject.clone(), &[next])
 }
 
 /// The doctor of proposal `proposal_id` accepted request `reference`.
 pub fn doctor_accepted(
+    view: &View,
     c: ToCoordinators,
     proposal_id: &str,
     reference: &str,
@@ -169,6 +213,7 @@ pub fn doctor_accepted(
         "La personne n'a pas d'adresse électronique : appelez-la pour le lui dire, puis indiquez-le sur la page de la demande."
     };
     to_coordinators(
+        view,
         c,
         &format!("{proposal_id}-acceptee"),
         format!("Le médecin a accepté — réf. {reference}"),
@@ -180,12 +225,14 @@ pub fn doctor_accepted(
 
 /// The proposal still waits for the coordinators' decision.
 pub fn reminder_to_validate(
+    view: &View,
     c: ToCoordinators,
     proposal: &Proposal,
     reference: &str,
     commune: &str,
 ) -> Mail {
     to_coordinators(
+        view,
         c,
         &format!("{}-rappel", proposal.id),
         format!("Rappel : médecin proposé à valider — réf. {reference}"),
@@ -198,7 +245,14 @@ pub fn reminder_to_validate(
 
 /// The doctor's mail: the commune and the distance, a reference and his link. `reminder`
 /// words it as a reminder.
-pub fn to_doctor(to: &str, proposal: &Proposal, commune: &str, link: &str, reminder: bool) -> Mail {
+pub fn to_doctor(
+    view: &View,
+    to: &str,
+    proposal: &Proposal,
+    commune: &str,
+    link: &str,
+    reminder: bool,
+) -> Mail {
     let (id, subject, opening) = if reminder {
         (
             format!("{}-rappel-medecin", proposal.id),
@@ -219,6 +273,7 @@ pub fn to_doctor(to: &str, proposal: &Proposal, commune: &str, link: &str, remin
         )
     };
     compose(
+        view,
         &id,
         vec![to.to_string()],
         subject,
@@ -237,8 +292,9 @@ pub fn to_doctor(to: &str, proposal: &Proposal, commune: &str, link: &str, remin
 }
 
 /// The patient's mail once a doctor accepted him.
-pub fn to_patient(to: &str, reference: &str, link: &str) -> Mail {
+pub fn to_patient(view: &View, to: &str, reference: &str, link: &str) -> Mail {
     compose(
+        view,
         &format!("{reference}-patient"),
         vec![to.to_string()],
         format!("Un médecin traitant accepte votre demande — réf. {reference}"),

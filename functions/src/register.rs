@@ -113,6 +113,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         let reference = random_id(REFERENCE_LEN);
         let priority = priority::assess(&registration, today);
         let mail = mails::new_request(
+            &self.view(),
             mails::ToCoordinators {
                 to: communes::coordinator_addresses(&territory, cpts.as_deref()),
                 request: self.coordinator_link(&reference, now),

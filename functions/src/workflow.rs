@@ -133,6 +133,7 @@ impl<S: Store, M: Mailer> App<S, M> {
             let mails = match &notice {
                 Notice::Silent => vec![],
                 Notice::NewProposal => vec![mails::doctor_proposed(
+                    &self.view(),
                     self.coordinators(&territory, &case, now),
                     &case.reference,
                     case.proposals.len() + 1,
@@ -140,6 +141,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                     case.created_at,
                 )],
                 Notice::After(event) => vec![mails::after(
+                    &self.view(),
                     self.coordinators(&territory, &case, now),
                     event,
                     true,
@@ -158,7 +160,12 @@ impl<S: Store, M: Mailer> App<S, M> {
             }
         }
         if let (Notice::After(event), Some(case)) = (&notice, last_case) {
-            let mail = mails::after(self.coordinators(&territory, &case, now), event, false);
+            let mail = mails::after(
+                &self.view(),
+                self.coordinators(&territory, &case, now),
+                event,
+                false,
+            );
             let only_mail = Transition {
                 at: now,
                 case: None,
@@ -270,6 +277,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         reminder: bool,
     ) -> Mail {
         mails::to_doctor(
+            &self.view(),
             to,
             proposal,
             &commune_name(territory, &case.needs.commune),
@@ -301,6 +309,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         let transition = match answer {
             Answer::Accept => {
                 let mail = mails::doctor_accepted(
+                    &self.view(),
                     self.coordinators(&territory, &case, now),
                     &proposal.id,
                     &case.reference,
@@ -426,6 +435,7 @@ impl<S: Store, M: Mailer> App<S, M> {
             return Ok(false);
         };
         let mail = mails::to_patient(
+            &self.view(),
             email.as_str(),
             reference,
             &self.patient_link(reference, now),
@@ -449,6 +459,7 @@ impl<S: Store, M: Mailer> App<S, M> {
     ) -> Result<bool> {
         let mail = if proposal.state == ProposalState::Proposed {
             mails::reminder_to_validate(
+                &self.view(),
                 self.coordinators(territory, case, now),
                 proposal,
                 &case.reference,

@@ -18,6 +18,7 @@ use functions::domain::lifecycle::Mail;
 use functions::mail::ses::SesMailer;
 use functions::mail::{Mailer, Outbox};
 use functions::mails::{ToCoordinators, new_request};
+use functions::view::View;
 use serde_json::Value;
 
 const FROM: &str = "Médecin traitant Ardennes <ne-pas-repondre@medecin.example.org>";
@@ -168,6 +169,7 @@ fn mails() -> Vec<Mail> {
     let overview = "https://medecin.example.org/api/coordination/sedan?jeton=v1.k1.vue.sedan.1.abc";
     vec![
         new_request(
+            &View::builtin(),
             ToCoordinators {
                 to: vec!["coordination@cpts-sedan.example.org".into()],
                 request: link.into(),
@@ -178,6 +180,7 @@ fn mails() -> Vec<Mail> {
             "lundi 3 mars 2025",
         ),
         new_request(
+            &View::builtin(),
             ToCoordinators {
                 to: vec![
                     "une@cpts-rethel.example.org".into(),

@@ -1,6 +1,7 @@
 //! The form handler on one machine, as `cpts serve` and `cpts jobs run` both open it: the
-//! settings from `site.toml`, the territory from `content/territory/`, and from the data folder
-//! the SQLite file, the signing keys and the outbox.
+//! settings from `site.toml`, the territory from `content/territory/`, the templates with the
+//! overrides of `content/templates/`, and from the data folder the SQLite file, the signing keys
+//! and the outbox.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,10 +10,11 @@ use chrono::NaiveDate;
 use functions::mail::Outbox;
 use functions::signed::KeyRing;
 use functions::store::SqliteStore;
+use functions::view::View;
 use functions::workflow::JobReport;
 use territory::{Diagnostic, Territory};
 
-use crate::{config, registration_pages};
+use crate::{config, registration_pages, templates};
 
 /// The handler with its local store and outbox.
 pub type LocalApp = functions::App<SqliteStore, Outbox>;
@@ -63,6 +65,12 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
     }
 }
 
+/// The handler's templates, each replaced by `content/templates/<same name>` when present; a
+/// broken one is an error that names its file, line and column.
+pub fn load_view(content: &Path) -> Result<View, Diagnostic> {
+    View::load(Some(&content.join(templates::OVERRIDES_DIR)))
+}
+
 /// The territory as published in `content/territory/`, or its errors.
 pub fn load_territory(content: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
     territory::load_published(&content.join(territory::FOLDER), today)
@@ -98,6 +106,10 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
         .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
     let store = SqliteStore::open(&database)
         .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+    // A broken template would give people broken pages and mails: the handler does not start.
+    let view = load_view(setup.content).map_err(|d| {
+        format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")
+    })?;
     let config = config(setup.content, setup.port);
     let mailer = Outbox {
         dir: outbox,
@@ -111,8 +123,10 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
             Some(errors),
         ),
     };
+    let app = functions::App::new(config, Arc::new(territory), keys, store, mailer);
+    app.replace_view(view);
     Ok(Opened {
-        app: functions::App::new(config, Arc::new(territory), keys, store, mailer),
+        app,
         territory_errors,
     })
 }

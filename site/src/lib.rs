@@ -4,6 +4,7 @@ pub mod build;
 pub mod config;
 pub mod content;
 pub mod handler;
+pub mod html;
 pub mod jobs;
 pub mod links;
 pub mod map;

@@ -1,9 +1,10 @@
-//! The registration form's pages in the site: `/inscription/` (the form, whose markup belongs to
-//! the `functions` crate so the handler can show it again with errors), `/merci/`, and the form's
-//! stylesheet and script.
+//! The registration form's pages in the site: `/inscription/` (the form, whose template belongs to
+//! the `functions` crate so the handler can show it again with errors), `/merci/` (whose text the
+//! handler's thank-you page shares), and the form's stylesheet and script.
 
+use functions::web::form::FormView;
 use serde::Serialize;
-use territory::Territory;
+use territory::{Diagnostic, Territory};
 
 use crate::config::SiteConfig;
 
@@ -44,18 +45,25 @@ pub struct FormPage {
 pub struct ThanksPage {
     pub title: &'static str,
     pub description: &'static str,
-    pub content: String,
+    /// The request's reference: none on the site's page (the handler's page has it).
+    pub reference: Option<&'static str>,
 }
 
-fn phone(config: &SiteConfig) -> Option<functions::Phone> {
-    config.phone.as_ref().map(|p| functions::Phone {
-        number: p.number.clone(),
-        international: p.international.clone(),
-        hours: p.hours.clone(),
-    })
-}
-
+/// `/inscription/` with the form rendered by the handler's built-in templates.
 pub fn form_page(config: &SiteConfig, territory: &Territory) -> FormPage {
+    let builtin = functions::view::View::builtin();
+    form_page_with(config, territory, |view| {
+        Ok(functions::web::form::render(&builtin, view))
+    })
+    .unwrap_or_else(|d| unreachable!("the built-in form renders: {d}"))
+}
+
+/// `/inscription/` with the form rendered by `render` (the build's templates, overrides included).
+pub fn form_page_with(
+    config: &SiteConfig,
+    territory: &Territory,
+    render: impl FnOnce(&FormView) -> Result<String, Diagnostic>,
+) -> Result<FormPage, Diagnostic> {
     let communes: Vec<String> = territory
         .communes
         .iter()
@@ -65,7 +73,7 @@ pub fn form_page(config: &SiteConfig, territory: &Territory) -> FormPage {
     let action = format!("{api}/registrations");
     let token_url = format!("{api}/form-token");
     let answers = functions::domain::answers::Answers::default();
-    let view = functions::web::form::FormView {
+    let view = FormView {
         action: &action,
         token_url: &token_url,
         answers: &answers,
@@ -76,19 +84,19 @@ pub fn form_page(config: &SiteConfig, territory: &Territory) -> FormPage {
         privacy_url: PRIVACY_URL,
     };
     let asset = |file: &str| format!("{}{file}", functions::web::form::ASSETS_URL);
-    FormPage {
+    Ok(FormPage {
         title: "Demander un médecin traitant",
         description: "Vous n'avez pas de médecin traitant ? Remplissez ce formulaire : la coordination de votre CPTS vous rappelle.",
-        form: functions::web::form::render(&view),
+        form: render(&view)?,
         css: asset(functions::web::form::CSS_FILE),
         js: asset(functions::web::form::JS_FILE),
-    }
+    })
 }
 
-pub fn thanks_page(config: &SiteConfig) -> ThanksPage {
+pub fn thanks_page() -> ThanksPage {
     ThanksPage {
         title: "Demande enregistrée",
         description: "Ce qui se passe après votre demande de médecin traitant.",
-        content: functions::web::pages::thanks_body(phone(config).as_ref(), None),
+        reference: None,
     }
 }

@@ -2,7 +2,8 @@
 //! after each rebuild; build errors are shown in the browser), and mounts the form handler at
 //! `/api`. The SQLite file, the outbox and the signing keys live in a data folder (`.cpts/`),
 //! created on first run. The handler's scheduled jobs (`cpts jobs run`) run every minute, and at
-//! once when a new territory (`content/territory/`, e.g. doctors.csv) is published to it.
+//! once when a new territory (`content/territory/`, e.g. doctors.csv) is published to it. The
+//! handler's templates follow `content/templates/` too: a broken one keeps the last good ones.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -13,13 +14,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::html::esc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use functions::html::esc;
 
 use crate::handler::{self, LocalApp, Setup};
 use crate::{build, output};
@@ -238,6 +239,17 @@ impl Jobs {
         }
     }
 
+    /// Gives the handler the templates of the content folder; broken ones are not taken (the
+    /// site build just reported them): the handler keeps its last good templates.
+    fn reload_view(&self, content: &Path) {
+        match handler::load_view(content) {
+            Ok(view) => self.app.replace_view(view),
+            Err(d) => eprintln!(
+                "{d}\nModèles du formulaire non rechargés : ses pages et ses courriels gardent les modèles précédents."
+            ),
+        }
+    }
+
     /// Publishes the territory of the content folder to the handler (a new doctors.csv, say)
     /// and examines the waiting requests against it at once. A territory with errors is not
     /// published: the handler keeps the previous one.
@@ -287,6 +299,7 @@ async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>) {
             eprintln!("Contenu modifié : reconstruction…");
             let p = Arc::clone(&preview);
             let _ = tokio::task::spawn_blocking(move || p.rebuild()).await;
+            jobs.reload_view(&preview.content);
             let territory = fingerprint(&territory_dir);
             if territory != last_territory {
                 last_territory = territory;

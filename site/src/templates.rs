@@ -1,14 +1,16 @@
-//! The one place that talks to Tera: built-in templates, overrides from `content/templates/`, and
-//! template errors turned into diagnostics.
+//! The one place that talks to Tera: built-in templates (the site's own, and the form handler's
+//! — among them the base layout both share), overrides from `content/templates/`, and template
+//! errors turned into diagnostics.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use territory::{Diagnostic, Severity, SourceFile};
+use territory::{Diagnostic, SourceFile};
 
+/// The site's own templates; the layout (`base.html`) and the form handler's templates come from
+/// [`functions::view::BUILTIN`].
 const BUILTIN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
     ("index.html", include_str!("../templates/index.html")),
     ("page.html", include_str!("../templates/page.html")),
     ("section.html", include_str!("../templates/section.html")),
@@ -54,6 +56,7 @@ impl Templates {
     pub fn load(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Self> {
         let mut sources: BTreeMap<String, (String, Option<PathBuf>)> = BUILTIN
             .iter()
+            .chain(functions::view::BUILTIN)
             .map(|(name, text)| (name.to_string(), (text.to_string(), None)))
             .collect();
         let dir = content_dir.join(OVERRIDES_DIR);
@@ -115,27 +118,28 @@ impl Templates {
     }
 
     fn diagnostic(&self, error: &tera::Error, rendering: Option<&str>) -> Diagnostic {
-        let report = match error.kind() {
-            tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
-            _ => None,
-        };
-        let template = report
-            .map(|r| r.filename().to_string())
-            .or_else(|| rendering.map(str::to_string))
-            .unwrap_or_default();
-        let file = self.overrides.get(&template).cloned().unwrap_or_else(|| {
-            PathBuf::from(format!("site/templates/{template} (modèle intégré)"))
-        });
-        let (line, column) =
-            report.map_or((1, 1), |r| (r.span().start_line, r.span().start_col + 1));
-        let detail = report.map_or_else(|| error.to_string(), |r| r.message().to_string());
-        Diagnostic {
-            severity: Severity::Error,
-            file,
-            line,
-            column,
-            message: format!("erreur dans le modèle « {template} » : {detail}"),
-            fix: "corrigez le modèle à cet endroit (syntaxe Tera 2 : {{ variable }}, {% if … %}…{% endif %}), ou supprimez-le de content/templates pour revenir au modèle intégré".into(),
+        functions::view::diagnostic(error, rendering, &|template| {
+            self.overrides.get(template).cloned().unwrap_or_else(|| {
+                let dir = if BUILTIN.iter().any(|(name, _)| *name == template) {
+                    "site/templates"
+                } else {
+                    functions::view::BUILTIN_DIR
+                };
+                PathBuf::from(format!("{dir}/{template} (modèle intégré)"))
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_site_and_the_handler_name_their_templates_apart() {
+        for (name, _) in super::BUILTIN {
+            assert!(
+                !functions::view::BUILTIN.iter().any(|(n, _)| n == name),
+                "{name} is both a site template and a handler template"
+            );
         }
     }
 }

@@ -1,10 +1,10 @@
-//! The pages behind emailed links once a request is in progress: the coordinator's decision
-//! page, the doctor's answer page, the patient's follow-up page, the CPTS overview and the pages
-//! that say what an action did. Plain HTML forms: no JavaScript, nothing submits by itself.
-
-use std::fmt::Write;
+//! What the pages behind emailed links show, as data for their templates: the coordinator's
+//! decision page (`coordinator.html`), the doctor's answer pages (`doctor_offer.html`,
+//! `doctor_accepted.html`), the patient's follow-up page (`patient.html`) and the pages that say
+//! what an action did. Plain HTML forms: no JavaScript, nothing submits by itself.
 
 use chrono::NaiveDate;
+use serde::Serialize;
 use territory::{Coordinator, Doctor, Territory};
 
 use crate::domain::dates::unix_date_fr;
@@ -12,8 +12,9 @@ use crate::domain::lifecycle::{
     Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason, Request,
 };
 use crate::domain::matching;
-use crate::html::esc;
-use crate::web::pages::{call_time_label, level_label, request_body};
+use crate::domain::registration::FilledBy;
+use crate::web::pages::{Message, call_time_label, level_label};
+use crate::workflow::{Answer, Decision};
 
 /// The age bracket of DOMAIN.md §4.1, what a doctor may want to know (children, elderly).
 pub fn age_bracket(age: u32) -> &'static str {
@@ -29,13 +30,13 @@ fn doctor_line(territory: &Territory, id: &str) -> String {
     match territory.doctor(id) {
         Some(d) => format!(
             "{} (cabinet à {})",
-            esc(&d.name),
-            esc(territory
+            d.name,
+            territory
                 .communes
                 .get(d.commune)
-                .map_or("", |c| c.name.as_str()))
+                .map_or("", |c| c.name.as_str())
         ),
-        None => format!("médecin {} (plus dans la liste publiée)", esc(id)),
+        None => format!("médecin {id} (plus dans la liste publiée)"),
     }
 }
 
@@ -43,27 +44,79 @@ fn days(now: i64, since: i64) -> i64 {
     (now - since).max(0) / 86_400
 }
 
-/// The "who decides?" list, in each form of the page (`form` keeps the ids unique).
-fn who_field(coordinators: &[Coordinator], form: &str) -> String {
-    if coordinators.len() <= 1 {
-        return String::new();
+/// "system" → French.
+pub fn by_label(by: &str) -> String {
+    match by {
+        "system" => "automatique".into(),
+        other => other.to_string(),
     }
-    let mut out = format!(
-        r#"<p><label for="qui-{form}">Qui décide ?</label><br><select id="qui-{form}" name="qui" required><option value="">— choisissez votre nom —</option>"#
-    );
-    for (i, c) in coordinators.iter().enumerate() {
-        let _ = write!(out, r#"<option value="{i}">{}</option>"#, esc(&c.name));
-    }
-    out.push_str("</select></p>");
-    out
 }
 
-fn hidden(token: &str, proposal: Option<&str>) -> String {
-    format!(
-        r#"<input type="hidden" name="jeton" value="{}"><input type="hidden" name="proposition" value="{}">"#,
-        esc(token),
-        esc(proposal.unwrap_or(""))
-    )
+/// What the coordinator needs to call the patient back: the priority level, never the criteria.
+#[derive(Debug, Serialize)]
+pub struct RequestFacts<'a> {
+    pub reference: &'a str,
+    pub received: String,
+    pub level: &'static str,
+    pub name: String,
+    pub age: u32,
+    /// For `tel:` links.
+    pub phone: &'a str,
+    pub phone_display: String,
+    pub call_time: &'static str,
+    pub email: Option<&'a str>,
+    pub commune: &'a str,
+    pub distance: String,
+    pub filled_by: String,
+    pub needs: String,
+}
+
+impl<'a> RequestFacts<'a> {
+    pub fn of(request: &'a Request, commune: &'a str, today: NaiveDate) -> Self {
+        let r = &request.registration;
+        let filled_by = match r.filled_by.role {
+            FilledBy::Patient => "la personne elle-même",
+            FilledBy::Relative => "un proche",
+            FilledBy::Professional => "un professionnel",
+            FilledBy::TownHall => "une mairie",
+        };
+        let filled_by = match &r.filled_by.organisation {
+            Some(o) => format!("{filled_by} ({o})"),
+            None => filled_by.to_string(),
+        };
+        let mut needs = Vec::new();
+        if let Some(language) = &r.communication.interpreter_language {
+            needs.push(format!("interprète ({language})"));
+        }
+        if r.communication.reading_help {
+            needs.push("aide à la lecture (FALC)".into());
+        }
+        if r.mobility.home_visits {
+            needs.push("visites à domicile".into());
+        }
+        Self {
+            reference: &request.reference,
+            received: unix_date_fr(request.created_at),
+            level: level_label(request.priority.level),
+            name: format!("{} {}", r.first_name.as_str(), r.last_name.as_str()),
+            age: r.birth_date.age_on(today),
+            phone: r.phone.as_str(),
+            phone_display: r.phone.display_fr(),
+            call_time: call_time_label(r.call_time),
+            email: r.email.as_ref().map(|e| e.as_str()),
+            commune,
+            distance: match r.mobility.max_distance_km {
+                Some(km) => format!("{km} km"),
+                None => "pas de limite".into(),
+            },
+            filled_by,
+            needs: if needs.is_empty() {
+                "aucun signalé".into()
+            } else {
+                needs.join(", ")
+            },
+        }
+    }
 }
 
 /// Everything the coordinator's page shows, read before rendering.
@@ -81,260 +134,280 @@ pub struct CoordinatorView<'a> {
     pub now: i64,
 }
 
-/// The coordinator's page: the request (to call the patient), where it stands, the proposed
-/// doctor and why, and the forms for her decisions (POST).
-pub fn coordinator_page(v: &CoordinatorView) -> String {
-    let mut out = request_body(v.request, v.commune, v.today);
+/// A choice of a `<select>`.
+#[derive(Debug, Serialize)]
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CurrentProposal<'a> {
+    pub id: &'a str,
+    pub doctor: String,
+    pub reasons: &'a [String],
+    pub deadline: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Closure<'a> {
+    pub at: String,
+    pub by: &'a str,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryRow<'a> {
+    pub doctor: String,
+    pub state: &'static str,
+    pub since: String,
+    pub by: String,
+    pub note: &'a str,
+}
+
+/// The coordinator's page (`coordinator.html`): the request (to call the patient), where it
+/// stands, the proposed doctor and why, and the forms for her decisions (POST).
+#[derive(Debug, Serialize)]
+pub struct CoordinatorPage<'a> {
+    pub request: RequestFacts<'a>,
+    pub state: &'static str,
+    pub days: i64,
+    /// Which part of the page applies: `proposed`, `validated`, `accepted`, `informed`,
+    /// `closed` or `waiting`.
+    pub stage: &'static str,
+    pub proposal: Option<CurrentProposal<'a>>,
+    /// The current proposal's id, sent with every decision ("" when there is none).
+    pub current: &'a str,
+    pub has_email: bool,
+    pub closure: Option<Closure<'a>>,
+    pub open: bool,
+    /// Where the forms are sent.
+    pub action: String,
+    pub token: &'a str,
+    /// The names in the "Qui décide ?" list (shown when there are several).
+    pub coordinators: Vec<&'a str>,
+    pub rejection_reasons: Vec<Choice>,
+    pub closing_reasons: Vec<Choice>,
+    pub history: Vec<HistoryRow<'a>>,
+    pub overview_link: &'a str,
+}
+
+pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
     let case = v.case;
-    let action = format!("/api/demandes/{}", esc(&case.reference));
-    let _ = write!(
-        out,
-        r#"<h2>Où en est la demande</h2><p><strong>{}</strong> — demande reçue il y a {} jour{}.</p>"#,
-        esc(case.state.label()),
-        days(v.now, case.created_at),
-        if days(v.now, case.created_at) > 1 {
-            "s"
-        } else {
-            ""
-        }
-    );
     let current = case
         .current_proposal()
         .and_then(|id| v.proposals.iter().find(|p| p.id == id));
-    let who = |form: &str| who_field(v.coordinators, form);
-    match (case.state, current) {
-        (CaseState::Proposed, Some(p)) => {
-            let _ = write!(
-                out,
-                r#"<section class="proposal" aria-labelledby="propose"><h3 id="propose">Médecin proposé : {}</h3><p>Pourquoi ce médecin :</p><ul>"#,
-                doctor_line(v.territory, &p.doctor)
-            );
-            for reason in &p.reasons {
-                let _ = write!(out, "<li>{}</li>", esc(reason));
-            }
-            let _ = write!(
-                out,
-                r#"</ul><p>À valider avant le {} : sans décision, un autre médecin sera proposé.</p><form method="post" action="{action}">{}{}<p><button type="submit" name="decision" value="valider">Valider : envoyer la proposition au médecin</button></p></form><form method="post" action="{action}">{}{}<p><label for="motif-autre">Pourquoi un autre médecin ?</label><br><select id="motif-autre" name="motif" required>"#,
-                unix_date_fr(p.deadline),
-                hidden(v.token, Some(&p.id)),
-                who("valider"),
-                hidden(v.token, Some(&p.id)),
-                who("autre")
-            );
-            for r in RejectionReason::ALL {
-                let _ = write!(out, r#"<option value="{}">{}</option>"#, r.code(), esc(r.label()));
-            }
-            out.push_str(r#"</select></p><p><button type="submit" name="decision" value="autre">Proposer un autre médecin</button></p></form></section>"#);
-        }
-        (CaseState::Validated, Some(p)) => {
-            let _ = write!(
-                out,
-                "<p>Proposition validée et envoyée à {} ; réponse attendue avant le {}. Vous recevrez un courriel dès qu'il répond.</p>",
-                doctor_line(v.territory, &p.doctor),
-                unix_date_fr(p.deadline)
-            );
-        }
-        (CaseState::Accepted, Some(p)) => {
-            let _ = write!(
-                out,
-                "<p><strong>{} a accepté.</strong></p>",
-                doctor_line(v.territory, &p.doctor)
-            );
-            if case.has_email {
-                out.push_str("<p>La personne va être prévenue par courriel.</p>");
-            } else {
-                let _ = write!(
-                    out,
-                    r#"<p>La personne n'a pas d'adresse électronique : <strong>appelez-la</strong> pour lui donner le nom du médecin et lui dire que son cabinet va l'appeler.</p><form method="post" action="{action}">{}{}<p><button type="submit" name="decision" value="prevenu">J'ai prévenu la personne</button></p></form>"#,
-                    hidden(v.token, Some(&p.id)),
-                    who("prevenu")
-                );
-            }
-        }
-        (CaseState::Informed, Some(p)) => {
-            let _ = write!(
-                out,
-                "<p>{} a accepté ; la personne est prévenue. Quand le premier rendez-vous a eu lieu, closez la demande avec le motif « Médecin traitant trouvé grâce à la CPTS ».</p>",
-                doctor_line(v.territory, &p.doctor)
-            );
-        }
-        (CaseState::Closed, _) => {
-            if let Some(c) = &case.closure {
-                let _ = write!(
-                    out,
-                    "<p>Demande close le {} par {} : {}.</p>",
-                    unix_date_fr(c.at),
-                    esc(&c.by),
-                    esc(c.reason.label())
-                );
-            }
-        }
-        _ => out.push_str("<p>Aucun médecin ne peut prendre cette demande pour l'instant (distance, capacité, visites à domicile). Elle est réexaminée automatiquement chaque fois que la liste des médecins change ou qu'un médecin revient de pause : vous recevrez un courriel dès qu'un médecin est proposé.</p>"),
-    }
-    if case.state != CaseState::Closed {
-        let _ = write!(
-            out,
-            r#"<form method="post" action="{action}">{}{}<p><label for="motif-clore">Clore la demande : motif</label><br><select id="motif-clore" name="motif" required>"#,
-            hidden(v.token, case.current_proposal()),
-            who("clore")
-        );
-        for r in ClosingReason::ALL {
-            let _ = write!(
-                out,
-                r#"<option value="{}">{}</option>"#,
-                r.code(),
-                esc(r.label())
-            );
-        }
-        out.push_str(r#"</select></p><p><button type="submit" name="decision" value="clore">Clore la demande</button></p></form>"#);
-    }
-    if !v.proposals.is_empty() {
-        out.push_str(r#"<h2>Historique des propositions</h2><table><caption class="visually-hidden">Médecins proposés pour cette demande</caption><thead><tr><th scope="col">Médecin</th><th scope="col">État</th><th scope="col">Depuis le</th><th scope="col">Par</th><th scope="col">Note</th></tr></thead><tbody>"#);
-        for p in v.proposals {
-            let step = p.last_step();
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                doctor_line(v.territory, &p.doctor),
-                esc(p.state.label()),
-                step.map_or_else(String::new, |s| unix_date_fr(s.at)),
-                esc(&step.map_or_else(String::new, |s| by_label(&s.by))),
-                esc(step.and_then(|s| s.note.as_deref()).unwrap_or(""))
-            );
-        }
-        out.push_str("</tbody></table>");
-    }
-    let _ = write!(
-        out,
-        r#"<p><a href="{}">Tableau de bord de la CPTS</a></p><p>Ouvrir cette page ne change rien : seuls les boutons agissent.</p>"#,
-        esc(v.overview_link)
-    );
-    out
-}
-
-/// "system" → French.
-pub fn by_label(by: &str) -> String {
-    match by {
-        "system" => "automatique".into(),
-        other => other.to_string(),
+    let stage = match (case.state, current) {
+        (CaseState::Proposed, Some(_)) => "proposed",
+        (CaseState::Validated, Some(_)) => "validated",
+        (CaseState::Accepted, Some(_)) => "accepted",
+        (CaseState::Informed, Some(_)) => "informed",
+        (CaseState::Closed, _) => "closed",
+        _ => "waiting",
+    };
+    CoordinatorPage {
+        request: RequestFacts::of(v.request, v.commune, v.today),
+        state: case.state.label(),
+        days: days(v.now, case.created_at),
+        stage,
+        proposal: current.map(|p| CurrentProposal {
+            id: &p.id,
+            doctor: doctor_line(v.territory, &p.doctor),
+            reasons: &p.reasons,
+            deadline: unix_date_fr(p.deadline),
+        }),
+        current: case.current_proposal().unwrap_or(""),
+        has_email: case.has_email,
+        closure: case.closure.as_ref().map(|c| Closure {
+            at: unix_date_fr(c.at),
+            by: &c.by,
+            reason: c.reason.label(),
+        }),
+        open: case.state != CaseState::Closed,
+        action: format!("/api/demandes/{}", case.reference),
+        token: v.token,
+        coordinators: if v.coordinators.len() > 1 {
+            v.coordinators.iter().map(|c| c.name.as_str()).collect()
+        } else {
+            Vec::new()
+        },
+        rejection_reasons: RejectionReason::ALL
+            .iter()
+            .map(|r| Choice {
+                code: r.code(),
+                label: r.label(),
+            })
+            .collect(),
+        closing_reasons: ClosingReason::ALL
+            .iter()
+            .map(|r| Choice {
+                code: r.code(),
+                label: r.label(),
+            })
+            .collect(),
+        history: v
+            .proposals
+            .iter()
+            .map(|p| {
+                let step = p.last_step();
+                HistoryRow {
+                    doctor: doctor_line(v.territory, &p.doctor),
+                    state: p.state.label(),
+                    since: step.map_or_else(String::new, |s| unix_date_fr(s.at)),
+                    by: step.map_or_else(String::new, |s| by_label(&s.by)),
+                    note: step.and_then(|s| s.note.as_deref()).unwrap_or(""),
+                }
+            })
+            .collect(),
+        overview_link: v.overview_link,
     }
 }
 
 /// After a decision: what was done.
-pub fn decided_page(title: &str, message: &str, back: &str) -> String {
-    format!(
-        r#"<h1>{}</h1><p>{}</p><p><a href="{}">Revenir à la demande</a></p>"#,
-        esc(title),
-        esc(message),
-        esc(back)
-    )
+pub fn decided<'a>(title: &'a str, message: &str, back: &'a str) -> Message<'a> {
+    Message::new(title, &[message]).link(back, "Revenir à la demande")
 }
 
-/// When someone already acted: who did what, when.
-pub fn already_decided_page(case: &Case, proposal: Option<&Proposal>, back: &str) -> String {
-    let mut out = String::from("<h1>Déjà décidé</h1>");
-    if let Some(c) = &case.closure {
-        let _ = write!(
-            out,
-            "<p>La demande {} a été close le {} par {} ({}).</p>",
-            esc(&case.reference),
-            unix_date_fr(c.at),
-            esc(&by_label(&c.by)),
-            esc(c.reason.label())
-        );
-    } else if let Some(step) = proposal.and_then(Proposal::last_step) {
-        let _ = write!(
-            out,
-            "<p>Cette proposition est déjà <strong>{}</strong> : le {}, par {}.</p>",
-            esc(proposal.map_or("", |p| p.state.label())),
-            unix_date_fr(step.at),
-            esc(&by_label(&step.by))
-        );
-    } else {
-        let _ = write!(
-            out,
-            "<p>La demande a changé depuis l'ouverture de la page : elle est maintenant « {} ».</p>",
-            esc(case.state.label())
-        );
+/// What a decision did: the page's title and its sentence. `another`: another doctor is
+/// proposed at once (after [`Decision::Another`]).
+pub fn decision_done(decision: Decision, another: bool) -> (&'static str, String) {
+    match decision {
+        Decision::Validate => (
+            "Proposition validée",
+            "C'est fait : le médecin a reçu un courriel avec la proposition (sans aucune donnée personnelle). Vous recevrez un courriel dès qu'il aura répondu.".into(),
+        ),
+        Decision::Another(_) if another => (
+            "Autre médecin demandé",
+            "C'est fait : ce médecin est écarté et un autre médecin est proposé. Revenez à la demande pour le voir et le valider.".into(),
+        ),
+        Decision::Another(_) => (
+            "Autre médecin demandé",
+            "C'est fait : ce médecin est écarté. Aucun autre médecin ne peut prendre cette demande pour l'instant ; elle sera réexaminée automatiquement et vous recevrez un courriel dès qu'un médecin est proposé.".into(),
+        ),
+        Decision::Close(reason) => (
+            "Demande close",
+            format!("C'est fait : la demande est close ({}).", reason.label()),
+        ),
+        Decision::Informed => (
+            "C'est noté",
+            "C'est noté : la personne est prévenue.".into(),
+        ),
     }
-    let _ = write!(
-        out,
-        r#"<p>Rien n'a été modifié. <a href="{}">Revoir la demande telle qu'elle est maintenant</a>.</p>"#,
-        esc(back)
-    );
-    out
 }
 
-/// What the doctor sees before he answers: no name, no contact details.
-pub fn doctor_offer_page(
+/// What a doctor's answer other than accepting did.
+pub fn answer_recorded(answer: Answer) -> String {
+    match answer {
+        Answer::Pause(until) => format!(
+            "C'est noté : vous ne prenez pas ce patient, et la CPTS ne vous proposera personne avant le {}. Pensez à mettre à jour votre déclaration de disponibilité auprès de la coordination.",
+            territory::dates::french_long(until)
+        ),
+        _ => "C'est noté : la demande est proposée à un confrère. Merci d'avoir répondu.".into(),
+    }
+}
+
+/// When someone already acted (`already_decided.html`): who did what, when.
+#[derive(Debug, Serialize)]
+pub struct AlreadyDecided<'a> {
+    pub reference: &'a str,
+    pub closure: Option<Closure<'a>>,
+    /// The proposal's state and its last step, when it has one.
+    pub proposal: Option<DecidedStep>,
+    /// The request's state now.
+    pub state: &'static str,
+    pub back: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecidedStep {
+    pub state: &'static str,
+    pub at: String,
+    pub by: String,
+}
+
+pub fn already_decided<'a>(
+    case: &'a Case,
+    proposal: Option<&Proposal>,
+    back: &'a str,
+) -> AlreadyDecided<'a> {
+    AlreadyDecided {
+        reference: &case.reference,
+        closure: case.closure.as_ref().map(|c| Closure {
+            at: unix_date_fr(c.at),
+            by: &c.by,
+            reason: c.reason.label(),
+        }),
+        proposal: proposal.and_then(|p| {
+            p.last_step().map(|step| DecidedStep {
+                state: p.state.label(),
+                at: unix_date_fr(step.at),
+                by: by_label(&step.by),
+            })
+        }),
+        state: case.state.label(),
+        back,
+    }
+}
+
+/// What the doctor sees before he answers (`doctor_offer.html`): no name, no contact details.
+#[derive(Debug, Serialize)]
+pub struct DoctorOffer<'a> {
+    pub commune: &'a str,
+    pub km: String,
+    pub priority: &'static str,
+    pub age: &'static str,
+    pub needs: String,
+    pub deadline: String,
+    pub action: String,
+    pub token: &'a str,
+}
+
+pub fn doctor_offer<'a>(
     case: &Case,
     proposal: &Proposal,
     request: &Request,
-    commune: &str,
-    token: &str,
+    commune: &'a str,
+    token: &'a str,
     today: NaiveDate,
-) -> String {
+) -> DoctorOffer<'a> {
     let r = &request.registration;
     let mut needs = Vec::new();
     if r.mobility.home_visits {
         needs.push("visites à domicile".to_string());
     }
     if let Some(language) = &r.communication.interpreter_language {
-        needs.push(format!("interprète ({})", esc(language)));
+        needs.push(format!("interprète ({language})"));
     }
     if r.communication.reading_help {
         needs.push("aide à la lecture".into());
     }
-    let action = format!("/api/propositions/{}", esc(&proposal.id));
-    let hidden = format!(
-        r#"<input type="hidden" name="jeton" value="{}">"#,
-        esc(token)
-    );
-    let mut out = format!(
-        r#"<h1>Proposition d'un nouveau patient</h1><p>La coordination de la CPTS vous propose un patient sans médecin traitant, selon la disponibilité que vous avez déclarée. Vous pouvez refuser sans vous justifier.</p><dl class="request"><dt>Commune du patient</dt><dd>{}</dd><dt>Distance de votre cabinet</dt><dd>{} km</dd><dt>Priorité</dt><dd>{}</dd><dt>Âge</dt><dd>{}</dd><dt>Besoins</dt><dd>{}</dd><dt>Réponse souhaitée avant le</dt><dd>{}</dd></dl><p>Si vous acceptez, vous verrez aussitôt son nom et son téléphone pour lui proposer un premier rendez-vous.</p>"#,
-        esc(commune),
-        matching::km(proposal.distance_km),
-        esc(level_label(case.needs.priority_level)),
-        age_bracket(r.birth_date.age_on(today)),
-        if needs.is_empty() {
+    DoctorOffer {
+        commune,
+        km: matching::km(proposal.distance_km).to_string(),
+        priority: level_label(case.needs.priority_level),
+        age: age_bracket(r.birth_date.age_on(today)),
+        needs: if needs.is_empty() {
             "aucun signalé".into()
         } else {
             needs.join(", ")
         },
-        unix_date_fr(proposal.deadline)
-    );
-    let _ = write!(
-        out,
-        r#"<form method="post" action="{action}">{hidden}<p><button type="submit" name="reponse" value="accepter">J'accepte ce patient</button></p></form><form method="post" action="{action}">{hidden}<p><button type="submit" name="reponse" value="refuser">Je ne peux pas le prendre</button></p></form><form method="post" action="{action}">{hidden}<p><label for="pause">Pas maintenant : ne plus me proposer de patient pendant</label><br><select id="pause" name="pause_mois"><option value="1">1 mois</option><option value="3">3 mois</option><option value="6">6 mois</option></select></p><p><button type="submit" name="reponse" value="pause">Faire une pause (et refuser celui-ci)</button></p></form>"#
-    );
-    out
+        deadline: unix_date_fr(proposal.deadline),
+        action: format!("/api/propositions/{}", proposal.id),
+        token,
+    }
 }
 
-/// What the doctor sees once he accepted: the patient's contact details.
-pub fn doctor_accepted_page(request: &Request, commune: &str, today: NaiveDate) -> String {
-    let r = &request.registration;
-    let call_time = call_time_label(r.call_time);
-    let mut out = format!(
-        r#"<h1>Merci : vous avez accepté ce patient</h1><p>Appelez-le pour lui proposer un premier rendez-vous ; au rendez-vous, faites ensemble la déclaration de médecin traitant.</p><dl class="request"><dt>Nom</dt><dd>{} {}</dd><dt>Âge</dt><dd>{} ans</dd><dt>Téléphone</dt><dd><a href="tel:{}">{}</a> ({call_time})</dd>"#,
-        esc(r.first_name.as_str()),
-        esc(r.last_name.as_str()),
-        r.birth_date.age_on(today),
-        esc(r.phone.as_str()),
-        esc(&r.phone.display_fr())
-    );
-    if let Some(email) = &r.email {
-        let _ = write!(out, "<dt>Courriel</dt><dd>{}</dd>", esc(email.as_str()));
-    }
-    let _ = write!(
-        out,
-        "<dt>Commune</dt><dd>{}</dd></dl><p>Une question ? Répondez à la coordination de la CPTS, votre seule interlocutrice.</p>",
-        esc(commune)
-    );
-    out
+/// What the doctor sees once he accepted (`doctor_accepted.html`): the patient's contact details.
+pub fn doctor_accepted<'a>(
+    request: &'a Request,
+    commune: &'a str,
+    today: NaiveDate,
+) -> RequestFacts<'a> {
+    RequestFacts::of(request, commune, today)
 }
 
 /// The doctor's page when the proposal is no longer his to answer.
-pub fn doctor_closed_page(proposal: &Proposal) -> String {
+pub fn doctor_closed(proposal: &Proposal) -> Message<'static> {
     let when = proposal
         .last_step()
         .map_or_else(String::new, |s| unix_date_fr(s.at));
@@ -353,28 +426,33 @@ pub fn doctor_closed_page(proposal: &Proposal) -> String {
         }
         _ => format!("Cette proposition est close depuis le {when}."),
     };
-    format!("<h1>Proposition close</h1><p>{}</p>", esc(&text))
+    Message::new("Proposition close", &[&text])
 }
 
-/// The patient's page once a doctor accepted him.
-pub fn patient_page(case: &Case, doctor: Option<&Doctor>, practice: &str) -> String {
-    match (case.state, doctor) {
-        (CaseState::Accepted | CaseState::Informed, Some(d)) | (CaseState::Closed, Some(d))
-            if case
-                .closure
-                .as_ref()
-                .is_none_or(|c| c.reason == ClosingReason::FoundThroughCpts) =>
-        {
-            format!(
-                r#"<h1>Un médecin traitant accepte votre demande</h1><p><strong>{}</strong>, cabinet à {}, accepte de devenir votre médecin traitant.</p><h2>Et maintenant ?</h2><ol><li>Son cabinet va vous appeler pour un premier rendez-vous.</li><li>Au rendez-vous, remplissez avec lui la déclaration de médecin traitant.</li></ol><p>Référence de votre demande : {}.</p>"#,
-                esc(&d.name),
-                esc(practice),
-                esc(&case.reference)
-            )
-        }
-        _ => format!(
-            "<h1>Votre demande est en cours</h1><p>Référence {} : la coordination de la CPTS cherche un médecin pour vous. Vous serez prévenu dès qu'un médecin accepte.</p>",
-            esc(&case.reference)
-        ),
+/// The patient's page (`patient.html`): the doctor once one accepted him, or that the search goes on.
+#[derive(Debug, Serialize)]
+pub struct PatientPage<'a> {
+    pub reference: &'a str,
+    /// The doctor who accepted and his practice's commune.
+    pub doctor: Option<&'a str>,
+    pub practice: &'a str,
+}
+
+pub fn patient_page<'a>(
+    case: &'a Case,
+    doctor: Option<&'a Doctor>,
+    practice: &'a str,
+) -> PatientPage<'a> {
+    let found = matches!(
+        case.state,
+        CaseState::Accepted | CaseState::Informed | CaseState::Closed
+    ) && case
+        .closure
+        .as_ref()
+        .is_none_or(|c| c.reason == ClosingReason::FoundThroughCpts);
+    PatientPage {
+        reference: &case.reference,
+        doctor: doctor.filter(|_| found).map(|d| d.name.as_str()),
+        practice,
     }
 }

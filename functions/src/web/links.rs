@@ -18,6 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Months;
+use serde::Serialize;
 
 use crate::app::{App, now};
 use crate::domain::answers::Answers;
@@ -29,8 +30,9 @@ use crate::mail::Mailer;
 use crate::signed::{Claims, TokenError};
 use crate::store::{Store, StoreError};
 use crate::web::link_pages::{self, CoordinatorView};
+use crate::web::overview;
+use crate::web::pages::{self, Message};
 use crate::web::respond::{BODY_LIMIT, html, same_origin};
-use crate::web::{overview, pages};
 use crate::workflow::{Answer, Decision, Outcome};
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
@@ -51,13 +53,15 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
         )
 }
 
+/// A page behind an emailed link: `template` titled `title`, with `data`.
 fn page<S: Store, M: Mailer>(
     app: &App<S, M>,
     status: StatusCode,
+    template: &str,
     title: &str,
-    body: &str,
+    data: &impl Serialize,
 ) -> Response {
-    let mut response = html(status, pages::layout(&app.config, title, body, false));
+    let mut response = html(status, pages::page(app, template, title, data));
     // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
     // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
     response.headers_mut().insert(
@@ -67,32 +71,50 @@ fn page<S: Store, M: Mailer>(
     response
 }
 
+/// A short page (`message.html`) titled `title`.
+fn message<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    status: StatusCode,
+    title: &str,
+    message: &Message,
+) -> Response {
+    page(app, status, "message.html", title, message)
+}
+
 fn token_error<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Response {
-    let (title, body) = pages::token_error_body(error);
+    let (title, data) = pages::token_error(error);
     let status = match error {
         TokenError::Expired => StatusCode::GONE,
         TokenError::Invalid => StatusCode::BAD_REQUEST,
         TokenError::UnknownKey => StatusCode::FORBIDDEN,
     };
-    page(app, status, title, &body)
+    page(app, status, "link_error.html", title, &data)
 }
 
 fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
-    page(
+    message(
         app,
         StatusCode::NOT_FOUND,
         "Demande introuvable",
-        "<h1>Demande introuvable</h1><p>Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.</p>",
+        &Message::new(
+            "Demande introuvable",
+            &[
+                "Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.",
+            ],
+        ),
     )
 }
 
 fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &StoreError) -> Response {
     eprintln!("base de données indisponible : {e}");
-    page(
+    message(
         app,
         StatusCode::SERVICE_UNAVAILABLE,
         "Service indisponible",
-        "<h1>Service momentanément indisponible</h1><p>Rien n'a été modifié. Réessayez dans quelques minutes.</p>",
+        &Message::new(
+            "Service momentanément indisponible",
+            &["Rien n'a été modifié. Réessayez dans quelques minutes."],
+        ),
     )
 }
 
@@ -123,20 +145,25 @@ fn verify<S: Store, M: Mailer>(
 /// A POST's form, once its size and origin are checked.
 async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<Answers, Response> {
     if !same_origin(request.headers(), &app.config.allowed_origins) {
-        return Err(page(
+        return Err(message(
             app,
             StatusCode::FORBIDDEN,
             "Action refusée",
-            "<h1>Action refusée</h1><p>Ce formulaire a été envoyé depuis un autre site que le nôtre. Rien n'a été modifié.</p>",
+            &Message::new(
+                "Action refusée",
+                &[
+                    "Ce formulaire a été envoyé depuis un autre site que le nôtre. Rien n'a été modifié.",
+                ],
+            ),
         ));
     }
     match to_bytes(request.into_body(), BODY_LIMIT).await {
         Ok(bytes) => Ok(Answers::from_form(&bytes)),
-        Err(_) => Err(page(
+        Err(_) => Err(message(
             app,
             StatusCode::PAYLOAD_TOO_LARGE,
             "Action refusée",
-            "<h1>Action refusée</h1><p>Le formulaire envoyé est trop long.</p>",
+            &Message::new("Action refusée", &["Le formulaire envoyé est trop long."]),
         )),
     }
 }
@@ -224,7 +251,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
     let commune = commune_name(&territory, &stored.registration.commune);
     let coordinators = coordinators_of(&territory, case.cpts.as_deref());
     let overview_link = app.overview_link(case.cpts.as_deref(), now);
-    let body = link_pages::coordinator_page(&CoordinatorView {
+    let data = link_pages::coordinator_page(&CoordinatorView {
         request: &stored,
         case: &case,
         proposals: &proposals,
@@ -236,7 +263,13 @@ async fn coordinator_page<S: Store, M: Mailer>(
         today: local_date(now),
         now,
     });
-    page(&app, StatusCode::OK, &format!("Demande {reference}"), &body)
+    page(
+        &app,
+        StatusCode::OK,
+        "coordinator.html",
+        &format!("Demande {reference}"),
+        &data,
+    )
 }
 
 async fn coordinator_decides<S: Store, M: Mailer>(
@@ -250,15 +283,11 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     };
     let back = coordinator_url(&reference, &token);
     let invalid = |why: &str| {
-        page(
+        message(
             &app,
             StatusCode::UNPROCESSABLE_ENTITY,
             "Décision non enregistrée",
-            &format!(
-                r#"<h1>Décision non enregistrée</h1><p>{}</p><p><a href="{}">Revenir à la demande</a></p>"#,
-                crate::html::esc(why),
-                crate::html::esc(&back)
-            ),
+            &Message::new("Décision non enregistrée", &[why]).link(&back, "Revenir à la demande"),
         )
     };
     let decision = match (answers.get("decision"), answers.get("motif")) {
@@ -300,41 +329,27 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         .await;
     match outcome {
         Ok(Outcome::Done) => {
-            let (title, message) = match decision {
-                Decision::Validate => (
-                    "Proposition validée",
-                    "C'est fait : le médecin a reçu un courriel avec la proposition (sans aucune donnée personnelle). Vous recevrez un courriel dès qu'il aura répondu.".to_string(),
-                ),
-                Decision::Another(_) => {
-                    let next = app.store.case(&reference).await.ok().flatten();
-                    let message = if next.is_some_and(|c| c.current_proposal().is_some()) {
-                        "C'est fait : ce médecin est écarté et un autre médecin est proposé. Revenez à la demande pour le voir et le valider."
-                    } else {
-                        "C'est fait : ce médecin est écarté. Aucun autre médecin ne peut prendre cette demande pour l'instant ; elle sera réexaminée automatiquement et vous recevrez un courriel dès qu'un médecin est proposé."
-                    };
-                    ("Autre médecin demandé", message.to_string())
-                }
-                Decision::Close(reason) => (
-                    "Demande close",
-                    format!("C'est fait : la demande est close ({}).", reason.label()),
-                ),
-                Decision::Informed => (
-                    "C'est noté",
-                    "C'est noté : la personne est prévenue.".to_string(),
-                ),
-            };
-            page(
+            let another = matches!(decision, Decision::Another(_))
+                && app
+                    .store
+                    .case(&reference)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|c| c.current_proposal().is_some());
+            let (title, text) = link_pages::decision_done(decision, another);
+            message(
                 &app,
                 StatusCode::OK,
                 title,
-                &link_pages::decided_page(title, &message, &back),
+                &link_pages::decided(title, &text, &back),
             )
         }
-        Ok(Outcome::Expired) => page(
+        Ok(Outcome::Expired) => message(
             &app,
             StatusCode::GONE,
             "Proposition expirée",
-            &link_pages::decided_page(
+            &link_pages::decided(
                 "Proposition expirée",
                 "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
                 &back,
@@ -354,8 +369,9 @@ async fn coordinator_decides<S: Store, M: Mailer>(
                 Some(case) => page(
                     &app,
                     StatusCode::CONFLICT,
+                    "already_decided.html",
                     "Déjà décidé",
-                    &link_pages::already_decided_page(&case, proposal.as_ref(), &back),
+                    &link_pages::already_decided(&case, proposal.as_ref(), &back),
                 ),
                 None => not_found(&app),
             }
@@ -397,23 +413,30 @@ async fn doctor_page<S: Store, M: Mailer>(
         .history
         .iter()
         .any(|s| s.state == crate::domain::lifecycle::ProposalState::Accepted);
-    let (title, body) = if accepted {
-        (
+    if accepted {
+        page(
+            &app,
+            StatusCode::OK,
+            "doctor_accepted.html",
             "Patient accepté",
-            link_pages::doctor_accepted_page(&stored, &commune, today),
+            &link_pages::doctor_accepted(&stored, &commune, today),
         )
     } else if proposal.state == crate::domain::lifecycle::ProposalState::Validated {
-        (
+        page(
+            &app,
+            StatusCode::OK,
+            "doctor_offer.html",
             "Proposition d'un nouveau patient",
-            link_pages::doctor_offer_page(&case, &proposal, &stored, &commune, &token, today),
+            &link_pages::doctor_offer(&case, &proposal, &stored, &commune, &token, today),
         )
     } else {
-        (
+        message(
+            &app,
+            StatusCode::OK,
             "Proposition close",
-            link_pages::doctor_closed_page(&proposal),
+            &link_pages::doctor_closed(&proposal),
         )
-    };
-    page(&app, StatusCode::OK, title, &body)
+    }
 }
 
 async fn doctor_answers<S: Store, M: Mailer>(
@@ -441,75 +464,55 @@ async fn doctor_answers<S: Store, M: Mailer>(
             }
         }
         _ => {
-            return page(
+            return message(
                 &app,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Réponse non enregistrée",
-                &format!(
-                    r#"<h1>Réponse non enregistrée</h1><p>Choisissez une réponse avec l'un des boutons de la page.</p><p><a href="{}">Revenir à la proposition</a></p>"#,
-                    crate::html::esc(&back)
-                ),
+                &Message::new(
+                    "Réponse non enregistrée",
+                    &["Choisissez une réponse avec l'un des boutons de la page."],
+                )
+                .link(&back, "Revenir à la proposition"),
             );
         }
     };
-    let message = |title: &str, text: &str| {
-        format!(
-            "<h1>{}</h1><p>{}</p>",
-            crate::html::esc(title),
-            crate::html::esc(text)
-        )
+    let said = |status, title: &str, text: &str| {
+        message(&app, status, title, &Message::new(title, &[text]))
     };
     match app.doctor_answers(&id, answer, now).await {
         // The contact details are on the proposal's page from now on.
         Ok(Outcome::Done) if answer == Answer::Accept => Redirect::to(&back).into_response(),
-        Ok(Outcome::Done) => {
-            let text = match answer {
-                Answer::Pause(until) => format!(
-                    "C'est noté : vous ne prenez pas ce patient, et la CPTS ne vous proposera personne avant le {}. Pensez à mettre à jour votre déclaration de disponibilité auprès de la coordination.",
-                    territory::dates::french_long(until)
-                ),
-                _ => "C'est noté : la demande est proposée à un confrère. Merci d'avoir répondu."
-                    .into(),
-            };
-            page(
-                &app,
-                StatusCode::OK,
-                "Réponse enregistrée",
-                &message("Réponse enregistrée", &text),
-            )
-        }
-        Ok(Outcome::NoPlaceLeft) => page(
-            &app,
+        Ok(Outcome::Done) => said(
+            StatusCode::OK,
+            "Réponse enregistrée",
+            &link_pages::answer_recorded(answer),
+        ),
+        Ok(Outcome::NoPlaceLeft) => said(
             StatusCode::CONFLICT,
             "Plus de place cette année",
-            &message(
-                "Plus de place cette année",
-                "Merci ! Mais toutes les places que vous aviez déclarées pour cette année sont déjà prises : la demande est proposée à un confrère. Pour en prendre davantage, prévenez la coordination de la CPTS.",
-            ),
+            "Merci ! Mais toutes les places que vous aviez déclarées pour cette année sont déjà prises : la demande est proposée à un confrère. Pour en prendre davantage, prévenez la coordination de la CPTS.",
         ),
-        Ok(Outcome::Expired) => page(
-            &app,
+        Ok(Outcome::Expired) => said(
             StatusCode::GONE,
             "Proposition expirée",
-            &message(
-                "Proposition expirée",
-                "Le délai de réponse de cette proposition est passé : la demande a été proposée à un confrère. Rien n'a été enregistré.",
-            ),
+            "Le délai de réponse de cette proposition est passé : la demande a été proposée à un confrère. Rien n'a été enregistré.",
         ),
         Ok(Outcome::Unknown) => not_found(&app),
         Ok(_) => match app.store.proposal(&id).await {
-            Ok(Some(p)) => page(
-                &app,
-                StatusCode::CONFLICT,
-                "Déjà répondu",
-                &format!(
-                    r#"<h1>Déjà répondu</h1><p>Cette proposition est déjà « {} » (le {}). Rien n'a été modifié.</p><p><a href="{}">Revoir la proposition</a></p>"#,
-                    crate::html::esc(p.state.label()),
+            Ok(Some(p)) => {
+                let text = format!(
+                    "Cette proposition est déjà « {} » (le {}). Rien n'a été modifié.",
+                    p.state.label(),
                     p.last_step()
                         .map_or_else(String::new, |s| unix_date_fr(s.at)),
-                    crate::html::esc(&back)
-                ),
-            ),
+                );
+                message(
+                    &app,
+                    StatusCode::CONFLICT,
+                    "Déjà répondu",
+                    &Message::new("Déjà répondu", &[&text]).link(&back, "Revoir la proposition"),
+                )
+            }
             Ok(None) => not_found(&app),
             Err(e) => unavailable(&app, &e),
         },
@@ -543,6 +546,7 @@ async fn patient_page<S: Store, M: Mailer>(
     page(
         &app,
         StatusCode::OK,
+        "patient.html",
         "Votre demande de médecin traitant",
         &link_pages::patient_page(&case, doctor, practice),
     )
@@ -561,6 +565,7 @@ async fn overview_page<S: Store, M: Mailer>(
         Ok(o) => page(
             &app,
             StatusCode::OK,
+            "overview.html",
             &format!("Tableau de bord — {}", o.title),
             &overview::page(&app, &o, &token, now),
         ),

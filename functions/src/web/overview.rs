@@ -1,16 +1,18 @@
 //! A CPTS's overview for its coordinators: its requests with their state and age, what waits for
 //! them (proposals to validate, people to call), the saturated communes (requests waiting and no
-//! capacity within reach), and the same figures as CSV — counts only, no personal data.
+//! capacity within reach), as data for `overview.html`, and the same figures as CSV — counts
+//! only, no personal data.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::communes::commune_name;
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{Case, CaseState, Needs};
 use crate::domain::matching::{self, Loads};
-use crate::html::esc;
 use crate::links::OUTSIDE_CPTS;
 use crate::mail::Mailer;
 use crate::store::{Result, Store};
@@ -121,92 +123,115 @@ fn figures(o: &Overview, now: i64) -> Vec<(String, String)> {
     out
 }
 
-pub fn page<S: Store, M: Mailer>(app: &App<S, M>, o: &Overview, token: &str, now: i64) -> String {
+/// A request in a list of the overview.
+#[derive(Serialize)]
+pub struct Item {
+    pub link: String,
+    pub reference: String,
+    pub commune: String,
+}
+
+#[derive(Serialize)]
+pub struct Saturated<'a> {
+    pub commune: &'a str,
+    pub waiting: usize,
+}
+
+#[derive(Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct Row {
+    pub link: String,
+    pub reference: String,
+    pub commune: String,
+    pub level: u8,
+    pub state: &'static str,
+    pub days: i64,
+    pub closed_by: String,
+}
+
+/// What `overview.html` shows.
+#[derive(Serialize)]
+pub struct OverviewPage<'a> {
+    pub cpts: &'a str,
+    pub updated: String,
+    pub to_validate: Vec<Item>,
+    pub to_call: Vec<Item>,
+    pub saturated: Vec<Saturated<'a>>,
+    pub saturation_km: u32,
+    pub figures: Vec<Figure>,
+    pub csv_link: String,
+    /// Every request, newest first.
+    pub cases: Vec<Row>,
+}
+
+pub fn page<'a, S: Store, M: Mailer>(
+    app: &App<S, M>,
+    o: &'a Overview,
+    token: &str,
+    now: i64,
+) -> OverviewPage<'a> {
     let territory = app.territory();
-    let mut out = format!(
-        "<h1>Tableau de bord — {}</h1><p>Mis à jour le {} ; ce lien est personnel et valable 7 jours (un nouveau arrive avec chaque courriel).</p>",
-        esc(&o.title),
-        unix_date_fr(now)
-    );
-    let to_validate: Vec<&Case> = o
-        .cases
-        .iter()
-        .filter(|c| c.state == CaseState::Proposed)
-        .collect();
-    let to_call: Vec<&Case> = o
-        .cases
-        .iter()
-        .filter(|c| c.state == CaseState::Accepted && !c.has_email)
-        .collect();
-    out.push_str("<h2>Ce qui vous attend</h2>");
-    if to_validate.is_empty() && to_call.is_empty() {
-        out.push_str("<p>Rien pour l'instant.</p>");
-    } else {
-        out.push_str("<ul>");
-        for c in &to_validate {
-            let _ = write!(
-                out,
-                r#"<li>Médecin proposé à valider : <a href="{}">demande {}</a> ({})</li>"#,
-                esc(&app.coordinator_link(&c.reference, now)),
-                esc(&c.reference),
-                esc(&commune_name(&territory, &c.needs.commune))
-            );
-        }
-        for c in &to_call {
-            let _ = write!(
-                out,
-                r#"<li>À appeler — un médecin a accepté : <a href="{}">demande {}</a> ({})</li>"#,
-                esc(&app.coordinator_link(&c.reference, now)),
-                esc(&c.reference),
-                esc(&commune_name(&territory, &c.needs.commune))
-            );
-        }
-        out.push_str("</ul>");
+    let item = |c: &Case| Item {
+        link: app.coordinator_link(&c.reference, now),
+        reference: c.reference.clone(),
+        commune: commune_name(&territory, &c.needs.commune),
+    };
+    OverviewPage {
+        cpts: &o.title,
+        updated: unix_date_fr(now),
+        to_validate: o
+            .cases
+            .iter()
+            .filter(|c| c.state == CaseState::Proposed)
+            .map(item)
+            .collect(),
+        to_call: o
+            .cases
+            .iter()
+            .filter(|c| c.state == CaseState::Accepted && !c.has_email)
+            .map(item)
+            .collect(),
+        saturated: o
+            .saturated
+            .iter()
+            .map(|(commune, waiting)| Saturated {
+                commune,
+                waiting: *waiting,
+            })
+            .collect(),
+        saturation_km: SATURATION_KM,
+        figures: figures(o, now)
+            .into_iter()
+            .map(|(label, value)| Figure { label, value })
+            .collect(),
+        csv_link: format!(
+            "/api/coordination/{}/export.csv?jeton={}",
+            o.id,
+            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        ),
+        cases: o
+            .cases
+            .iter()
+            .rev()
+            .map(|c| Row {
+                link: app.coordinator_link(&c.reference, now),
+                reference: c.reference.clone(),
+                commune: commune_name(&territory, &c.needs.commune),
+                level: c.needs.priority_level,
+                state: c.state.label(),
+                days: (now - c.created_at) / 86_400,
+                closed_by: c
+                    .closure
+                    .as_ref()
+                    .map_or_else(String::new, |x| by_label(&x.by)),
+            })
+            .collect(),
     }
-    out.push_str("<h2>Communes saturées</h2>");
-    if o.saturated.is_empty() {
-        out.push_str("<p>Aucune : chaque commune où des demandes attendent a au moins un médecin avec de la place à moins de 20 km.</p>");
-    } else {
-        out.push_str(r#"<p>Des demandes y attendent et aucun médecin n'a de place à moins de 20 km.</p><table><thead><tr><th scope="col">Commune</th><th scope="col">Demandes en attente</th></tr></thead><tbody>"#);
-        for (name, n) in &o.saturated {
-            let _ = write!(out, "<tr><td>{}</td><td>{n}</td></tr>", esc(name));
-        }
-        out.push_str("</tbody></table>");
-    }
-    out.push_str(r#"<h2>Chiffres</h2><table><thead><tr><th scope="col">Indicateur</th><th scope="col">Valeur</th></tr></thead><tbody>"#);
-    for (label, value) in figures(o, now) {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&label),
-            esc(&value)
-        );
-    }
-    let _ = write!(
-        out,
-        r#"</tbody></table><p><a href="/api/coordination/{}/export.csv?jeton={}">Télécharger ces chiffres (CSV, nombres seulement)</a></p>"#,
-        esc(&o.id),
-        esc(&form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>())
-    );
-    out.push_str(r#"<h2>Toutes les demandes</h2><table><thead><tr><th scope="col">Référence</th><th scope="col">Commune</th><th scope="col">Priorité</th><th scope="col">État</th><th scope="col">Reçue il y a (jours)</th><th scope="col">Close par</th></tr></thead><tbody>"#);
-    for c in o.cases.iter().rev() {
-        let _ = write!(
-            out,
-            r#"<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            esc(&app.coordinator_link(&c.reference, now)),
-            esc(&c.reference),
-            esc(&commune_name(&territory, &c.needs.commune)),
-            c.needs.priority_level,
-            esc(c.state.label()),
-            (now - c.created_at) / 86_400,
-            esc(&c
-                .closure
-                .as_ref()
-                .map_or_else(String::new, |x| by_label(&x.by)))
-        );
-    }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// The figures as CSV (semicolon-separated, as French spreadsheets expect): counts only.

@@ -10,6 +10,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::app::{App, now};
@@ -65,16 +66,43 @@ fn form_page<S: Store, M: Mailer>(
         privacy_url: &app.config.privacy_url,
     };
     let title = if errors.is_empty() {
-        "Demander un médecin traitant".to_string()
+        "Demander un médecin traitant"
     } else {
-        "Erreur : demander un médecin traitant".to_string()
+        "Erreur : demander un médecin traitant"
     };
-    let body = format!(
-        "<h1>Demander un médecin traitant</h1>{}",
-        form::render(&view)
-    );
-    html(status, pages::layout(&app.config, &title, &body, true))
+    html(
+        status,
+        pages::page_with_script(
+            app,
+            "form_again.html",
+            title,
+            &FormAgain {
+                form: form::context(&view),
+            },
+        ),
+    )
 }
+
+#[derive(Serialize)]
+struct FormAgain<'a> {
+    form: form::FormContext<'a>,
+}
+
+/// The thank-you page's data.
+#[derive(Serialize)]
+struct Thanks<'a> {
+    reference: &'a str,
+}
+
+/// Why a form was refused.
+#[derive(Serialize)]
+struct Refused<'a> {
+    why: &'a str,
+}
+
+/// A page with nothing but its template's text.
+#[derive(Serialize)]
+struct Nothing {}
 
 async fn form_token<S: Store, M: Mailer>(State(app): State<Arc<App<S, M>>>) -> Response {
     json_response(StatusCode::OK, json!({"token": app.form_token(now())}))
@@ -87,21 +115,18 @@ async fn thanks<S: Store, M: Mailer>(
     if !is_reference(&reference) {
         return html(
             StatusCode::NOT_FOUND,
-            pages::layout(
-                &app.config,
-                "Page introuvable",
-                &pages::not_found_body(),
-                false,
-            ),
+            pages::message(&app, "Page introuvable", &pages::not_found()),
         );
     }
     html(
         StatusCode::OK,
-        pages::layout(
-            &app.config,
+        pages::page(
+            &app,
+            "thanks.html",
             "Demande enregistrée",
-            &pages::thanks_body(app.config.phone.as_ref(), Some(&reference)),
-            false,
+            &Thanks {
+                reference: &reference,
+            },
         ),
     )
 }
@@ -138,11 +163,11 @@ async fn register<S: Store, M: Mailer>(
     let refuse = |status: StatusCode, why: &str| match format {
         Format::Form => html(
             status,
-            pages::layout(
-                &app.config,
+            pages::page(
+                &app,
+                "refused.html",
                 "Formulaire non envoyé",
-                &pages::refused_body(&app.config, why),
-                false,
+                &Refused { why },
             ),
         ),
         Format::Json => json_response(status, json!({"error": why})),
@@ -176,15 +201,16 @@ async fn register<S: Store, M: Mailer>(
             }
         },
     };
-    let page = |status, title: &str, body: String| {
-        html(status, pages::layout(&app.config, title, &body, false))
-    };
     match (app.register(&answers, &client, now()).await, format) {
         (Outcome::Stored(r) | Outcome::Duplicate(r) | Outcome::Robot(r), f) => accepted(&f, &r),
-        (Outcome::NotEligible, Format::Form) => page(
+        (Outcome::NotEligible, Format::Form) => html(
             StatusCode::OK,
-            "Ce service est pour les personnes sans médecin traitant",
-            pages::not_eligible_body(&app.config),
+            pages::page(
+                &app,
+                "not_eligible.html",
+                "Ce service est pour les personnes sans médecin traitant",
+                &Nothing {},
+            ),
         ),
         (Outcome::NotEligible, Format::Json) => {
             json_response(StatusCode::OK, json!({"eligible": false}))
@@ -215,10 +241,9 @@ async fn register<S: Store, M: Mailer>(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"errors": [{"field": "token", "message": "Jeton du formulaire manquant ou expiré : demandez-en un à /api/form-token."}]}),
         ),
-        (Outcome::Limited, Format::Form) => page(
+        (Outcome::Limited, Format::Form) => html(
             StatusCode::TOO_MANY_REQUESTS,
-            "Demande déjà reçue",
-            pages::rate_limited_body(&app.config),
+            pages::page(&app, "rate_limited.html", "Demande déjà reçue", &Nothing {}),
         ),
         (Outcome::Limited, Format::Json) => json_response(
             StatusCode::TOO_MANY_REQUESTS,
@@ -228,10 +253,14 @@ async fn register<S: Store, M: Mailer>(
             eprintln!("enregistrement impossible : {e}");
             let why = "Notre serveur n'a pas pu enregistrer votre demande. Réessayez dans quelques minutes.";
             match format {
-                Format::Form => page(
+                Format::Form => html(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Demande non enregistrée",
-                    pages::refused_body(&app.config, why),
+                    pages::page(
+                        &app,
+                        "refused.html",
+                        "Demande non enregistrée",
+                        &Refused { why },
+                    ),
                 ),
                 Format::Json => {
                     json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"error": why}))

@@ -291,13 +291,22 @@ impl Site {
                 use registration_pages::Output;
                 let territory = self.territory.as_ref().expect("planned with a territory");
                 match output {
-                    Output::Form => t.render(
-                        "inscription.html",
-                        &self.page(url, registration_pages::form_page(&self.config, territory)),
-                    ),
+                    Output::Form => {
+                        let form = registration_pages::form_page_with(
+                            &self.config,
+                            territory,
+                            |view| {
+                                t.render(
+                                    functions::web::form::TEMPLATE,
+                                    &serde_json::json!({ "form": functions::web::form::context(view) }),
+                                )
+                            },
+                        )?;
+                        t.render("inscription.html", &self.page(url, form))
+                    }
                     Output::Thanks => t.render(
                         "merci.html",
-                        &self.page(url, registration_pages::thanks_page(&self.config)),
+                        &self.page(url, registration_pages::thanks_page()),
                     ),
                     Output::Css => Ok(functions::web::form::CSS.to_string()),
                     Output::Js => Ok(functions::web::form::JS.to_string()),

@@ -198,7 +198,7 @@ fn tenths(v: i64) -> String {
 }
 
 fn push_text(out: &mut String, text: &str) {
-    out.push_str(&functions::html::esc(text));
+    out.push_str(&crate::html::esc(text));
 }
 
 #[cfg(test)]

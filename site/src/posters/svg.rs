@@ -35,7 +35,7 @@ impl Style {
 
 /// Text for SVG content and attribute values (the handler's HTML escaping serves both).
 pub fn escape(text: &str) -> String {
-    functions::html::esc(text)
+    crate::html::esc(text)
 }
 
 /// French typography: a no-break space before « ? ! : ; » so they never start a line.

@@ -1,4 +1,5 @@
-//! Small helpers to write HTML safely.
+//! Escaping text for the HTML and SVG the site writes by hand (maps, posters, the preview's error
+//! page); pages themselves come from the autoescaping templates.
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
