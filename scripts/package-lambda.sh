@@ -7,8 +7,10 @@
 #   ./scripts/package-lambda.sh --arm64    # arm64 (cheaper; needs the aarch64 Rust target), then
 #                                          # deploy with --parameter-overrides Architecture=arm64
 #
-# The zip holds the binary (`bootstrap`) and the territory it routes requests with
-# (`territory/`, from content/territory): rebuild and redeploy after the territory changes.
+# The zip holds the binary (`bootstrap`), the territory it routes requests with (`territory/`,
+# from content/territory) and, when content/templates exists, the templates that replace the
+# built-in ones (`templates/`; a broken one stops the handler at start, so check with
+# `cpts check` first): rebuild and redeploy after either changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +33,12 @@ python3 -c 'import ziglang' 2>/dev/null || pip_install ziglang
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -r content/territory "$stage/territory"
+# …and `templates/` beside it too (CPTS_TEMPLATES_DIR defaults to $LAMBDA_TASK_ROOT/templates).
+include=(--include territory)
+if [ -d content/templates ]; then
+    cp -r content/templates "$stage/templates"
+    include+=(--include templates)
+fi
 
 # Size: the workspace's release profile keeps line tables for readable backtraces and optimises
 # for speed. The Lambda binary drops every symbol and is optimised for size (62 MB → 10.5 MB, the
@@ -42,7 +50,7 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
 out="$PWD/target/lambda"
 (cd "$stage" && cargo lambda build --manifest-path "$OLDPWD/Cargo.toml" \
     --release --package functions --bin cpts-handler --features aws "$arch" \
-    --output-format zip --lambda-dir "$out" --include territory)
+    --output-format zip --lambda-dir "$out" "${include[@]}")
 
 zip="$out/cpts-handler/bootstrap.zip"
 bytes=$(stat -c %s "$zip")

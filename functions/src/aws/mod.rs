@@ -24,6 +24,7 @@ use crate::domain::lifecycle::Mail;
 use crate::mail::ses::SesMailer;
 use crate::mail::{MailError, Mailer, Outbox};
 use crate::store::Store;
+use crate::view::View;
 use client::insert_client_address;
 use settings::{Clients, Mode, Settings, load_keys};
 
@@ -115,6 +116,10 @@ where
             message
         })?;
     let territory = Arc::new(territory);
+    // A broken template would give people broken pages and mails: the handler does not start.
+    let view = View::load(Some(&settings.templates_dir)).map_err(|d| {
+        format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")
+    })?;
     let keys = load_keys(&settings, &clients).await?;
     let store = open_store(clients.dynamodb.clone(), settings.table.clone()).await?;
     let mailer = match &settings.outbox_dir {
@@ -130,6 +135,7 @@ where
         )),
     };
     let app = App::new(settings.config(), territory, keys, store, mailer);
+    app.replace_view(view);
     // Warms the store's connection (TLS, credentials) during init rather than on the first request.
     if let Err(e) = app.store.pending_mail_count().await {
         eprintln!("base de données injoignable au démarrage : {e}");

@@ -16,6 +16,7 @@
 //! | `CPTS_PHONE_NUMBER`, `CPTS_PHONE_HOURS` | optional | the phone line shown on the pages (`CPTS_PHONE_INTERNATIONAL` is derived from a French number) |
 //! | `CPTS_PRIVACY_URL` | optional | privacy page (default `/donnees-personnelles/`) |
 //! | `CPTS_TERRITORY_DIR` | optional | the `territory/` folder (default: `territory` beside the binary in the Lambda package, `content/territory` elsewhere) |
+//! | `CPTS_TEMPLATES_DIR` | optional | templates that replace the built-in ones of the same name, e.g. `base.html` (default: `templates` beside the binary in the Lambda package, `content/templates` elsewhere; a missing folder means the built-in templates; a broken template stops the start) |
 //! | `CPTS_ORIGIN_SECRET` | optional | value CloudFront sends in `X-Cpts-Origin-Verify`; only then is `CloudFront-Viewer-Address` trusted |
 //! | `CPTS_MODE` | optional | `http` (default) or `jobs` (the scheduled jobs, for any event) |
 //! | `CPTS_LISTEN` | optional | address of the local server when not on Lambda (default `127.0.0.1:3000`) |
@@ -33,6 +34,9 @@ use aws_sdk_secretsmanager::error::DisplayErrorContext;
 
 use crate::app::{Config, Limits, Phone};
 use crate::signed::KeyRing;
+
+/// The templates folder: `content/templates` in a content folder, `templates` in the Lambda package.
+pub const TEMPLATES_FOLDER: &str = "templates";
 
 /// What the process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +59,8 @@ pub struct Settings {
     pub keys_secret: Option<String>,
     pub keys_file: Option<PathBuf>,
     pub territory_dir: PathBuf,
+    /// Replacements for the built-in templates (`<dir>/<same name>`); the folder may not exist.
+    pub templates_dir: PathBuf,
     pub origin_secret: Option<String>,
     pub mode: Mode,
     pub listen: SocketAddr,
@@ -129,6 +135,13 @@ impl Settings {
             },
             PathBuf::from,
         );
+        let templates_dir = get("CPTS_TEMPLATES_DIR").map_or_else(
+            || match get("LAMBDA_TASK_ROOT") {
+                Some(root) => PathBuf::from(root).join(TEMPLATES_FOLDER),
+                None => PathBuf::from("content").join(TEMPLATES_FOLDER),
+            },
+            PathBuf::from,
+        );
         let mode = match get("CPTS_MODE").as_deref() {
             None | Some("http") => Mode::Http,
             Some("jobs") => Mode::Jobs,
@@ -154,6 +167,7 @@ impl Settings {
             keys_secret,
             keys_file,
             territory_dir,
+            templates_dir,
             origin_secret: get("CPTS_ORIGIN_SECRET"),
             mode,
             listen,
@@ -316,6 +330,13 @@ mod tests {
         assert_eq!(s.phone.unwrap().international, "+33353012008");
         assert_eq!(s.mode, Mode::Jobs);
         assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.templates_dir, PathBuf::from("content/templates"));
+        pairs.push(("LAMBDA_TASK_ROOT", "/var/task"));
+        let s = settings(&pairs).unwrap();
+        assert_eq!(s.templates_dir, PathBuf::from("/var/task/templates"));
+        pairs.push(("CPTS_TEMPLATES_DIR", "/opt/modeles"));
+        let s = settings(&pairs).unwrap();
+        assert_eq!(s.templates_dir, PathBuf::from("/opt/modeles"));
     }
 
     #[test]
