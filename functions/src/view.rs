@@ -278,3 +278,24 @@ pub fn diagnostic(
         fix: "corrigez le modèle à cet endroit (syntaxe Tera 2 : {{ variable }}, {% if … %}…{% endif %} ; un base.html remplacé garde les blocs title, meta, head et content), ou supprimez-le de content/templates pour revenir au modèle intégré".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_file_is_built_in_and_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                BUILTIN.iter().any(|(n, _)| *n == name),
+                "{name} is not in BUILTIN"
+            );
+        }
+        let view = View::builtin();
+        for (name, _) in BUILTIN {
+            assert!(view.tera.contains_template(name), "{name}");
+        }
+    }
+}

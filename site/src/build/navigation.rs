@@ -196,3 +196,60 @@ pub(super) fn news(documents: &[Document]) -> Vec<usize> {
     news.sort_by(|&a, &b| documents[b].front.date.cmp(&documents[a].front.date));
     news
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys of a serialised value, nested ones as `a.b`.
+    fn keys(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                let key = format!("{prefix}{k}");
+                keys(v, &format!("{key}."), out);
+                out.push(key);
+            }
+        }
+    }
+
+    /// The handler's pages give the shared layout a `site` with every field the site's pages have.
+    #[test]
+    fn the_handler_sees_the_same_site_as_the_site() {
+        let config: SiteConfig = toml::from_str(
+            "title = \"T\"\nbase_url = \"https://t.example.org\"\n[phone]\nnumber = \"03 53 01 20 08\"\nhours = \"h\"\ncost = \"c\"\n",
+        )
+        .unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let site = serde_json::to_value(globals(&config, &[], None, today)).unwrap();
+        let handler = serde_json::to_value(functions::view::Site {
+            title: "T",
+            description: "",
+            base_url: "",
+            api_url: "",
+            demo: false,
+            phone: Some(functions::view::SitePhone {
+                number: "",
+                international: "",
+                hours: "",
+                cost: "",
+            }),
+            menu: Vec::new(),
+            footer: Vec::new(),
+            cpts: Vec::new(),
+            cpts_in_footer: false,
+            news_url: None,
+            feed_url: None,
+            sources: None,
+            posters_url: None,
+            year: 2026,
+            today: String::new(),
+        })
+        .unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        keys(&site, "", &mut a);
+        keys(&handler, "", &mut b);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+    }
+}
