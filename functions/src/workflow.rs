@@ -19,7 +19,49 @@ use crate::domain::lifecycle::{
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
 use crate::mails::{self, Event, ToCoordinators};
-use crate::store::{Applied, Result, Store, StoreError};
+use crate::store::{Applied, Store, StoreError};
+
+/// Why a use case stopped: the store failed, or the lifecycle refused a transition the use case
+/// built (it reads the state first, so this is a bug of the use case, never a user's mistake).
+/// Apart from the store's: an illegal transition is no storage failure, and the store knows
+/// nothing of the lifecycle's rules.
+#[derive(Debug)]
+pub enum Error {
+    Store(StoreError),
+    Illegal(lifecycle::Illegal),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Store(e) => e.fmt(f),
+            Error::Illegal(e) => write!(f, "cycle de vie : {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Store(e) => Some(e),
+            Error::Illegal(e) => Some(e),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+impl From<lifecycle::Illegal> for Error {
+    fn from(e: lifecycle::Illegal) -> Self {
+        Error::Illegal(e)
+    }
+}
 
 /// How many times a decision is tried again when someone else changed the case meanwhile.
 const ATTEMPTS: usize = 5;
@@ -146,8 +188,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 )],
             };
             let (transition, proposal) =
-                lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)
-                    .map_err(|e| StoreError(e.to_string()))?;
+                lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)?;
             match self.store.apply(&transition).await? {
                 Applied::Done => {
                     self.mail_waiting.notify_one();

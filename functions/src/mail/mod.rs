@@ -3,8 +3,10 @@
 //! the mails say is in [`crate::mails`].
 
 use std::future::Future;
+use std::path::PathBuf;
 
 use lettre::Message;
+use lettre::address::AddressError;
 use lettre::message::{Mailbox, MultiPart};
 
 use crate::domain::lifecycle::Mail;
@@ -16,12 +18,57 @@ pub mod ses;
 
 pub use outbox::Outbox;
 
+/// Why a mail was not sent (it stays pending and is tried again). Messages never quote an
+/// address: they end up in logs.
 #[derive(Debug)]
-pub struct MailError(pub String);
+pub enum MailError {
+    /// The sender's or a recipient's address is not a valid mailbox.
+    Address { of: Party, source: AddressError },
+    /// The message could not be built.
+    Build(lettre::error::Error),
+    /// The outbox folder `dir` could not be written.
+    Io {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// SES refused mail `mail` or could not be reached; `message` is the SDK's, with addresses
+    /// blanked out.
+    Ses { mail: String, message: String },
+}
+
+/// Whose address it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Sender,
+    Recipient,
+}
 
 impl std::fmt::Display for MailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "envoi du courriel impossible : {}", self.0)
+        write!(f, "envoi du courriel impossible : ")?;
+        match self {
+            MailError::Address { of, source } => {
+                let whose = match of {
+                    Party::Sender => "de l'expéditeur",
+                    Party::Recipient => "d'un destinataire",
+                };
+                write!(f, "adresse {whose} invalide ({source})")
+            }
+            MailError::Build(e) => write!(f, "message impossible à composer ({e})"),
+            MailError::Io { dir, source } => write!(f, "{} : {source}", dir.display()),
+            MailError::Ses { mail, message } => write!(f, "SES ({mail}) : {message}"),
+        }
+    }
+}
+
+impl std::error::Error for MailError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MailError::Address { source, .. } => Some(source),
+            MailError::Build(e) => Some(e),
+            MailError::Io { source, .. } => Some(source),
+            MailError::Ses { .. } => None,
+        }
     }
 }
 
@@ -31,21 +78,21 @@ pub trait Mailer: Send + Sync + 'static {
 
 /// Builds the RFC 5322 message: multipart text + HTML, UTF-8.
 pub fn build_message(mail: &Mail, from: &str) -> Result<Message, MailError> {
-    let bad = |e: &dyn std::fmt::Display| MailError(e.to_string());
-    let from: Mailbox = from.parse().map_err(|e| bad(&e))?;
+    let address = |of| move |source| MailError::Address { of, source };
+    let from: Mailbox = from.parse().map_err(address(Party::Sender))?;
     let mut builder = Message::builder()
         .from(from)
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}@cpts.invalid>", mail.id)));
     for to in &mail.to {
-        builder = builder.to(to.parse::<Mailbox>().map_err(|e| bad(&e))?);
+        builder = builder.to(to.parse::<Mailbox>().map_err(address(Party::Recipient))?);
     }
     builder
         .multipart(MultiPart::alternative_plain_html(
             mail.text.clone(),
             mail.html.clone(),
         ))
-        .map_err(|e| bad(&e))
+        .map_err(MailError::Build)
 }
 
 /// Mails sent per call of [`deliver_due`]: when a call sends this many, more may be due.

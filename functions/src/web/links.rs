@@ -86,7 +86,7 @@ fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
     )
 }
 
-fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &StoreError) -> Response {
+fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
     eprintln!("base de données indisponible : {e}");
     page(
         app,

@@ -3,22 +3,31 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::store::{Result, StoreError};
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
-pub(super) fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+/// A request that could not be built (a required field left out: a bug of this code).
+pub(super) fn build_err(e: BuildError) -> StoreError {
+    StoreError::dynamo("build request", e.to_string())
 }
 
-/// The error of a failed request for `what` (e.g. "read request").
+/// The error of the failed request `operation` (e.g. "read request"), with its causes.
 pub(super) fn sdk_err<E: std::error::Error + 'static, R: std::fmt::Debug>(
-    what: &str,
+    operation: &'static str,
 ) -> impl FnOnce(SdkError<E, R>) -> StoreError {
-    move |e| StoreError(format!("{what}: {}", DisplayErrorContext(&e)))
+    move |e| StoreError::dynamo(operation, DisplayErrorContext(&e).to_string())
+}
+
+/// The attribute `name` of an item is missing or unreadable.
+fn corrupt(name: &str, detail: &str) -> StoreError {
+    StoreError::Corrupt {
+        what: format!("attribut {name}"),
+        detail: detail.to_string(),
+    }
 }
 
 /// `value` as 20 digits that sort as the numbers do, negative ones first.
@@ -37,7 +46,7 @@ pub(super) fn n(value: impl std::fmt::Display) -> AttributeValue {
 pub(super) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v),
-        _ => Err(StoreError(format!("item without text attribute {name}"))),
+        _ => Err(corrupt(name, "absent ou pas un texte")),
     }
 }
 
@@ -45,8 +54,8 @@ pub(super) fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T> 
     match item.get(name) {
         Some(AttributeValue::N(v)) => v
             .parse()
-            .map_err(|_| StoreError(format!("attribute {name} is not a valid number: {v}"))),
-        _ => Err(StoreError(format!("item without number attribute {name}"))),
+            .map_err(|_| corrupt(name, "nombre hors des limites attendues")),
+        _ => Err(corrupt(name, "absent ou pas un nombre")),
     }
 }
 
@@ -59,11 +68,18 @@ pub(super) fn get_optional_n(item: &Item, name: &str) -> Result<Option<i64>> {
 }
 
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(err)
+    serde_json::to_string(value).map_err(StoreError::Encode)
 }
 
+/// A JSON record decoded; one that does not decode is [`StoreError::Corrupt`], named by its type.
 pub(super) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(err)
+    serde_json::from_str(text).map_err(|e| {
+        let what = std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("record");
+        StoreError::undecodable(what, &e)
+    })
 }
 
 /// The JSON record of an item (its `record` attribute).

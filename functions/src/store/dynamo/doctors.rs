@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
-use super::attrs::{Item, err, get_optional_n, n, s, sdk_err};
+use super::attrs::{Item, build_err, get_optional_n, n, s, sdk_err};
 use super::schema::{DOCTORS, accepted_attribute, doctor_pk, key, load_attribute};
 use super::table::Table;
 use crate::domain::lifecycle::DoctorOp;
@@ -173,7 +173,7 @@ impl Table {
             .set_expression_attribute_names((!e.names.is_empty()).then_some(e.names))
             .set_expression_attribute_values((!e.values.is_empty()).then_some(e.values))
             .build()
-            .map_err(err)?;
+            .map_err(build_err)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -185,7 +185,7 @@ impl Table {
             .set_expression_attribute_names((!e.names.is_empty()).then_some(e.names))
             .set_expression_attribute_values((!e.values.is_empty()).then_some(e.values))
             .build()
-            .map_err(err)?;
+            .map_err(build_err)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -218,7 +218,9 @@ impl Table {
                 }
                 DoctorOp::Pause { until, .. } => paused = Some(*until),
                 DoctorOp::Release { .. } => {
-                    return Err(StoreError("a release needs the stored counters".into()));
+                    return Err(StoreError::Internal(
+                        "une libération de place se calcule sur les compteurs lus",
+                    ));
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::attrs::{Item, err, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
+use super::attrs::{Item, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
 use super::schema::{
     AUDIT_RETENTION, CLOSED_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN,
     REQUEST_RETENTION, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
@@ -13,7 +13,7 @@ use super::schema::{
 };
 use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request};
 use crate::domain::matching::DoctorLoad;
-use crate::store::{PendingMail, Result};
+use crate::store::{PendingMail, Result, StoreError};
 
 /// When a case's request and the case itself expire: two years after registration, or one year
 /// after closure if sooner.
@@ -172,7 +172,16 @@ pub(super) fn doctor_load(item: &Item, period: i32) -> Result<DoctorLoad> {
         last_solicited_at: get_optional_n(item, "last_solicited_at")?,
         paused_until: match item.get("paused_until") {
             None => None,
-            Some(_) => Some(get_s(item, "paused_until")?.parse().map_err(err)?),
+            Some(_) => {
+                Some(
+                    get_s(item, "paused_until")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt {
+                            what: "attribut paused_until".into(),
+                            detail: "pas une date AAAA-MM-JJ".into(),
+                        })?,
+                )
+            }
         },
     })
 }

@@ -4,13 +4,13 @@
 
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, Select};
 
-use super::attrs::{err, get_n, n, ordered, s, sdk_err};
+use super::attrs::{get_n, n, ordered, s, sdk_err};
 use super::items::pending_mail;
 use super::schema::{
     GSI1, MAILS_PENDING, SENT_MAIL_RETENTION, TTL_ATTRIBUTE, key, mail_pk, pending_mail_sk,
 };
 use super::table::Table;
-use crate::store::{PendingMail, Result};
+use crate::store::{PendingMail, Result, StoreError};
 
 impl Table {
     /// When mail `id` was queued (`None`: no such mail). The pending-mail index key repeats it, so
@@ -111,7 +111,7 @@ impl Table {
             running.spawn(update.send());
         }
         while let Some(done) = running.join_next().await {
-            match done.map_err(err)? {
+            match done.map_err(|e| StoreError::dynamo("mark mail sent", e.to_string()))? {
                 Ok(_) => {}
                 // An unknown id changes nothing, as with SQLite.
                 Err(e)

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
-use super::attrs::{err, get_s, n, sdk_err};
+use super::attrs::{build_err, get_s, n, sdk_err};
 use super::items::{audit_item, case_item, mail_item, nonce_item, request_item};
 use super::schema::{RATE_RETENTION, TTL_ATTRIBUTE, key, nonce_pk, rate_pk};
 use super::table::Table;
@@ -78,7 +78,7 @@ impl Table {
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(err)?;
+            .map_err(build_err)?;
         items.push(TransactWriteItem::builder().put(nonce_put).build());
         for c in counters {
             // When absent, the counter starts at 0: allowed if 0 < bound.
@@ -98,7 +98,7 @@ impl Table {
                 .expression_attribute_values(":bound", n(c.bound))
                 .expression_attribute_values(":expires", n(now + RATE_RETENTION))
                 .build()
-                .map_err(err)?;
+                .map_err(build_err)?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
         let new = Some("attribute_not_exists(pk)");
@@ -144,9 +144,10 @@ impl Table {
                 };
                 return match first {
                     Some(f) => Ok(Registered::Duplicate(f)),
-                    None => Err(StoreError(
-                        "nonce condition failed but the nonce is absent".into(),
-                    )),
+                    None => Err(StoreError::Corrupt {
+                        what: "jeton de formulaire".into(),
+                        detail: "sa condition a échoué mais il est absent".into(),
+                    }),
                 };
             }
             let counter_codes = &codes[1..(1 + counters.len()).min(codes.len())];
@@ -159,20 +160,22 @@ impl Table {
                 return Ok(Registered::Limited);
             }
             if codes.contains(&FAILED) {
-                return Err(StoreError(format!(
-                    "reference {} (request or case) or mail {} already exists",
-                    request.reference, mail.id
-                )));
+                return Err(StoreError::AlreadyExists {
+                    what: format!(
+                        "la demande {} ou le courriel {}",
+                        request.reference, mail.id
+                    ),
+                });
             }
             if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
                 backoff(attempt).await;
                 continue;
             }
-            return Err(StoreError(format!(
-                "registration cancelled: {} ({})",
-                codes.join(", "),
-                cancelled.message().unwrap_or_default()
-            )));
+            return Err(StoreError::Cancelled {
+                operation: "register",
+                reasons: codes.iter().map(|c| c.to_string()).collect(),
+                message: cancelled.message().unwrap_or_default().to_string(),
+            });
         }
     }
 }

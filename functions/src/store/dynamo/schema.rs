@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
 };
 
-use super::attrs::{Item, err, ordered, s, sdk_err};
+use super::attrs::{Item, build_err, ordered, s, sdk_err};
 use crate::domain::lifecycle::{Case, CaseState};
 use crate::store::{Result, StoreError};
 
@@ -99,7 +99,7 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
             .attribute_name(name)
             .attribute_type(ScalarAttributeType::S)
             .build()
-            .map_err(err)
+            .map_err(build_err)
     };
     let key_schema = |hash: &str, range: &str| -> Result<Vec<KeySchemaElement>> {
         Ok(vec![
@@ -107,12 +107,12 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
                 .attribute_name(hash)
                 .key_type(KeyType::Hash)
                 .build()
-                .map_err(err)?,
+                .map_err(build_err)?,
             KeySchemaElement::builder()
                 .attribute_name(range)
                 .key_type(KeyType::Range)
                 .build()
-                .map_err(err)?,
+                .map_err(build_err)?,
         ])
     };
     let index = |name: &str, hash: &str, range: &str| -> Result<GlobalSecondaryIndex> {
@@ -125,7 +125,7 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
                     .build(),
             )
             .build()
-            .map_err(err)
+            .map_err(build_err)
     };
     client
         .create_table()
@@ -142,7 +142,17 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
         .global_secondary_indexes(index(GSI2, "gsi2pk", "gsi2sk")?)
         .send()
         .await
-        .map_err(sdk_err("create table"))?;
+        .map_err(|e| {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception())
+            {
+                StoreError::TableExists {
+                    table: table.to_string(),
+                }
+            } else {
+                sdk_err("create table")(e)
+            }
+        })?;
     for _ in 0..600 {
         let described = client
             .describe_table()
@@ -166,7 +176,7 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
                         .attribute_name(TTL_ATTRIBUTE)
                         .enabled(true)
                         .build()
-                        .map_err(err)?,
+                        .map_err(build_err)?,
                 )
                 .send()
                 .await
@@ -175,9 +185,10 @@ pub(super) async fn create_table(client: &Client, table: &str) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    Err(StoreError(format!(
-        "table {table} still not active after two minutes"
-    )))
+    Err(StoreError::dynamo(
+        "create table",
+        format!("{table} toujours inactive après deux minutes"),
+    ))
 }
 
 /// The attribute counting the proposals a doctor holds in year `period`.

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
-use super::attrs::{Item, err, record, s, sdk_err};
+use super::attrs::{Item, build_err, record, s, sdk_err};
 use super::schema::{GSI1, GSI2, PK, key};
 use crate::store::Result;
 
@@ -23,7 +23,7 @@ impl Table {
             .set_item(Some(item))
             .set_condition_expression(condition.map(str::to_string))
             .build()
-            .map_err(err)?;
+            .map_err(build_err)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 

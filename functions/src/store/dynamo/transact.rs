@@ -35,7 +35,7 @@ pub(super) async fn backoff(attempt: u32) {
 /// The cancellation of a transaction, if that is how it failed.
 pub(super) fn cancellation(
     e: SdkError<TransactWriteItemsError, HttpResponse>,
-    what: &str,
+    what: &'static str,
 ) -> Result<TransactionCanceledException> {
     match e {
         SdkError::ServiceError(ref service) => match service.err() {

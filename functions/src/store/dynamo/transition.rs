@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 
-use super::attrs::{err, n, s};
+use super::attrs::{build_err, n, s};
 use super::doctors::group_doctor_ops;
 use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item};
 use super::schema::{TTL_ATTRIBUTE, case_pk, key, proposal_pk};
@@ -36,7 +36,7 @@ impl Table {
                         .set_expression_attribute_names(Some(names))
                         .set_expression_attribute_values(Some(values))
                         .build()
-                        .map_err(err)?,
+                        .map_err(build_err)?,
                 )
                 .build()
         } else {
@@ -49,7 +49,7 @@ impl Table {
                         .set_expression_attribute_names(Some(names))
                         .set_expression_attribute_values(Some(values))
                         .build()
-                        .map_err(err)?,
+                        .map_err(build_err)?,
                 )
                 .build()
         })
@@ -79,7 +79,7 @@ impl Table {
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
                         .build()
-                        .map_err(err)?,
+                        .map_err(build_err)?,
                 )
                 .build()
         } else {
@@ -92,7 +92,7 @@ impl Table {
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
                         .build()
-                        .map_err(err)?,
+                        .map_err(build_err)?,
                 )
                 .build()
         })
@@ -108,7 +108,7 @@ impl Table {
             .expression_attribute_names("#expires", TTL_ATTRIBUTE)
             .expression_attribute_values(":expires", n(case_expiry(case)))
             .build()
-            .map_err(err)?;
+            .map_err(build_err)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -204,11 +204,11 @@ impl Table {
             if failed(&|p| p == Part::Doctor { exact: false }) {
                 return Ok(Applied::NoCapacity);
             }
-            return Err(StoreError(format!(
-                "transition cancelled: {} ({})",
-                codes.join(", "),
-                cancelled.message().unwrap_or_default()
-            )));
+            return Err(StoreError::Cancelled {
+                operation: "apply",
+                reasons: codes.iter().map(|c| c.to_string()).collect(),
+                message: cancelled.message().unwrap_or_default().to_string(),
+            });
         }
     }
 }
