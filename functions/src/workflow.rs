@@ -191,6 +191,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)?;
             match self.store.apply(&transition).await? {
                 Applied::Done => {
+                    tracing::info!(reference = %reference, proposal = %proposal.id, "médecin proposé");
                     self.mail_waiting.notify_one();
                     return Ok(Some(proposal));
                 }
@@ -294,6 +295,13 @@ impl<S: Store, M: Mailer> App<S, M> {
             Applied::Done => {}
             Applied::Conflict | Applied::NoCapacity => return Ok(Outcome::AlreadyDone),
         }
+        // Who decided is in the audit log: logs carry ids only.
+        tracing::info!(
+            reference = %reference,
+            proposal = %proposal_id.unwrap_or("-"),
+            decision = ?decision,
+            "décision de la coordination"
+        );
         self.mail_waiting.notify_one();
         if let Decision::Another(_) = decision {
             self.propose_for(reference, now, Notice::Silent).await?;
@@ -368,7 +376,14 @@ impl<S: Store, M: Mailer> App<S, M> {
             return Ok(Outcome::AlreadyDone);
         };
         match self.store.apply(&transition).await? {
-            Applied::Done => {}
+            Applied::Done => {
+                let answer = match answer {
+                    Answer::Accept => "accept",
+                    Answer::Decline => "decline",
+                    Answer::Pause(_) => "pause",
+                };
+                tracing::info!(reference = %proposal.reference, proposal = %id, answer, "réponse du médecin");
+            }
             Applied::Conflict => return Ok(Outcome::AlreadyDone),
             Applied::NoCapacity => {
                 self.no_place_left(&territory, &case, &proposal, now)
@@ -440,6 +455,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         if self.store.apply(&t).await? != Applied::Done {
             return Ok((false, false));
         }
+        tracing::info!(reference = %case.reference, proposal = %proposal.id, "proposition expirée");
         let notice = Notice::After(mails::expired(&proposal.id, &case.reference, &commune, who));
         let next = self.propose_for(&case.reference, now, notice).await?;
         Ok((true, next.is_some()))
@@ -476,6 +492,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         };
         let done = self.store.apply(&t).await? == Applied::Done;
         if done {
+            tracing::info!(reference = %reference, "patient prévenu par courriel");
             self.mail_waiting.notify_one();
         }
         Ok(done)
@@ -509,7 +526,10 @@ impl<S: Store, M: Mailer> App<S, M> {
 
     /// The scheduled work: expires proposals past their deadline, sends reminders before it,
     /// tells patients whose doctor accepted, proposes a doctor to every waiting request that can
-    /// have one (priority level first, then the oldest), then sends the pending mails.
+    /// have one (priority level first, then the oldest), then sends the pending mails. Logs go in
+    /// the span `jobs`; its counts are logged by whoever reports them (the console of `cpts serve`
+    /// says them in French, the Lambda as fields).
+    #[tracing::instrument(name = "jobs", skip(self))]
     pub async fn run_jobs(&self, now: i64) -> Result<JobReport> {
         let territory = self.territory();
         let today = local_date(now);
@@ -556,6 +576,14 @@ impl<S: Store, M: Mailer> App<S, M> {
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;
+        tracing::debug!(
+            expired = report.expired,
+            reminded = report.reminded,
+            informed = report.informed,
+            proposed = report.proposed,
+            still_waiting = report.still_waiting,
+            "tâches planifiées passées"
+        );
         Ok(report)
     }
 }

@@ -15,7 +15,7 @@ async fn open_store(
         && !matches!(e, StoreError::TableExists { .. })
     {
         // Anything but "it already exists"; a real problem also shows in the warm-up read.
-        eprintln!("table {} non créée : {e}", store.table());
+        tracing::warn!(table = store.table(), error = %e, "table non créée");
     }
     Ok(store)
 }
@@ -25,7 +25,8 @@ async fn main() -> std::process::ExitCode {
     match functions::aws::main(open_store).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cpts-handler : {e}");
+            // Logs are set up first thing in `main`: this reaches them (and CloudWatch).
+            tracing::error!(error = %e, "cpts-handler arrêté");
             std::process::ExitCode::FAILURE
         }
     }

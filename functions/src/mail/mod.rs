@@ -104,13 +104,14 @@ pub fn backoff(attempts: u32) -> i64 {
 }
 
 /// Sends every mail due at `now`; a failure stays pending and is retried later.
-/// Returns (sent, failed).
+/// Returns (sent, failed). Logs (span `mail_delivery`) name mails by id only.
+#[tracing::instrument(name = "mail_delivery", skip_all)]
 pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -> (usize, usize) {
     let (mut sent, mut failed) = (0, 0);
     let due = match store.due_mails(now, DELIVERY_BATCH).await {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("courriels en attente illisibles : {e}");
+            tracing::error!(error = %e, "courriels en attente illisibles");
             return (0, 0);
         }
     };
@@ -128,25 +129,28 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {
-                eprintln!("courriel {} : {e}", pending.mail.id);
+                tracing::error!(mail = %pending.mail.id, error = %e, "courriel non réservé pour l'envoi");
                 continue;
             }
         }
         match mailer.send(&pending.mail).await {
             Ok(()) => {
+                tracing::debug!(mail = %pending.mail.id, "courriel envoyé");
                 sent += 1;
                 done.push(pending.mail.id);
             }
             Err(e) => {
                 failed += 1;
-                let retry_at = now + backoff(pending.attempts);
-                eprintln!(
-                    "courriel {} : {e} ; nouvel essai dans {} s",
-                    pending.mail.id,
-                    retry_at - now
+                let retry_in = backoff(pending.attempts);
+                tracing::warn!(
+                    mail = %pending.mail.id,
+                    attempts = pending.attempts + 1,
+                    retry_in,
+                    error = %e,
+                    "courriel non envoyé ; nouvel essai dans {retry_in} s"
                 );
-                if let Err(e) = store.mail_failed(&pending.mail.id, retry_at).await {
-                    eprintln!("courriel {} : échec non enregistré : {e}", pending.mail.id);
+                if let Err(e) = store.mail_failed(&pending.mail.id, now + retry_in).await {
+                    tracing::error!(mail = %pending.mail.id, error = %e, "échec d'envoi non enregistré");
                 }
             }
         }
@@ -154,9 +158,18 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
     if !done.is_empty()
         && let Err(e) = store.mails_sent(&done, now).await
     {
-        eprintln!(
-            "{} courriel(s) envoyé(s) mais non marqué(s) : {e}",
+        tracing::error!(
+            count = done.len(),
+            error = %e,
+            "{} courriel(s) envoyé(s) mais non marqué(s)",
             done.len()
+        );
+    }
+    if sent + failed > 0 {
+        tracing::info!(
+            sent,
+            failed,
+            "courriels : {sent} envoyé(s), {failed} en échec"
         );
     }
     (sent, failed)

@@ -87,7 +87,7 @@ fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
 }
 
 fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
-    eprintln!("base de données indisponible : {e}");
+    tracing::error!(error = %e, "base de données indisponible");
     page(
         app,
         StatusCode::SERVICE_UNAVAILABLE,
