@@ -64,7 +64,9 @@ impl<S: Store, M: Mailer> App<S, M> {
 
     /// Registers the form `answers` sent from `client` (its address, for the rate limit) at
     /// `now`: checks it comes from a person, parses it, and stores the request with its case,
-    /// its mail and its audit entry in one write; then proposes a doctor at once.
+    /// its mail and its audit entry in one write; then proposes a doctor at once. Logs (span
+    /// `register`) carry the reference and the CPTS id, never an answer nor the client's address.
+    #[tracing::instrument(name = "register", skip_all, fields(cpts))]
     pub async fn register(&self, answers: &Answers, client: &str, now: i64) -> Outcome {
         if !answers.get("website").is_empty() {
             return Outcome::Robot(random_id(REFERENCE_LEN));
@@ -110,6 +112,7 @@ impl<S: Store, M: Mailer> App<S, M> {
             .commune(&registration.commune)
             .expect("parsed communes are in the territory");
         let cpts = territory.cpts_of(commune).map(|c| c.id.clone());
+        tracing::Span::current().record("cpts", cpts.as_deref());
         let reference = random_id(REFERENCE_LEN);
         let priority = priority::assess(&registration, today);
         let mail = mails::new_request(
@@ -147,16 +150,27 @@ impl<S: Store, M: Mailer> App<S, M> {
         let opening = lifecycle::open(request, mail);
         match self.store.register(&opening, &nonce, &rate_limits).await {
             Ok(Registered::New) => {
+                tracing::info!(reference = %reference, "demande enregistrée");
                 self.mail_waiting.notify_one();
                 // The coordinator's mail leads to the request's page, which shows this proposal.
                 // Should it fail, the request waits and the next jobs run proposes again.
                 if let Err(e) = self.propose_for(&reference, now, Notice::Silent).await {
-                    eprintln!("proposition pour {reference} impossible pour l'instant : {e}");
+                    tracing::warn!(
+                        reference = %reference,
+                        error = %e,
+                        "proposition impossible pour l'instant : la demande attend les prochaines tâches"
+                    );
                 }
                 Outcome::Stored(reference)
             }
-            Ok(Registered::Duplicate(first)) => Outcome::Duplicate(first),
-            Ok(Registered::Limited) => Outcome::Limited,
+            Ok(Registered::Duplicate(first)) => {
+                tracing::info!(reference = %first, "formulaire déjà reçu : rien d'écrit");
+                Outcome::Duplicate(first)
+            }
+            Ok(Registered::Limited) => {
+                tracing::info!("limite de demandes atteinte : rien d'écrit");
+                Outcome::Limited
+            }
             Err(e) => Outcome::Unavailable(e),
         }
     }

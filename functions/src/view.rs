@@ -191,7 +191,7 @@ impl View {
         match self.try_render(name, context) {
             Ok(text) => text,
             Err(d) => {
-                eprintln!("{d}");
+                tracing::error!(template = name, error = %d, "modèle remplacé en erreur : le modèle intégré est utilisé");
                 match &self.builtin {
                     Some(builtin) => builtin.render(name, context),
                     None => UNRENDERABLE.to_string(),

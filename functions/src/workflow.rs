@@ -19,7 +19,49 @@ use crate::domain::lifecycle::{
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
 use crate::mails::{self, Event, ToCoordinators};
-use crate::store::{Applied, Result, Store, StoreError};
+use crate::store::{Applied, Store, StoreError};
+
+/// Why a use case stopped: the store failed, or the lifecycle refused a transition the use case
+/// built (it reads the state first, so this is a bug of the use case, never a user's mistake).
+/// Apart from the store's: an illegal transition is no storage failure, and the store knows
+/// nothing of the lifecycle's rules.
+#[derive(Debug)]
+pub enum Error {
+    Store(StoreError),
+    Illegal(lifecycle::Illegal),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Store(e) => e.fmt(f),
+            Error::Illegal(e) => write!(f, "cycle de vie : {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Store(e) => Some(e),
+            Error::Illegal(e) => Some(e),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+impl From<lifecycle::Illegal> for Error {
+    fn from(e: lifecycle::Illegal) -> Self {
+        Error::Illegal(e)
+    }
+}
 
 /// How many times a decision is tried again when someone else changed the case meanwhile.
 const ATTEMPTS: usize = 5;
@@ -148,10 +190,10 @@ impl<S: Store, M: Mailer> App<S, M> {
                 )],
             };
             let (transition, proposal) =
-                lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)
-                    .map_err(|e| StoreError(e.to_string()))?;
+                lifecycle::propose(&case, &choice, now, matching::period_of(today), mails)?;
             match self.store.apply(&transition).await? {
                 Applied::Done => {
+                    tracing::info!(reference = %reference, proposal = %proposal.id, "médecin proposé");
                     self.mail_waiting.notify_one();
                     return Ok(Some(proposal));
                 }
@@ -260,6 +302,13 @@ impl<S: Store, M: Mailer> App<S, M> {
             Applied::Done => {}
             Applied::Conflict | Applied::NoCapacity => return Ok(Outcome::AlreadyDone),
         }
+        // Who decided is in the audit log: logs carry ids only.
+        tracing::info!(
+            reference = %reference,
+            proposal = %proposal_id.unwrap_or("-"),
+            decision = ?decision,
+            "décision de la coordination"
+        );
         self.mail_waiting.notify_one();
         if let Decision::Another(_) = decision {
             self.propose_for(reference, now, Notice::Silent).await?;
@@ -336,7 +385,14 @@ impl<S: Store, M: Mailer> App<S, M> {
             return Ok(Outcome::AlreadyDone);
         };
         match self.store.apply(&transition).await? {
-            Applied::Done => {}
+            Applied::Done => {
+                let answer = match answer {
+                    Answer::Accept => "accept",
+                    Answer::Decline => "decline",
+                    Answer::Pause(_) => "pause",
+                };
+                tracing::info!(reference = %proposal.reference, proposal = %id, answer, "réponse du médecin");
+            }
             Applied::Conflict => return Ok(Outcome::AlreadyDone),
             Applied::NoCapacity => {
                 self.no_place_left(&territory, &case, &proposal, now)
@@ -408,6 +464,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         if self.store.apply(&t).await? != Applied::Done {
             return Ok((false, false));
         }
+        tracing::info!(reference = %case.reference, proposal = %proposal.id, "proposition expirée");
         let notice = Notice::After(mails::expired(&proposal.id, &case.reference, &commune, who));
         let next = self.propose_for(&case.reference, now, notice).await?;
         Ok((true, next.is_some()))
@@ -445,6 +502,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         };
         let done = self.store.apply(&t).await? == Applied::Done;
         if done {
+            tracing::info!(reference = %reference, "patient prévenu par courriel");
             self.mail_waiting.notify_one();
         }
         Ok(done)
@@ -479,7 +537,10 @@ impl<S: Store, M: Mailer> App<S, M> {
 
     /// The scheduled work: expires proposals past their deadline, sends reminders before it,
     /// tells patients whose doctor accepted, proposes a doctor to every waiting request that can
-    /// have one (priority level first, then the oldest), then sends the pending mails.
+    /// have one (priority level first, then the oldest), then sends the pending mails. Logs go in
+    /// the span `jobs`; its counts are logged by whoever reports them (the console of `cpts serve`
+    /// says them in French, the Lambda as fields).
+    #[tracing::instrument(name = "jobs", skip(self))]
     pub async fn run_jobs(&self, now: i64) -> Result<JobReport> {
         let territory = self.territory();
         let today = local_date(now);
@@ -526,6 +587,14 @@ impl<S: Store, M: Mailer> App<S, M> {
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;
+        tracing::debug!(
+            expired = report.expired,
+            reminded = report.reminded,
+            informed = report.informed,
+            proposed = report.proposed,
+            still_waiting = report.still_waiting,
+            "tâches planifiées passées"
+        );
         Ok(report)
     }
 }

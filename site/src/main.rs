@@ -104,6 +104,21 @@ fn now_on(today: NaiveDate, fixed: bool) -> i64 {
         .map_or_else(functions::now, |t| t.timestamp())
 }
 
+/// The form handler's logs (`cpts serve`, `cpts jobs run`): one readable line per event on the
+/// error output, beside the French messages for staff; `RUST_LOG` chooses what (by default the
+/// handler's events from `info`, the libraries' from `warn`). Events carry ids only.
+fn console_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,functions=info,site=info"));
+    let _ = tracing_subscriber::fmt()
+        .compact()
+        .with_target(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn report(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         eprintln!("{d}");
@@ -149,6 +164,9 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
+    if matches!(args.command.as_str(), "serve" | "jobs run") {
+        console_logs();
+    }
     match args.command.as_str() {
         "serve" => site::serve::run(site::serve::Options {
             content: args.content,

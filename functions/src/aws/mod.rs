@@ -3,7 +3,8 @@
 //! against DynamoDB Local and moto, the benchmark). Everything is read and every client created
 //! once, at init; the store is asked once during init so its connection is warm before the first
 //! request. `CPTS_MODE=jobs` runs the scheduled jobs instead of serving HTTP. The settings (one
-//! environment variable each) are listed in [`settings`].
+//! environment variable each) are listed in [`settings`]. Logs are JSON lines on the error output
+//! (one event each, ids only), filtered by `RUST_LOG` (see [`init_logs`]).
 
 pub mod client;
 pub mod settings;
@@ -60,6 +61,32 @@ async fn deliver_after<S: Store, M: Mailer>(
     response
 }
 
+/// What is logged when `RUST_LOG` says nothing: this crate's events from `info`, the libraries'
+/// (the AWS SDK's, the Lambda runtime's) from `warn` only — theirs are not written to carry ids
+/// only.
+pub const DEFAULT_LOG_FILTER: &str = "warn,functions=info,cpts_handler=info";
+
+/// Logs as JSON lines on the error output, filtered by `RUST_LOG` (else [`DEFAULT_LOG_FILTER`]).
+/// On Lambda without a time: CloudWatch stamps every line. Once per process; a second call
+/// changes nothing.
+pub fn init_logs(on_lambda: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    let logs = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if on_lambda {
+        logs.without_time().try_init()
+    } else {
+        logs.try_init()
+    };
+}
+
 /// The Router as Lambda serves it: client address from the event, mails sent before answering.
 pub fn lambda_router<S: Store, M: Mailer>(
     app: Arc<App<S, M>>,
@@ -76,11 +103,22 @@ pub fn lambda_router<S: Store, M: Mailer>(
 
 /// The scheduled work (the EventBridge schedule, or `CPTS_MODE=jobs` locally): the jobs of
 /// [`App::run_jobs`] — proposals past their deadline, reminders, patients to inform, waiting
-/// requests re-examined, pending mails. Returns a summary for the logs (counts only).
+/// requests re-examined, pending mails. Logs the counts and returns them as the invocation's
+/// result.
 pub async fn run_scheduled_jobs<S: Store, M: Mailer>(
     app: &App<S, M>,
 ) -> Result<serde_json::Value, Error> {
     let report = app.run_jobs(now()).await?;
+    tracing::info!(
+        expired = report.expired,
+        reminded = report.reminded,
+        informed = report.informed,
+        proposed = report.proposed,
+        still_waiting = report.still_waiting,
+        mails_sent = report.mails_sent,
+        mails_failed = report.mails_failed,
+        "tâches planifiées"
+    );
     Ok(serde_json::json!({
         "expired": report.expired,
         "reminded": report.reminded,
@@ -101,6 +139,8 @@ where
     Fut: Future<Output = Result<S, String>>,
 {
     let started = Instant::now();
+    let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    init_logs(on_lambda);
     let settings = Settings::from_env()?;
     let clients = Clients::new(&settings).await;
     let today = chrono::Local::now().date_naive();
@@ -138,19 +178,17 @@ where
     app.replace_view(view);
     // Warms the store's connection (TLS, credentials) during init rather than on the first request.
     if let Err(e) = app.store.pending_mail_count().await {
-        eprintln!("base de données injoignable au démarrage : {e}");
+        tracing::warn!(error = %e, "base de données injoignable au démarrage");
     }
-    let on_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    eprintln!(
-        "cpts-handler : prêt en {} ms ({})",
-        started.elapsed().as_millis(),
-        match (on_lambda, settings.mode) {
-            (true, Mode::Http) => "Lambda, HTTP".to_string(),
-            (true, Mode::Jobs) => "Lambda, tâches planifiées".to_string(),
-            (false, Mode::Http) => format!("serveur local http://{}", settings.listen),
-            (false, Mode::Jobs) => "tâches planifiées, une fois".to_string(),
-        }
-    );
+    let ready_ms = started.elapsed().as_millis() as u64;
+    let mode = match (on_lambda, settings.mode) {
+        (true, Mode::Http) => "Lambda, HTTP".to_string(),
+        (true, Mode::Jobs) => "Lambda, tâches planifiées".to_string(),
+        (false, Mode::Http) => format!("serveur local http://{}", settings.listen),
+        (false, Mode::Jobs) => "tâches planifiées, une fois".to_string(),
+    };
+    // scripts/bench-aws.sh reads "prêt en N ms" in the first line.
+    tracing::info!(ready_ms, "cpts-handler : prêt en {ready_ms} ms ({mode})");
     match (on_lambda, settings.mode) {
         (true, Mode::Http) => lambda_http::run(lambda_router(app, settings.origin_secret)).await,
         (true, Mode::Jobs) => {
@@ -158,11 +196,7 @@ where
             lambda_http::lambda_runtime::run(lambda_http::service_fn(
                 move |_: lambda_http::LambdaEvent<serde_json::Value>| {
                     let app = Arc::clone(&app);
-                    async move {
-                        let summary = run_scheduled_jobs(&app).await?;
-                        eprintln!("tâches planifiées : {summary}");
-                        Ok::<_, Error>(summary)
-                    }
+                    async move { run_scheduled_jobs(&app).await }
                 },
             ))
             .await
@@ -182,7 +216,7 @@ where
             Ok(())
         }
         (false, Mode::Jobs) => {
-            println!("{}", run_scheduled_jobs(&app).await?);
+            run_scheduled_jobs(&app).await?;
             Ok(())
         }
     }

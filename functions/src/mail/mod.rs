@@ -3,8 +3,10 @@
 //! the mails say is in [`crate::mails`].
 
 use std::future::Future;
+use std::path::PathBuf;
 
 use lettre::Message;
+use lettre::address::AddressError;
 use lettre::message::{Mailbox, MultiPart};
 
 use crate::domain::lifecycle::Mail;
@@ -16,12 +18,57 @@ pub mod ses;
 
 pub use outbox::Outbox;
 
+/// Why a mail was not sent (it stays pending and is tried again). Messages never quote an
+/// address: they end up in logs.
 #[derive(Debug)]
-pub struct MailError(pub String);
+pub enum MailError {
+    /// The sender's or a recipient's address is not a valid mailbox.
+    Address { of: Party, source: AddressError },
+    /// The message could not be built.
+    Build(lettre::error::Error),
+    /// The outbox folder `dir` could not be written.
+    Io {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// SES refused mail `mail` or could not be reached; `message` is the SDK's, with addresses
+    /// blanked out.
+    Ses { mail: String, message: String },
+}
+
+/// Whose address it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Sender,
+    Recipient,
+}
 
 impl std::fmt::Display for MailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "envoi du courriel impossible : {}", self.0)
+        write!(f, "envoi du courriel impossible : ")?;
+        match self {
+            MailError::Address { of, source } => {
+                let whose = match of {
+                    Party::Sender => "de l'expéditeur",
+                    Party::Recipient => "d'un destinataire",
+                };
+                write!(f, "adresse {whose} invalide ({source})")
+            }
+            MailError::Build(e) => write!(f, "message impossible à composer ({e})"),
+            MailError::Io { dir, source } => write!(f, "{} : {source}", dir.display()),
+            MailError::Ses { mail, message } => write!(f, "SES ({mail}) : {message}"),
+        }
+    }
+}
+
+impl std::error::Error for MailError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MailError::Address { source, .. } => Some(source),
+            MailError::Build(e) => Some(e),
+            MailError::Io { source, .. } => Some(source),
+            MailError::Ses { .. } => None,
+        }
     }
 }
 
@@ -31,21 +78,21 @@ pub trait Mailer: Send + Sync + 'static {
 
 /// Builds the RFC 5322 message: multipart text + HTML, UTF-8.
 pub fn build_message(mail: &Mail, from: &str) -> Result<Message, MailError> {
-    let bad = |e: &dyn std::fmt::Display| MailError(e.to_string());
-    let from: Mailbox = from.parse().map_err(|e| bad(&e))?;
+    let address = |of| move |source| MailError::Address { of, source };
+    let from: Mailbox = from.parse().map_err(address(Party::Sender))?;
     let mut builder = Message::builder()
         .from(from)
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}@cpts.invalid>", mail.id)));
     for to in &mail.to {
-        builder = builder.to(to.parse::<Mailbox>().map_err(|e| bad(&e))?);
+        builder = builder.to(to.parse::<Mailbox>().map_err(address(Party::Recipient))?);
     }
     builder
         .multipart(MultiPart::alternative_plain_html(
             mail.text.clone(),
             mail.html.clone(),
         ))
-        .map_err(|e| bad(&e))
+        .map_err(MailError::Build)
 }
 
 /// Mails sent per call of [`deliver_due`]: when a call sends this many, more may be due.
@@ -57,13 +104,14 @@ pub fn backoff(attempts: u32) -> i64 {
 }
 
 /// Sends every mail due at `now`; a failure stays pending and is retried later.
-/// Returns (sent, failed).
+/// Returns (sent, failed). Logs (span `mail_delivery`) name mails by id only.
+#[tracing::instrument(name = "mail_delivery", skip_all)]
 pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -> (usize, usize) {
     let (mut sent, mut failed) = (0, 0);
     let due = match store.due_mails(now, DELIVERY_BATCH).await {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("courriels en attente illisibles : {e}");
+            tracing::error!(error = %e, "courriels en attente illisibles");
             return (0, 0);
         }
     };
@@ -81,25 +129,28 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {
-                eprintln!("courriel {} : {e}", pending.mail.id);
+                tracing::error!(mail = %pending.mail.id, error = %e, "courriel non réservé pour l'envoi");
                 continue;
             }
         }
         match mailer.send(&pending.mail).await {
             Ok(()) => {
+                tracing::debug!(mail = %pending.mail.id, "courriel envoyé");
                 sent += 1;
                 done.push(pending.mail.id);
             }
             Err(e) => {
                 failed += 1;
-                let retry_at = now + backoff(pending.attempts);
-                eprintln!(
-                    "courriel {} : {e} ; nouvel essai dans {} s",
-                    pending.mail.id,
-                    retry_at - now
+                let retry_in = backoff(pending.attempts);
+                tracing::warn!(
+                    mail = %pending.mail.id,
+                    attempts = pending.attempts + 1,
+                    retry_in,
+                    error = %e,
+                    "courriel non envoyé ; nouvel essai dans {retry_in} s"
                 );
-                if let Err(e) = store.mail_failed(&pending.mail.id, retry_at).await {
-                    eprintln!("courriel {} : échec non enregistré : {e}", pending.mail.id);
+                if let Err(e) = store.mail_failed(&pending.mail.id, now + retry_in).await {
+                    tracing::error!(mail = %pending.mail.id, error = %e, "échec d'envoi non enregistré");
                 }
             }
         }
@@ -107,9 +158,18 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
     if !done.is_empty()
         && let Err(e) = store.mails_sent(&done, now).await
     {
-        eprintln!(
-            "{} courriel(s) envoyé(s) mais non marqué(s) : {e}",
+        tracing::error!(
+            count = done.len(),
+            error = %e,
+            "{} courriel(s) envoyé(s) mais non marqué(s)",
             done.len()
+        );
+    }
+    if sent + failed > 0 {
+        tracing::info!(
+            sent,
+            failed,
+            "courriels : {sent} envoyé(s), {failed} en échec"
         );
     }
     (sent, failed)

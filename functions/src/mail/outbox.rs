@@ -17,7 +17,10 @@ impl Mailer for Outbox {
     fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send {
         let result = (|| {
             let message = build_message(mail, &self.from)?;
-            let io = |e: std::io::Error| MailError(format!("{} : {e}", self.dir.display()));
+            let io = |source| MailError::Io {
+                dir: self.dir.clone(),
+                source,
+            };
             std::fs::create_dir_all(&self.dir).map_err(io)?;
             let path = self.dir.join(format!("{}.eml", mail.id));
             let partial = self.dir.join(format!(".{}.eml.tmp", mail.id));

@@ -35,11 +35,16 @@ impl SesMailer {
 
 impl Mailer for SesMailer {
     fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send {
+        let id = mail.id.clone();
+        let ses = move |message: String| MailError::Ses {
+            mail: id.clone(),
+            message: without_addresses(&message),
+        };
         let prepared = build_message(mail, &self.from).and_then(|message| {
             let raw = RawMessage::builder()
                 .data(Blob::new(message.formatted()))
                 .build()
-                .map_err(|e| MailError(e.to_string()))?;
+                .map_err(|e| ses(e.to_string()))?;
             Ok(raw)
         });
         let request = self
@@ -52,15 +57,44 @@ impl Mailer for SesMailer {
                     .build(),
             )
             .set_configuration_set_name(self.configuration_set.clone());
-        let id = mail.id.clone();
         async move {
             let raw = prepared?;
             request
                 .content(EmailContent::builder().raw(raw).build())
                 .send()
                 .await
-                .map_err(|e| MailError(format!("SES ({id}) : {}", DisplayErrorContext(&e))))?;
+                .map_err(|e| ses(DisplayErrorContext(&e).to_string()))?;
             Ok(())
         }
+    }
+}
+
+/// `message` with every word that holds an `@` blanked out: SES quotes the addresses it refuses
+/// ("The following identities failed the check…"), and this message ends up in logs.
+fn without_addresses(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<adresse>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_never_quote_an_address() {
+        let refused = "MessageRejected: Email address is not verified. The following identities \
+                       failed the check in region EU-WEST-3: lea.dupre@example.fr, x@y.org";
+        let logged = without_addresses(refused);
+        assert!(!logged.contains('@'), "{logged}");
+        assert!(logged.starts_with("MessageRejected: Email address is not verified."));
     }
 }

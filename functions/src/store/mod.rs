@@ -6,12 +6,14 @@
 
 #[cfg(feature = "aws")]
 mod dynamo;
+mod error;
 mod sqlite;
 
 use std::future::Future;
 
 #[cfg(feature = "aws")]
 pub use dynamo::DynamoStore;
+pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::lifecycle::{
@@ -52,19 +54,6 @@ pub enum Applied {
     /// A `Reserve` or `Consume` would go above the doctor's capacity: nothing written.
     NoCapacity,
 }
-
-#[derive(Debug)]
-pub struct StoreError(pub String);
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "store: {}", self.0)
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub trait Store: Send + Sync + 'static {
     /// In one transaction: unless a request with the same form `nonce` exists, counts one more

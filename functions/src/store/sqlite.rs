@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::error::Undecodable;
 use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, Request, Transition,
@@ -105,10 +106,6 @@ pub struct SqliteStore {
     _alive: Option<Arc<()>>,
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
-}
-
 impl SqliteStore {
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     ///
@@ -116,19 +113,16 @@ impl SqliteStore {
     /// thread with its own connection, every second, instead of by whichever request happens to
     /// fill it.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut store = Self::init(Connection::open(path).map_err(err)?)?;
+        let mut store = Self::init(Connection::open(path)?)?;
         store
             .connection
             .get_mut()
-            .map_err(err)?
-            .pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(err)?;
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pragma_update(None, "wal_autocheckpoint", 0)?;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
-        let checkpointer = Connection::open(path).map_err(err)?;
-        checkpointer
-            .busy_timeout(Duration::from_secs(5))
-            .map_err(err)?;
+        let checkpointer = Connection::open(path)?;
+        checkpointer.busy_timeout(Duration::from_secs(5))?;
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
@@ -136,15 +130,14 @@ impl SqliteStore {
                     std::thread::sleep(Duration::from_secs(1));
                     let _ = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
                 }
-            })
-            .map_err(err)?;
+            })?;
         store._alive = Some(alive);
         Ok(store)
     }
 
     /// A private database in memory, for tests.
     pub fn in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory().map_err(err)?)
+        Self::init(Connection::open_in_memory()?)
     }
 
     fn init(mut connection: Connection) -> Result<Self> {
@@ -152,15 +145,13 @@ impl SqliteStore {
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
             )
-            .map_err(err)?;
-        let version: usize = connection
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+            ?;
+        let version: usize = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = connection.transaction().map_err(err)?;
-            tx.execute_batch(migration).map_err(err)?;
-            tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
-            tx.commit().map_err(err)?;
+            let tx = connection.transaction()?;
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
         }
         Ok(Self {
             connection: Mutex::new(connection),
@@ -173,7 +164,7 @@ impl SqliteStore {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        ready(f(&mut connection).map_err(err))
+        ready(f(&mut connection).map_err(StoreError::from))
     }
 }
 
@@ -268,9 +259,19 @@ fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
+/// A stored record decoded; one that does not decode becomes [`StoreError::Corrupt`] (named by
+/// its type, without its text).
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        let what = std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("record");
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(Undecodable::new(what, &e)),
+        )
     })
 }
 

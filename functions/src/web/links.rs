@@ -105,8 +105,8 @@ fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
     )
 }
 
-fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &StoreError) -> Response {
-    eprintln!("base de données indisponible : {e}");
+fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
+    tracing::error!(error = %e, "base de données indisponible");
     message(
         app,
         StatusCode::SERVICE_UNAVAILABLE,

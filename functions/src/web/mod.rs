@@ -12,8 +12,13 @@ pub mod registration;
 pub mod respond;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::mail::Mailer;
@@ -23,5 +28,32 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     Router::new()
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
+        .layer(middleware::from_fn(trace_request))
         .with_state(app)
+}
+
+/// One span per request, `request{method route}`, where `route` is the route's pattern (e.g.
+/// `/api/demandes/{reference}`), never the URI: links carry their token in the query (`?jeton=`).
+/// A server error is a warning; other answers are debug events.
+async fn trace_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(aucune route)", MatchedPath::as_str)
+        .to_string();
+    let span = tracing::info_span!("request", method = %request.method(), route);
+    async move {
+        let started = Instant::now();
+        let response = next.run(request).await;
+        let status = response.status().as_u16();
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        if response.status().is_server_error() {
+            tracing::warn!(status, elapsed_ms, "réponse en erreur");
+        } else {
+            tracing::debug!(status, elapsed_ms, "réponse");
+        }
+        response
+    }
+    .instrument(span)
+    .await
 }

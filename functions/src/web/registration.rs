@@ -250,7 +250,7 @@ async fn register<S: Store, M: Mailer>(
             json!({"error": "Trop de demandes : appelez-nous."}),
         ),
         (Outcome::Unavailable(e), format) => {
-            eprintln!("enregistrement impossible : {e}");
+            tracing::error!(error = %e, "enregistrement impossible");
             let why = "Notre serveur n'a pas pu enregistrer votre demande. Réessayez dans quelques minutes.";
             match format {
                 Format::Form => html(

@@ -1,0 +1,199 @@
+//! Each kind of item, to and from the domain's types: what a request, a case, a proposal, a mail,
+//! a nonce and an audit entry are written as (keys, index keys, expiry), and how lists read back.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::attrs::{Item, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
+use super::schema::{
+    AUDIT_RETENTION, CLOSED_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN,
+    REQUEST_RETENTION, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
+    case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk, proposal_pk,
+};
+use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request};
+use crate::domain::matching::DoctorLoad;
+use crate::store::{PendingMail, Result, StoreError};
+
+/// When a case's request and the case itself expire: two years after registration, or one year
+/// after closure if sooner.
+pub(super) fn case_expiry(case: &Case) -> i64 {
+    let lapses = case.created_at + REQUEST_RETENTION;
+    match &case.closure {
+        Some(closure) => lapses.min(closure.at + CLOSED_RETENTION),
+        None => lapses,
+    }
+}
+
+/// The request as registered: the personal data, never rewritten.
+pub(super) fn request_item(request: &Request) -> Result<Item> {
+    let now = request.created_at;
+    let mut item = key(case_pk(&request.reference), "REQUEST");
+    item.extend([
+        ("record".into(), s(to_json(request)?)),
+        ("created_at".into(), n(now)),
+        ("priority".into(), n(request.priority.level)),
+        (TTL_ATTRIBUTE.into(), n(now + REQUEST_RETENTION)),
+    ]);
+    if let Some(cpts) = &request.cpts {
+        item.insert("cpts".into(), s(cpts));
+    }
+    Ok(item)
+}
+
+/// The form nonce that registered `reference` at `at`.
+pub(super) fn nonce_item(nonce: &str, reference: &str, at: i64) -> Item {
+    HashMap::from([
+        (PK.into(), s(nonce_pk(nonce))),
+        (SK.into(), s("NONCE")),
+        ("reference".into(), s(reference)),
+        (TTL_ATTRIBUTE.into(), n(at + NONCE_RETENTION)),
+    ])
+}
+
+pub(super) fn case_item(case: &Case) -> Result<Item> {
+    let (list, by_cpts) = case_lists(case.state, case.cpts.as_deref());
+    let mut item = key(case_pk(&case.reference), "STATE");
+    item.extend([
+        ("record".into(), s(to_json(case)?)),
+        ("state".into(), s(case.state.code())),
+        ("version".into(), n(case.version)),
+        ("created_at".into(), n(case.created_at)),
+        ("gsi1pk".into(), s(list)),
+        ("gsi1sk".into(), s(case_sk(case))),
+        ("gsi2pk".into(), s(by_cpts)),
+        ("gsi2sk".into(), s(case_sk(case))),
+        (TTL_ATTRIBUTE.into(), n(case_expiry(case))),
+    ]);
+    if let Some(cpts) = &case.cpts {
+        item.insert("cpts".into(), s(cpts));
+    }
+    Ok(item)
+}
+
+pub(super) fn proposal_item(proposal: &Proposal) -> Result<Item> {
+    let mut item = key(proposal_pk(&proposal.id), "PROPOSAL");
+    item.extend([
+        ("record".into(), s(to_json(proposal)?)),
+        ("state".into(), s(proposal.state.code())),
+        ("reference".into(), s(&proposal.reference)),
+        ("created_at".into(), n(proposal.created_at)),
+        (
+            TTL_ATTRIBUTE.into(),
+            n(proposal.created_at + REQUEST_RETENTION),
+        ),
+    ]);
+    if proposal.state.is_open() {
+        item.extend([
+            ("gsi1pk".into(), s(PROPOSALS_OPEN)),
+            (
+                "gsi1sk".into(),
+                s(format!("{}#{}", ordered(proposal.created_at), proposal.id)),
+            ),
+        ]);
+    }
+    Ok(item)
+}
+
+/// A mail queued at `at`, due at once.
+pub(super) fn mail_item(mail: &Mail, at: i64) -> Result<Item> {
+    let mut item = key(mail_pk(&mail.id), "MAIL");
+    item.extend([
+        ("mail".into(), s(to_json(mail)?)),
+        ("created_at".into(), n(at)),
+        ("attempts".into(), n(0)),
+        ("next_attempt_at".into(), n(at)),
+        ("gsi1pk".into(), s(MAILS_PENDING)),
+        ("gsi1sk".into(), s(pending_mail_sk(at, at, &mail.id))),
+    ]);
+    Ok(item)
+}
+
+pub(super) fn pending_mail(item: &Item) -> Result<PendingMail> {
+    Ok(PendingMail {
+        mail: from_json(get_s(item, "mail")?)?,
+        attempts: get_n(item, "attempts")?,
+        next_attempt_at: get_n(item, "next_attempt_at")?,
+    })
+}
+
+/// Nanoseconds since the epoch, strictly increasing within this process: audit entries of one
+/// object read back in the order they were written (as SQLite's row ids do).
+fn insertion_clock() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(current) => last = current,
+        }
+    }
+}
+
+pub(super) fn audit_item(entry: &AuditEntry) -> Item {
+    HashMap::from([
+        (PK.into(), s(audit_pk(&entry.object))),
+        (
+            SK.into(),
+            s(format!(
+                "{:020}#{}",
+                insertion_clock(),
+                crate::signed::random_id(6)
+            )),
+        ),
+        ("at".into(), n(entry.at)),
+        ("actor".into(), s(&entry.actor)),
+        ("action".into(), s(&entry.action)),
+        ("object".into(), s(&entry.object)),
+        (TTL_ATTRIBUTE.into(), n(entry.at + AUDIT_RETENTION)),
+    ])
+}
+
+pub(super) fn audit_entry(item: &Item) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: get_n(item, "at")?,
+        actor: get_s(item, "actor")?.to_string(),
+        action: get_s(item, "action")?.to_string(),
+        object: get_s(item, "object")?.to_string(),
+    })
+}
+
+/// A doctor's counters for `period`, as the `DOCTOR` item holds them (absent: zero).
+pub(super) fn doctor_load(item: &Item, period: i32) -> Result<DoctorLoad> {
+    Ok(DoctorLoad {
+        doctor: get_s(item, "doctor")?.to_string(),
+        period,
+        load: get_optional_n(item, &load_attribute(period))?.unwrap_or(0) as u32,
+        accepted: get_optional_n(item, &accepted_attribute(period))?.unwrap_or(0) as u32,
+        last_solicited_at: get_optional_n(item, "last_solicited_at")?,
+        paused_until: match item.get("paused_until") {
+            None => None,
+            Some(_) => {
+                Some(
+                    get_s(item, "paused_until")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt {
+                            what: "attribut paused_until".into(),
+                            detail: "pas une date AAAA-MM-JJ".into(),
+                        })?,
+                )
+            }
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_insertion_clock_always_moves_forward() {
+        let a = insertion_clock();
+        let b = insertion_clock();
+        assert!(b > a);
+    }
+}

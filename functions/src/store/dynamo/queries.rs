@@ -1,0 +1,99 @@
+//! Reads by key and lists: a request, a case, a proposal, the cases by state (of one CPTS or
+//! all), the open proposals, the doctors' counters; and the audit trail, written one entry at a
+//! time and read back in order.
+
+use super::attrs::{record, s, sdk_err};
+use super::items::{audit_entry, audit_item, doctor_load};
+use super::schema::{
+    DOCTORS, GSI1, GSI2, PROPOSALS_OPEN, audit_pk, case_lists, case_pk, proposal_pk,
+};
+use super::table::Table;
+use crate::domain::lifecycle::{AuditEntry, Case, CaseState, Proposal, Request};
+use crate::domain::matching::DoctorLoad;
+use crate::store::Result;
+
+impl Table {
+    pub(super) async fn request(&self, reference: &str) -> Result<Option<Request>> {
+        self.get_record(case_pk(reference), "REQUEST", "read request")
+            .await
+    }
+
+    pub(super) async fn case(&self, reference: &str) -> Result<Option<Case>> {
+        self.get_record(case_pk(reference), "STATE", "read case")
+            .await
+    }
+
+    pub(super) async fn proposal(&self, id: &str) -> Result<Option<Proposal>> {
+        self.get_record(proposal_pk(id), "PROPOSAL", "read proposal")
+            .await
+    }
+
+    /// Cases in any of `states` (sorted, without repeats), of CPTS `cpts` when given.
+    pub(super) async fn cases(
+        &self,
+        states: Vec<CaseState>,
+        cpts: Option<Option<String>>,
+    ) -> Result<Vec<Case>> {
+        let mut cases: Vec<Case> = Vec::new();
+        for state in states {
+            let (list, by_cpts) = case_lists(state, cpts.clone().flatten().as_deref());
+            let items = match cpts {
+                None => self.query_all(Some(GSI1), list).await?,
+                Some(_) => self.query_all(Some(GSI2), by_cpts).await?,
+            };
+            for item in &items {
+                cases.push(record(item)?);
+            }
+        }
+        cases.sort_by(|a, b| (a.created_at, &a.reference).cmp(&(b.created_at, &b.reference)));
+        Ok(cases)
+    }
+
+    pub(super) async fn open_proposals(&self) -> Result<Vec<Proposal>> {
+        let items = self.query_all(Some(GSI1), PROPOSALS_OPEN.into()).await?;
+        items.iter().map(record).collect()
+    }
+
+    pub(super) async fn doctor_loads(&self, period: i32) -> Result<Vec<DoctorLoad>> {
+        let items = self.query_all(Some(GSI1), DOCTORS.into()).await?;
+        items.iter().map(|item| doctor_load(item, period)).collect()
+    }
+
+    pub(super) async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(audit_item(entry)))
+            .send()
+            .await
+            .map_err(sdk_err("write audit entry"))?;
+        Ok(())
+    }
+
+    pub(super) async fn audit_trail(&self, object: &str) -> Result<Vec<AuditEntry>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(audit_pk(object)))
+            .consistent_read(true);
+        let mut trail = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_err("read audit trail"))?;
+            for item in page.items() {
+                trail.push(audit_entry(item)?);
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(trail);
+            }
+        }
+    }
+}

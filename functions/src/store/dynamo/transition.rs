@@ -1,0 +1,214 @@
+//! [`Store::apply`](crate::store::Store::apply) on DynamoDB: one `TransactWriteItems` with the
+//! case (expected version), the proposals (must not exist / expected state), one update per
+//! doctor, the mails and the audit entries; the reading of its cancellation (a conflict, no
+//! capacity, or a retry), and the check-only transaction that confirms a `NoCapacity`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+
+use super::attrs::{build_err, n, s};
+use super::doctors::group_doctor_ops;
+use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item};
+use super::schema::{TTL_ATTRIBUTE, case_pk, key, proposal_pk};
+use super::table::Table;
+use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
+use crate::domain::lifecycle::{Case, CaseState, Proposal, ProposalState, Transition};
+use crate::store::{Applied, Result, StoreError};
+
+impl Table {
+    fn case_check_or_put(
+        &self,
+        expected: u32,
+        case: &Case,
+        check_only: bool,
+    ) -> Result<TransactWriteItem> {
+        let names = HashMap::from([("#version".to_string(), "version".to_string())]);
+        let values = HashMap::from([(":expected".to_string(), n(expected))]);
+        let condition = "#version = :expected";
+        Ok(if check_only {
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&self.name)
+                        .set_key(Some(key(case_pk(&case.reference), "STATE")))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build()
+        } else {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.name)
+                        .set_item(Some(case_item(case)?))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build()
+        })
+    }
+
+    fn proposal_check_or_put(
+        &self,
+        expected: Option<ProposalState>,
+        proposal: &Proposal,
+        check_only: bool,
+    ) -> Result<TransactWriteItem> {
+        let (condition, names, values) = match expected {
+            None => ("attribute_not_exists(pk)", None, None),
+            Some(state) => (
+                "#state = :expected",
+                Some(HashMap::from([("#state".to_string(), "state".to_string())])),
+                Some(HashMap::from([(":expected".to_string(), s(state.code()))])),
+            ),
+        };
+        Ok(if check_only {
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&self.name)
+                        .set_key(Some(key(proposal_pk(&proposal.id), "PROPOSAL")))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build()
+        } else {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.name)
+                        .set_item(Some(proposal_item(proposal)?))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build()
+        })
+    }
+
+    /// A closed case shortens the retention of its request.
+    fn request_expiry(&self, case: &Case) -> Result<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.name)
+            .set_key(Some(key(case_pk(&case.reference), "REQUEST")))
+            .update_expression("SET #expires = :expires")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_values(":expires", n(case_expiry(case)))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    pub(super) async fn apply(&self, t: &Transition) -> Result<Applied> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Part {
+            /// The case or a proposal: its condition failing is a conflict.
+            Expected,
+            Doctor {
+                exact: bool,
+            },
+            Other,
+        }
+        let groups = group_doctor_ops(&t.doctors);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut plans = Vec::with_capacity(groups.len());
+            for group in &groups {
+                plans.push(if group.needs_read() {
+                    let read = self.read_doctor(group.doctor).await?;
+                    self.plan_from_read(group, read.as_ref())?
+                } else {
+                    self.plan_by_condition(group)?
+                });
+            }
+            // No capacity by the values read: confirm that everything was as read at one instant.
+            let check_only = plans.iter().any(|p| p.write.is_none());
+            let mut items = Vec::new();
+            let mut parts = Vec::new();
+            if let Some((expected, case)) = &t.case {
+                items.push(self.case_check_or_put(*expected, case, check_only)?);
+                parts.push(Part::Expected);
+                if !check_only && case.state == CaseState::Closed {
+                    items.push(self.request_expiry(case)?);
+                    parts.push(Part::Other);
+                }
+            }
+            for (expected, proposal) in &t.proposals {
+                items.push(self.proposal_check_or_put(*expected, proposal, check_only)?);
+                parts.push(Part::Expected);
+            }
+            for plan in plans {
+                let item = if check_only { plan.guard } else { plan.write };
+                if let Some(item) = item {
+                    items.push(item);
+                    parts.push(Part::Doctor { exact: plan.exact });
+                }
+            }
+            if !check_only {
+                for mail in &t.mails {
+                    items.push(self.put(mail_item(mail, t.at)?, Some("attribute_not_exists(pk)"))?);
+                    parts.push(Part::Other);
+                }
+                for entry in &t.audit {
+                    items.push(self.put(audit_item(entry), None)?);
+                    parts.push(Part::Other);
+                }
+            }
+            let done = if check_only {
+                Applied::NoCapacity
+            } else {
+                Applied::Done
+            };
+            if items.is_empty() {
+                return Ok(done);
+            }
+            let cancelled = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(done),
+                Err(e) => cancellation(e, "apply")?,
+            };
+            let codes = reason_codes(cancelled.cancellation_reasons());
+            let failed = |wanted: &dyn Fn(Part) -> bool| {
+                codes
+                    .iter()
+                    .zip(&parts)
+                    .any(|(code, part)| *code == FAILED && wanted(*part))
+            };
+            if failed(&|p| p == Part::Expected) {
+                return Ok(Applied::Conflict);
+            }
+            let retry = failed(&|p| p == Part::Doctor { exact: true }) || codes.contains(&CONFLICT);
+            if retry && attempt < CONFLICT_ATTEMPTS {
+                backoff(attempt).await;
+                continue;
+            }
+            if failed(&|p| p == Part::Doctor { exact: false }) {
+                return Ok(Applied::NoCapacity);
+            }
+            return Err(StoreError::Cancelled {
+                operation: "apply",
+                reasons: codes.iter().map(|c| c.to_string()).collect(),
+                message: cancelled.message().unwrap_or_default().to_string(),
+            });
+        }
+    }
+}
