@@ -24,7 +24,7 @@ use crate::app::{App, now};
 use crate::domain::answers::Answers;
 use crate::domain::communes::{commune_name, coordinators_of};
 use crate::domain::dates::{local_date, unix_date_fr};
-use crate::domain::lifecycle::{AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
+use crate::domain::lifecycle::{self, AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
 use crate::links::{Link, TOKEN_PARAMETER};
 use crate::mail::Mailer;
 use crate::signed::{Claims, TokenError};
@@ -351,7 +351,10 @@ async fn coordinator_decides<S: Store, M: Mailer>(
             "Proposition expirée",
             &link_pages::decided(
                 "Proposition expirée",
-                "Cette proposition a dépassé son délai de 7 jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
+                &format!(
+                    "Cette proposition a dépassé son délai de {} jours sans décision : elle n'est plus valable et un autre médecin est proposé quand il y en a un. Rien d'autre n'a été modifié.",
+                    lifecycle::ANSWER_DAYS
+                ),
                 &back,
             ),
         ),

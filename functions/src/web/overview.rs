@@ -13,7 +13,7 @@ use crate::domain::communes::commune_name;
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{Case, CaseState, Needs};
 use crate::domain::matching::{self, Loads};
-use crate::links::OUTSIDE_CPTS;
+use crate::links::{Link, OUTSIDE_CPTS};
 use crate::mail::Mailer;
 use crate::store::{Result, Store};
 use crate::web::link_pages::by_label;
@@ -159,6 +159,8 @@ pub struct Row {
 pub struct OverviewPage<'a> {
     pub cpts: &'a str,
     pub updated: String,
+    /// How many days this page's link stays valid.
+    pub link_days: i64,
     pub to_validate: Vec<Item>,
     pub to_call: Vec<Item>,
     pub saturated: Vec<Saturated<'a>>,
@@ -184,6 +186,7 @@ pub fn page<'a, S: Store, M: Mailer>(
     OverviewPage {
         cpts: &o.title,
         updated: unix_date_fr(now),
+        link_days: Link::Overview.lifetime_days().unwrap_or_default(),
         to_validate: o
             .cases
             .iter()

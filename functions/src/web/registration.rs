@@ -201,12 +201,23 @@ async fn register<S: Store, M: Mailer>(
             }
         },
     };
-    match (app.register(&answers, &client, now()).await, format) {
+    let outcome = app.register(&answers, &client, now()).await;
+    answer(&app, format, &answers, outcome)
+}
+
+/// What the sender of the form is answered, in the format he sent it in.
+fn answer<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    format: Format,
+    answers: &Answers,
+    outcome: Outcome,
+) -> Response {
+    match (outcome, format) {
         (Outcome::Stored(r) | Outcome::Duplicate(r) | Outcome::Robot(r), f) => accepted(&f, &r),
         (Outcome::NotEligible, Format::Form) => html(
             StatusCode::OK,
             pages::page(
-                &app,
+                app,
                 "not_eligible.html",
                 "Ce service est pour les personnes sans médecin traitant",
                 &Nothing {},
@@ -216,9 +227,9 @@ async fn register<S: Store, M: Mailer>(
             json_response(StatusCode::OK, json!({"eligible": false}))
         }
         (Outcome::Invalid { errors, token }, Format::Form) => form_page(
-            &app,
+            app,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &answers,
+            answers,
             &errors,
             &token,
             None,
@@ -228,9 +239,9 @@ async fn register<S: Store, M: Mailer>(
             json!({ "errors": errors }),
         ),
         (Outcome::Confirm { token }, Format::Form) => form_page(
-            &app,
+            app,
             StatusCode::OK,
-            &answers,
+            answers,
             &[],
             &token,
             Some(
@@ -243,7 +254,7 @@ async fn register<S: Store, M: Mailer>(
         ),
         (Outcome::Limited, Format::Form) => html(
             StatusCode::TOO_MANY_REQUESTS,
-            pages::page(&app, "rate_limited.html", "Demande déjà reçue", &Nothing {}),
+            pages::page(app, "rate_limited.html", "Demande déjà reçue", &Nothing {}),
         ),
         (Outcome::Limited, Format::Json) => json_response(
             StatusCode::TOO_MANY_REQUESTS,
@@ -256,7 +267,7 @@ async fn register<S: Store, M: Mailer>(
                 Format::Form => html(
                     StatusCode::SERVICE_UNAVAILABLE,
                     pages::page(
-                        &app,
+                        app,
                         "refused.html",
                         "Demande non enregistrée",
                         &Refused { why },
