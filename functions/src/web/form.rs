@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::answers::Answers;
-use crate::domain::registration::{Criterion, FieldError};
+use crate::domain::registration::{self, Criterion, FieldError};
 use crate::view::View;
 
 /// Stylesheet and script of the form, published by the site under [`ASSETS_URL`].
@@ -19,28 +19,6 @@ pub const JS_FILE: &str = "formulaire.js";
 
 /// The form's template, which the site renders too.
 pub const TEMPLATE: &str = "form.html";
-
-/// Every field the form shows besides the health criteria, in the form's order.
-const FIELDS: &[&str] = &[
-    "gp_status",
-    "filled_by",
-    "organisation",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "phone",
-    "email",
-    "call_time",
-    "commune",
-    "max_distance",
-    "home_visits",
-    "without_gp_since",
-    "reason",
-    "interpreter",
-    "interpreter_language",
-    "reading_help",
-    "consent",
-];
 
 /// Everything the form shows.
 pub struct FormView<'a> {
@@ -124,7 +102,7 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     };
-    let fields = FIELDS
+    let fields = registration::FIELDS
         .iter()
         .copied()
         .chain(Criterion::ALL.iter().map(|c| c.field()))

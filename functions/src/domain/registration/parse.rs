@@ -298,7 +298,8 @@ pub fn parse(answers: &Answers, territory: &Territory, today: NaiveDate) -> Pars
     }
 }
 
-/// Field names in the order of the form (errors are listed in this order).
+/// Every field the form shows besides the health criteria, in the form's order (errors are
+/// listed in this order).
 pub const FIELDS: &[&str] = &[
     "gp_status",
     "filled_by",
@@ -314,7 +315,9 @@ pub const FIELDS: &[&str] = &[
     "home_visits",
     "without_gp_since",
     "reason",
+    "interpreter",
     "interpreter_language",
+    "reading_help",
     "consent",
 ];
 
