@@ -2,7 +2,7 @@
 //! all), the open proposals, the doctors' counters; and the audit trail, written one entry at a
 //! time and read back in order.
 
-use super::attrs::{record, s, sdk_err};
+use super::attrs::{record, sdk_err};
 use super::items::{audit_entry, audit_item, doctor_load};
 use super::schema::{
     DOCTORS, GSI1, GSI2, PROPOSALS_OPEN, audit_pk, case_lists, case_pk, proposal_pk,
@@ -71,29 +71,10 @@ impl Table {
     }
 
     pub(super) async fn audit_trail(&self, object: &str) -> Result<Vec<AuditEntry>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(audit_pk(object)))
-            .consistent_read(true);
-        let mut trail = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("read audit trail"))?;
-            for item in page.items() {
-                trail.push(audit_entry(item)?);
-            }
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(trail);
-            }
-        }
+        self.query_all(None, audit_pk(object))
+            .await?
+            .iter()
+            .map(audit_entry)
+            .collect()
     }
 }
