@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 
-use super::attrs::{build_err, n, s};
+use super::attrs::{Item, build_err, n, s};
 use super::doctors::group_doctor_ops;
 use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item};
 use super::schema::{TTL_ATTRIBUTE, case_pk, key, proposal_pk};
@@ -17,24 +17,26 @@ use crate::domain::lifecycle::{Case, CaseState, Proposal, ProposalState, Transit
 use crate::store::{Applied, Result, StoreError};
 
 impl Table {
-    fn case_check_or_put(
+    /// The conditional write of one item of a transition: the item itself, or only the check
+    /// of its `condition` (the transaction that confirms a `NoCapacity` writes nothing).
+    fn check_or_put(
         &self,
-        expected: u32,
-        case: &Case,
+        key: Item,
+        item: impl FnOnce() -> Result<Item>,
+        condition: &str,
+        names: Option<HashMap<String, String>>,
+        values: Option<HashMap<String, AttributeValue>>,
         check_only: bool,
     ) -> Result<TransactWriteItem> {
-        let names = HashMap::from([("#version".to_string(), "version".to_string())]);
-        let values = HashMap::from([(":expected".to_string(), n(expected))]);
-        let condition = "#version = :expected";
         Ok(if check_only {
             TransactWriteItem::builder()
                 .condition_check(
                     ConditionCheck::builder()
                         .table_name(&self.name)
-                        .set_key(Some(key(case_pk(&case.reference), "STATE")))
+                        .set_key(Some(key))
                         .condition_expression(condition)
-                        .set_expression_attribute_names(Some(names))
-                        .set_expression_attribute_values(Some(values))
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
                         .build()
                         .map_err(build_err)?,
                 )
@@ -44,15 +46,34 @@ impl Table {
                 .put(
                     Put::builder()
                         .table_name(&self.name)
-                        .set_item(Some(case_item(case)?))
+                        .set_item(Some(item()?))
                         .condition_expression(condition)
-                        .set_expression_attribute_names(Some(names))
-                        .set_expression_attribute_values(Some(values))
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
                         .build()
                         .map_err(build_err)?,
                 )
                 .build()
         })
+    }
+
+    fn case_check_or_put(
+        &self,
+        expected: u32,
+        case: &Case,
+        check_only: bool,
+    ) -> Result<TransactWriteItem> {
+        self.check_or_put(
+            key(case_pk(&case.reference), "STATE"),
+            || case_item(case),
+            "#version = :expected",
+            Some(HashMap::from([(
+                "#version".to_string(),
+                "version".to_string(),
+            )])),
+            Some(HashMap::from([(":expected".to_string(), n(expected))])),
+            check_only,
+        )
     }
 
     fn proposal_check_or_put(
@@ -69,33 +90,14 @@ impl Table {
                 Some(HashMap::from([(":expected".to_string(), s(state.code()))])),
             ),
         };
-        Ok(if check_only {
-            TransactWriteItem::builder()
-                .condition_check(
-                    ConditionCheck::builder()
-                        .table_name(&self.name)
-                        .set_key(Some(key(proposal_pk(&proposal.id), "PROPOSAL")))
-                        .condition_expression(condition)
-                        .set_expression_attribute_names(names)
-                        .set_expression_attribute_values(values)
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-        } else {
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&self.name)
-                        .set_item(Some(proposal_item(proposal)?))
-                        .condition_expression(condition)
-                        .set_expression_attribute_names(names)
-                        .set_expression_attribute_values(values)
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .build()
-        })
+        self.check_or_put(
+            key(proposal_pk(&proposal.id), "PROPOSAL"),
+            || proposal_item(proposal),
+            condition,
+            names,
+            values,
+            check_only,
+        )
     }
 
     /// A closed case shortens the retention of its request.
