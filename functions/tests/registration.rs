@@ -392,24 +392,7 @@ async fn coordinator_mail_holds_no_personal_data_and_its_link_opens_the_request(
     assert!(mail.contains("Sedan"));
     assert!(mail.contains("coordination") || mail.contains("@example.org"));
     let readable = without_random_parts(mail, &reference).to_lowercase();
-    for personal in [
-        "Dupr",
-        "Lef",
-        "Léa",
-        "L=C3=A9a",
-        "06 12",
-        "0612",
-        "612345678",
-        "1950",
-        "14/07",
-        "lea.dupre",
-        "grossesse",
-        "enceinte",
-        "ALD",
-        "affection",
-        "priorit",
-        "Niveau",
-    ] {
+    for personal in PERSONAL_DATA {
         assert!(
             !readable.contains(&personal.to_lowercase()),
             "the mail must not contain « {personal} »:\n{mail}"
