@@ -17,6 +17,9 @@ pub const ASSETS_URL: &str = "/inscription/";
 pub const CSS_FILE: &str = "formulaire.css";
 pub const JS_FILE: &str = "formulaire.js";
 
+/// The hidden field that carries the poster's `src=` tag of the form page's address.
+pub const SOURCE_FIELD: &str = "src";
+
 /// The form's template, which the site renders too.
 pub const TEMPLATE: &str = "form.html";
 
@@ -106,6 +109,7 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
         .iter()
         .copied()
         .chain(Criterion::ALL.iter().map(|c| c.field()))
+        .chain([SOURCE_FIELD])
         .map(|name| {
             let field = Field {
                 name,
