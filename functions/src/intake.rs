@@ -49,7 +49,12 @@ impl<S: Store, M: Mailer> App<S, M> {
     /// Registers the staff form `answers` entered by the staff member `staff` (his id) at `now`.
     /// Logs (span `intake`) carry the reference, the CPTS id and the staff id, never an answer.
     #[tracing::instrument(name = "intake", skip(self, answers, now), fields(cpts))]
-    pub async fn register_by_staff(&self, staff: &str, answers: &Answers, now: i64) -> IntakeOutcome {
+    pub async fn register_by_staff(
+        &self,
+        staff: &str,
+        answers: &Answers,
+        now: i64,
+    ) -> IntakeOutcome {
         let today = local_date(now);
         let token = answers.get("token").trim().to_string();
         let nonce = self
@@ -85,7 +90,8 @@ impl<S: Store, M: Mailer> App<S, M> {
                 None
             }
         };
-        let (Some(StaffEntry { channel, intake }), Some(registration)) = (staff_entry, registration)
+        let (Some(StaffEntry { channel, intake }), Some(registration)) =
+            (staff_entry, registration)
         else {
             return IntakeOutcome::Invalid { errors, token };
         };

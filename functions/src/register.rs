@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::domain::answers::Answers;
 use crate::domain::dates::{local_date, unix_date_fr};
-use crate::domain::lifecycle::{self, Request};
 use crate::domain::intake::{Channel, Intake};
+use crate::domain::lifecycle::{self, Request};
 use crate::domain::registration::{self, FieldError, Parsed, Registration};
 use crate::domain::{communes, priority};
 use crate::mail::Mailer;

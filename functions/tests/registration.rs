@@ -501,13 +501,18 @@ async fn a_failed_send_keeps_the_registration_and_is_retried_later() {
     assert!(decode_mail(&mails[0]).contains(&reference));
 }
 
-
 /// A rate-limit refusal: says nothing was stored, keeps every answer, gives the phone number.
 fn assert_refusal_is_truthful(body: &str) {
-    assert!(body.contains("Votre demande n'est pas enregistrée"), "{body}");
+    assert!(
+        body.contains("Votre demande n'est pas enregistrée"),
+        "{body}"
+    );
     assert!(!body.contains("sans doute déjà enregistrée"));
     assert!(!body.contains("Demande enregistrée"));
-    assert!(body.contains("href=\"tel:+33353012008\""), "the phone to call");
+    assert!(
+        body.contains("href=\"tel:+33353012008\""),
+        "the phone to call"
+    );
     assert!(body.contains("03 53 01 20 08"));
     for (field, value) in [
         ("last_name", "Dupré-Lefèvre"),
@@ -596,7 +601,13 @@ async fn the_posters_tag_is_recorded_from_the_form_or_the_page_address() {
             let (r, _) = h.send(request).await;
             assert_eq!(r.status(), StatusCode::SEE_OTHER);
             let reference = reference_of(&location(&r));
-            h.app.store.request(&reference).await.unwrap().unwrap().channel
+            h.app
+                .store
+                .request(&reference)
+                .await
+                .unwrap()
+                .unwrap()
+                .channel
         }
     };
     let web = |s: &str| Channel::Web {

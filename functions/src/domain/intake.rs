@@ -186,7 +186,9 @@ impl Note {
                 s.chars().count()
             ));
         }
-        if s.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{fffd}') {
+        if s.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{fffd}')
+        {
             return Err("Note : écrivez seulement du texte, sans caractères spéciaux.".into());
         }
         Ok(Some(Self(s)))
@@ -244,7 +246,11 @@ pub struct StaffEntry {
 
 /// Reads the staff form's own fields, for the staff member `staff` on `today`. The errors are in
 /// the order of [`FIELDS`].
-pub fn parse(answers: &Answers, staff: &str, today: NaiveDate) -> Result<StaffEntry, Vec<FieldError>> {
+pub fn parse(
+    answers: &Answers,
+    staff: &str,
+    today: NaiveDate,
+) -> Result<StaffEntry, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut error = |field: &'static str, message: String| {
         errors.push(FieldError { field, message });
@@ -273,7 +279,10 @@ pub fn parse(answers: &Answers, staff: &str, today: NaiveDate) -> Result<StaffEn
                 None
             }
             Some(&(_, relation)) => {
-                let name = Name::parse(answers.get("caller_name"), "le nom de la personne qui appelle");
+                let name = Name::parse(
+                    answers.get("caller_name"),
+                    "le nom de la personne qui appelle",
+                );
                 let phone = PhoneNumber::parse(answers.get("caller_phone")).map_err(|m| {
                     format!("Téléphone de la personne qui appelle : {}", lower_first(m))
                 });
@@ -337,7 +346,10 @@ fn parse_call_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     if date > today {
         return Err("La date de l'appel est dans le futur : vérifiez-la.".into());
     }
-    if today.checked_sub_months(OLDEST_CALL).is_some_and(|oldest| date < oldest) {
+    if today
+        .checked_sub_months(OLDEST_CALL)
+        .is_some_and(|oldest| date < oldest)
+    {
         return Err("La date de l'appel a plus d'un an : vérifiez l'année.".into());
     }
     Ok(date)
@@ -398,7 +410,11 @@ mod tests {
             assert_eq!(Channel::staff(c.code()), Some(c.clone()));
             assert!(!c.label().is_empty());
         }
-        assert_eq!(Channel::staff("web"), None, "staff do not enter web requests");
+        assert_eq!(
+            Channel::staff("web"),
+            None,
+            "staff do not enter web requests"
+        );
         let json = serde_json::to_string(&Channel::web("affiche-territoire-a3")).unwrap();
         assert_eq!(json, r#"{"kind":"web","source":"affiche-territoire-a3"}"#);
         assert_eq!(
@@ -412,7 +428,10 @@ mod tests {
     fn notes() {
         assert_eq!(Note::parse("  ").unwrap(), None);
         assert_eq!(
-            Note::parse("Rappeler après 17 h\r\nsa fille").unwrap().unwrap().as_str(),
+            Note::parse("Rappeler après 17 h\r\nsa fille")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "Rappeler après 17 h\nsa fille"
         );
         assert!(Note::parse(&"a".repeat(280)).unwrap().is_some());
@@ -462,9 +481,19 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            ["channel", "received_on", "caller_name", "caller_phone", "note"]
+            [
+                "channel",
+                "received_on",
+                "caller_name",
+                "caller_phone",
+                "note"
+            ]
         );
-        assert!(errors[3].message.starts_with("Téléphone de la personne qui appelle"));
+        assert!(
+            errors[3]
+                .message
+                .starts_with("Téléphone de la personne qui appelle")
+        );
         let old = answers(&[("channel", "paper"), ("received_on", "01/01/2025")]);
         assert!(parse(&old, "t", today()).is_err());
     }

@@ -71,13 +71,12 @@ impl<'a> IntakeContext<'a> {
             .collect();
         Self {
             csrf,
-            channels: Channel::STAFF.iter().map(|c| [c.code(), c.label()]).collect(),
+            channels: Channel::STAFF
+                .iter()
+                .map(|c| [c.code(), c.label()])
+                .collect(),
             relations,
-            note_hint: format!(
-                "{} {} caractères au plus.",
-                Note::WARNING,
-                Note::MAX_CHARS
-            ),
+            note_hint: format!("{} {} caractères au plus.", Note::WARNING, Note::MAX_CHARS),
         }
     }
 }

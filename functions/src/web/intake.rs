@@ -138,12 +138,7 @@ pub async fn submit<S: Store, M: Mailer>(
             };
             html(
                 StatusCode::OK,
-                pages::page(
-                    app,
-                    "intake_stored.html",
-                    "Demande déjà enregistrée",
-                    &page,
-                ),
+                pages::page(app, "intake_stored.html", "Demande déjà enregistrée", &page),
             )
         }
         IntakeOutcome::Invalid { errors, token } => form_page(
@@ -162,7 +157,9 @@ pub async fn submit<S: Store, M: Mailer>(
             answers,
             &[],
             &token,
-            Some("Ce formulaire était ouvert depuis longtemps : vérifiez les réponses, puis cliquez sur « Enregistrer la demande » pour confirmer."),
+            Some(
+                "Ce formulaire était ouvert depuis longtemps : vérifiez les réponses, puis cliquez sur « Enregistrer la demande » pour confirmer.",
+            ),
         ),
         IntakeOutcome::Unavailable(e) => {
             tracing::error!(error = %e, "enregistrement impossible");
@@ -173,7 +170,9 @@ pub async fn submit<S: Store, M: Mailer>(
                 answers,
                 &[],
                 answers.get("token"),
-                Some("La demande n'est PAS enregistrée : le serveur n'a pas pu l'écrire. Les réponses sont gardées ci-dessous : réessayez dans quelques minutes."),
+                Some(
+                    "La demande n'est PAS enregistrée : le serveur n'a pas pu l'écrire. Les réponses sont gardées ci-dessous : réessayez dans quelques minutes.",
+                ),
             )
         }
     }
