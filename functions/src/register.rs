@@ -5,8 +5,9 @@
 use crate::app::App;
 use crate::domain::answers::Answers;
 use crate::domain::dates::{local_date, unix_date_fr};
+use crate::domain::intake::{Channel, Intake};
 use crate::domain::lifecycle::{self, Request};
-use crate::domain::registration::{self, FieldError, Parsed};
+use crate::domain::registration::{self, FieldError, Parsed, Registration};
 use crate::domain::{communes, priority};
 use crate::mail::Mailer;
 use crate::mails;
@@ -108,13 +109,51 @@ impl<S: Store, M: Mailer> App<S, M> {
                 token: self.form_token(now),
             };
         };
+        let rate_limits = [
+            RateLimit {
+                key: self.keys.pseudonym("address", client),
+                window: now / 3600,
+                limit: limits.per_address_per_hour,
+            },
+            RateLimit {
+                key: self.keys.pseudonym("phone", registration.phone.as_str()),
+                window: now / 86_400,
+                limit: limits.per_phone_per_day,
+            },
+        ];
+        let entry = Entry {
+            registration: *registration,
+            channel: Channel::web(answers.get("src")),
+            intake: None,
+            actor: "public".into(),
+        };
+        match self.open_request(entry, &nonce, &rate_limits, now).await {
+            Ok(Opened::New(request)) => Outcome::Stored(request.reference),
+            Ok(Opened::Duplicate(first)) => Outcome::Duplicate(first),
+            Ok(Opened::Limited) => Outcome::Limited,
+            Err(e) => Outcome::Unavailable(e),
+        }
+    }
+
+    /// Stores a parsed request with its case, its mail and its audit entry in one write (unless
+    /// `nonce` was already used or a rate limit is reached), then proposes a doctor at once.
+    /// Records the CPTS id in the current span.
+    pub(crate) async fn open_request(
+        &self,
+        entry: Entry,
+        nonce: &str,
+        rate_limits: &[RateLimit],
+        now: i64,
+    ) -> Result<Opened, StoreError> {
+        let territory = self.territory();
+        let today = local_date(now);
         let commune = territory
-            .commune(&registration.commune)
+            .commune(&entry.registration.commune)
             .expect("parsed communes are in the territory");
         let cpts = territory.cpts_of(commune).map(|c| c.id.clone());
         tracing::Span::current().record("cpts", cpts.as_deref());
         let reference = random_id(REFERENCE_LEN);
-        let priority = priority::assess(&registration, today);
+        let priority = priority::assess(&entry.registration, today);
         let mail = mails::new_request(
             &self.view(),
             mails::ToCoordinators {
@@ -130,26 +169,14 @@ impl<S: Store, M: Mailer> App<S, M> {
             reference: reference.clone(),
             created_at: now,
             cpts,
-            registration: *registration,
+            registration: entry.registration,
             priority,
+            channel: entry.channel,
+            intake: entry.intake,
         };
-        let rate_limits = [
-            RateLimit {
-                key: self.keys.pseudonym("address", client),
-                window: now / 3600,
-                limit: limits.per_address_per_hour,
-            },
-            RateLimit {
-                key: self
-                    .keys
-                    .pseudonym("phone", request.registration.phone.as_str()),
-                window: now / 86_400,
-                limit: limits.per_phone_per_day,
-            },
-        ];
-        let opening = lifecycle::open(request, mail);
-        match self.store.register(&opening, &nonce, &rate_limits).await {
-            Ok(Registered::New) => {
+        let opening = lifecycle::open_by(request, mail, &entry.actor);
+        match self.store.register(&opening, nonce, rate_limits).await? {
+            Registered::New => {
                 tracing::info!(reference = %reference, "demande enregistrée");
                 self.mail_waiting.notify_one();
                 // The coordinator's mail leads to the request's page, which shows this proposal.
@@ -161,17 +188,35 @@ impl<S: Store, M: Mailer> App<S, M> {
                         "proposition impossible pour l'instant : la demande attend les prochaines tâches"
                     );
                 }
-                Outcome::Stored(reference)
+                Ok(Opened::New(Box::new(opening.request)))
             }
-            Ok(Registered::Duplicate(first)) => {
+            Registered::Duplicate(first) => {
                 tracing::info!(reference = %first, "formulaire déjà reçu : rien d'écrit");
-                Outcome::Duplicate(first)
+                Ok(Opened::Duplicate(first))
             }
-            Ok(Registered::Limited) => {
+            Registered::Limited => {
                 tracing::info!("limite de demandes atteinte : rien d'écrit");
-                Outcome::Limited
+                Ok(Opened::Limited)
             }
-            Err(e) => Outcome::Unavailable(e),
         }
     }
+}
+
+/// What became of a parsed request.
+pub(crate) enum Opened {
+    /// Stored now, with its mail; a doctor was proposed if one could be.
+    New(Box<Request>),
+    /// This form (same nonce) was already sent: nothing written; the first reference.
+    Duplicate(String),
+    /// A rate limit is reached: nothing written.
+    Limited,
+}
+
+/// A parsed request about to be stored: how it came, and who entered it.
+pub(crate) struct Entry {
+    pub registration: Registration,
+    pub channel: Channel,
+    pub intake: Option<Intake>,
+    /// The audit's actor: "public" or "staff:<id>".
+    pub actor: String,
 }

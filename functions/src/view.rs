@@ -39,6 +39,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/rate_limited.html"),
     ),
     ("refused.html", include_str!("../templates/refused.html")),
+    ("intake.html", include_str!("../templates/intake.html")),
+    (
+        "intake_stored.html",
+        include_str!("../templates/intake_stored.html"),
+    ),
     (
         "coordinator.html",
         include_str!("../templates/coordinator.html"),

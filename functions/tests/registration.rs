@@ -354,7 +354,7 @@ async fn rate_limits_per_phone_and_per_address() {
         StatusCode::TOO_MANY_REQUESTS,
         "same phone written otherwise"
     );
-    assert!(body.contains("Nous avons déjà reçu plusieurs demandes"));
+    assert_refusal_is_truthful(&body);
     assert_eq!(h.pending().await, 2);
     for i in 0..3 {
         let (r, _) = h.send(send(&format!("06 22 22 22 2{i}"), "10.0.0.1")).await;
@@ -499,4 +499,137 @@ async fn a_failed_send_keeps_the_registration_and_is_retried_later() {
     let mails = outbox_files(&blocked);
     assert_eq!(mails.len(), 1);
     assert!(decode_mail(&mails[0]).contains(&reference));
+}
+
+/// A rate-limit refusal: says nothing was stored, keeps every answer, gives the phone number.
+fn assert_refusal_is_truthful(body: &str) {
+    assert!(
+        body.contains("Votre demande n'est pas enregistrée"),
+        "{body}"
+    );
+    assert!(!body.contains("sans doute déjà enregistrée"));
+    assert!(!body.contains("Demande enregistrée"));
+    assert!(
+        body.contains("href=\"tel:+33353012008\""),
+        "the phone to call"
+    );
+    assert!(body.contains("03 53 01 20 08"));
+    for (field, value) in [
+        ("last_name", "Dupré-Lefèvre"),
+        ("first_name", "Léa"),
+        ("birth_date", "14/07/1950"),
+        ("commune", "Sedan (08200)"),
+    ] {
+        assert!(
+            body.contains(&format!("name=\"{field}\" value=\"{value}\"")),
+            "{field} kept"
+        );
+    }
+    assert!(body.contains("id=\"f-ald\" name=\"ald\" value=\"oui\" checked"));
+    assert!(body.contains("id=\"f-call_time-morning\" value=\"morning\" checked"));
+}
+
+#[tokio::test]
+async fn a_rate_limited_form_is_not_stored_and_comes_back_filled_in_with_the_phone() {
+    let limits = Limits {
+        per_phone_per_day: 1,
+        ..quick_limits()
+    };
+    let h = Harness::new(limits);
+    let first = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
+    let (r, _) = h.post_form(&first).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = h.token_aged(60);
+    let second = encode(&with(valid(), &[("token", Some(&token))]));
+    let (r, body) = h.post_form(&second).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_refusal_is_truthful(&body);
+    assert!(body.contains(&format!("value=\"{token}\"")), "token kept");
+    assert_eq!(h.pending().await, 1, "nothing stored");
+    // In JSON too: not stored, and the number to call.
+    let json = form_request(&second, "10.0.0.9");
+    let (parts, _) = json.into_parts();
+    let mut request = axum::http::Request::from_parts(
+        parts,
+        axum::body::Body::from(
+            serde_json::to_string(&serde_json::Map::from_iter(
+                with(valid(), &[("token", Some(&h.token_aged(60)))])
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v))),
+            ))
+            .unwrap(),
+        ),
+    );
+    request.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        "application/json".parse().unwrap(),
+    );
+    let (r, body) = h.send(request).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["stored"], false);
+    assert_eq!(v["phone"], "03 53 01 20 08");
+    // Only the same form sent twice says it is already recorded, with its reference.
+    let (again, _) = h.post_form(&first).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.pending().await, 1);
+}
+
+#[tokio::test]
+async fn the_posters_tag_is_recorded_from_the_form_or_the_page_address() {
+    use functions::domain::intake::Channel;
+    let h = Harness::new(quick_limits());
+    let sent = std::cell::Cell::new(0);
+    let stored = |src: Option<&str>, referer: Option<&str>| {
+        sent.set(sent.get() + 1);
+        let phone = format!("06 12 34 56 0{}", sent.get());
+        let body = encode(&with(
+            valid(),
+            &[
+                ("token", Some(&h.token_aged(60))),
+                ("src", src),
+                ("phone", Some(&phone)),
+            ],
+        ));
+        let mut request = form_request(&body, "10.0.0.1");
+        if let Some(referer) = referer {
+            request
+                .headers_mut()
+                .insert(axum::http::header::REFERER, referer.parse().unwrap());
+        }
+        async {
+            let (r, _) = h.send(request).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            let reference = reference_of(&location(&r));
+            h.app
+                .store
+                .request(&reference)
+                .await
+                .unwrap()
+                .unwrap()
+                .channel
+        }
+    };
+    let web = |s: &str| Channel::Web {
+        source: functions::domain::intake::Source::parse(s),
+    };
+    assert_eq!(
+        stored(Some("affiche-rethelois-a4"), None).await,
+        web("affiche-rethelois-a4")
+    );
+    assert_eq!(
+        stored(
+            None,
+            Some("http://127.0.0.1:8000/inscription/?src=affiche-territoire-a3")
+        )
+        .await,
+        web("affiche-territoire-a3"),
+        "without JavaScript, from the page's address"
+    );
+    assert_eq!(
+        stored(Some("<script>alert(1)</script>"), None).await,
+        Channel::Web { source: None },
+        "never trusted"
+    );
+    assert_eq!(stored(None, None).await, Channel::Web { source: None });
 }

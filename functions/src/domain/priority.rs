@@ -2,7 +2,8 @@
 //! versioned, whose reasons are kept with the stored record.
 //!
 //! Version 1 — level 1 if long-term condition (ALD), 70 or over, pregnancy, hospital discharge
-//! under a month, or reported by a health professional; level 2 if C2S/AME, precarity, child under
+//! under a month, or referred by a health professional (help from France Services or a social
+//! worker is not a referral); level 2 if C2S/AME, precarity, child under
 //! 6, disability; level 3 otherwise. Expired criteria count no more.
 
 use chrono::NaiveDate;
@@ -37,8 +38,10 @@ pub fn assess(r: &Registration, today: NaiveDate) -> Priority {
     if age < 6 {
         count(2, "enfant de moins de 6 ans");
     }
+    // Only a health professional's referral counts: help from France Services or a social
+    // worker to fill the form is not one.
     if r.filled_by.role == FilledBy::Professional {
-        count(1, "demande faite par un professionnel");
+        count(1, "demande signalée par un professionnel de santé");
     }
     for c in r.criteria.iter().filter(|c| c.holds_on(today)) {
         match c.criterion {
@@ -59,5 +62,65 @@ pub fn assess(r: &Registration, today: NaiveDate) -> Priority {
         level,
         assessed_on: today,
         reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::phone::PhoneNumber;
+    use crate::domain::registration::*;
+
+    fn today() -> NaiveDate {
+        "2026-11-24".parse().unwrap()
+    }
+
+    fn filled_by(role: FilledBy) -> Registration {
+        Registration {
+            gp_status: GpStatus::None,
+            filled_by: Filler {
+                role,
+                organisation: Some("Structure".into()),
+            },
+            last_name: Name::parse("Dupré", "le nom").unwrap(),
+            first_name: Name::parse("Léa", "le prénom").unwrap(),
+            birth_date: BirthDate::parse("14/07/1980", today()).unwrap(),
+            phone: PhoneNumber::parse("06 12 34 56 78").unwrap(),
+            email: None,
+            call_time: CallTime::Any,
+            commune: "08409".into(),
+            mobility: Mobility {
+                max_distance_km: Some(20),
+                home_visits: false,
+            },
+            without_gp_since: WithoutGpSince::OneTo2Years,
+            reason: Reason::DoctorRetired,
+            criteria: Vec::new(),
+            communication: Communication {
+                interpreter_language: None,
+                reading_help: false,
+            },
+            consent_date: today(),
+        }
+    }
+
+    #[test]
+    fn only_a_health_professionals_referral_counts() {
+        let p = assess(&filled_by(FilledBy::Professional), today());
+        assert_eq!(p.level, 1);
+        assert_eq!(
+            p.reasons,
+            ["niveau 1 : demande signalée par un professionnel de santé"]
+        );
+        for role in [
+            FilledBy::SocialHelp,
+            FilledBy::TownHall,
+            FilledBy::Relative,
+            FilledBy::Patient,
+        ] {
+            let p = assess(&filled_by(role), today());
+            assert_eq!(p.level, 3, "{role:?}");
+            assert_eq!(p.reasons, ["niveau 3 : aucun critère de priorité"]);
+        }
     }
 }

@@ -17,6 +17,9 @@ pub const ASSETS_URL: &str = "/inscription/";
 pub const CSS_FILE: &str = "formulaire.css";
 pub const JS_FILE: &str = "formulaire.js";
 
+/// The hidden field that carries the poster's `src=` tag of the form page's address.
+pub const SOURCE_FIELD: &str = "src";
+
 /// The form's template, which the site renders too.
 pub const TEMPLATE: &str = "form.html";
 
@@ -37,9 +40,53 @@ pub struct FormView<'a> {
     pub privacy_url: &'a str,
 }
 
+/// Which form `form.html` draws: the public one, the staff intake one (with its own fields), or
+/// the printable paper one (no button, no hidden fields).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Public,
+    Staff,
+    Paper,
+}
+
+/// The staff intake form's own choices.
+#[derive(Debug, Serialize)]
+pub struct IntakeContext<'a> {
+    /// The session's token for forms, sent back with the form.
+    pub csrf: &'a str,
+    /// (code, label) of each channel a staff member may choose.
+    pub channels: Vec<[&'static str; 2]>,
+    /// (code, label) of who called.
+    pub relations: Vec<[&'static str; 2]>,
+    pub note_hint: String,
+}
+
+impl<'a> IntakeContext<'a> {
+    pub fn new(csrf: &'a str) -> Self {
+        use crate::domain::intake::{Channel, Note, Relation};
+        let relations = std::iter::once(["person", "La personne elle-même"])
+            .chain(Relation::ALL.iter().map(|(code, r)| [*code, r.label()]))
+            .collect();
+        Self {
+            csrf,
+            channels: Channel::STAFF
+                .iter()
+                .map(|c| [c.code(), c.label()])
+                .collect(),
+            relations,
+            note_hint: format!("{} {} caractères au plus.", Note::WARNING, Note::MAX_CHARS),
+        }
+    }
+}
+
 /// What `form.html` reads as `page.form`.
 #[derive(Debug, Serialize)]
 pub struct FormContext<'a> {
+    pub mode: Mode,
+    /// The staff intake form's fields, on the staff form only.
+    pub intake: Option<IntakeContext<'a>>,
     pub action: &'a str,
     pub token_url: &'a str,
     pub token: &'a str,
@@ -86,6 +133,8 @@ fn anchor(field: &str) -> String {
         "home_visits" => Some("no"),
         "without_gp_since" => Some("lt6m"),
         "reason" => Some("retired"),
+        "channel" => Some("telephone"),
+        "caller_relation" => Some("person"),
         _ => None,
     };
     match first_option {
@@ -106,6 +155,8 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
         .iter()
         .copied()
         .chain(Criterion::ALL.iter().map(|c| c.field()))
+        .chain([SOURCE_FIELD])
+        .chain(crate::domain::intake::FIELDS.iter().copied())
         .map(|name| {
             let field = Field {
                 name,
@@ -118,6 +169,8 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
         })
         .collect();
     FormContext {
+        mode: Mode::Public,
+        intake: None,
         action: view.action,
         token_url: view.token_url,
         token: view.token.unwrap_or(""),

@@ -77,7 +77,8 @@ impl<'a> RequestFacts<'a> {
         let filled_by = match r.filled_by.role {
             FilledBy::Patient => "la personne elle-même",
             FilledBy::Relative => "un proche",
-            FilledBy::Professional => "un professionnel",
+            FilledBy::Professional => "un professionnel de santé",
+            FilledBy::SocialHelp => "un agent France Services ou du social",
             FilledBy::TownHall => "une mairie",
         };
         let filled_by = match &r.filled_by.organisation {

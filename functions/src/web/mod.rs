@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod form;
+pub mod intake;
 pub mod link_pages;
 pub mod links;
 pub mod overview;

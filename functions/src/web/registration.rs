@@ -54,6 +54,25 @@ fn form_page<S: Store, M: Mailer>(
     token: &str,
     notice: Option<&str>,
 ) -> Response {
+    let title = if errors.is_empty() {
+        "Demander un médecin traitant"
+    } else {
+        "Erreur : demander un médecin traitant"
+    };
+    let page = ("form_again.html", title);
+    form_page_as(app, page, status, answers, errors, token, notice)
+}
+
+/// The form again in the page `(template, title)`, whose template includes `form.html`.
+fn form_page_as<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    (template, title): (&str, &str),
+    status: StatusCode,
+    answers: &Answers,
+    errors: &[FieldError],
+    token: &str,
+    notice: Option<&str>,
+) -> Response {
     let published = app.published();
     let view = FormView {
         action: "/api/registrations",
@@ -65,16 +84,11 @@ fn form_page<S: Store, M: Mailer>(
         notice,
         privacy_url: &app.config.privacy_url,
     };
-    let title = if errors.is_empty() {
-        "Demander un médecin traitant"
-    } else {
-        "Erreur : demander un médecin traitant"
-    };
     html(
         status,
         pages::page_with_script(
             app,
-            "form_again.html",
+            template,
             title,
             &FormAgain {
                 form: form::context(&view),
@@ -201,8 +215,25 @@ async fn register<S: Store, M: Mailer>(
             }
         },
     };
+    let mut answers = answers;
+    if answers.get(form::SOURCE_FIELD).is_empty()
+        && let Some(src) = referer_source(&headers)
+    {
+        answers.set(form::SOURCE_FIELD, src);
+    }
     let outcome = app.register(&answers, &client, now()).await;
     answer(&app, format, &answers, outcome)
+}
+
+/// The `src=` tag of the form page's address, which a browser sends along as its referrer when
+/// the page's script could not copy it into the form (no JavaScript). Checked again when read.
+fn referer_source(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let (_, query) = referer.split_once('?')?;
+    let query = query.split('#').next().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "src")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// What the sender of the form is answered, in the format he sent it in.
@@ -252,13 +283,24 @@ fn answer<S: Store, M: Mailer>(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"errors": [{"field": "token", "message": "Jeton du formulaire manquant ou expiré : demandez-en un à /api/form-token."}]}),
         ),
-        (Outcome::Limited, Format::Form) => html(
+        // Nothing was stored: say so, keep every answer, give the phone number. (The form's
+        // nonce was not used: its token may be sent again later.)
+        (Outcome::Limited, Format::Form) => form_page_as(
+            app,
+            ("rate_limited.html", "Demande non enregistrée"),
             StatusCode::TOO_MANY_REQUESTS,
-            pages::page(app, "rate_limited.html", "Demande déjà reçue", &Nothing {}),
+            answers,
+            &[],
+            answers.get("token"),
+            None,
         ),
         (Outcome::Limited, Format::Json) => json_response(
             StatusCode::TOO_MANY_REQUESTS,
-            json!({"error": "Trop de demandes : appelez-nous."}),
+            json!({
+                "stored": false,
+                "error": "Demande non enregistrée : trop de demandes avec ce numéro ou depuis cette connexion.",
+                "phone": app.config.phone.as_ref().map(|p| p.number.as_str()),
+            }),
         ),
         (Outcome::Unavailable(e), format) => {
             tracing::error!(error = %e, "enregistrement impossible");

@@ -209,6 +209,7 @@ pub fn outbox_files(dir: &Path) -> Vec<String> {
 
 #[path = "mail_text.rs"]
 mod mail_text;
+#[allow(unused_imports)]
 pub use mail_text::decode_mail;
 
 /// Pieces of the personal data in [`valid`] (name, first name — also quoted-printable —, phone,

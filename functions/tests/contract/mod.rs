@@ -61,6 +61,8 @@ pub fn sample_request(reference: &str, created_at: i64) -> Request {
         cpts: Some("rethelois".into()),
         registration,
         priority,
+        channel: Default::default(),
+        intake: None,
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::states::{Case, Proposal, ProposalState};
+use crate::domain::intake::{Channel, Intake};
 use crate::domain::priority::Priority;
 use crate::domain::registration::Registration;
 
@@ -19,6 +20,12 @@ pub struct Request {
     pub cpts: Option<String>,
     pub registration: Registration,
     pub priority: Priority,
+    /// How it came. Requests stored before channels were recorded read as the web form's.
+    #[serde(default)]
+    pub channel: Channel,
+    /// What the staff member who entered it recorded; `None` for the public form.
+    #[serde(default)]
+    pub intake: Option<Intake>,
 }
 
 /// An email waiting to be (or already) sent. It never holds personal data (see `mail`).

@@ -404,16 +404,16 @@ pub struct Opening {
     pub audit: AuditEntry,
 }
 
-/// What registering `request` writes, with the coordinators' `mail`.
+/// What registering `request` from the public form writes, with the coordinators' `mail`.
 pub fn open(request: Request, mail: Mail) -> Opening {
+    open_by(request, mail, "public")
+}
+
+/// What registering `request` writes when `actor` (e.g. "staff:<id>") entered it.
+pub fn open_by(request: Request, mail: Mail, actor: &str) -> Opening {
     Opening {
         case: Case::opened(&request),
-        audit: audit(
-            request.created_at,
-            "public",
-            "registered",
-            &request.reference,
-        ),
+        audit: audit(request.created_at, actor, "registered", &request.reference),
         request,
         mail,
     }

@@ -21,14 +21,17 @@ pub enum GpStatus {
 pub enum FilledBy {
     Patient,
     Relative,
+    /// A health professional's referral: the only filler that counts in the priority rules.
     Professional,
+    /// Help from a France Services agent or a social worker: not a referral.
+    SocialHelp,
     TownHall,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filler {
     pub role: FilledBy,
-    /// Name of the practice, service or town hall, for professionals and town halls.
+    /// Name of the practice, service or town hall, for professionals, social help and town halls.
     pub organisation: Option<String>,
 }
 

@@ -65,6 +65,7 @@ pub const FILLED_BY: &[(&str, FilledBy)] = &[
     ("patient", FilledBy::Patient),
     ("relative", FilledBy::Relative),
     ("professional", FilledBy::Professional),
+    ("social", FilledBy::SocialHelp),
     ("town_hall", FilledBy::TownHall),
 ];
 pub const CALL_TIME: &[(&str, CallTime)] = &[
@@ -116,7 +117,10 @@ pub fn parse(answers: &Answers, territory: &Territory, today: NaiveDate) -> Pars
     );
     let organisation = answers.get("organisation").trim();
     let organisation = if organisation.is_empty() {
-        if matches!(role, Some(FilledBy::Professional | FilledBy::TownHall)) {
+        if matches!(
+            role,
+            Some(FilledBy::Professional | FilledBy::SocialHelp | FilledBy::TownHall)
+        ) {
             errors.push(FieldError {
                 field: "organisation",
                 message: "Indiquez le nom de votre structure ou de votre mairie.".into(),

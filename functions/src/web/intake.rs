@@ -1,0 +1,179 @@
+//! The staff intake page: a request taken by phone or on paper, at `/espace/demandes/nouvelle`.
+//! The handlers take the signed-in staff member's id and his session's form token from the caller
+//! (the router mounts them behind the staff sign-in); the use case is
+//! [`App::register_by_staff`](crate::app::App::register_by_staff).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::app::App;
+use crate::domain::answers::Answers;
+use crate::domain::dates::local_date;
+use crate::domain::registration::FieldError;
+use crate::intake::IntakeOutcome;
+use crate::mail::Mailer;
+use crate::store::Store;
+use crate::web::form::{self, FormView, IntakeContext, Mode};
+use crate::web::pages;
+use crate::web::respond::html;
+
+/// Where the staff intake form lives (GET shows it, POST stores it).
+pub const URL: &str = "/espace/demandes/nouvelle";
+
+/// The signed-in staff member, as these pages need him.
+#[derive(Debug, Clone, Copy)]
+pub struct StaffForm<'a> {
+    /// His id (the audit says `staff:<id>`).
+    pub staff: &'a str,
+    /// His session's token for forms, sent back with the form.
+    pub csrf: &'a str,
+}
+
+#[derive(Serialize)]
+struct IntakePage<'a> {
+    form: form::FormContext<'a>,
+}
+
+/// The form, empty but for the date of the call (today), or with `answers` and `errors`.
+fn form_page<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    who: StaffForm<'_>,
+    status: StatusCode,
+    answers: &Answers,
+    errors: &[FieldError],
+    token: &str,
+    notice: Option<&str>,
+) -> Response {
+    let published = app.published();
+    let view = FormView {
+        action: URL,
+        token_url: "",
+        answers,
+        errors,
+        communes: &published.commune_labels,
+        token: Some(token),
+        notice,
+        privacy_url: &app.config.privacy_url,
+    };
+    let mut context = form::context(&view);
+    context.mode = Mode::Staff;
+    context.intake = Some(IntakeContext::new(who.csrf));
+    let title = if errors.is_empty() {
+        "Nouvelle demande"
+    } else {
+        "Erreur : nouvelle demande"
+    };
+    html(
+        status,
+        pages::page(app, "intake.html", title, &IntakePage { form: context }),
+    )
+}
+
+/// GET: the empty form; the date of the call is today.
+pub fn show<S: Store, M: Mailer>(app: &App<S, M>, who: StaffForm<'_>, now: i64) -> Response {
+    let mut answers = Answers::default();
+    answers.set(
+        "received_on",
+        local_date(now).format("%d/%m/%Y").to_string(),
+    );
+    answers.set("caller_relation", "person");
+    answers.set("channel", "telephone");
+    let token = app.intake_token(now);
+    form_page(app, who, StatusCode::OK, &answers, &[], &token, None)
+}
+
+/// The answer page after storing.
+#[derive(Serialize)]
+struct Stored<'a> {
+    reference: &'a str,
+    level: &'static str,
+    reasons: &'a [String],
+    /// A doctor was proposed at once.
+    proposed: bool,
+    /// The request's page.
+    url: String,
+    /// This form had already been sent: nothing new was written.
+    duplicate: bool,
+    new_form: &'static str,
+}
+
+/// POST: stores the request, or shows the form again with every answer kept and each error next
+/// to its field.
+pub async fn submit<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    who: StaffForm<'_>,
+    answers: &Answers,
+    now: i64,
+) -> Response {
+    match app.register_by_staff(who.staff, answers, now).await {
+        IntakeOutcome::Stored(request) => {
+            let proposed = match app.store.case(&request.reference).await {
+                Ok(Some(case)) => !case.proposals.is_empty(),
+                _ => false,
+            };
+            let page = Stored {
+                reference: &request.reference,
+                level: pages::level_label(request.priority.level),
+                reasons: &request.priority.reasons,
+                proposed,
+                url: app.coordinator_link(&request.reference, now),
+                duplicate: false,
+                new_form: URL,
+            };
+            html(
+                StatusCode::CREATED,
+                pages::page(app, "intake_stored.html", "Demande enregistrée", &page),
+            )
+        }
+        IntakeOutcome::Duplicate(reference) => {
+            let page = Stored {
+                reference: &reference,
+                level: "",
+                reasons: &[],
+                proposed: false,
+                url: app.coordinator_link(&reference, now),
+                duplicate: true,
+                new_form: URL,
+            };
+            html(
+                StatusCode::OK,
+                pages::page(app, "intake_stored.html", "Demande déjà enregistrée", &page),
+            )
+        }
+        IntakeOutcome::Invalid { errors, token } => form_page(
+            app,
+            who,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            answers,
+            &errors,
+            &token,
+            None,
+        ),
+        IntakeOutcome::Confirm { token } => form_page(
+            app,
+            who,
+            StatusCode::OK,
+            answers,
+            &[],
+            &token,
+            Some(
+                "Ce formulaire était ouvert depuis longtemps : vérifiez les réponses, puis cliquez sur « Enregistrer la demande » pour confirmer.",
+            ),
+        ),
+        IntakeOutcome::Unavailable(e) => {
+            tracing::error!(error = %e, "enregistrement impossible");
+            form_page(
+                app,
+                who,
+                StatusCode::SERVICE_UNAVAILABLE,
+                answers,
+                &[],
+                answers.get("token"),
+                Some(
+                    "La demande n'est PAS enregistrée : le serveur n'a pas pu l'écrire. Les réponses sont gardées ci-dessous : réessayez dans quelques minutes.",
+                ),
+            )
+        }
+    }
+}
