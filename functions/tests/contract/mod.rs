@@ -459,6 +459,7 @@ pub async fn a_decision_takes_effect_once<S: Store>(store: &S) {
         doctors: vec![],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Conflict);
     assert_eq!(store.case("REF1").await.unwrap().unwrap(), case);
@@ -504,6 +505,7 @@ pub async fn capacity_is_never_exceeded<S: Store>(store: &S) {
         ],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&release).await.unwrap(), Applied::Done);
     assert_eq!(load(store, "med-2").await.load, 0);
@@ -552,6 +554,7 @@ pub async fn pauses_and_loads_are_per_doctor<S: Store>(store: &S) {
         }],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     assert_eq!(load(store, "med-9").await.paused_until, Some(until));
