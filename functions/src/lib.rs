@@ -22,6 +22,7 @@ pub mod store;
 pub mod view;
 pub mod web;
 pub mod workflow;
+pub mod casework;
 
 pub use app::{App, Config, Limits, Phone, Published, now};
 pub use web::router;
