@@ -9,8 +9,8 @@ use super::states::{Case, CaseState, Proposal, ProposalState, UNANSWERED_CALLS};
 use super::transitions::{Choice, audit, new_proposal, release};
 use crate::domain::dates::unix_date_fr;
 
-/// The longest note, in characters.
-pub const NOTE_MAX: usize = 500;
+/// The longest note, in characters (as long as a form field may be).
+pub const NOTE_MAX: usize = crate::domain::answers::MAX_FIELD_CHARS;
 /// The longest reason for a change of priority, in characters.
 pub const REASON_MAX: usize = 200;
 
