@@ -20,10 +20,16 @@ pub enum Action {
     Note(String),
     Call(CallOutcome),
     /// A level from 1 to 3 and its reason (checked).
-    Priority { level: u8, reason: String },
+    Priority {
+        level: u8,
+        reason: String,
+    },
     /// A doctor of the territory; `confirmed`: she confirmed the warning for a doctor who is
     /// not a candidate.
-    Choose { doctor: String, confirmed: bool },
+    Choose {
+        doctor: String,
+        confirmed: bool,
+    },
     Reopen,
 }
 
@@ -34,7 +40,9 @@ pub enum Acted {
     /// The call was the last unanswered one allowed: the request is suspended.
     Suspended,
     /// Reopened; `proposed`: a doctor was proposed at once.
-    Reopened { proposed: bool },
+    Reopened {
+        proposed: bool,
+    },
     /// No such request.
     Unknown,
     /// The request's state does not allow it, or it changed meanwhile: nothing changed.
@@ -110,7 +118,10 @@ impl<S: Store, M: Mailer> App<S, M> {
             }
             Action::Reopen => lifecycle::reopen(&case, now, by),
             Action::Choose { doctor, confirmed } => {
-                match self.chosen(&case, current.as_ref(), doctor, *confirmed, by, now).await? {
+                match self
+                    .chosen(&case, current.as_ref(), doctor, *confirmed, by, now)
+                    .await?
+                {
                     Ok(t) => Ok(t),
                     Err(acted) => return Ok(acted),
                 }

@@ -12,6 +12,7 @@
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod casework;
 pub mod domain;
 pub mod links;
 pub mod mail;
@@ -22,7 +23,6 @@ pub mod store;
 pub mod view;
 pub mod web;
 pub mod workflow;
-pub mod casework;
 
 pub use app::{App, Config, Limits, Phone, Published, now};
 pub use web::router;

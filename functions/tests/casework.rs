@@ -77,7 +77,10 @@ async fn a_note_is_kept_in_the_timeline_and_not_in_the_case() {
     let (status, answer) = act(
         &h,
         &reference,
-        &[("decision", "note"), ("note", "Rappeler après 18 h, voit mal.")],
+        &[
+            ("decision", "note"),
+            ("note", "Rappeler après 18 h, voit mal."),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -89,7 +92,10 @@ async fn a_note_is_kept_in_the_timeline_and_not_in_the_case() {
     assert_eq!(timeline.len(), 1);
     assert_eq!(timeline[0].kind, EntryKind::Note);
     let shown = page(&h, &reference).await;
-    assert!(shown.contains("Note : Rappeler après 18 h, voit mal."), "{shown}");
+    assert!(
+        shown.contains("Note : Rappeler après 18 h, voit mal."),
+        "{shown}"
+    );
     assert!(shown.contains("Pas de diagnostic ni de traitement."));
     // Empty: a clear message, nothing written (the length is checked by the domain's unit
     // tests: a form field never holds more than 500 characters, the note's limit).
@@ -110,7 +116,14 @@ async fn three_unanswered_calls_suspend_and_a_reached_one_resets_the_count() {
     let call = |outcome: &'static str| {
         let h = &h;
         let reference = reference.clone();
-        async move { act(h, &reference, &[("decision", "appel"), ("resultat", outcome)]).await }
+        async move {
+            act(
+                h,
+                &reference,
+                &[("decision", "appel"), ("resultat", outcome)],
+            )
+            .await
+        }
     };
     call("sans_reponse").await;
     call("mauvais_numero").await;
@@ -143,7 +156,10 @@ async fn three_unanswered_calls_suspend_and_a_reached_one_resets_the_count() {
             .all(|l| l.load == 0)
     );
     let shown = page(&h, &reference).await;
-    assert!(shown.contains("Envoyez un courrier à la personne"), "{shown}");
+    assert!(
+        shown.contains("Envoyez un courrier à la personne"),
+        "{shown}"
+    );
     assert!(shown.contains("Nous n'avons pas son adresse postale"));
     assert!(shown.contains("Rouvrir la demande"));
     // A fourth call is refused: nothing changes.
@@ -161,7 +177,10 @@ async fn three_unanswered_calls_suspend_and_a_reached_one_resets_the_count() {
     assert_eq!(reopened.state, CaseState::Proposed);
     assert_eq!(reopened.unanswered_calls, 0);
     let shown = page(&h, &reference).await;
-    assert!(shown.contains("Demande rouverte. Était suspendue"), "{shown}");
+    assert!(
+        shown.contains("Demande rouverte. Était suspendue"),
+        "{shown}"
+    );
 }
 
 trait Unanswered {
@@ -178,7 +197,12 @@ impl Unanswered for functions::domain::lifecycle::Case {
 async fn a_closed_request_reopens_and_keeps_its_closure_in_the_timeline() {
     let h = Harness::new(quick_limits());
     let reference = register(&h, &[]).await;
-    let (status, _) = act(&h, &reference, &[("decision", "clore"), ("motif", "doublon")]).await;
+    let (status, _) = act(
+        &h,
+        &reference,
+        &[("decision", "clore"), ("motif", "doublon")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(case(&h, &reference).await.state, CaseState::Closed);
     let (status, answer) = act(&h, &reference, &[("decision", "rouvrir")]).await;
@@ -210,7 +234,12 @@ async fn a_priority_change_is_shown_and_used_by_matching() {
         .level;
     let level = if computed == 3 { "1" } else { "3" };
     // Without a reason: refused, nothing changed.
-    let (status, answer) = act(&h, &reference, &[("decision", "priorite"), ("niveau", level)]).await;
+    let (status, answer) = act(
+        &h,
+        &reference,
+        &[("decision", "priorite"), ("niveau", level)],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer.contains("la raison du changement"), "{answer}");
     let (status, answer) = act(
@@ -243,7 +272,10 @@ async fn a_priority_change_is_shown_and_used_by_matching() {
     let today = functions::domain::dates::local_date(functions::now());
     let options = functions::casework::doctors_for(&territory, &loads, &changed, today);
     let blocked = options.iter().any(|o| o.unmet.contains(&priority_only));
-    assert_eq!(blocked, changed.needs.priority_level > 2 && territory.doctors.iter().any(|d| d.priority_only));
+    assert_eq!(
+        blocked,
+        changed.needs.priority_level > 2 && territory.doctors.iter().any(|d| d.priority_only)
+    );
 }
 
 #[tokio::test]
@@ -279,7 +311,13 @@ async fn she_chooses_a_candidate_or_another_doctor_after_a_warning() {
     let chosen = case(&h, &reference).await;
     assert_eq!(chosen.state, CaseState::Proposed);
     assert_eq!(chosen.proposals.len(), 2);
-    let old = h.app.store.proposal(&first_proposal).await.unwrap().unwrap();
+    let old = h
+        .app
+        .store
+        .proposal(&first_proposal)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(old.state, ProposalState::Withdrawn);
     let new = h
         .app
@@ -289,7 +327,11 @@ async fn she_chooses_a_candidate_or_another_doctor_after_a_warning() {
         .unwrap()
         .unwrap();
     assert_eq!(new.doctor, candidate);
-    assert!(new.reasons.iter().any(|r| r.contains("Choisi par la coordination")));
+    assert!(
+        new.reasons
+            .iter()
+            .any(|r| r.contains("Choisi par la coordination"))
+    );
     // Outside the candidates: a warning and a confirmation first, nothing changed meanwhile.
     let outside = options
         .iter()
@@ -307,7 +349,10 @@ async fn she_chooses_a_candidate_or_another_doctor_after_a_warning() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert!(answer.contains("Ce médecin ne remplit pas ces conditions :"), "{answer}");
+    assert!(
+        answer.contains("Ce médecin ne remplit pas ces conditions :"),
+        "{answer}"
+    );
     assert!(answer.contains("Je confirme"));
     assert_eq!(case(&h, &reference).await.version, chosen.version);
     let (status, answer) = act(
@@ -329,7 +374,10 @@ async fn she_chooses_a_candidate_or_another_doctor_after_a_warning() {
         EntryKind::DoctorChosen { unmet, .. } if !unmet.is_empty()
     ));
     let shown = page(&h, &reference).await;
-    assert!(shown.contains("Ce médecin ne remplit pas ces conditions"), "{shown}");
+    assert!(
+        shown.contains("Ce médecin ne remplit pas ces conditions"),
+        "{shown}"
+    );
     // An unknown doctor: its own message, nothing changed.
     let (status, _) = act(
         &h,
@@ -349,16 +397,21 @@ async fn a_doctor_without_places_left_is_refused_with_its_own_message() {
     let mut doctors = t.doctors.clone();
     doctors.iter_mut().for_each(|d| d.yearly_capacity = 0);
     let full = doctors[0].id.clone();
-    h.app.replace_territory(std::sync::Arc::new(territory::Territory::new(
-        t.communes.clone(),
-        t.cpts.clone(),
-        doctors,
-    )));
+    h.app
+        .replace_territory(std::sync::Arc::new(territory::Territory::new(
+            t.communes.clone(),
+            t.cpts.clone(),
+            doctors,
+        )));
     let before = case(&h, &reference).await;
     let (status, answer) = act(
         &h,
         &reference,
-        &[("decision", "choisir"), ("medecin", &full), ("confirmer", "oui")],
+        &[
+            ("decision", "choisir"),
+            ("medecin", &full),
+            ("confirmer", "oui"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");

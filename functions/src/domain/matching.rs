@@ -160,7 +160,10 @@ fn rules(
         (Unfit::TooFar, distance_km <= reach_km(needs)),
         (
             Unfit::NoHomeVisitsThatFar,
-            !needs.home_visits || doctor.home_visit_radius_km.is_some_and(|r| distance_km <= r),
+            !needs.home_visits
+                || doctor
+                    .home_visit_radius_km
+                    .is_some_and(|r| distance_km <= r),
         ),
         (
             Unfit::PriorityOnly,

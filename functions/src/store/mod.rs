@@ -126,6 +126,5 @@ pub trait Store: Send + Sync + 'static {
     /// were written. They are written only by [`Store::apply`], with the case change they go
     /// with. They may hold personal content (a note): an erasure of the request must delete
     /// them with it.
-    fn timeline(&self, reference: &str)
-    -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send;
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send;
 }

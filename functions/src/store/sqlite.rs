@@ -595,14 +595,10 @@ impl Store for SqliteStore {
         })
     }
 
-    fn timeline(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
         self.with(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT record FROM timeline WHERE reference = ?1 ORDER BY id",
-            )?;
+            let mut statement =
+                c.prepare_cached("SELECT record FROM timeline WHERE reference = ?1 ORDER BY id")?;
             let rows = statement.query_map([reference], |r| r.get::<_, String>(0))?;
             rows.map(|row| from_json(&row?)).collect()
         })

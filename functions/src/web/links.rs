@@ -30,8 +30,8 @@ use crate::links::{Link, TOKEN_PARAMETER};
 use crate::mail::Mailer;
 use crate::signed::{Claims, TokenError};
 use crate::store::{Store, StoreError};
-use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::casework;
+use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
 use crate::web::pages::{self, Message};
 use crate::web::respond::{BODY_LIMIT, html, same_origin};
@@ -107,7 +107,10 @@ pub(super) fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
     )
 }
 
-pub(super) fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
+pub(super) fn unavailable<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    e: &dyn std::error::Error,
+) -> Response {
     tracing::error!(error = %e, "base de données indisponible");
     message(
         app,

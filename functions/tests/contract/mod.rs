@@ -11,6 +11,9 @@
 
 #![allow(dead_code)]
 
+pub mod timeline;
+pub use timeline::*;
+
 use chrono::NaiveDate;
 
 use functions::domain::lifecycle::{
@@ -287,7 +290,10 @@ macro_rules! store_contract {
             capacity_is_never_exceeded,
             racing_acceptances_take_only_the_places_left,
             pauses_and_loads_are_per_doctor,
-            open_proposals_leave_the_list_when_they_end);
+            open_proposals_leave_the_list_when_they_end,
+            timeline_entries_are_written_with_their_transition,
+            a_refused_transition_writes_no_timeline_entry,
+            a_closed_request_reopens);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -296,7 +296,10 @@ pub fn choose(
     let text = if unmet.is_empty() {
         String::new()
     } else {
-        format!("Ce médecin ne remplit pas ces conditions : {}.", unmet.join(" ; "))
+        format!(
+            "Ce médecin ne remplit pas ces conditions : {}.",
+            unmet.join(" ; ")
+        )
     };
     let kind = EntryKind::DoctorChosen {
         doctor: choice.doctor.clone(),
@@ -311,7 +314,8 @@ pub fn choose(
         at: now,
     });
     t.audit.push(audit(now, by, "proposed", &proposal.id));
-    t.audit.push(audit(now, by, kind_code(&kind), &case.reference));
+    t.audit
+        .push(audit(now, by, kind_code(&kind), &case.reference));
     t.entries.push(entry(case, now, by, kind, text));
     Ok((t, proposal))
 }
@@ -345,4 +349,196 @@ pub fn reopen(case: &Case, now: i64, by: &str) -> Result<Transition, Refused> {
         by,
         vec![entry(case, now, by, EntryKind::Reopened, text)],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{ClosingReason, Needs, close, propose};
+
+    fn waiting() -> Case {
+        Case {
+            reference: "K7M4P9QX".into(),
+            cpts: Some("rethelois".into()),
+            created_at: 1_000,
+            needs: Needs {
+                commune: "08409".into(),
+                max_distance_km: Some(20),
+                home_visits: false,
+                priority_level: 3,
+            },
+            has_email: false,
+            state: CaseState::Waiting,
+            version: 1,
+            updated_at: 1_000,
+            proposals: vec![],
+            tried: vec![],
+            closure: None,
+            unanswered_calls: 0,
+        }
+    }
+
+    fn choice(doctor: &str) -> Choice {
+        Choice {
+            doctor: doctor.into(),
+            yearly_capacity: 10,
+            distance_km: 3.0,
+            reasons: vec![],
+        }
+    }
+
+    /// The case as `t` writes it.
+    fn after(t: &Transition) -> Case {
+        t.case.as_ref().expect("a case change").1.clone()
+    }
+
+    fn proposed() -> (Case, Proposal) {
+        let (t, p) = propose(&waiting(), &choice("med-001"), 2_000, 2026, vec![]).unwrap();
+        (after(&t), p)
+    }
+
+    #[test]
+    fn short_texts_are_trimmed_and_bounded() {
+        assert_eq!(short_text("  bonjour ", 10, "la note").unwrap(), "bonjour");
+        assert_eq!(
+            short_text(" ", 10, "la note").unwrap_err(),
+            "Écrivez la note."
+        );
+        let long = short_text(&"é".repeat(11), 10, "la note").unwrap_err();
+        assert!(
+            long.starts_with("La note : 10 caractères au plus (il y en a 11)"),
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn a_note_moves_only_the_version_and_carries_its_entry() {
+        let case = waiting();
+        let t = note(&case, 5_000, "Claire", "rappeler");
+        let next = after(&t);
+        assert_eq!((next.state, next.version), (CaseState::Waiting, 2));
+        assert_eq!(t.entries.len(), 1);
+        assert_eq!(t.entries[0].kind, EntryKind::Note);
+        assert_eq!(t.audit[0].action, "note");
+        assert!(t.audit.iter().all(|a| !a.action.contains("rappeler")));
+    }
+
+    #[test]
+    fn the_third_unanswered_call_suspends_and_withdraws_the_open_proposal() {
+        let (mut case, p) = proposed();
+        for n in 1..UNANSWERED_CALLS {
+            let t = call(&case, Some(&p), 3_000, "Claire", CallOutcome::NoAnswer).unwrap();
+            case = after(&t);
+            assert_eq!(
+                (case.unanswered_calls, case.state),
+                (n, CaseState::Proposed)
+            );
+        }
+        let t = call(&case, Some(&p), 4_000, "Claire", CallOutcome::WrongNumber).unwrap();
+        assert_eq!(after(&t).state, CaseState::Suspended);
+        assert_eq!(t.proposals[0].1.state, ProposalState::Withdrawn);
+        assert_eq!(t.doctors.len(), 1, "the reservation is released");
+        assert!(t.entries.iter().any(|e| e.kind == EntryKind::Suspended));
+        let suspended = after(&t);
+        assert!(call(&suspended, None, 5_000, "Claire", CallOutcome::Reached).is_err());
+    }
+
+    #[test]
+    fn a_reached_call_resets_the_count() {
+        let mut case = waiting();
+        case.unanswered_calls = 2;
+        let t = call(&case, None, 3_000, "Claire", CallOutcome::Reached).unwrap();
+        assert_eq!(after(&t).unanswered_calls, 0);
+        assert_eq!(after(&t).state, CaseState::Waiting);
+    }
+
+    #[test]
+    fn priority_changes_within_one_to_three_and_not_on_a_closed_request() {
+        let case = waiting();
+        let t = change_priority(&case, 3_000, "Claire", 1, "évaluation").unwrap();
+        assert_eq!(after(&t).needs.priority_level, 1);
+        assert_eq!(t.entries[0].kind, EntryKind::Priority { from: 3, to: 1 });
+        assert!(change_priority(&case, 3_000, "Claire", 3, "même").is_err());
+        assert!(change_priority(&case, 3_000, "Claire", 4, "hors").is_err());
+        assert!(change_priority(&case, 3_000, "Claire", 0, "hors").is_err());
+        let closed = after(&close(&case, None, 3_000, "Claire", ClosingReason::Duplicate).unwrap());
+        assert!(change_priority(&closed, 4_000, "Claire", 1, "x").is_err());
+    }
+
+    #[test]
+    fn choosing_replaces_the_open_proposal_and_reserves_the_new_doctor() {
+        let (case, p) = proposed();
+        let (t, new) = choose(
+            &case,
+            Some(&p),
+            &choice("med-002"),
+            vec![],
+            3_000,
+            2026,
+            "Claire",
+        )
+        .unwrap();
+        assert_eq!(t.proposals[0].1.state, ProposalState::Withdrawn);
+        assert_eq!(t.proposals[1].1.id, new.id);
+        assert_eq!(new.id, "K7M4P9QX-2");
+        assert_eq!(new.history[0].by, "Claire");
+        assert_eq!(t.doctors.len(), 2, "release then reserve");
+        let next = after(&t);
+        assert_eq!(next.state, CaseState::Proposed);
+        assert_eq!(next.tried, vec!["med-001", "med-002"]);
+        // The same doctor again, or a proposal that is not the current one: refused.
+        assert!(
+            choose(
+                &case,
+                Some(&p),
+                &choice("med-001"),
+                vec![],
+                3_000,
+                2026,
+                "C"
+            )
+            .is_err()
+        );
+        assert!(choose(&case, None, &choice("med-002"), vec![], 3_000, 2026, "C").is_err());
+        // Outside the candidates: the warning is in the timeline.
+        let (t, _) = choose(
+            &waiting(),
+            None,
+            &choice("med-009"),
+            vec!["il est trop loin".into()],
+            3_000,
+            2026,
+            "Claire",
+        )
+        .unwrap();
+        assert!(
+            t.entries[0]
+                .text
+                .starts_with("Ce médecin ne remplit pas ces conditions")
+        );
+        // Nothing to choose once a doctor accepted or the request is closed.
+        let closed = after(&close(&waiting(), None, 3_000, "C", ClosingReason::Duplicate).unwrap());
+        assert!(choose(&closed, None, &choice("med-002"), vec![], 4_000, 2026, "C").is_err());
+    }
+
+    #[test]
+    fn reopening_applies_to_closed_and_suspended_requests_only() {
+        let case = waiting();
+        assert!(reopen(&case, 3_000, "Claire").is_err());
+        let closed = after(&close(&case, None, 3_000, "Claire", ClosingReason::Duplicate).unwrap());
+        let t = reopen(&closed, 4_000, "Claire").unwrap();
+        let open = after(&t);
+        assert_eq!(open.state, CaseState::Waiting);
+        assert!(open.closure.is_none());
+        assert!(
+            t.entries[0].text.contains("Demande en double"),
+            "{:?}",
+            t.entries
+        );
+        let mut suspended = waiting();
+        suspended.state = CaseState::Suspended;
+        suspended.unanswered_calls = 3;
+        let open = after(&reopen(&suspended, 4_000, "Claire").unwrap());
+        assert_eq!((open.state, open.unanswered_calls), (CaseState::Waiting, 0));
+    }
 }

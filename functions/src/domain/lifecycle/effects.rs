@@ -119,14 +119,22 @@ impl CallOutcome {
 pub enum EntryKind {
     /// A coordinator's note (the entry's text).
     Note,
-    Call { outcome: CallOutcome },
+    Call {
+        outcome: CallOutcome,
+    },
     /// Suspended after too many unanswered calls.
     Suspended,
     /// The priority level changed (the entry's text is the reason).
-    Priority { from: u8, to: u8 },
+    Priority {
+        from: u8,
+        to: u8,
+    },
     /// A coordinator chose this doctor herself; `unmet`: the rules he does not meet (empty when
     /// he was among the candidates).
-    DoctorChosen { doctor: String, unmet: Vec<String> },
+    DoctorChosen {
+        doctor: String,
+        unmet: Vec<String>,
+    },
     /// Reopened (the entry's text says how it had ended).
     Reopened,
 }

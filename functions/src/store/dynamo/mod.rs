@@ -242,10 +242,7 @@ impl Store for DynamoStore {
         self.table.audit_trail(object)
     }
 
-    fn timeline(
-        &self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
         self.table.timeline(reference)
     }
 }

@@ -9,9 +9,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 
 use super::attrs::{Item, build_err, n, s};
 use super::doctors::group_doctor_ops;
-use super::items::{
-    audit_item, case_expiry, case_item, mail_item, proposal_item, timeline_item,
-};
+use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item, timeline_item};
 use super::schema::REQUEST_RETENTION;
 use super::schema::{TTL_ATTRIBUTE, case_pk, key, proposal_pk};
 use super::table::Table;
@@ -174,9 +172,10 @@ impl Table {
                     items.push(self.put(audit_item(entry), None)?);
                     parts.push(Part::Other);
                 }
-                let expires_at = t.case.as_ref().map_or(t.at + REQUEST_RETENTION, |(_, c)| {
-                    case_expiry(c)
-                });
+                let expires_at = t
+                    .case
+                    .as_ref()
+                    .map_or(t.at + REQUEST_RETENTION, |(_, c)| case_expiry(c));
                 for entry in &t.entries {
                     items.push(self.put(timeline_item(entry, expires_at)?, None)?);
                     parts.push(Part::Other);
