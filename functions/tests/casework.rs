@@ -103,6 +103,11 @@ async fn a_note_is_kept_in_the_timeline_and_not_in_the_case() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer.contains("Écrivez la note."), "{answer}");
     assert_eq!(h.app.store.timeline(&reference).await.unwrap().len(), 1);
+    // No mail holds the note.
+    h.app.deliver_due(i64::MAX / 2).await;
+    for raw in outbox_files(&h.outbox_dir()) {
+        assert!(!decode_mail(&raw).contains("18 h"));
+    }
     // The audit log names the action, never the note's text.
     let audit = h.app.store.audit_trail(&reference).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "note"));

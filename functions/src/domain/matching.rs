@@ -155,7 +155,7 @@ fn rules(
         (Unfit::NotAccepting, doctor.accepts_on(today)),
         (
             Unfit::Paused,
-            !usage.paused_until.is_some_and(|until| today <= until),
+            usage.paused_until.is_none_or(|until| today > until),
         ),
         (Unfit::TooFar, distance_km <= reach_km(needs)),
         (
