@@ -118,6 +118,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The schema version a database has once opened (`PRAGMA user_version`).
+    pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     ///
     /// Commits never wait for the disk: the WAL is checkpointed (and synced) by a background
