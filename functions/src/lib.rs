@@ -12,6 +12,7 @@
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod casework;
 pub mod domain;
 pub mod intake;
 pub mod links;

@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/coordinator.html"),
     ),
     (
+        "confirm_doctor.html",
+        include_str!("../templates/confirm_doctor.html"),
+    ),
+    (
         "already_decided.html",
         include_str!("../templates/already_decided.html"),
     ),

@@ -215,6 +215,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 doctors: vec![],
                 mails: vec![mail],
                 audit: vec![],
+                entries: vec![],
             };
             self.store.apply(&only_mail).await?;
             self.mail_waiting.notify_one();

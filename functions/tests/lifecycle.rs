@@ -129,6 +129,7 @@ fn waiting_case() -> Case {
         proposals: vec![],
         tried: vec![],
         closure: None,
+        unanswered_calls: 0,
     }
 }
 

@@ -462,6 +462,7 @@ fn case(reference: &str, commune: &str, level: u8, created_at: i64) -> Case {
         proposals: vec![],
         tried: vec![],
         closure: None,
+        unanswered_calls: 0,
     }
 }
 

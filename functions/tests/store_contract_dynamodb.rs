@@ -252,6 +252,7 @@ mod dynamodb_paths {
             doctors: ops,
             mails: vec![],
             audit: vec![],
+            entries: vec![],
         }
     }
 

@@ -93,6 +93,87 @@ pub enum Unfit {
     AlreadyProposed,
 }
 
+impl Unfit {
+    /// In French, for the warning shown when a coordinator chooses this doctor anyway.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotAccepting => "il ne prend pas de nouveaux patients",
+            Self::Paused => "il a demandé une pause",
+            Self::TooFar => "il est plus loin que la distance acceptée par la personne",
+            Self::NoHomeVisitsThatFar => "il ne fait pas de visites à domicile jusque-là",
+            Self::PriorityOnly => "il ne prend que des patients prioritaires (niveaux 1 et 2)",
+            Self::NoCapacityLeft => "il n'a plus de place cette année",
+            Self::AlreadyProposed => "il a déjà été proposé pour cette demande",
+        }
+    }
+}
+
+/// Every rule of [`check`] that the doctor at `position` does not meet for `needs` (empty: he
+/// is a candidate), with his distance from the patient's commune. `None` when the commune is
+/// unknown.
+pub fn assess(
+    territory: &Territory,
+    loads: &Loads,
+    needs: &Needs,
+    tried: &[String],
+    position: usize,
+    today: NaiveDate,
+) -> Option<(Candidate, Vec<Unfit>)> {
+    let commune = territory.commune(&needs.commune)?;
+    let doctor = &territory.doctors[position];
+    let distance_km = great_circle_km(commune.centre, doctor.location);
+    let unmet = rules(
+        doctor,
+        &loads.usage[position],
+        needs,
+        distance_km,
+        tried,
+        today,
+    )
+    .into_iter()
+    .filter_map(|(rule, holds)| (!holds).then_some(rule))
+    .collect();
+    Some((
+        Candidate {
+            doctor: position,
+            distance_km,
+        },
+        unmet,
+    ))
+}
+
+/// Each rule of [`check`], in its order, and whether it holds.
+fn rules(
+    doctor: &Doctor,
+    usage: &Usage,
+    needs: &Needs,
+    distance_km: f64,
+    tried: &[String],
+    today: NaiveDate,
+) -> [(Unfit, bool); 7] {
+    [
+        (Unfit::NotAccepting, doctor.accepts_on(today)),
+        (
+            Unfit::Paused,
+            usage.paused_until.is_none_or(|until| today > until),
+        ),
+        (Unfit::TooFar, distance_km <= reach_km(needs)),
+        (
+            Unfit::NoHomeVisitsThatFar,
+            !needs.home_visits
+                || doctor
+                    .home_visit_radius_km
+                    .is_some_and(|r| distance_km <= r),
+        ),
+        (
+            Unfit::PriorityOnly,
+            !doctor.priority_only || needs.priority_level <= 2,
+        ),
+        (Unfit::NoCapacityLeft, usage.load < doctor.yearly_capacity),
+        (Unfit::AlreadyProposed, !tried.contains(&doctor.id)),
+    ]
+}
+
 /// The rules, for one doctor at `distance_km` from the patient's commune.
 pub fn check(
     doctor: &Doctor,
@@ -102,28 +183,13 @@ pub fn check(
     tried: &[String],
     today: NaiveDate,
 ) -> Result<(), Unfit> {
-    if !doctor.accepts_on(today) {
-        return Err(Unfit::NotAccepting);
+    match rules(doctor, usage, needs, distance_km, tried, today)
+        .into_iter()
+        .find(|(_, holds)| !holds)
+    {
+        Some((rule, _)) => Err(rule),
+        None => Ok(()),
     }
-    if usage.paused_until.is_some_and(|until| today <= until) {
-        return Err(Unfit::Paused);
-    }
-    if distance_km > reach_km(needs) {
-        return Err(Unfit::TooFar);
-    }
-    if needs.home_visits && doctor.home_visit_radius_km.is_none_or(|r| distance_km > r) {
-        return Err(Unfit::NoHomeVisitsThatFar);
-    }
-    if doctor.priority_only && needs.priority_level > 2 {
-        return Err(Unfit::PriorityOnly);
-    }
-    if usage.load >= doctor.yearly_capacity {
-        return Err(Unfit::NoCapacityLeft);
-    }
-    if tried.contains(&doctor.id) {
-        return Err(Unfit::AlreadyProposed);
-    }
-    Ok(())
 }
 
 /// A doctor who may be proposed.

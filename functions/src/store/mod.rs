@@ -17,7 +17,7 @@ pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, Transition,
+    AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 
@@ -121,4 +121,10 @@ pub trait Store: Send + Sync + 'static {
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+
+    /// The timeline entries of request `reference` (notes, calls, changes), in the order they
+    /// were written. They are written only by [`Store::apply`], with the case change they go
+    /// with. They may hold personal content (a note): an erasure of the request must delete
+    /// them with it.
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send;
 }

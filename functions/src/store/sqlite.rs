@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::error::Undecodable;
 use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, Request, Transition,
+    AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, Request, TimelineEntry,
+    Transition,
 };
 use crate::domain::matching::DoctorLoad;
 
@@ -98,6 +99,16 @@ const MIGRATIONS: &[&str] = &["
         last_solicited_at INTEGER,
         paused_until TEXT
     ) WITHOUT ROWID;
+", "
+    -- A request's timeline (notes, calls, changes): personal content, apart from the case.
+    -- An erasure of the request deletes its rows.
+    CREATE TABLE timeline (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL REFERENCES requests (reference),
+        at INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX timeline_by_reference ON timeline (reference, id);
 "];
 
 pub struct SqliteStore {
@@ -107,6 +118,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The schema version a database has once opened (`PRAGMA user_version`).
+    pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     ///
     /// Commits never wait for the disk: the WAL is checkpointed (and synced) by a background
@@ -469,6 +483,12 @@ impl Store for SqliteStore {
             for entry in &t.audit {
                 insert_audit(&tx, entry)?;
             }
+            for entry in &t.entries {
+                tx.prepare_cached(
+                    "INSERT INTO timeline (reference, at, record) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![entry.reference, entry.at, json(entry)?])?;
+            }
             tx.commit()?;
             Ok(Applied::Done)
         })
@@ -575,6 +595,15 @@ impl Store for SqliteStore {
                 })
             })?;
             rows.collect()
+        })
+    }
+
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT record FROM timeline WHERE reference = ?1 ORDER BY id")?;
+            let rows = statement.query_map([reference], |r| r.get::<_, String>(0))?;
+            rows.map(|row| from_json(&row?)).collect()
         })
     }
 }

@@ -174,7 +174,7 @@ pub struct CoordinatorPage<'a> {
     pub state: &'static str,
     pub days: i64,
     /// Which part of the page applies: `proposed`, `validated`, `accepted`, `informed`,
-    /// `closed` or `waiting`.
+    /// `closed`, `suspended` or `waiting`.
     pub stage: &'static str,
     pub proposal: Option<CurrentProposal<'a>>,
     /// The current proposal's id, sent with every decision ("" when there is none).
@@ -204,6 +204,7 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
         (CaseState::Accepted, Some(_)) => "accepted",
         (CaseState::Informed, Some(_)) => "informed",
         (CaseState::Closed, _) => "closed",
+        (CaseState::Suspended, _) => "suspended",
         _ => "waiting",
     };
     CoordinatorPage {

@@ -25,10 +25,12 @@ use crate::domain::answers::Answers;
 use crate::domain::communes::{commune_name, coordinators_of};
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{self, AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
+use crate::domain::matching::{self, Loads};
 use crate::links::{Link, TOKEN_PARAMETER};
 use crate::mail::Mailer;
 use crate::signed::{Claims, TokenError};
 use crate::store::{Store, StoreError};
+use crate::web::casework;
 use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
 use crate::web::pages::{self, Message};
@@ -54,7 +56,7 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
 }
 
 /// A page behind an emailed link: `template` titled `title`, with `data`.
-fn page<S: Store, M: Mailer>(
+pub(super) fn page<S: Store, M: Mailer>(
     app: &App<S, M>,
     status: StatusCode,
     template: &str,
@@ -72,7 +74,7 @@ fn page<S: Store, M: Mailer>(
 }
 
 /// A short page (`message.html`) titled `title`.
-fn message<S: Store, M: Mailer>(
+pub(super) fn message<S: Store, M: Mailer>(
     app: &App<S, M>,
     status: StatusCode,
     title: &str,
@@ -91,7 +93,7 @@ fn token_error<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Respo
     page(app, status, "link_error.html", title, &data)
 }
 
-fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
+pub(super) fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
     message(
         app,
         StatusCode::NOT_FOUND,
@@ -105,7 +107,10 @@ fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
     )
 }
 
-fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
+pub(super) fn unavailable<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    e: &dyn std::error::Error,
+) -> Response {
     tracing::error!(error = %e, "base de données indisponible");
     message(
         app,
@@ -230,9 +235,14 @@ async fn coordinator_page<S: Store, M: Mailer>(
             return Ok(None);
         };
         let proposals = proposals_of(&app.store, &case).await?;
-        Ok::<_, StoreError>(Some((stored, case, proposals)))
+        let timeline = app.store.timeline(&reference).await?;
+        let loads = app
+            .store
+            .doctor_loads(matching::period_of(local_date(now)))
+            .await?;
+        Ok::<_, StoreError>(Some((stored, case, proposals, timeline, loads)))
     };
-    let (stored, case, proposals) = match read.await {
+    let (stored, case, proposals, timeline, loads) = match read.await {
         Ok(Some(found)) => found,
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
@@ -263,13 +273,49 @@ async fn coordinator_page<S: Store, M: Mailer>(
         today: local_date(now),
         now,
     });
+    let loads = Loads::new(&territory, &loads);
+    let casework = casework::panel(&casework::PanelView {
+        request: &stored,
+        case: &case,
+        timeline: &timeline,
+        territory: &territory,
+        loads: &loads,
+        commune: &commune,
+        filled_by: &data.request.filled_by,
+        today: local_date(now),
+    });
     page(
         &app,
         StatusCode::OK,
         "coordinator.html",
         &format!("Demande {reference}"),
-        &data,
+        &WithCasework {
+            page: data,
+            casework,
+        },
     )
+}
+
+/// The coordinator's page and the part for her own actions (`page.casework`).
+#[derive(Serialize)]
+struct WithCasework<'a> {
+    #[serde(flatten)]
+    page: link_pages::CoordinatorPage<'a>,
+    casework: casework::Panel,
+}
+
+/// Who acts, from the "Qui décide ?" list when the CPTS has several coordinators.
+fn who_acts(coordinators: &[territory::Coordinator], answers: &Answers) -> Option<String> {
+    match coordinators.len() {
+        0 => Some("la coordination".to_string()),
+        1 => Some(coordinators[0].name.clone()),
+        _ => answers
+            .get("qui")
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| coordinators.get(i))
+            .map(|c| c.name.clone()),
+    }
 }
 
 async fn coordinator_decides<S: Store, M: Mailer>(
@@ -290,6 +336,23 @@ async fn coordinator_decides<S: Store, M: Mailer>(
             &Message::new("Décision non enregistrée", &[why]).link(&back, "Revenir à la demande"),
         )
     };
+    if casework::ACTIONS.contains(&answers.get("decision")) {
+        let action = match casework::parse(&answers) {
+            Ok(a) => a,
+            Err(why) => return invalid(&why),
+        };
+        let case = match app.store.case(&reference).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return not_found(&app),
+            Err(e) => return unavailable(&app, &e),
+        };
+        let coordinators = coordinators_of(&app.territory(), case.cpts.as_deref());
+        let Some(by) = who_acts(&coordinators, &answers) else {
+            return invalid("Choisissez votre nom dans la liste « Qui décide ? ».");
+        };
+        return casework::answer(&app, &reference, &action, &answers, &by, &token, &back, now)
+            .await;
+    }
     let decision = match (answers.get("decision"), answers.get("motif")) {
         ("valider", _) => Decision::Validate,
         ("autre", motif) => match RejectionReason::from_code(motif) {
@@ -310,18 +373,8 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         Err(e) => return unavailable(&app, &e),
     };
     let coordinators = coordinators_of(&territory, case.cpts.as_deref());
-    let by = match coordinators.len() {
-        0 => "la coordination".to_string(),
-        1 => coordinators[0].name.clone(),
-        _ => match answers
-            .get("qui")
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| coordinators.get(i))
-        {
-            Some(c) => c.name.clone(),
-            None => return invalid("Choisissez votre nom dans la liste « Qui décide ? »."),
-        },
+    let Some(by) = who_acts(&coordinators, &answers) else {
+        return invalid("Choisissez votre nom dans la liste « Qui décide ? ».");
     };
     let proposal_id = Some(answers.get("proposition")).filter(|p| !p.is_empty());
     let outcome = app

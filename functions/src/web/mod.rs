@@ -2,6 +2,7 @@
 //! links, and the pages they answer with. Transport only: the use cases are in
 //! [`crate::register`] and [`crate::workflow`].
 
+pub mod casework;
 pub mod client;
 pub mod form;
 pub mod intake;

@@ -11,6 +11,9 @@
 
 #![allow(dead_code)]
 
+pub mod timeline;
+pub use timeline::*;
+
 use chrono::NaiveDate;
 
 use functions::domain::lifecycle::{
@@ -289,7 +292,10 @@ macro_rules! store_contract {
             capacity_is_never_exceeded,
             racing_acceptances_take_only_the_places_left,
             pauses_and_loads_are_per_doctor,
-            open_proposals_leave_the_list_when_they_end);
+            open_proposals_leave_the_list_when_they_end,
+            timeline_entries_are_written_with_their_transition,
+            a_refused_transition_writes_no_timeline_entry,
+            a_closed_request_reopens);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
@@ -461,6 +467,7 @@ pub async fn a_decision_takes_effect_once<S: Store>(store: &S) {
         doctors: vec![],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Conflict);
     assert_eq!(store.case("REF1").await.unwrap().unwrap(), case);
@@ -506,6 +513,7 @@ pub async fn capacity_is_never_exceeded<S: Store>(store: &S) {
         ],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&release).await.unwrap(), Applied::Done);
     assert_eq!(load(store, "med-2").await.load, 0);
@@ -554,6 +562,7 @@ pub async fn pauses_and_loads_are_per_doctor<S: Store>(store: &S) {
         }],
         mails: vec![],
         audit: vec![],
+        entries: vec![],
     };
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     assert_eq!(load(store, "med-9").await.paused_until, Some(until));

@@ -181,6 +181,7 @@ fn reexamination(
                 proposals: Vec::new(),
                 tried,
                 closure: None,
+                unanswered_calls: 0,
             }
         })
         .collect();

@@ -83,4 +83,78 @@ pub struct Transition {
     /// Queued in the outbox, due at `at`.
     pub mails: Vec<Mail>,
     pub audit: Vec<AuditEntry>,
+    /// Added to the request's timeline (personal content: kept apart from the case).
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// What a call attempt gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Reached,
+    NoAnswer,
+    WrongNumber,
+}
+
+impl CallOutcome {
+    pub const ALL: [CallOutcome; 3] = [Self::Reached, Self::NoAnswer, Self::WrongNumber];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Reached => "joint",
+            Self::NoAnswer => "sans_reponse",
+            Self::WrongNumber => "mauvais_numero",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reached => "Personne jointe",
+            Self::NoAnswer => "Pas de réponse",
+            Self::WrongNumber => "Mauvais numéro",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
+/// What a timeline entry records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum EntryKind {
+    /// A coordinator's note (the entry's text).
+    Note,
+    Call {
+        outcome: CallOutcome,
+    },
+    /// Suspended after too many unanswered calls.
+    Suspended,
+    /// The priority level changed (the entry's text is the reason).
+    Priority {
+        from: u8,
+        to: u8,
+    },
+    /// A coordinator chose this doctor herself; `unmet`: the rules he does not meet (empty when
+    /// he was among the candidates).
+    DoctorChosen {
+        doctor: String,
+        unmet: Vec<String>,
+    },
+    /// Reopened (the entry's text says how it had ended).
+    Reopened,
+}
+
+/// One line of a request's timeline, written with the transition it comes from. It may hold
+/// personal content (a note): it lives apart from the [`Case`](super::Case), in the request's
+/// own place, and an erasure of the request must delete it with the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub reference: String,
+    pub at: i64,
+    /// Who: a coordinator's name (later `staff:<id>`), or "system".
+    pub by: String,
+    pub kind: EntryKind,
+    pub text: String,
 }

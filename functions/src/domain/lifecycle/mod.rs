@@ -19,6 +19,11 @@ mod effects;
 mod states;
 mod transitions;
 
-pub use effects::{AuditEntry, DoctorOp, Mail, Request, Transition};
+mod actions;
+
+pub use actions::*;
+pub use effects::{
+    AuditEntry, CallOutcome, DoctorOp, EntryKind, Mail, Request, TimelineEntry, Transition,
+};
 pub use states::*;
 pub use transitions::*;

@@ -113,16 +113,23 @@ pub enum CaseState {
     Accepted,
     Informed,
     Closed,
+    /// Not reached after [`UNANSWERED_CALLS`] call attempts: no doctor is proposed until a
+    /// coordinator reopens it (a letter is suggested).
+    Suspended,
 }
 
+/// Call attempts without an answer (or to a wrong number), in a row, that suspend a request.
+pub const UNANSWERED_CALLS: u32 = 3;
+
 impl CaseState {
-    pub const ALL: [CaseState; 6] = [
+    pub const ALL: [CaseState; 7] = [
         Self::Waiting,
         Self::Proposed,
         Self::Validated,
         Self::Accepted,
         Self::Informed,
         Self::Closed,
+        Self::Suspended,
     ];
 
     pub fn code(self) -> &'static str {
@@ -133,6 +140,7 @@ impl CaseState {
             Self::Accepted => "accepted",
             Self::Informed => "informed",
             Self::Closed => "closed",
+            Self::Suspended => "suspended",
         }
     }
 
@@ -144,6 +152,7 @@ impl CaseState {
             Self::Accepted => "médecin trouvé, personne à prévenir",
             Self::Informed => "médecin trouvé, personne prévenue",
             Self::Closed => "close",
+            Self::Suspended => "suspendue : personne injoignable",
         }
     }
 }
@@ -295,6 +304,10 @@ pub struct Case {
     /// Ids of the doctors already proposed: never proposed twice for the same request.
     pub tried: Vec<String>,
     pub closure: Option<Closure>,
+    /// Call attempts in a row without reaching the person (no answer, wrong number); a call
+    /// that reaches her sets it back to zero.
+    #[serde(default)]
+    pub unanswered_calls: u32,
 }
 
 impl Case {
@@ -303,6 +316,8 @@ impl Case {
     pub fn current_proposal(&self) -> Option<&str> {
         match self.state {
             CaseState::Waiting => None,
+            // A suspended case keeps no open proposal (see `lifecycle::call`), but may point to
+            // the one that ended when it was suspended, as a closed case does.
             _ => self.proposals.last().map(String::as_str),
         }
     }

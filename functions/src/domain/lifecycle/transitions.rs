@@ -30,6 +30,7 @@ impl Case {
             proposals: Vec::new(),
             tried: Vec::new(),
             closure: None,
+            unanswered_calls: 0,
         }
     }
 }
@@ -63,7 +64,7 @@ pub struct Choice {
     pub reasons: Vec<String>,
 }
 
-fn audit(at: i64, actor: &str, action: &str, object: &str) -> AuditEntry {
+pub(super) fn audit(at: i64, actor: &str, action: &str, object: &str) -> AuditEntry {
     AuditEntry {
         at,
         actor: actor.to_string(),
@@ -86,25 +87,8 @@ pub fn propose(
             to: ProposalState::Proposed,
         });
     }
-    let id = format!("{}-{}", case.reference, case.proposals.len() + 1);
-    let proposal = Proposal {
-        id: id.clone(),
-        reference: case.reference.clone(),
-        doctor: choice.doctor.clone(),
-        state: ProposalState::Proposed,
-        created_at: now,
-        deadline: now + ANSWER_DAYS * 86_400,
-        reminded: false,
-        period,
-        distance_km: choice.distance_km,
-        reasons: choice.reasons.clone(),
-        history: vec![Step {
-            state: ProposalState::Proposed,
-            at: now,
-            by: "system".into(),
-            note: None,
-        }],
-    };
+    let proposal = new_proposal(case, choice, now, period, "system");
+    let id = proposal.id.clone();
     let mut next = case.next(CaseState::Proposed, now);
     next.proposals.push(id.clone());
     next.tried.push(choice.doctor.clone());
@@ -120,8 +104,37 @@ pub fn propose(
         }],
         mails,
         audit: vec![audit(now, "system", "proposed", &id)],
+        entries: vec![],
     };
     Ok((transition, proposal))
+}
+
+/// The next proposal of `case`, for `choice`, made by `by` ("system" when computed).
+pub(super) fn new_proposal(
+    case: &Case,
+    choice: &Choice,
+    now: i64,
+    period: i32,
+    by: &str,
+) -> Proposal {
+    Proposal {
+        id: format!("{}-{}", case.reference, case.proposals.len() + 1),
+        reference: case.reference.clone(),
+        doctor: choice.doctor.clone(),
+        state: ProposalState::Proposed,
+        created_at: now,
+        deadline: now + ANSWER_DAYS * 86_400,
+        reminded: false,
+        period,
+        distance_km: choice.distance_km,
+        reasons: choice.reasons.clone(),
+        history: vec![Step {
+            state: ProposalState::Proposed,
+            at: now,
+            by: by.into(),
+            note: None,
+        }],
+    }
 }
 
 /// The state the case's current proposal is in, for error reports when the case waits.
@@ -132,7 +145,7 @@ fn case_proposal_state(case: &Case) -> ProposalState {
         CaseState::Validated => ProposalState::Validated,
         CaseState::Accepted => ProposalState::Accepted,
         CaseState::Informed => ProposalState::Informed,
-        CaseState::Closed => ProposalState::Closed,
+        CaseState::Closed | CaseState::Suspended => ProposalState::Closed,
     }
 }
 
@@ -173,11 +186,12 @@ fn step(
         doctors,
         mails,
         audit: vec![audit(now, by, to.code(), &proposal.id)],
+        entries: vec![],
     };
     Ok((transition, next_proposal))
 }
 
-fn release(proposal: &Proposal) -> DoctorOp {
+pub(super) fn release(proposal: &Proposal) -> DoctorOp {
     DoctorOp::Release {
         doctor: proposal.doctor.clone(),
         period: proposal.period,
@@ -332,6 +346,7 @@ pub fn remind(proposal: &Proposal, now: i64, mails: Vec<Mail>) -> Result<Transit
         doctors: vec![],
         mails,
         audit: vec![audit(now, "system", "reminded", &proposal.id)],
+        entries: vec![],
     })
 }
 
@@ -363,9 +378,10 @@ pub fn close(
         doctors: vec![],
         mails: vec![],
         audit: vec![audit(now, by, "closed", &case.reference)],
+        entries: vec![],
     };
     match (case.state, proposal) {
-        (CaseState::Waiting, _) => {}
+        (CaseState::Waiting | CaseState::Suspended, _) => {}
         (_, Some(p)) if case.proposals.last() == Some(&p.id) => {
             let to = if p.state.is_open() {
                 ProposalState::Withdrawn

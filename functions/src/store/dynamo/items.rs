@@ -11,7 +11,7 @@ use super::schema::{
     REQUEST_RETENTION, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
     case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk, proposal_pk,
 };
-use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request};
+use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;
 use crate::store::{PendingMail, Result, StoreError};
 
@@ -160,6 +160,27 @@ pub(super) fn audit_entry(item: &Item) -> Result<AuditEntry> {
         action: get_s(item, "action")?.to_string(),
         object: get_s(item, "object")?.to_string(),
     })
+}
+
+/// The sort keys of a request's timeline entries begin with this.
+pub(super) const TIMELINE_PREFIX: &str = "TIMELINE#";
+
+/// A timeline entry, in its request's partition, expiring with the case it was written with.
+pub(super) fn timeline_item(entry: &TimelineEntry, expires_at: i64) -> Result<Item> {
+    Ok(HashMap::from([
+        (PK.into(), s(case_pk(&entry.reference))),
+        (
+            SK.into(),
+            s(format!(
+                "{TIMELINE_PREFIX}{:020}#{}",
+                insertion_clock(),
+                crate::signed::random_id(6)
+            )),
+        ),
+        ("record".into(), s(to_json(entry)?)),
+        ("at".into(), n(entry.at)),
+        (TTL_ATTRIBUTE.into(), n(expires_at)),
+    ]))
 }
 
 /// A doctor's counters for `period`, as the `DOCTOR` item holds them (absent: zero).

@@ -17,6 +17,7 @@
 //! | rate counter    | `RATE#<key>#<window>` | `RATE`                       | `count` |
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
+//! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
 //! whole at each transition under the condition `version = :expected` (optimistic concurrency).
@@ -59,6 +60,8 @@
 //! * sent mails: [`SENT_MAIL_RETENTION`](schema::SENT_MAIL_RETENTION) (30 days) after sending (they hold no personal data);
 //!   pending mails never expire: a mail not yet sent is never lost;
 //! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
+//! * timeline entries: as their request's case when written (two years after registration, one
+//!   year after closure); they sit in the request's partition, so an erasure deletes them with it;
 //! * audit entries: [`AUDIT_RETENTION`](schema::AUDIT_RETENTION) (3 years): the trace of who did what outlives the data it
 //!   traces.
 //!
@@ -118,7 +121,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::Client;
 
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, Opening, Proposal, Request, Transition,
+    AuditEntry, Case, CaseState, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
@@ -237,5 +240,9 @@ impl Store for DynamoStore {
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {
         self.table.audit_trail(object)
+    }
+
+    fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
+        self.table.timeline(reference)
     }
 }

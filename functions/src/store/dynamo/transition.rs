@@ -9,11 +9,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 
 use super::attrs::{Item, build_err, n, s};
 use super::doctors::group_doctor_ops;
-use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item};
+use super::items::{audit_item, case_expiry, case_item, mail_item, proposal_item, timeline_item};
+use super::schema::REQUEST_RETENTION;
 use super::schema::{TTL_ATTRIBUTE, case_pk, key, proposal_pk};
 use super::table::Table;
 use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
-use crate::domain::lifecycle::{Case, CaseState, Proposal, ProposalState, Transition};
+use crate::domain::lifecycle::{Case, CaseState, EntryKind, Proposal, ProposalState, Transition};
 use crate::store::{Applied, Result, StoreError};
 
 impl Table {
@@ -144,7 +145,9 @@ impl Table {
             if let Some((expected, case)) = &t.case {
                 items.push(self.case_check_or_put(*expected, case, check_only)?);
                 parts.push(Part::Expected);
-                if !check_only && case.state == CaseState::Closed {
+                // A closure shortens the request's retention; reopening gives it back.
+                let reopened = t.entries.iter().any(|e| e.kind == EntryKind::Reopened);
+                if !check_only && (case.state == CaseState::Closed || reopened) {
                     items.push(self.request_expiry(case)?);
                     parts.push(Part::Other);
                 }
@@ -167,6 +170,14 @@ impl Table {
                 }
                 for entry in &t.audit {
                     items.push(self.put(audit_item(entry), None)?);
+                    parts.push(Part::Other);
+                }
+                let expires_at = t
+                    .case
+                    .as_ref()
+                    .map_or(t.at + REQUEST_RETENTION, |(_, c)| case_expiry(c));
+                for entry in &t.entries {
+                    items.push(self.put(timeline_item(entry, expires_at)?, None)?);
                     parts.push(Part::Other);
                 }
             }

@@ -1,0 +1,218 @@
+//! The coordinator's own actions on a request, from its page (issue #13): a note, a call
+//! attempt, a change of priority, a doctor chosen by hand, reopening. Each is a
+//! [`lifecycle`] builder applied by the Store as one conditional write, with its timeline
+//! entries and its audit entries (`by`: who acts).
+
+use territory::Territory;
+
+use crate::app::App;
+use crate::domain::dates::local_date;
+use crate::domain::lifecycle::{self, CallOutcome, Case, Choice, Proposal, Transition};
+use crate::domain::matching::{self, Candidate, Loads, Unfit};
+use crate::mail::Mailer;
+use crate::store::{Applied, Store};
+use crate::workflow::{Notice, Result};
+
+/// What the coordinator does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A note, checked with [`lifecycle::short_text`].
+    Note(String),
+    Call(CallOutcome),
+    /// A level from 1 to 3 and its reason (checked).
+    Priority {
+        level: u8,
+        reason: String,
+    },
+    /// A doctor of the territory; `confirmed`: she confirmed the warning for a doctor who is
+    /// not a candidate.
+    Choose {
+        doctor: String,
+        confirmed: bool,
+    },
+    Reopen,
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acted {
+    Done,
+    /// The call was the last unanswered one allowed: the request is suspended.
+    Suspended,
+    /// Reopened; `proposed`: a doctor was proposed at once.
+    Reopened {
+        proposed: bool,
+    },
+    /// No such request.
+    Unknown,
+    /// The request's state does not allow it, or it changed meanwhile: nothing changed.
+    AlreadyDone,
+    /// The chosen doctor has no place left this year: nothing changed.
+    NoPlaceLeft,
+    /// The chosen doctor is not a candidate and she did not confirm: these are the rules he
+    /// does not meet. Nothing changed.
+    Unconfirmed(Vec<String>),
+    /// The chosen doctor is not in the published list.
+    DoctorGone,
+}
+
+/// A doctor she may choose, and why (or why not).
+#[derive(Debug, Clone)]
+pub struct DoctorOption {
+    pub doctor: String,
+    pub candidate: Candidate,
+    /// Rules he does not meet (empty: a candidate).
+    pub unmet: Vec<Unfit>,
+}
+
+/// Every doctor of the territory for `case`: the candidates first (best first), then the
+/// others (nearest first), each with the rules he does not meet.
+pub fn doctors_for(
+    territory: &Territory,
+    loads: &Loads,
+    case: &Case,
+    today: chrono::NaiveDate,
+) -> Vec<DoctorOption> {
+    let candidates = matching::candidates(territory, loads, &case.needs, &case.tried, today);
+    let mut all: Vec<DoctorOption> = candidates
+        .iter()
+        .map(|c| DoctorOption {
+            doctor: territory.doctors[c.doctor].id.clone(),
+            candidate: *c,
+            unmet: vec![],
+        })
+        .collect();
+    let mut others: Vec<DoctorOption> = (0..territory.doctors.len())
+        .filter(|p| !candidates.iter().any(|c| c.doctor == *p))
+        .filter_map(|p| {
+            matching::assess(territory, loads, &case.needs, &case.tried, p, today).map(
+                |(candidate, unmet)| DoctorOption {
+                    doctor: territory.doctors[p].id.clone(),
+                    candidate,
+                    unmet,
+                },
+            )
+        })
+        .collect();
+    others.sort_by(|a, b| a.candidate.distance_km.total_cmp(&b.candidate.distance_km));
+    all.extend(others);
+    all
+}
+
+impl<S: Store, M: Mailer> App<S, M> {
+    /// Performs `action` on request `reference` for `by` (who acts, named in the audit log and
+    /// the timeline).
+    pub async fn act(&self, reference: &str, action: &Action, by: &str, now: i64) -> Result<Acted> {
+        let Some(case) = self.store.case(reference).await? else {
+            return Ok(Acted::Unknown);
+        };
+        let current = match case.current_proposal() {
+            Some(id) => self.store.proposal(id).await?,
+            None => None,
+        };
+        let built: std::result::Result<Transition, lifecycle::Refused> = match action {
+            Action::Note(text) => Ok(lifecycle::note(&case, now, by, text)),
+            Action::Call(outcome) => lifecycle::call(&case, current.as_ref(), now, by, *outcome),
+            Action::Priority { level, reason } => {
+                lifecycle::change_priority(&case, now, by, *level, reason)
+            }
+            Action::Reopen => lifecycle::reopen(&case, now, by),
+            Action::Choose { doctor, confirmed } => {
+                match self
+                    .chosen(&case, current.as_ref(), doctor, *confirmed, by, now)
+                    .await?
+                {
+                    Ok(t) => Ok(t),
+                    Err(acted) => return Ok(acted),
+                }
+            }
+        };
+        let Ok(transition) = built else {
+            return Ok(Acted::AlreadyDone);
+        };
+        match self.store.apply(&transition).await? {
+            Applied::Done => {}
+            Applied::Conflict => return Ok(Acted::AlreadyDone),
+            Applied::NoCapacity => return Ok(Acted::NoPlaceLeft),
+        }
+        // Who acted is in the audit log: logs carry ids only.
+        tracing::info!(reference = %reference, action = action_code(action), "action de la coordination");
+        let suspended = transition
+            .case
+            .as_ref()
+            .is_some_and(|(_, c)| c.state == lifecycle::CaseState::Suspended);
+        Ok(match action {
+            Action::Reopen => Acted::Reopened {
+                proposed: self
+                    .propose_for(reference, now, Notice::Silent)
+                    .await?
+                    .is_some(),
+            },
+            Action::Call(_) if suspended => Acted::Suspended,
+            _ => Acted::Done,
+        })
+    }
+
+    /// The transition that proposes `doctor`, or how the action ends without one.
+    async fn chosen(
+        &self,
+        case: &Case,
+        current: Option<&Proposal>,
+        doctor: &str,
+        confirmed: bool,
+        by: &str,
+        now: i64,
+    ) -> Result<std::result::Result<Transition, Acted>> {
+        let territory = self.territory();
+        let today = local_date(now);
+        let Some(position) = territory.doctors.iter().position(|d| d.id == doctor) else {
+            return Ok(Err(Acted::DoctorGone));
+        };
+        let period = matching::period_of(today);
+        let loads = Loads::new(&territory, &self.store.doctor_loads(period).await?);
+        let options = doctors_for(&territory, &loads, case, today);
+        let Some(option) = options.iter().find(|o| o.candidate.doctor == position) else {
+            return Ok(Err(Acted::DoctorGone));
+        };
+        if option.unmet.contains(&Unfit::NoCapacityLeft) {
+            return Ok(Err(Acted::NoPlaceLeft));
+        }
+        let unmet: Vec<String> = option.unmet.iter().map(|u| u.label().to_string()).collect();
+        if !unmet.is_empty() && !confirmed {
+            return Ok(Err(Acted::Unconfirmed(unmet)));
+        }
+        let candidates = options.iter().filter(|o| o.unmet.is_empty()).count();
+        let mut choice: Choice = matching::choice(
+            &territory,
+            &loads,
+            &case.needs,
+            &option.candidate,
+            candidates.saturating_sub(1),
+            today,
+        );
+        if !unmet.is_empty() {
+            choice.reasons.push(format!(
+                "Choisi par la coordination alors qu'il ne remplit pas ces conditions : {}.",
+                unmet.join(" ; ")
+            ));
+        } else {
+            choice.reasons.push("Choisi par la coordination.".into());
+        }
+        Ok(
+            match lifecycle::choose(case, current, &choice, unmet, now, period, by) {
+                Ok((t, _)) => Ok(t),
+                Err(_) => Err(Acted::AlreadyDone),
+            },
+        )
+    }
+}
+
+fn action_code(action: &Action) -> &'static str {
+    match action {
+        Action::Note(_) => "note",
+        Action::Call(_) => "call",
+        Action::Priority { .. } => "priority",
+        Action::Choose { .. } => "choose",
+        Action::Reopen => "reopen",
+    }
+}
