@@ -11,6 +11,9 @@
 
 #![allow(dead_code)]
 
+mod sessions;
+pub use sessions::*;
+
 use chrono::NaiveDate;
 
 use functions::domain::lifecycle::{
@@ -287,7 +290,12 @@ macro_rules! store_contract {
             capacity_is_never_exceeded,
             racing_acceptances_take_only_the_places_left,
             pauses_and_loads_are_per_doctor,
-            open_proposals_leave_the_list_when_they_end);
+            open_proposals_leave_the_list_when_they_end,
+            a_key_is_used_once,
+            a_limited_mail_is_queued_until_its_limit,
+            sessions_open_read_and_close,
+            an_expired_session_reads_as_expired,
+            signing_out_everywhere_closes_only_that_persons_sessions);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

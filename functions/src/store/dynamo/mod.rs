@@ -17,6 +17,8 @@
 //! | rate counter    | `RATE#<key>#<window>` | `RATE`                       | `count` |
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
+//! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
+//! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
 //! whole at each transition under the condition `version = :expected` (optimistic concurrency).
@@ -30,7 +32,10 @@
 //!   * open proposals (proposed or validated): `PROPOSAL#OPEN` / `<created_at>#<id>`; removed
 //!     when the proposal ends;
 //!   * cases by state: `CASE#<state>` / `<created_at>#<reference>` (re-examination of waiting ones);
-//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation).
+//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation);
+//!   * a staff member's sessions: `STAFF#<id>#SESSIONS` / `<id hash>` (read to sign out
+//!     everywhere; a session opened a moment before may be missed by the index, and then ends
+//!     at its expiry).
 //! * `gsi2` — per-CPTS views, read by the coordinator's overview (`gsi2pk` / `gsi2sk`):
 //!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`.
 //!
@@ -59,6 +64,10 @@
 //! * sent mails: [`SENT_MAIL_RETENTION`](schema::SENT_MAIL_RETENTION) (30 days) after sending (they hold no personal data);
 //!   pending mails never expire: a mail not yet sent is never lost;
 //! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
+//! * single-use keys (sign-in links): until the link's own expiry — used or not, it is refused
+//!   after it by its signature;
+//! * staff sessions: at their end (10 hours); reads refuse an expired session before the TTL
+//!   deletes it;
 //! * audit entries: [`AUDIT_RETENTION`](schema::AUDIT_RETENTION) (3 years): the trace of who did what outlives the data it
 //!   traces.
 //!
@@ -100,7 +109,8 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`] — what the [`Store`] methods do.
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`] — what the [`Store`]
+//!   methods do.
 
 mod attrs;
 mod doctors;
@@ -109,6 +119,7 @@ mod outbox;
 mod queries;
 mod register;
 mod schema;
+mod sessions;
 mod table;
 mod transact;
 mod transition;
@@ -120,7 +131,9 @@ use aws_sdk_dynamodb::Client;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Opening, Proposal, Request, Transition,
 };
+use crate::domain::lifecycle::Mail;
 use crate::domain::matching::DoctorLoad;
+use crate::domain::staff::Session;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
 use table::Table;
 
@@ -237,5 +250,35 @@ impl Store for DynamoStore {
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {
         self.table.audit_trail(object)
+    }
+
+    fn use_once(&self, key: &str, expires_at: i64) -> impl Future<Output = Result<bool>> + Send {
+        self.table.use_once(key, expires_at)
+    }
+
+    fn queue_mail(
+        &self,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.table.queue_mail(mail, audit, limits, now)
+    }
+
+    fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {
+        self.table.open_session(session)
+    }
+
+    fn session(&self, id_hash: &str) -> impl Future<Output = Result<Option<Session>>> + Send {
+        self.table.session(id_hash)
+    }
+
+    fn close_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send {
+        self.table.close_session(id_hash)
+    }
+
+    fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send {
+        self.table.close_sessions_of(staff)
     }
 }
