@@ -5,6 +5,10 @@
 //! - `/api/propositions/{id}` — the doctor's page of a proposal (token `medecin`, until its deadline);
 //! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
 //! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
+//!
+//! The coordinator's page and the overview also open, without a token, for a signed-in member
+//! of staff whose scope holds the request's CPTS ([`SignedIn`]); the page's forms then carry the
+//! session's CSRF token in the same `jeton` field, and decisions are audited `staff:<id>`.
 
 // A handler's early exit is the page to answer with: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
@@ -33,6 +37,7 @@ use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
 use crate::web::pages::{self, Message};
 use crate::web::respond::{BODY_LIMIT, html, same_origin};
+use crate::web::staff::{self, SignedIn};
 use crate::workflow::{Answer, Decision, Outcome};
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
@@ -197,6 +202,36 @@ async fn signed_form<S: Store, M: Mailer>(
     Ok((answers, token, now))
 }
 
+/// Who opens a page that a signed-in member of staff may also open.
+enum Access {
+    /// An emailed link's token.
+    Link(Claims, String),
+    Staff(SignedIn),
+}
+
+/// A GET of such a page: its link token when it has one (or no session cookie: then the token's
+/// error), else the signed-in person.
+async fn access<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+    link: Link,
+    object: &str,
+    now: i64,
+) -> Result<Access, Response> {
+    let token = query_token(&request);
+    let headers = request.headers();
+    if token.is_empty() && SignedIn::has_cookie(app, headers) {
+        return Ok(Access::Staff(SignedIn::require(app, headers).await?));
+    }
+    let claims = verify(app, &token, link, object, now)?;
+    Ok(Access::Link(claims, token))
+}
+
+/// The CPTS an overview id stands for (`None`: the communes outside every CPTS).
+fn overview_cpts(id: &str) -> Option<&str> {
+    (id != crate::links::OUTSIDE_CPTS).then_some(id)
+}
+
 async fn proposals_of<S: Store>(store: &S, case: &Case) -> Result<Vec<Proposal>, StoreError> {
     let mut all = Vec::with_capacity(case.proposals.len());
     for id in &case.proposals {
@@ -216,10 +251,9 @@ async fn coordinator_page<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
     let now = now();
-    let claims = match verify(&app, &token, Link::Request, &reference, now) {
-        Ok(c) => c,
+    let access = match access(&app, request, Link::Request, &reference, now).await {
+        Ok(a) => a,
         Err(r) => return r,
     };
     let read = async {
@@ -237,19 +271,31 @@ async fn coordinator_page<S: Store, M: Mailer>(
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
     };
+    // A signed-in person sees only the requests of their scope; the token opens its own.
+    let (actor, token, coordinators) = match &access {
+        Access::Link(claims, token) => (
+            format!("coordinator:{}", claims.key_id),
+            token.as_str(),
+            coordinators_of(&app.territory(), case.cpts.as_deref()),
+        ),
+        Access::Staff(signed_in) if signed_in.allows(case.cpts.as_deref()) => {
+            // The decider is the signed-in person: no « Qui décide ? » list.
+            (signed_in.actor(), signed_in.csrf.as_str(), Vec::new())
+        }
+        Access::Staff(_) => return staff::forbidden(&app),
+    };
     // Who looked at which request, when: ids only.
     let _ = app
         .store
         .audit(&AuditEntry {
             at: now,
-            actor: format!("coordinator:{}", claims.key_id),
+            actor,
             action: "viewed".into(),
             object: reference.clone(),
         })
         .await;
     let territory = app.territory();
     let commune = commune_name(&territory, &stored.registration.commune);
-    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
     let overview_link = app.overview_link(case.cpts.as_deref(), now);
     let data = link_pages::coordinator_page(&CoordinatorView {
         request: &stored,
@@ -258,7 +304,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         commune: &commune,
         coordinators: &coordinators,
         territory: &territory,
-        token: &token,
+        token,
         overview_link: &overview_link,
         today: local_date(now),
         now,
@@ -277,11 +323,31 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let (answers, token, now) = match signed_form(&app, request, Link::Request, &reference).await {
-        Ok(found) => found,
+    // A signed-in person's form carries the session's CSRF token where a link's carries its token.
+    let signed_in = if SignedIn::has_cookie(&app, request.headers()) {
+        SignedIn::from_headers(&app, request.headers()).await.ok()
+    } else {
+        None
+    };
+    let headers = request.headers().clone();
+    let answers = match form(&app, request).await {
+        Ok(a) => a,
         Err(r) => return r,
     };
-    let back = coordinator_url(&reference, &token);
+    let now = now();
+    let token = answers.get(TOKEN_PARAMETER).to_string();
+    let staff = signed_in.filter(|s| {
+        s.token_is_genuine(&headers, &app.config.allowed_origins, &token)
+    });
+    if staff.is_none()
+        && let Err(r) = verify(&app, &token, Link::Request, &reference, now)
+    {
+        return r;
+    }
+    let back = match staff {
+        Some(_) => Link::Request.path(&reference),
+        None => coordinator_url(&reference, &token),
+    };
     let invalid = |why: &str| {
         message(
             &app,
@@ -309,8 +375,14 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
     };
+    if let Some(signed_in) = &staff
+        && !signed_in.allows(case.cpts.as_deref())
+    {
+        return staff::forbidden(&app);
+    }
     let coordinators = coordinators_of(&territory, case.cpts.as_deref());
     let by = match coordinators.len() {
+        _ if staff.is_some() => staff.as_ref().map_or_else(String::new, |s| s.staff.name.clone()),
         0 => "la coordination".to_string(),
         1 => coordinators[0].name.clone(),
         _ => match answers
@@ -324,9 +396,23 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         },
     };
     let proposal_id = Some(answers.get("proposition")).filter(|p| !p.is_empty());
-    let outcome = app
-        .coordinator_decides(&reference, proposal_id, decision, &by, now)
-        .await;
+    let outcome = match &staff {
+        Some(signed_in) => {
+            app.staff_decides(
+                &reference,
+                proposal_id,
+                decision,
+                &by,
+                &signed_in.actor(),
+                now,
+            )
+            .await
+        }
+        None => {
+            app.coordinator_decides(&reference, proposal_id, decision, &by, now)
+                .await
+        }
+    };
     match outcome {
         Ok(Outcome::Done) => {
             let another = matches!(decision, Decision::Another(_))
@@ -560,8 +646,11 @@ async fn overview_page<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let (token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
-        Ok(found) => found,
+    let now = now();
+    let token = match access(&app, request, Link::Overview, &cpts, now).await {
+        Ok(Access::Link(_, token)) => token,
+        Ok(Access::Staff(s)) if s.allows(overview_cpts(&cpts)) => String::new(),
+        Ok(Access::Staff(_)) => return staff::forbidden(&app),
         Err(r) => return r,
     };
     match overview::read(&app, &cpts, now).await {
@@ -581,10 +670,13 @@ async fn overview_csv<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let (_token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
-        Ok(found) => found,
+    let now = now();
+    match access(&app, request, Link::Overview, &cpts, now).await {
+        Ok(Access::Link(..)) => {}
+        Ok(Access::Staff(s)) if s.allows(overview_cpts(&cpts)) => {}
+        Ok(Access::Staff(_)) => return staff::forbidden(&app),
         Err(r) => return r,
-    };
+    }
     match overview::read(&app, &cpts, now).await {
         Ok(o) => (
             StatusCode::OK,

@@ -222,9 +222,14 @@ impl SignedIn {
     /// Whether this POST comes from one of this session's pages: same origin, and the session's
     /// CSRF token in `answers`.
     pub fn form_is_genuine(&self, headers: &HeaderMap, allowed: &[String], answers: &Answers) -> bool {
+        self.token_is_genuine(headers, allowed, answers.get(CSRF_FIELD))
+    }
+
+    /// Whether this POST, carrying `token`, comes from one of this session's pages.
+    pub fn token_is_genuine(&self, headers: &HeaderMap, allowed: &[String], token: &str) -> bool {
         same_origin(headers, allowed)
             && !self.csrf.is_empty()
-            && bool::from(answers.get(CSRF_FIELD).as_bytes().ct_eq(self.csrf.as_bytes()))
+            && bool::from(token.as_bytes().ct_eq(self.csrf.as_bytes()))
     }
 
     /// [`SignedIn::form_is_genuine`], or the page that refuses it.
