@@ -103,7 +103,9 @@ impl<S: Store, M: Mailer> App<S, M> {
             SIGN_IN_LINK_SECONDS / 60,
         );
         let limit = RateLimit {
-            key: self.keys.pseudonym("signin-mail", &staff.email.to_lowercase()),
+            key: self
+                .keys
+                .pseudonym("signin-mail", &staff.email.to_lowercase()),
             window: now / 3600,
             limit: SIGN_IN_MAILS_PER_HOUR,
         };

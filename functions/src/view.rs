@@ -66,8 +66,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "staff_sign_in.html",
         include_str!("../templates/staff_sign_in.html"),
     ),
-    ("staff_link.html", include_str!("../templates/staff_link.html")),
-    ("staff_home.html", include_str!("../templates/staff_home.html")),
+    (
+        "staff_link.html",
+        include_str!("../templates/staff_link.html"),
+    ),
+    (
+        "staff_home.html",
+        include_str!("../templates/staff_home.html"),
+    ),
 ];
 
 /// Where the built-in templates are in the repository, to name them in diagnostics.

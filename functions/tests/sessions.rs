@@ -15,7 +15,8 @@ use functions::store::Store;
 
 const BASE: &str = "http://127.0.0.1:8000";
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36";
+const CHROME: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36";
 
 /// Coordinator of the Sedanais, coordinator of the Rethélois, territory coordination,
 /// communication (content/territory/cpts.toml).
@@ -72,7 +73,12 @@ async fn sign_in_mails(h: &Harness) -> Vec<(Vec<String>, String)> {
 async fn ask_link(h: &Harness, email: &str) -> String {
     let before = sign_in_mails(h).await.len();
     let (r, page) = h
-        .send(post("/espace/", &form(&[("courriel", email)]), FIREFOX, None))
+        .send(post(
+            "/espace/",
+            &form(&[("courriel", email)]),
+            FIREFOX,
+            None,
+        ))
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{page}");
     let mails = sign_in_mails(h).await;
@@ -125,11 +131,24 @@ async fn a_listed_address_gets_a_link_and_an_unlisted_one_the_same_page_and_no_m
 
     let unlisted = "quelquun@example.org";
     let (_, unlisted_page) = h
-        .send(post("/espace/", &form(&[("courriel", unlisted)]), FIREFOX, None))
+        .send(post(
+            "/espace/",
+            &form(&[("courriel", unlisted)]),
+            FIREFOX,
+            None,
+        ))
         .await;
-    assert!(sign_in_mails(&h).await.is_empty(), "no mail for an unlisted address");
+    assert!(
+        sign_in_mails(&h).await.is_empty(),
+        "no mail for an unlisted address"
+    );
     let (r, listed_page) = h
-        .send(post("/espace/", &form(&[("courriel", SEDAN)]), FIREFOX, None))
+        .send(post(
+            "/espace/",
+            &form(&[("courriel", SEDAN)]),
+            FIREFOX,
+            None,
+        ))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
@@ -142,7 +161,21 @@ async fn a_listed_address_gets_a_link_and_an_unlisted_one_the_same_page_and_no_m
     assert_eq!(mails[0].0, [SEDAN]);
     // No personal data: not her name, not her id, only the link.
     for word in ["Mélanie", "Gosset", "melanie-gosset"] {
-        assert!(!mails[0].1.contains(word), "{word} in the mail: {}", mails[0].1);
+        assert!(
+            !mails[0].1.contains(word),
+            "{word} in the mail: {}",
+            mails[0].1
+        );
+    }
+    // The mail as sent (both parts): the same.
+    h.app.deliver_due(i64::MAX / 2).await;
+    let sent: Vec<String> = outbox_files(&h.outbox_dir())
+        .iter()
+        .map(|raw| decode_mail(raw))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    for word in ["Mélanie", "Gosset", "melanie-gosset"] {
+        assert!(!sent[0].contains(word), "{word} in the mail sent");
     }
     // Case and spaces ignored.
     ask_link(&h, "  Coordination.Sedanais@Example.ORG ").await;
@@ -154,13 +187,21 @@ async fn sign_in_mails_are_bounded_per_address_without_saying_so() {
     let mut pages = Vec::new();
     for _ in 0..7 {
         let (r, page) = h
-            .send(post("/espace/", &form(&[("courriel", SEDAN)]), FIREFOX, None))
+            .send(post(
+                "/espace/",
+                &form(&[("courriel", SEDAN)]),
+                FIREFOX,
+                None,
+            ))
             .await;
         assert_eq!(r.status(), StatusCode::OK);
         pages.push(page);
     }
     assert_eq!(sign_in_mails(&h).await.len(), 5);
-    assert!(pages.windows(2).all(|w| w[0] == w[1]), "the same page throughout");
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "the same page throughout"
+    );
 }
 
 #[tokio::test]
@@ -188,7 +229,10 @@ async fn get_and_head_of_the_link_sign_no_one_in_and_post_signs_in_once() {
         .send(post(&path, &form(&[("jeton", &token)]), FIREFOX, None))
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
-    let set = r.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(set.starts_with("cpts_session="), "{set}");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=36000"] {
         assert!(set.contains(attribute), "{attribute} in {set}");
@@ -209,7 +253,12 @@ async fn get_and_head_of_the_link_sign_no_one_in_and_post_signs_in_once() {
     assert!(page.contains("déjà utilisé"), "{page}");
     assert!(r.headers().get(header::SET_COOKIE).is_none());
 
-    let trail = h.app.store.audit_trail("staff:melanie-gosset").await.unwrap();
+    let trail = h
+        .app
+        .store
+        .audit_trail("staff:melanie-gosset")
+        .await
+        .unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["sign-in-link-sent", "signed-in"]);
     assert!(trail.iter().all(|e| e.actor == "staff:melanie-gosset"));
@@ -221,10 +270,7 @@ async fn expired_and_invalid_links_have_their_own_pages() {
     let link = ask_link(&h, SEDAN).await;
     let (path, token) = token_of(&link);
     let object = path.trim_start_matches("/espace/connexion/");
-    let expired = h
-        .app
-        .keys
-        .sign("connexion", object, functions::now() - 1);
+    let expired = h.app.keys.sign("connexion", object, functions::now() - 1);
     let (r, page) = h
         .send(post(&path, &form(&[("jeton", &expired)]), FIREFOX, None))
         .await;
@@ -353,7 +399,12 @@ async fn sign_out_everywhere_ends_every_browser() {
     }
     let (r, _) = h.send(get("/espace/", CHROME, Some(&other))).await;
     assert_eq!(r.status(), StatusCode::OK, "another person stays signed in");
-    let trail = h.app.store.audit_trail("staff:melanie-gosset").await.unwrap();
+    let trail = h
+        .app
+        .store
+        .audit_trail("staff:melanie-gosset")
+        .await
+        .unwrap();
     assert!(trail.iter().any(|e| e.action == "signed-out-everywhere"));
 }
 
@@ -375,7 +426,11 @@ async fn each_role_sees_only_its_scope() {
     let (r, _) = h.send(get(sedan_overview, FIREFOX, Some(&sedan))).await;
     assert_eq!(r.status(), StatusCode::OK);
     let (r, _) = h
-        .send(get(&format!("{sedan_overview}/export.csv"), FIREFOX, Some(&sedan)))
+        .send(get(
+            &format!("{sedan_overview}/export.csv"),
+            FIREFOX,
+            Some(&sedan),
+        ))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let (r, _) = h
@@ -391,7 +446,11 @@ async fn each_role_sees_only_its_scope() {
     let (r, _) = h
         .send(post(
             &request_page,
-            &form(&[("jeton", &token), ("decision", "clore"), ("motif", "trouve_seul")]),
+            &form(&[
+                ("jeton", &token),
+                ("decision", "clore"),
+                ("motif", "trouve_seul"),
+            ]),
             FIREFOX,
             Some(&rethel),
         ))
@@ -404,7 +463,11 @@ async fn each_role_sees_only_its_scope() {
     let (r, _) = h.send(get(&request_page, FIREFOX, Some(&territory))).await;
     assert_eq!(r.status(), StatusCode::OK);
     let (r, _) = h
-        .send(get("/api/coordination/hors-cpts", FIREFOX, Some(&territory)))
+        .send(get(
+            "/api/coordination/hors-cpts",
+            FIREFOX,
+            Some(&territory),
+        ))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 
@@ -471,7 +534,12 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     let router = || functions::router(Arc::clone(&app));
     use tower::ServiceExt;
     let r = router()
-        .oneshot(post("/espace/", &form(&[("courriel", SEDAN)]), FIREFOX, None))
+        .oneshot(post(
+            "/espace/",
+            &form(&[("courriel", SEDAN)]),
+            FIREFOX,
+            None,
+        ))
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);

@@ -336,9 +336,8 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     };
     let now = now();
     let token = answers.get(TOKEN_PARAMETER).to_string();
-    let staff = signed_in.filter(|s| {
-        s.token_is_genuine(&headers, &app.config.allowed_origins, &token)
-    });
+    let staff =
+        signed_in.filter(|s| s.token_is_genuine(&headers, &app.config.allowed_origins, &token));
     if staff.is_none()
         && let Err(r) = verify(&app, &token, Link::Request, &reference, now)
     {
@@ -382,7 +381,9 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     }
     let coordinators = coordinators_of(&territory, case.cpts.as_deref());
     let by = match coordinators.len() {
-        _ if staff.is_some() => staff.as_ref().map_or_else(String::new, |s| s.staff.name.clone()),
+        _ if staff.is_some() => staff
+            .as_ref()
+            .map_or_else(String::new, |s| s.staff.name.clone()),
         0 => "la coordination".to_string(),
         1 => coordinators[0].name.clone(),
         _ => match answers

@@ -46,13 +46,19 @@ pub const CSRF_FIELD: &str = "csrf";
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
         .route(HOME, get(home::<S, M>).post(ask_link::<S, M>))
-        .route("/espace", get(|| async { axum::response::Redirect::to(HOME) }))
+        .route(
+            "/espace",
+            get(|| async { axum::response::Redirect::to(HOME) }),
+        )
         .route(
             Link::SignIn.route(),
             get(link_page::<S, M>).post(sign_in::<S, M>),
         )
         .route("/espace/deconnexion", post(sign_out::<S, M>))
-        .route("/espace/deconnexion-partout", post(sign_out_everywhere::<S, M>))
+        .route(
+            "/espace/deconnexion-partout",
+            post(sign_out_everywhere::<S, M>),
+        )
 }
 
 /// The session cookie's name: `__Host-` prefixed (Secure, no Domain, Path=/) over HTTPS.
@@ -171,25 +177,36 @@ fn session_error<S: Store, M: Mailer>(app: &App<S, M>, error: SessionError) -> R
             app,
             status,
             "Connexion nécessaire",
-            &["Connectez-vous à l'espace de coordination pour ouvrir cette page. Rien n'a été modifié."],
+            &[
+                "Connectez-vous à l'espace de coordination pour ouvrir cette page. Rien n'a été modifié.",
+            ],
         ),
         SessionError::Expired => message(
             app,
             status,
             "Session expirée",
-            &["Votre connexion a duré plus de 10 heures : elle a pris fin, pour protéger les patients. Rien n'a été modifié.", "Connectez-vous de nouveau avec votre adresse de courriel."],
+            &[
+                "Votre connexion a duré plus de 10 heures : elle a pris fin, pour protéger les patients. Rien n'a été modifié.",
+                "Connectez-vous de nouveau avec votre adresse de courriel.",
+            ],
         ),
         SessionError::OtherBrowser => message(
             app,
             status,
             "Session ouverte dans un autre navigateur",
-            &["Cette connexion a été ouverte dans un autre navigateur : elle ne sert pas ici. Rien n'a été modifié.", "Connectez-vous dans ce navigateur avec votre adresse de courriel."],
+            &[
+                "Cette connexion a été ouverte dans un autre navigateur : elle ne sert pas ici. Rien n'a été modifié.",
+                "Connectez-vous dans ce navigateur avec votre adresse de courriel.",
+            ],
         ),
         SessionError::Removed => message(
             app,
             StatusCode::FORBIDDEN,
             "Accès retiré",
-            &["Votre adresse n'est plus dans la liste des personnes de la coordination. Rien n'a été modifié.", "Si c'est une erreur, adressez-vous à la coordination du territoire."],
+            &[
+                "Votre adresse n'est plus dans la liste des personnes de la coordination. Rien n'a été modifié.",
+                "Si c'est une erreur, adressez-vous à la coordination du territoire.",
+            ],
         ),
         SessionError::Store(e) => unavailable(app, &e),
     }
@@ -221,7 +238,12 @@ impl SignedIn {
 
     /// Whether this POST comes from one of this session's pages: same origin, and the session's
     /// CSRF token in `answers`.
-    pub fn form_is_genuine(&self, headers: &HeaderMap, allowed: &[String], answers: &Answers) -> bool {
+    pub fn form_is_genuine(
+        &self,
+        headers: &HeaderMap,
+        allowed: &[String],
+        answers: &Answers,
+    ) -> bool {
         self.token_is_genuine(headers, allowed, answers.get(CSRF_FIELD))
     }
 
@@ -375,7 +397,10 @@ async fn home<S: Store, M: Mailer>(
 }
 
 /// A POST's form, once its size and origin are checked.
-async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<(HeaderMap, Answers), Response> {
+async fn form<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+) -> Result<(HeaderMap, Answers), Response> {
     let headers = request.headers().clone();
     if !same_origin(&headers, &app.config.allowed_origins) {
         return Err(refused(app));
@@ -438,25 +463,36 @@ fn sign_in_error<S: Store, M: Mailer>(app: &App<S, M>, error: SignInError) -> Re
             app,
             StatusCode::GONE,
             "Lien de connexion expiré",
-            &["Ce lien de connexion a plus de 15 minutes : il ne sert plus. Rien n'a été modifié.", again],
+            &[
+                "Ce lien de connexion a plus de 15 minutes : il ne sert plus. Rien n'a été modifié.",
+                again,
+            ],
         ),
         SignInError::Token(_) => message(
             app,
             StatusCode::BAD_REQUEST,
             "Lien de connexion non valide",
-            &["Ce lien est incomplet ou a été modifié. Rien n'a été modifié.", again],
+            &[
+                "Ce lien est incomplet ou a été modifié. Rien n'a été modifié.",
+                again,
+            ],
         ),
         SignInError::Used => message(
             app,
             StatusCode::CONFLICT,
             "Lien de connexion déjà utilisé",
-            &["Ce lien a déjà servi à se connecter : il ne sert qu'une fois. Rien n'a été modifié.", again],
+            &[
+                "Ce lien a déjà servi à se connecter : il ne sert qu'une fois. Rien n'a été modifié.",
+                again,
+            ],
         ),
         SignInError::Unknown => message(
             app,
             StatusCode::FORBIDDEN,
             "Accès retiré",
-            &["Votre adresse n'est plus dans la liste des personnes de la coordination. Rien n'a été modifié."],
+            &[
+                "Votre adresse n'est plus dans la liste des personnes de la coordination. Rien n'a été modifié.",
+            ],
         ),
         SignInError::Store(e) => unavailable(app, &e),
     }
@@ -502,7 +538,12 @@ async fn sign_in<S: Store, M: Mailer>(
         Err(r) => return r,
     };
     match app
-        .sign_in(&object, answers.get(TOKEN_PARAMETER), user_agent(&headers), now())
+        .sign_in(
+            &object,
+            answers.get(TOKEN_PARAMETER),
+            user_agent(&headers),
+            now(),
+        )
         .await
     {
         Ok(opened) => {
@@ -553,8 +594,15 @@ async fn sign_out<S: Store, M: Mailer>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match app.sign_out(&signed_in.staff, &signed_in.session, now()).await {
-        Ok(()) => cleared(&app, "Vous êtes déconnecté(e)", "Votre session est fermée dans ce navigateur."),
+    match app
+        .sign_out(&signed_in.staff, &signed_in.session, now())
+        .await
+    {
+        Ok(()) => cleared(
+            &app,
+            "Vous êtes déconnecté(e)",
+            "Votre session est fermée dans ce navigateur.",
+        ),
         Err(e) => unavailable(&app, &e),
     }
 }

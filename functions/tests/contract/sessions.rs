@@ -44,7 +44,12 @@ pub async fn a_limited_mail_is_queued_until_its_limit<S: Store>(store: &S) {
     };
     for n in 0..2 {
         let queued = store
-            .queue_mail(&sample_mail(&format!("s{n}")), &audit(n), &[limit(2)], 1_000)
+            .queue_mail(
+                &sample_mail(&format!("s{n}")),
+                &audit(n),
+                &[limit(2)],
+                1_000,
+            )
             .await
             .unwrap();
         assert!(queued, "mail {n} within the limit");

@@ -128,10 +128,10 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::Client;
 
+use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Opening, Proposal, Request, Transition,
 };
-use crate::domain::lifecycle::Mail;
 use crate::domain::matching::DoctorLoad;
 use crate::domain::staff::Session;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
