@@ -100,9 +100,17 @@ pub fn doctors_for(
 }
 
 impl<S: Store, M: Mailer> App<S, M> {
-    /// Performs `action` on request `reference` for `by` (who acts, named in the audit log and
-    /// the timeline).
-    pub async fn act(&self, reference: &str, action: &Action, by: &str, now: i64) -> Result<Acted> {
+    /// Performs `action` on request `reference` for `by` (who acts, named in the timeline);
+    /// the audit log records `actor` (a signed-in person's `staff:<id>`) when there is one, else
+    /// `by`.
+    pub async fn act(
+        &self,
+        reference: &str,
+        action: &Action,
+        by: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<Acted> {
         let Some(case) = self.store.case(reference).await? else {
             return Ok(Acted::Unknown);
         };
@@ -127,9 +135,12 @@ impl<S: Store, M: Mailer> App<S, M> {
                 }
             }
         };
-        let Ok(transition) = built else {
+        let Ok(mut transition) = built else {
             return Ok(Acted::AlreadyDone);
         };
+        if let Some(actor) = actor {
+            transition.audited_as(by, actor);
+        }
         match self.store.apply(&transition).await? {
             Applied::Done => {}
             Applied::Conflict => return Ok(Acted::AlreadyDone),

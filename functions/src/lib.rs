@@ -19,6 +19,7 @@ pub mod links;
 pub mod mail;
 pub mod mails;
 pub mod register;
+pub mod sessions;
 pub mod signed;
 pub mod store;
 pub mod view;

@@ -22,6 +22,9 @@ pub enum Link {
     Follow,
     /// A CPTS's overview: `/api/coordination/{cpts}` (and its CSV export).
     Overview,
+    /// A staff member's sign-in link, single use, valid 15 minutes:
+    /// `/espace/connexion/{nonce and staff hash}`.
+    SignIn,
 }
 
 /// Overview id of the requests from communes outside every CPTS.
@@ -38,6 +41,7 @@ impl Link {
             Link::Proposal => "medecin",
             Link::Follow => "patient",
             Link::Overview => "tableau",
+            Link::SignIn => "connexion",
         }
     }
 
@@ -49,6 +53,8 @@ impl Link {
             Link::Proposal => None,
             Link::Follow => Some(90),
             Link::Overview => Some(7),
+            // Minutes, not days: said by the sign-in mail itself.
+            Link::SignIn => None,
         }
     }
 
@@ -59,6 +65,7 @@ impl Link {
             Link::Proposal => "/api/propositions/{object}",
             Link::Follow => "/api/suivi/{object}",
             Link::Overview => "/api/coordination/{object}",
+            Link::SignIn => "/espace/connexion/{object}",
         }
     }
 
@@ -165,7 +172,13 @@ mod tests {
 
     #[test]
     fn every_link_has_its_own_action_and_path() {
-        let all = [Link::Request, Link::Proposal, Link::Follow, Link::Overview];
+        let all = [
+            Link::Request,
+            Link::Proposal,
+            Link::Follow,
+            Link::Overview,
+            Link::SignIn,
+        ];
         for a in all {
             for b in all {
                 if a != b {

@@ -161,6 +161,23 @@ pub fn new_request(
     )
 }
 
+/// A staff member's sign-in link (`id`: the mail's id). Nothing else: not even the name.
+pub fn sign_in(view: &View, id: &str, to: &str, link: &str, minutes: i64) -> Mail {
+    compose(
+        view,
+        id,
+        vec![to.to_string()],
+        "Votre lien de connexion à l'espace de coordination".to_string(),
+        &[
+            format!(
+                "Voici votre lien pour vous connecter à l'espace de coordination. Il sert une seule fois, pendant {minutes} minutes."
+            ),
+            "Vous n'avez rien demandé ? Ne cliquez pas : personne ne peut se connecter sans ce lien.".to_string(),
+        ],
+        &[("Se connecter".to_string(), link)],
+    )
+}
+
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at
 /// `received_at`.
 pub fn doctor_proposed(

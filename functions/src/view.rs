@@ -71,6 +71,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/link_error.html"),
     ),
     ("mail.html", include_str!("../templates/mail.html")),
+    (
+        "staff_sign_in.html",
+        include_str!("../templates/staff_sign_in.html"),
+    ),
+    (
+        "staff_link.html",
+        include_str!("../templates/staff_link.html"),
+    ),
+    (
+        "staff_home.html",
+        include_str!("../templates/staff_home.html"),
+    ),
 ];
 
 /// Where the built-in templates are in the repository, to name them in diagnostics.

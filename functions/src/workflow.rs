@@ -248,6 +248,34 @@ impl<S: Store, M: Mailer> App<S, M> {
         by: &str,
         now: i64,
     ) -> Result<Outcome> {
+        self.decides_as(reference, proposal_id, decision, by, None, now)
+            .await
+    }
+
+    /// [`App::coordinator_decides`] by a signed-in member of staff: `by` (their name) is shown on
+    /// the request, `actor` (`staff:<id>`) is what the audit log records.
+    pub async fn staff_decides(
+        &self,
+        reference: &str,
+        proposal_id: Option<&str>,
+        decision: Decision,
+        by: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<Outcome> {
+        self.decides_as(reference, proposal_id, decision, by, Some(actor), now)
+            .await
+    }
+
+    async fn decides_as(
+        &self,
+        reference: &str,
+        proposal_id: Option<&str>,
+        decision: Decision,
+        by: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<Outcome> {
         let territory = self.territory();
         let Some((case, proposal)) = self.case_and_proposal(reference, proposal_id).await? else {
             return Ok(Outcome::Unknown);
@@ -296,9 +324,12 @@ impl<S: Store, M: Mailer> App<S, M> {
                 lifecycle::inform(&case, p, now, by, vec![]).map(|(t, _)| t)
             }
         };
-        let Ok(transition) = built else {
+        let Ok(mut transition) = built else {
             return Ok(Outcome::AlreadyDone);
         };
+        if let Some(actor) = actor {
+            transition.audited_as(by, actor);
+        }
         match self.store.apply(&transition).await? {
             Applied::Done => {}
             Applied::Conflict | Applied::NoCapacity => return Ok(Outcome::AlreadyDone),

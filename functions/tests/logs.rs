@@ -187,3 +187,83 @@ async fn logs_carry_ids_only_never_personal_data_or_tokens() {
         assert!(!logs.contains(marker), "« {marker} » in the logs:\n{logs}");
     }
 }
+
+/// Staff sign-in, a session's page and sign-out, logged at every level: neither the address,
+/// the name, the link's token, the cookie nor the CSRF token appears.
+#[tokio::test]
+async fn staff_sign_in_logs_no_address_name_or_token() {
+    let buffer = Buffer::default();
+    let lines = buffer.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(LevelFilter::TRACE)
+        .with(tracing_subscriber::fmt::layer().with_writer(move || lines.clone()));
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new(quick_limits());
+    let email = "coordination.sedanais@example.org";
+    let ask = |address: &str| {
+        Request::post("/espace/")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:8000")
+            .header(header::ORIGIN, BASE)
+            .body(Body::from(format!("courriel={address}")))
+            .unwrap()
+    };
+    assert_eq!(h.send(ask(email)).await.0.status(), StatusCode::OK);
+    assert_eq!(
+        h.send(ask("inconnu@example.org")).await.0.status(),
+        StatusCode::OK
+    );
+    let mail = h.app.store.due_mails(i64::MAX / 2, 10).await.unwrap();
+    let text = &mail[0].mail.text;
+    let link = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{BASE}/espace/connexion/")))
+        .unwrap();
+    let (path, token) = split(&link[BASE.len()..]);
+    let sign_in = Request::post(&path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:8000")
+        .header(header::ORIGIN, BASE)
+        .body(Body::from(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("jeton", &token)
+                .finish(),
+        ))
+        .unwrap();
+    let (r, _) = h.send(sign_in).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let secret = cookie.split_once('=').unwrap().1.to_string();
+    let home = Request::get("/espace/")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (r, page) = h.send(home).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page[start..start + page[start..].find('"').unwrap()].to_string();
+
+    let logs = buffer.text();
+    assert!(logs.contains("/espace/"), "the routes are logged:\n{logs}");
+    for secret_text in [
+        email,
+        "inconnu@example.org",
+        "Mélanie",
+        "Gosset",
+        &token,
+        &secret,
+        &csrf,
+    ] {
+        assert!(
+            !logs.contains(secret_text),
+            "{secret_text} in the logs:\n{logs}"
+        );
+    }
+}

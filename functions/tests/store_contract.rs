@@ -61,7 +61,8 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
         "DROP TABLE timeline; DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads;
-         DROP TABLE doctors; PRAGMA user_version = 1;",
+         DROP TABLE doctors; DROP TABLE used_once; DROP TABLE sessions;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(c);

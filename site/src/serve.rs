@@ -1,6 +1,6 @@
 //! `cpts serve`: builds the site, serves it on 127.0.0.1 with live reload (the browser reloads
 //! after each rebuild; build errors are shown in the browser), and mounts the form handler at
-//! `/api`. The SQLite file, the outbox and the signing keys live in a data folder (`.cpts/`),
+//! `/api` and its staff workspace at `/espace/` (the handler's Router answers both). The SQLite file, the outbox and the signing keys live in a data folder (`.cpts/`),
 //! created on first run. The handler's scheduled jobs (`cpts jobs run`) run every minute, and at
 //! once when a new territory (`content/territory/`, e.g. doctors.csv) is published to it. The
 //! handler's templates follow `content/templates/` too: a broken one keeps the last good ones.

@@ -260,9 +260,103 @@ fn duplicate_cpts_id() {
         &f,
         Severity::Error,
         "territory/cpts.toml",
-        14,
+        15,
         6,
         "identifiant « sedanais » déjà utilisé",
+    );
+}
+
+/// The fixture's cpts.toml followed by `staff` (its line 13 is the first of `staff`).
+fn with_staff(staff: &str) -> Fixture {
+    let f = Fixture::complete();
+    f.write(
+        "territory/cpts.toml",
+        &format!("{}{staff}", fixture::CPTS_TOML),
+    );
+    f
+}
+
+#[test]
+fn staff_roster_is_loaded() {
+    let f = with_staff(
+        "[[staff]]\nid = \"nadia\"\nname = \"Nadia\"\nemail = \"Numero@Example.org\"\nrole = \"coordination-territoire\"\n",
+    );
+    let loaded = territory::load_published(&f.path().join(territory::FOLDER), today());
+    let loaded = loaded.expect("valid");
+    let staff = loaded.staff();
+    assert_eq!(staff.len(), 2);
+    assert_eq!(staff[0].id, "alice");
+    assert_eq!(
+        staff[0].role,
+        territory::StaffRole::Coordinator {
+            cpts: "sedanais".into()
+        }
+    );
+    let nadia = loaded.staff_by_email(" numero@example.ORG ").unwrap();
+    assert_eq!(nadia.id, "nadia");
+    assert_eq!(nadia.role, territory::StaffRole::TerritoryCoordination);
+    assert!(loaded.staff_by_email("inconnu@example.org").is_none());
+}
+
+#[test]
+fn staff_email_used_twice_case_ignored() {
+    let f = with_staff(
+        "[[staff]]\nid = \"bob\"\nname = \"Bob\"\nemail = \"Alice@example.org\"\nrole = \"telesecretariat\"\n",
+    );
+    let d = assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        16,
+        9,
+        "adresse e-mail « Alice@example.org » déjà utilisée",
+    );
+    assert!(d.fix.contains("ligne 12"), "{d}");
+}
+
+#[test]
+fn staff_id_used_twice() {
+    let f = with_staff(
+        "[[staff]]\nid = \"alice\"\nname = \"Autre Alice\"\nemail = \"autre@example.org\"\nrole = \"communication\"\n",
+    );
+    let d = assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        14,
+        6,
+        "identifiant de personne « alice » déjà utilisé",
+    );
+    assert!(d.fix.contains("ligne 10"), "{d}");
+}
+
+#[test]
+fn unknown_staff_role() {
+    let f = with_staff(
+        "[[staff]]\nid = \"bob\"\nname = \"Bob\"\nemail = \"bob@example.org\"\nrole = \"directeur\"\n",
+    );
+    assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        17,
+        8,
+        "rôle « directeur » inconnu",
+    );
+}
+
+#[test]
+fn invalid_staff_id() {
+    let f = with_staff(
+        "[[staff]]\nid = \"Bob Martin\"\nname = \"Bob\"\nemail = \"bob@example.org\"\nrole = \"communication\"\n",
+    );
+    assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        14,
+        6,
+        "identifiant de personne « Bob Martin » invalide",
     );
 }
 

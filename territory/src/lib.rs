@@ -15,7 +15,9 @@ pub use diagnostic::{Diagnostic, Severity, SourceFile};
 pub use distance::great_circle_km;
 pub use index::Nearby;
 pub use load::{FOLDER, Loaded, load, load_published};
-pub use model::{Availability, Commune, Coordinator, Cpts, Doctor, LonLat, Polygon, Ring};
+pub use model::{
+    Availability, Commune, Coordinator, Cpts, Doctor, LonLat, Polygon, Ring, Staff, StaffRole,
+};
 
 use index::DoctorIndex;
 
@@ -27,6 +29,10 @@ pub struct Territory {
     commune_by_code: HashMap<String, usize>,
     doctor_by_id: HashMap<String, usize>,
     doctor_index: DoctorIndex,
+    /// Every coordinator of every CPTS, then the territory's other staff.
+    staff: Vec<Staff>,
+    /// Lowercased email → position in `staff`.
+    staff_by_email: HashMap<String, usize>,
 }
 
 impl Territory {
@@ -43,14 +49,63 @@ impl Territory {
             doctor_by_id.entry(d.id.clone()).or_insert(i);
         }
         let doctor_index = DoctorIndex::new(&doctors);
-        Self {
+        let mut territory = Self {
             communes,
             cpts,
             doctors,
             commune_by_code,
             doctor_by_id,
             doctor_index,
+            staff: Vec::new(),
+            staff_by_email: HashMap::new(),
+        };
+        territory.set_staff(Vec::new());
+        territory
+    }
+
+    /// The same territory with `others` (territory coordination, telesecretariat, communication)
+    /// added to the CPTS's coordinators as its staff. Ids and emails must be unique (`load`
+    /// checks it); on a repeat the first one wins.
+    pub fn with_staff(mut self, others: Vec<Staff>) -> Self {
+        self.set_staff(others);
+        self
+    }
+
+    fn set_staff(&mut self, others: Vec<Staff>) {
+        let coordinators = self.cpts.iter().flat_map(|cpts| {
+            cpts.coordinators.iter().map(|c| Staff {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                email: c.email.clone(),
+                role: StaffRole::Coordinator {
+                    cpts: cpts.id.clone(),
+                },
+            })
+        });
+        self.staff = coordinators.chain(others).collect();
+        self.staff_by_email.clear();
+        for (i, s) in self.staff.iter().enumerate() {
+            self.staff_by_email
+                .entry(s.email.to_lowercase())
+                .or_insert(i);
         }
+    }
+
+    /// Everyone who may sign in: the coordinators of each CPTS, then the territory's staff.
+    pub fn staff(&self) -> &[Staff] {
+        &self.staff
+    }
+
+    /// The member of staff with this address (case ignored, spaces around trimmed).
+    pub fn staff_by_email(&self, email: &str) -> Option<&Staff> {
+        self.staff_by_email
+            .get(&email.trim().to_lowercase())
+            .map(|&i| &self.staff[i])
+    }
+
+    /// The member of staff with this id.
+    pub fn staff_member(&self, id: &str) -> Option<&Staff> {
+        self.staff.iter().find(|s| s.id == id)
     }
 
     pub fn commune(&self, code: &str) -> Option<&Commune> {

@@ -32,8 +32,55 @@ pub struct Commune {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Coordinator {
+    /// Stable staff id (slug), e.g. "melanie-gosset": what the audit log names her by.
+    pub id: String,
     pub name: String,
     pub email: String,
+}
+
+/// A member of staff who may sign in to the coordination workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Staff {
+    /// Stable id (slug), unique across the roster: what the audit log names them by.
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: StaffRole,
+}
+
+/// What a member of staff does, and so what they may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum StaffRole {
+    /// Coordinator of one CPTS (its id).
+    Coordinator { cpts: String },
+    /// The territory's coordination (the shared number): every request.
+    TerritoryCoordination,
+    /// Intake and search across the territory.
+    Telesecretariat,
+    /// Communication staff: the site's content, no access to requests.
+    Communication,
+}
+
+impl StaffRole {
+    /// The `role` code of `[[staff]]` in cpts.toml, for the roles listed there.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "coordination-territoire" => Some(Self::TerritoryCoordination),
+            "telesecretariat" => Some(Self::Telesecretariat),
+            "communication" => Some(Self::Communication),
+            _ => None,
+        }
+    }
+
+    /// Said in French on the staff's pages.
+    pub fn label_fr(&self) -> &'static str {
+        match self {
+            Self::Coordinator { .. } => "coordination de la CPTS",
+            Self::TerritoryCoordination => "coordination du territoire",
+            Self::Telesecretariat => "télésecrétariat",
+            Self::Communication => "communication",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -11,3 +11,4 @@ pub mod matching;
 pub mod phone;
 pub mod priority;
 pub mod registration;
+pub mod staff;

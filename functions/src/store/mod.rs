@@ -20,6 +20,7 @@ use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::staff::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingMail {
@@ -127,4 +128,32 @@ pub trait Store: Send + Sync + 'static {
     /// with. They may hold personal content (a note): an erasure of the request must delete
     /// them with it.
     fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send;
+
+    /// Marks `key` (a single-use token's id) as used, remembered at least until `expires_at`:
+    /// true the first time, false ever after. Two racing calls never both get true.
+    fn use_once(&self, key: &str, expires_at: i64) -> impl Future<Output = Result<bool>> + Send;
+
+    /// In one transaction: counts one more mail against each of `limits` and, when all hold,
+    /// queues `mail` (due at `now`) and writes `audit`; otherwise writes nothing. Returns whether
+    /// the mail was queued.
+    fn queue_mail(
+        &self,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Stores a new session (its id hash must be new).
+    fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send;
+
+    /// The session whose cookie hashes to `id_hash`, as stored — expired ones included until
+    /// they are purged: the caller refuses them by [`Session::is_expired`].
+    fn session(&self, id_hash: &str) -> impl Future<Output = Result<Option<Session>>> + Send;
+
+    /// Ends one session (nothing happens if there is none).
+    fn close_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Ends every session of staff member `staff`; returns how many there were.
+    fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send;
 }

@@ -14,6 +14,7 @@ use crate::domain::lifecycle::{
     Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::staff::Session;
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
 /// entry: add a new one.
@@ -109,6 +110,20 @@ const MIGRATIONS: &[&str] = &["
         record TEXT NOT NULL
     );
     CREATE INDEX timeline_by_reference ON timeline (reference, id);
+", "
+    CREATE TABLE used_once (
+        key TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        staff TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        agent_hash TEXT NOT NULL,
+        csrf TEXT NOT NULL
+    );
+    CREATE INDEX sessions_by_staff ON sessions (staff);
 "];
 
 pub struct SqliteStore {
@@ -186,6 +201,23 @@ fn insert_audit(c: &Connection, e: &AuditEntry) -> rusqlite::Result<()> {
     c.prepare_cached("INSERT INTO audit_log (at, actor, action, object) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![e.at, e.actor, e.action, e.object])?;
     Ok(())
+}
+
+/// Counts one more against each of `limits`; false as soon as one is exceeded (the caller then
+/// drops its transaction, which undoes the counting).
+fn count_within(c: &Connection, limits: &[RateLimit]) -> rusqlite::Result<bool> {
+    for l in limits {
+        let count: u32 = c
+            .prepare_cached(
+                "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
+            )?
+            .query_row(params![l.key, l.window], |r| r.get(0))?;
+        if count > l.limit {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn insert_mail(c: &Connection, mail: &Mail, at: i64) -> rusqlite::Result<()> {
@@ -306,17 +338,9 @@ impl Store for SqliteStore {
             if let Some(reference) = existing {
                 return Ok(Registered::Duplicate(reference));
             }
-            for l in limits {
-                let count: u32 = tx
-                    .prepare_cached(
-                        "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
-                         ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
-                    )?
-                    .query_row(params![l.key, l.window], |r| r.get(0))?;
-                if count > l.limit {
-                    // Dropping the transaction rolls it back: nothing is written.
-                    return Ok(Registered::Limited);
-                }
+            if !count_within(&tx, limits)? {
+                // Dropping the transaction rolls it back: nothing is written.
+                return Ok(Registered::Limited);
             }
             tx.prepare_cached(
                 "INSERT INTO requests (reference, nonce, created_at, cpts, priority_level, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -604,6 +628,93 @@ impl Store for SqliteStore {
                 c.prepare_cached("SELECT record FROM timeline WHERE reference = ?1 ORDER BY id")?;
             let rows = statement.query_map([reference], |r| r.get::<_, String>(0))?;
             rows.map(|row| from_json(&row?)).collect()
+        })
+    }
+
+    fn use_once(&self, key: &str, expires_at: i64) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO used_once (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![key, expires_at])?;
+            Ok(inserted == 1)
+        })
+    }
+
+    fn queue_mail(
+        &self,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            if !count_within(&tx, limits)? {
+                return Ok(false);
+            }
+            insert_mail(&tx, mail, now)?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            // What has expired is of no use to anyone: purged as new sessions open.
+            tx.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
+                .execute([session.created_at])?;
+            tx.prepare_cached("DELETE FROM used_once WHERE expires_at < ?1")?
+                .execute([session.created_at])?;
+            tx.prepare_cached(
+                "INSERT INTO sessions (id_hash, staff, created_at, expires_at, agent_hash, csrf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                session.id_hash,
+                session.staff,
+                session.created_at,
+                session.expires_at,
+                session.agent_hash,
+                session.csrf
+            ])?;
+            tx.commit()
+        })
+    }
+
+    fn session(&self, id_hash: &str) -> impl Future<Output = Result<Option<Session>>> + Send {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT id_hash, staff, created_at, expires_at, agent_hash, csrf FROM sessions WHERE id_hash = ?1",
+            )?
+            .query_row([id_hash], |r| {
+                Ok(Session {
+                    id_hash: r.get(0)?,
+                    staff: r.get(1)?,
+                    created_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    agent_hash: r.get(4)?,
+                    csrf: r.get(5)?,
+                })
+            })
+            .optional()
+        })
+    }
+
+    fn close_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM sessions WHERE id_hash = ?1")?
+                .execute([id_hash])?;
+            Ok(())
+        })
+    }
+
+    fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send {
+        self.with(|c| {
+            c.prepare_cached("DELETE FROM sessions WHERE staff = ?1")?
+                .execute([staff])
         })
     }
 }

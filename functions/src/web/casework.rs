@@ -278,6 +278,7 @@ pub async fn answer<S: Store, M: Mailer>(
     action: &Action,
     answers: &Answers,
     by: &str,
+    actor: Option<&str>,
     token: &str,
     back: &str,
     now: i64,
@@ -291,7 +292,7 @@ pub async fn answer<S: Store, M: Mailer>(
             &Message::new(title, &[text]).link(back, "Revenir à la demande"),
         )
     };
-    match app.act(reference, action, by, now).await {
+    match app.act(reference, action, by, actor, now).await {
         Ok(Acted::Done) => {
             let text = match action {
                 Action::Note(_) => "C'est noté : la note est dans le suivi de la demande.",

@@ -5,6 +5,10 @@
 //! - `/api/propositions/{id}` — the doctor's page of a proposal (token `medecin`, until its deadline);
 //! - `/api/suivi/{reference}` — the patient's page once a doctor accepted (token `patient`);
 //! - `/api/coordination/{cpts}` and `…/export.csv` — a CPTS's overview (token `tableau`, 7 days).
+//!
+//! The coordinator's page and the overview also open, without a token, for a signed-in member
+//! of staff whose scope holds the request's CPTS ([`SignedIn`]); the page's forms then carry the
+//! session's CSRF token in the same `jeton` field, and decisions are audited `staff:<id>`.
 
 // A handler's early exit is the page to answer with: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
@@ -35,6 +39,7 @@ use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
 use crate::web::pages::{self, Message};
 use crate::web::respond::{BODY_LIMIT, html, same_origin};
+use crate::web::staff::{self, SignedIn};
 use crate::workflow::{Answer, Decision, Outcome};
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
@@ -202,6 +207,36 @@ async fn signed_form<S: Store, M: Mailer>(
     Ok((answers, token, now))
 }
 
+/// Who opens a page that a signed-in member of staff may also open.
+enum Access {
+    /// An emailed link's token.
+    Link(Claims, String),
+    Staff(SignedIn),
+}
+
+/// A GET of such a page: its link token when it has one (or no session cookie: then the token's
+/// error), else the signed-in person.
+async fn access<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+    link: Link,
+    object: &str,
+    now: i64,
+) -> Result<Access, Response> {
+    let token = query_token(&request);
+    let headers = request.headers();
+    if token.is_empty() && SignedIn::has_cookie(app, headers) {
+        return Ok(Access::Staff(SignedIn::require(app, headers).await?));
+    }
+    let claims = verify(app, &token, link, object, now)?;
+    Ok(Access::Link(claims, token))
+}
+
+/// The CPTS an overview id stands for (`None`: the communes outside every CPTS).
+fn overview_cpts(id: &str) -> Option<&str> {
+    (id != crate::links::OUTSIDE_CPTS).then_some(id)
+}
+
 async fn proposals_of<S: Store>(store: &S, case: &Case) -> Result<Vec<Proposal>, StoreError> {
     let mut all = Vec::with_capacity(case.proposals.len());
     for id in &case.proposals {
@@ -221,10 +256,9 @@ async fn coordinator_page<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let token = query_token(&request);
     let now = now();
-    let claims = match verify(&app, &token, Link::Request, &reference, now) {
-        Ok(c) => c,
+    let access = match access(&app, request, Link::Request, &reference, now).await {
+        Ok(a) => a,
         Err(r) => return r,
     };
     let read = async {
@@ -247,19 +281,31 @@ async fn coordinator_page<S: Store, M: Mailer>(
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
     };
+    // A signed-in person sees only the requests of their scope; the token opens its own.
+    let (actor, token, coordinators) = match &access {
+        Access::Link(claims, token) => (
+            format!("coordinator:{}", claims.key_id),
+            token.as_str(),
+            coordinators_of(&app.territory(), case.cpts.as_deref()),
+        ),
+        Access::Staff(signed_in) if signed_in.allows(case.cpts.as_deref()) => {
+            // The decider is the signed-in person: no « Qui décide ? » list.
+            (signed_in.actor(), signed_in.csrf.as_str(), Vec::new())
+        }
+        Access::Staff(_) => return staff::forbidden(&app),
+    };
     // Who looked at which request, when: ids only.
     let _ = app
         .store
         .audit(&AuditEntry {
             at: now,
-            actor: format!("coordinator:{}", claims.key_id),
+            actor,
             action: "viewed".into(),
             object: reference.clone(),
         })
         .await;
     let territory = app.territory();
     let commune = commune_name(&territory, &stored.registration.commune);
-    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
     let overview_link = app.overview_link(case.cpts.as_deref(), now);
     let data = link_pages::coordinator_page(&CoordinatorView {
         request: &stored,
@@ -268,7 +314,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         commune: &commune,
         coordinators: &coordinators,
         territory: &territory,
-        token: &token,
+        token,
         overview_link: &overview_link,
         today: local_date(now),
         now,
@@ -323,11 +369,30 @@ async fn coordinator_decides<S: Store, M: Mailer>(
     Path(reference): Path<String>,
     request: Request,
 ) -> Response {
-    let (answers, token, now) = match signed_form(&app, request, Link::Request, &reference).await {
-        Ok(found) => found,
+    // A signed-in person's form carries the session's CSRF token where a link's carries its token.
+    let signed_in = if SignedIn::has_cookie(&app, request.headers()) {
+        SignedIn::from_headers(&app, request.headers()).await.ok()
+    } else {
+        None
+    };
+    let headers = request.headers().clone();
+    let answers = match form(&app, request).await {
+        Ok(a) => a,
         Err(r) => return r,
     };
-    let back = coordinator_url(&reference, &token);
+    let now = now();
+    let token = answers.get(TOKEN_PARAMETER).to_string();
+    let staff =
+        signed_in.filter(|s| s.token_is_genuine(&headers, &app.config.allowed_origins, &token));
+    if staff.is_none()
+        && let Err(r) = verify(&app, &token, Link::Request, &reference, now)
+    {
+        return r;
+    }
+    let back = match staff {
+        Some(_) => Link::Request.path(&reference),
+        None => coordinator_url(&reference, &token),
+    };
     let invalid = |why: &str| {
         message(
             &app,
@@ -336,22 +401,44 @@ async fn coordinator_decides<S: Store, M: Mailer>(
             &Message::new("Décision non enregistrée", &[why]).link(&back, "Revenir à la demande"),
         )
     };
+    let territory = app.territory();
+    let case = match app.store.case(&reference).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    // Checked before any action: a person signed in for one CPTS never acts on another's request.
+    if let Some(signed_in) = &staff
+        && !signed_in.allows(case.cpts.as_deref())
+    {
+        return staff::forbidden(&app);
+    }
+    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
+    let by = match &staff {
+        Some(signed_in) => signed_in.staff.name.clone(),
+        None => match who_acts(&coordinators, &answers) {
+            Some(by) => by,
+            None => return invalid("Choisissez votre nom dans la liste « Qui décide ? »."),
+        },
+    };
     if casework::ACTIONS.contains(&answers.get("decision")) {
         let action = match casework::parse(&answers) {
             Ok(a) => a,
             Err(why) => return invalid(&why),
         };
-        let case = match app.store.case(&reference).await {
-            Ok(Some(c)) => c,
-            Ok(None) => return not_found(&app),
-            Err(e) => return unavailable(&app, &e),
-        };
-        let coordinators = coordinators_of(&app.territory(), case.cpts.as_deref());
-        let Some(by) = who_acts(&coordinators, &answers) else {
-            return invalid("Choisissez votre nom dans la liste « Qui décide ? ».");
-        };
-        return casework::answer(&app, &reference, &action, &answers, &by, &token, &back, now)
-            .await;
+        let actor = staff.as_ref().map(SignedIn::actor);
+        return casework::answer(
+            &app,
+            &reference,
+            &action,
+            &answers,
+            &by,
+            actor.as_deref(),
+            &token,
+            &back,
+            now,
+        )
+        .await;
     }
     let decision = match (answers.get("decision"), answers.get("motif")) {
         ("valider", _) => Decision::Validate,
@@ -366,20 +453,24 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         ("prevenu", _) => Decision::Informed,
         _ => return invalid("Choisissez une action avec l'un des boutons de la page."),
     };
-    let territory = app.territory();
-    let case = match app.store.case(&reference).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return not_found(&app),
-        Err(e) => return unavailable(&app, &e),
-    };
-    let coordinators = coordinators_of(&territory, case.cpts.as_deref());
-    let Some(by) = who_acts(&coordinators, &answers) else {
-        return invalid("Choisissez votre nom dans la liste « Qui décide ? ».");
-    };
     let proposal_id = Some(answers.get("proposition")).filter(|p| !p.is_empty());
-    let outcome = app
-        .coordinator_decides(&reference, proposal_id, decision, &by, now)
-        .await;
+    let outcome = match &staff {
+        Some(signed_in) => {
+            app.staff_decides(
+                &reference,
+                proposal_id,
+                decision,
+                &by,
+                &signed_in.actor(),
+                now,
+            )
+            .await
+        }
+        None => {
+            app.coordinator_decides(&reference, proposal_id, decision, &by, now)
+                .await
+        }
+    };
     match outcome {
         Ok(Outcome::Done) => {
             let another = matches!(decision, Decision::Another(_))
@@ -613,8 +704,11 @@ async fn overview_page<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let (token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
-        Ok(found) => found,
+    let now = now();
+    let token = match access(&app, request, Link::Overview, &cpts, now).await {
+        Ok(Access::Link(_, token)) => token,
+        Ok(Access::Staff(s)) if s.allows(overview_cpts(&cpts)) => String::new(),
+        Ok(Access::Staff(_)) => return staff::forbidden(&app),
         Err(r) => return r,
     };
     match overview::read(&app, &cpts, now).await {
@@ -634,10 +728,13 @@ async fn overview_csv<S: Store, M: Mailer>(
     Path(cpts): Path<String>,
     request: Request,
 ) -> Response {
-    let (_token, now) = match signed_query(&app, &request, Link::Overview, &cpts) {
-        Ok(found) => found,
+    let now = now();
+    match access(&app, request, Link::Overview, &cpts, now).await {
+        Ok(Access::Link(..)) => {}
+        Ok(Access::Staff(s)) if s.allows(overview_cpts(&cpts)) => {}
+        Ok(Access::Staff(_)) => return staff::forbidden(&app),
         Err(r) => return r,
-    };
+    }
     match overview::read(&app, &cpts, now).await {
         Ok(o) => (
             StatusCode::OK,

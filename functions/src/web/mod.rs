@@ -12,6 +12,7 @@ pub mod overview;
 pub mod pages;
 pub mod registration;
 pub mod respond;
+pub mod staff;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     Router::new()
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
+        .merge(staff::routes::<S, M>())
         .layer(middleware::from_fn(trace_request))
         .with_state(app)
 }

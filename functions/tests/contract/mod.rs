@@ -13,6 +13,8 @@
 
 pub mod timeline;
 pub use timeline::*;
+mod sessions;
+pub use sessions::*;
 
 use chrono::NaiveDate;
 
@@ -295,7 +297,12 @@ macro_rules! store_contract {
             open_proposals_leave_the_list_when_they_end,
             timeline_entries_are_written_with_their_transition,
             a_refused_transition_writes_no_timeline_entry,
-            a_closed_request_reopens);
+            a_closed_request_reopens,
+            a_key_is_used_once,
+            a_limited_mail_is_queued_until_its_limit,
+            sessions_open_read_and_close,
+            an_expired_session_reads_as_expired,
+            signing_out_everywhere_closes_only_that_persons_sessions);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

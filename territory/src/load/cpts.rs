@@ -1,4 +1,5 @@
-//! `territory/cpts.toml`: the CPTS, their perimeters (lists of INSEE codes) and coordinators.
+//! `territory/cpts.toml`: the CPTS, their perimeters (lists of INSEE codes) and coordinators, and
+//! the territory's other staff (`[[staff]]`: its coordination, telesecretariat, communication).
 
 use std::collections::HashMap;
 
@@ -6,13 +7,27 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, SourceFile, toml_diagnostic};
-use crate::model::{Commune, Coordinator, Cpts};
+use crate::model::{Commune, Coordinator, Cpts, Staff, StaffRole};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CptsFile {
     cpts: Vec<CptsEntry>,
+    #[serde(default)]
+    staff: Vec<StaffEntry>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffEntry {
+    id: Spanned<String>,
+    name: String,
+    email: Spanned<String>,
+    role: Spanned<String>,
+}
+
+/// Longest staff id: it goes into signed sign-in links.
+const STAFF_ID_MAX: usize = 40;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,23 +47,96 @@ struct CptsEntry {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CoordinatorEntry {
+    id: Spanned<String>,
     name: String,
     email: Spanned<String>,
 }
 
+/// The staff ids and emails seen so far, to report repeats across CPTS and `[[staff]]`.
+#[derive(Default)]
+struct Roster {
+    /// id → offset of its first use.
+    ids: HashMap<String, usize>,
+    /// lowercased email → offset of its first use.
+    emails: HashMap<String, usize>,
+}
+
+impl Roster {
+    /// Checks a staff member's id and email, reporting what is wrong.
+    fn check(
+        &mut self,
+        source: &SourceFile,
+        id: &Spanned<String>,
+        email: &Spanned<String>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let value = id.get_ref();
+        if !is_slug(value) || value.len() > STAFF_ID_MAX {
+            diagnostics.push(source.error(
+                id.span().start,
+                format!("identifiant de personne « {value} » invalide"),
+                format!(
+                    "écrivez un identifiant court ({STAFF_ID_MAX} caractères au plus) en lettres minuscules sans accent, chiffres et tirets, par exemple « melanie-gosset » ; il ne doit plus changer ensuite"
+                ),
+            ));
+        }
+        match self.ids.get(value) {
+            Some(&first) => {
+                let (line, _) = source.position(first);
+                diagnostics.push(source.error(
+                    id.span().start,
+                    format!("identifiant de personne « {value} » déjà utilisé"),
+                    format!(
+                        "chaque personne doit avoir son propre identifiant (l'autre est à la ligne {line})"
+                    ),
+                ));
+            }
+            None => {
+                self.ids.insert(value.clone(), id.span().start);
+            }
+        }
+        let address = email.get_ref();
+        if !is_plausible_email(address) {
+            diagnostics.push(source.error(
+                email.span().start,
+                format!("adresse e-mail « {address} » invalide"),
+                "écrivez une adresse complète, par exemple « coordination@example.org »",
+            ));
+        }
+        match self.emails.get(&address.to_lowercase()) {
+            Some(&first) => {
+                let (line, _) = source.position(first);
+                diagnostics.push(source.error(
+                    email.span().start,
+                    format!("adresse e-mail « {address} » déjà utilisée"),
+                    format!(
+                        "chaque personne doit avoir sa propre adresse : elle sert à se connecter (l'autre est à la ligne {line})"
+                    ),
+                ));
+            }
+            None => {
+                self.emails
+                    .insert(address.to_lowercase(), email.span().start);
+            }
+        }
+    }
+}
+
+/// The CPTS of cpts.toml, and the territory's other staff (`[[staff]]`).
 pub(crate) fn load(
     source: &SourceFile,
     communes: &mut [Commune],
     communes_complete: bool,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Cpts> {
+) -> (Vec<Cpts>, Vec<Staff>) {
     let file: CptsFile = match toml::from_str(&source.text) {
         Ok(f) => f,
         Err(e) => {
             diagnostics.push(toml_diagnostic(source, 0, &e));
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
     };
+    let mut roster = Roster::default();
     let by_code: HashMap<&str, usize> = communes
         .iter()
         .enumerate()
@@ -129,14 +217,9 @@ pub(crate) fn load(
 
         let mut coordinators = Vec::new();
         for c in entry.coordinators {
-            if !is_plausible_email(c.email.get_ref()) {
-                diagnostics.push(source.error(
-                    c.email.span().start,
-                    format!("adresse e-mail « {} » invalide", c.email.get_ref()),
-                    "écrivez une adresse complète, par exemple « coordination@example.org »",
-                ));
-            }
+            roster.check(source, &c.id, &c.email, diagnostics);
             coordinators.push(Coordinator {
+                id: c.id.into_inner(),
                 name: c.name,
                 email: c.email.into_inner(),
             });
@@ -155,7 +238,25 @@ pub(crate) fn load(
     for (commune, cpts) in communes.iter_mut().zip(owner) {
         commune.cpts = cpts;
     }
-    all
+    let mut staff = Vec::with_capacity(file.staff.len());
+    for entry in file.staff {
+        roster.check(source, &entry.id, &entry.email, diagnostics);
+        let Some(role) = StaffRole::from_code(entry.role.get_ref()) else {
+            diagnostics.push(source.error(
+                entry.role.span().start,
+                format!("rôle « {} » inconnu", entry.role.get_ref()),
+                "écrivez « coordination-territoire », « telesecretariat » ou « communication » (la coordination d'une CPTS s'écrit dans [[cpts.coordinators]])",
+            ));
+            continue;
+        };
+        staff.push(Staff {
+            id: entry.id.into_inner(),
+            name: entry.name,
+            email: entry.email.into_inner(),
+            role,
+        });
+    }
+    (all, staff)
 }
 
 pub(crate) fn is_slug(s: &str) -> bool {

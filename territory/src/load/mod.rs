@@ -49,7 +49,7 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
         complete: diagnostics.is_empty(),
         list: &mut communes,
     };
-    let cpts = read(CPTS_FILE, &mut diagnostics)
+    let (cpts, staff) = read(CPTS_FILE, &mut diagnostics)
         .map(|s| cpts::load(&s, communes.list, communes.complete, &mut diagnostics))
         .unwrap_or_default();
     let doctors = read(DOCTORS_FILE, &mut diagnostics)
@@ -67,7 +67,7 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
     let territory = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {
-        Some(Territory::new(communes, cpts, doctors))
+        Some(Territory::new(communes, cpts, doctors).with_staff(staff))
     };
     Loaded {
         territory,

@@ -182,7 +182,7 @@ fn write_cpts(path: &Path, communes: usize, names: &[String]) -> io::Result<()> 
         let codes: Vec<String> = (start..end).map(|i| format!("\"{}\"", code(i))).collect();
         writeln!(
             out,
-            "[[cpts]]\nid = \"cpts-{n}\"\nname = \"CPTS synthétique {n}\"\nshort_name = \"CPTS {n}\"\ndescription = \"Une CPTS du territoire synthétique.\"\nmain_towns = [\"{}\"]\ncommunes = [{}]\n\n[[cpts.coordinators]]\nname = \"Coordination {n}\"\nemail = \"coordination.{n}@example.org\"\n",
+            "[[cpts]]\nid = \"cpts-{n}\"\nname = \"CPTS synthétique {n}\"\nshort_name = \"CPTS {n}\"\ndescription = \"Une CPTS du territoire synthétique.\"\nmain_towns = [\"{}\"]\ncommunes = [{}]\n\n[[cpts.coordinators]]\nid = \"coordination-{n}\"\nname = \"Coordination {n}\"\nemail = \"coordination.{n}@example.org\"\n",
             names[start],
             codes.join(", ")
         )?;

@@ -158,3 +158,13 @@ pub struct TimelineEntry {
     pub kind: EntryKind,
     pub text: String,
 }
+
+impl Transition {
+    /// Records `actor` (an id such as `staff:<id>`) in place of `by` (the name pages show) in
+    /// the audit entries: the audit log keeps ids only.
+    pub fn audited_as(&mut self, by: &str, actor: &str) {
+        for entry in self.audit.iter_mut().filter(|e| e.actor == by) {
+            entry.actor = actor.to_string();
+        }
+    }
+}

@@ -18,6 +18,8 @@
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
+//! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
+//! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
 //! whole at each transition under the condition `version = :expected` (optimistic concurrency).
@@ -31,7 +33,10 @@
 //!   * open proposals (proposed or validated): `PROPOSAL#OPEN` / `<created_at>#<id>`; removed
 //!     when the proposal ends;
 //!   * cases by state: `CASE#<state>` / `<created_at>#<reference>` (re-examination of waiting ones);
-//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation).
+//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation);
+//!   * a staff member's sessions: `STAFF#<id>#SESSIONS` / `<id hash>` (read to sign out
+//!     everywhere; a session opened a moment before may be missed by the index, and then ends
+//!     at its expiry).
 //! * `gsi2` — per-CPTS views, read by the coordinator's overview (`gsi2pk` / `gsi2sk`):
 //!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`.
 //!
@@ -62,6 +67,10 @@
 //! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
 //! * timeline entries: as their request's case when written (two years after registration, one
 //!   year after closure); they sit in the request's partition, so an erasure deletes them with it;
+//! * single-use keys (sign-in links): until the link's own expiry — used or not, it is refused
+//!   after it by its signature;
+//! * staff sessions: at their end (10 hours); reads refuse an expired session before the TTL
+//!   deletes it;
 //! * audit entries: [`AUDIT_RETENTION`](schema::AUDIT_RETENTION) (3 years): the trace of who did what outlives the data it
 //!   traces.
 //!
@@ -103,7 +112,8 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`] — what the [`Store`] methods do.
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`] — what the [`Store`]
+//!   methods do.
 
 mod attrs;
 mod doctors;
@@ -112,6 +122,7 @@ mod outbox;
 mod queries;
 mod register;
 mod schema;
+mod sessions;
 mod table;
 mod transact;
 mod transition;
@@ -120,10 +131,12 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::Client;
 
+use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::staff::Session;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
 use table::Table;
 
@@ -244,5 +257,35 @@ impl Store for DynamoStore {
 
     fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
         self.table.timeline(reference)
+    }
+
+    fn use_once(&self, key: &str, expires_at: i64) -> impl Future<Output = Result<bool>> + Send {
+        self.table.use_once(key, expires_at)
+    }
+
+    fn queue_mail(
+        &self,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.table.queue_mail(mail, audit, limits, now)
+    }
+
+    fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {
+        self.table.open_session(session)
+    }
+
+    fn session(&self, id_hash: &str) -> impl Future<Output = Result<Option<Session>>> + Send {
+        self.table.session(id_hash)
+    }
+
+    fn close_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send {
+        self.table.close_session(id_hash)
+    }
+
+    fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send {
+        self.table.close_sessions_of(staff)
     }
 }

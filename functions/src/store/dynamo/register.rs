@@ -17,14 +17,14 @@ use crate::store::{RateLimit, Registered, Result, StoreError};
 /// Rate limits on the same counter (key and window), merged into one update: DynamoDB forbids two
 /// operations on one item in a transaction. Adding `count` must keep, for the j-th of the merged
 /// limits, `old + j <= limit_j`, that is `old < bound` with `bound = min(limit_j - j + 1)`.
-struct Counter<'a> {
+pub(super) struct Counter<'a> {
     key: &'a str,
     window: i64,
     count: i64,
     bound: i64,
 }
 
-fn merge_limits(limits: &[RateLimit]) -> Vec<Counter<'_>> {
+pub(super) fn merge_limits(limits: &[RateLimit]) -> Vec<Counter<'_>> {
     let mut counters: Vec<Counter> = Vec::new();
     for l in limits {
         match counters
@@ -47,6 +47,30 @@ fn merge_limits(limits: &[RateLimit]) -> Vec<Counter<'_>> {
 }
 
 impl Table {
+    /// The transaction item that counts `c` at `now`, under the condition that it stays within
+    /// its bound.
+    pub(super) fn count(&self, c: &Counter<'_>, now: i64) -> Result<TransactWriteItem> {
+        // When absent, the counter starts at 0: allowed if 0 < bound.
+        let condition = if c.bound > 0 {
+            "attribute_not_exists(#count) OR #count < :bound"
+        } else {
+            "#count < :bound"
+        };
+        let update = Update::builder()
+            .table_name(&self.name)
+            .set_key(Some(key(rate_pk(c.key, c.window), "RATE")))
+            .update_expression("ADD #count :add SET #expires = :expires")
+            .condition_expression(condition)
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_values(":add", n(c.count))
+            .expression_attribute_values(":bound", n(c.bound))
+            .expression_attribute_values(":expires", n(now + RATE_RETENTION))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// The reference first registered with `nonce`, read consistently.
     async fn nonce_reference(&self, nonce: &str) -> Result<Option<String>> {
         let item = self
@@ -81,25 +105,7 @@ impl Table {
             .map_err(build_err)?;
         items.push(TransactWriteItem::builder().put(nonce_put).build());
         for c in counters {
-            // When absent, the counter starts at 0: allowed if 0 < bound.
-            let condition = if c.bound > 0 {
-                "attribute_not_exists(#count) OR #count < :bound"
-            } else {
-                "#count < :bound"
-            };
-            let update = Update::builder()
-                .table_name(&self.name)
-                .set_key(Some(key(rate_pk(c.key, c.window), "RATE")))
-                .update_expression("ADD #count :add SET #expires = :expires")
-                .condition_expression(condition)
-                .expression_attribute_names("#count", "count")
-                .expression_attribute_names("#expires", TTL_ATTRIBUTE)
-                .expression_attribute_values(":add", n(c.count))
-                .expression_attribute_values(":bound", n(c.bound))
-                .expression_attribute_values(":expires", n(now + RATE_RETENTION))
-                .build()
-                .map_err(build_err)?;
-            items.push(TransactWriteItem::builder().update(update).build());
+            items.push(self.count(c, now)?);
         }
         let new = Some("attribute_not_exists(pk)");
         items.push(self.put(request_item(request)?, new)?);

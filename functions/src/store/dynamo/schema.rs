@@ -69,6 +69,19 @@ pub(super) fn doctor_pk(id: &str) -> String {
     format!("DOCTOR#{id}")
 }
 
+pub(super) fn once_pk(key: &str) -> String {
+    format!("ONCE#{key}")
+}
+
+pub(super) fn session_pk(id_hash: &str) -> String {
+    format!("SESSION#{id_hash}")
+}
+
+/// The `gsi1` list of a staff member's sessions.
+pub(super) fn sessions_of(staff: &str) -> String {
+    format!("STAFF#{staff}#SESSIONS")
+}
+
 pub(super) fn proposal_pk(id: &str) -> String {
     format!("PROPOSAL#{id}")
 }
