@@ -559,3 +559,143 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     assert!(set.starts_with("__Host-cpts_session="), "{set}");
     assert!(set.contains("; Secure") && set.contains("Path=/") && !set.contains("Domain"));
 }
+
+/// The intake form's token, read from the page the signed-in person sees.
+fn field_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_request_taken_by_phone_needs_a_session_with_access_to_requests() {
+    let h = Harness::new(quick_limits());
+    let intake = "/espace/demandes/nouvelle";
+    // Not signed in: the sign-in page, nothing stored.
+    let (r, _) = h.send(get(intake, FIREFOX, None)).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Communication staff may not see requests: nor take one.
+    let communication = sign_in(&h, COMMUNICATION, FIREFOX).await;
+    let (r, _) = h.send(get(intake, FIREFOX, Some(&communication))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let tele = sign_in(&h, "telesecretariat@example.org", FIREFOX).await;
+    let (r, home) = h.send(get("/espace/", FIREFOX, Some(&tele))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        home.contains(intake),
+        "the home page leads to the intake form"
+    );
+    let (r, page) = h.send(get(intake, FIREFOX, Some(&tele))).await;
+    assert_eq!(r.status(), StatusCode::OK, "{page}");
+    let csrf = field_value(&page, "csrf");
+    let token = field_value(&page, "token");
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%d/%m/%Y")
+        .to_string();
+    let mut answers = with(valid(), &[("token", Some(&token)), ("csrf", Some(&csrf))]);
+    answers.extend(
+        [
+            ("channel", "telephone"),
+            ("received_on", today.as_str()),
+            ("caller_relation", "person"),
+        ]
+        .map(|(k, v)| (k, v.to_string())),
+    );
+    let body = encode(&answers);
+
+    // Without the session's token, or from another origin: refused, nothing stored.
+    let forged = encode(&with(answers.clone(), &[("csrf", Some("forged"))]));
+    let (r, _) = h.send(post(intake, &forged, FIREFOX, Some(&tele))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mut other_origin = post(intake, &body, FIREFOX, Some(&tele));
+    other_origin
+        .headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    let (r, _) = h.send(other_origin).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        h.app
+            .store
+            .cases(&functions::domain::lifecycle::CaseState::ALL, None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored by a refused form"
+    );
+
+    let (r, page) = h.send(post(intake, &body, FIREFOX, Some(&tele))).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{page}");
+    let cases = h
+        .app
+        .store
+        .cases(&functions::domain::lifecycle::CaseState::ALL, None)
+        .await
+        .unwrap();
+    assert_eq!(cases.len(), 1);
+    let reference = &cases[0].reference;
+    let request = h.app.store.request(reference).await.unwrap().unwrap();
+    assert_eq!(request.channel.code(), "telephone");
+    let trail = h.app.store.audit_trail(reference).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "registered" && e.actor == "staff:thomas-renard"),
+        "{trail:?}"
+    );
+    assert!(page.contains(&format!("/api/demandes/{reference}")));
+}
+
+#[tokio::test]
+async fn a_coordinator_cannot_act_on_another_cpts_request() {
+    let h = Harness::new(quick_limits());
+    let body = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
+    let (r, page) = h.post_form(&body).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
+    let reference = reference_of(&location(&r));
+    let before = h.app.store.case(&reference).await.unwrap().unwrap();
+
+    let rethel = sign_in(&h, RETHEL, FIREFOX).await;
+    let token = csrf(&h, &rethel, FIREFOX).await;
+    let note = form(&[
+        ("jeton", &token),
+        ("decision", "note"),
+        ("note", "Rappeler lundi."),
+    ]);
+    let (r, _) = h
+        .send(post(
+            &format!("/api/demandes/{reference}"),
+            &note,
+            FIREFOX,
+            Some(&rethel),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(h.app.store.case(&reference).await.unwrap().unwrap(), before);
+    assert!(h.app.store.timeline(&reference).await.unwrap().is_empty());
+
+    // Her colleague of the Sedanais may: audited with her id, not her name.
+    let sedan = sign_in(&h, SEDAN, FIREFOX).await;
+    let token = csrf(&h, &sedan, FIREFOX).await;
+    let note = form(&[
+        ("jeton", &token),
+        ("decision", "note"),
+        ("note", "Rappeler lundi."),
+    ]);
+    let (r, page) = h
+        .send(post(
+            &format!("/api/demandes/{reference}"),
+            &note,
+            FIREFOX,
+            Some(&sedan),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{page}");
+    let trail = h.app.store.audit_trail(&reference).await.unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.actor, "staff:melanie-gosset", "{trail:?}");
+}

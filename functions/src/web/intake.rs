@@ -1,25 +1,63 @@
 //! The staff intake page: a request taken by phone or on paper, at `/espace/demandes/nouvelle`.
-//! The handlers take the signed-in staff member's id and his session's form token from the caller
-//! (the router mounts them behind the staff sign-in); the use case is
+//! Only a signed-in person whose role gives access to requests may open it; the use case is
 //! [`App::register_by_staff`](crate::app::App::register_by_staff).
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
 use serde::Serialize;
 
-use crate::app::App;
+use crate::app::{App, now};
 use crate::domain::answers::Answers;
 use crate::domain::dates::local_date;
 use crate::domain::registration::FieldError;
 use crate::intake::IntakeOutcome;
+use crate::links::Link;
 use crate::mail::Mailer;
 use crate::store::Store;
 use crate::web::form::{self, FormView, IntakeContext, Mode};
 use crate::web::pages;
 use crate::web::respond::html;
+use crate::web::staff::{self, SignedIn};
+
+pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
+    Router::new().route(URL, get(show_route::<S, M>).post(submit_route::<S, M>))
+}
+
+async fn show_route<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    signed_in: SignedIn,
+) -> Response {
+    if signed_in.scope.is_none() {
+        return staff::forbidden(&app);
+    }
+    show(&app, StaffForm::of(&signed_in), now())
+}
+
+async fn submit_route<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    signed_in: SignedIn,
+    request: Request,
+) -> Response {
+    if signed_in.scope.is_none() {
+        return staff::forbidden(&app);
+    }
+    let (headers, answers) = match staff::posted_form(&app, request).await {
+        Ok(posted) => posted,
+        Err(page) => return page,
+    };
+    if let Err(page) = signed_in.check_form(&app, &headers, &answers) {
+        return page;
+    }
+    submit(&app, StaffForm::of(&signed_in), &answers, now()).await
+}
 
 /// Where the staff intake form lives (GET shows it, POST stores it).
-pub const URL: &str = "/espace/demandes/nouvelle";
+pub const URL: &str = staff::INTAKE;
 
 /// The signed-in staff member, as these pages need him.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +71,15 @@ pub struct StaffForm<'a> {
 #[derive(Serialize)]
 struct IntakePage<'a> {
     form: form::FormContext<'a>,
+}
+
+impl<'a> StaffForm<'a> {
+    pub fn of(signed_in: &'a SignedIn) -> Self {
+        Self {
+            staff: &signed_in.staff.id,
+            csrf: &signed_in.csrf,
+        }
+    }
 }
 
 /// The form, empty but for the date of the call (today), or with `answers` and `errors`.
@@ -117,7 +164,7 @@ pub async fn submit<S: Store, M: Mailer>(
                 level: pages::level_label(request.priority.level),
                 reasons: &request.priority.reasons,
                 proposed,
-                url: app.coordinator_link(&request.reference, now),
+                url: Link::Request.path(&request.reference),
                 duplicate: false,
                 new_form: URL,
             };
@@ -132,7 +179,7 @@ pub async fn submit<S: Store, M: Mailer>(
                 level: "",
                 reasons: &[],
                 proposed: false,
-                url: app.coordinator_link(&reference, now),
+                url: Link::Request.path(&reference),
                 duplicate: true,
                 new_form: URL,
             };

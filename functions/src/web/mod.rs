@@ -32,6 +32,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
         .merge(staff::routes::<S, M>())
+        .merge(intake::routes::<S, M>())
         .layer(middleware::from_fn(trace_request))
         .with_state(app)
 }

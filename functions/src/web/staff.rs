@@ -42,6 +42,8 @@ use crate::web::respond::{BODY_LIMIT, html, same_origin};
 pub const HOME: &str = "/espace/";
 /// The name of the form field that carries the session's CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
+/// The staff intake form: a request taken by phone or on paper.
+pub const INTAKE: &str = "/espace/demandes/nouvelle";
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
@@ -330,6 +332,8 @@ struct HomePage<'a> {
     name: &'a str,
     role: &'static str,
     overviews: Vec<OverviewLink>,
+    /// The intake form, for those who may see requests.
+    intake: Option<&'static str>,
     csrf: &'a str,
 }
 
@@ -391,13 +395,14 @@ async fn home<S: Store, M: Mailer>(
             name: &signed_in.staff.name,
             role: signed_in.staff.role.label_fr(),
             overviews,
+            intake: signed_in.scope.as_ref().map(|_| INTAKE),
             csrf: &signed_in.csrf,
         },
     )
 }
 
 /// A POST's form, once its size and origin are checked.
-async fn form<S: Store, M: Mailer>(
+pub(crate) async fn posted_form<S: Store, M: Mailer>(
     app: &App<S, M>,
     request: Request,
 ) -> Result<(HeaderMap, Answers), Response> {
@@ -420,7 +425,7 @@ async fn ask_link<S: Store, M: Mailer>(
     State(app): State<Arc<App<S, M>>>,
     request: Request,
 ) -> Response {
-    let (_, answers) = match form(&app, request).await {
+    let (_, answers) = match posted_form(&app, request).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -533,7 +538,7 @@ async fn sign_in<S: Store, M: Mailer>(
     Path(object): Path<String>,
     request: Request,
 ) -> Response {
-    let (headers, answers) = match form(&app, request).await {
+    let (headers, answers) = match posted_form(&app, request).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -581,7 +586,7 @@ async fn signed_out_form<S: Store, M: Mailer>(
     request: Request,
 ) -> Result<SignedIn, Response> {
     let signed_in = SignedIn::require(app, request.headers()).await?;
-    let (headers, answers) = form(app, request).await?;
+    let (headers, answers) = posted_form(app, request).await?;
     signed_in.check_form(app, &headers, &answers)?;
     Ok(signed_in)
 }
