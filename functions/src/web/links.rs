@@ -230,9 +230,13 @@ async fn coordinator_page<S: Store, M: Mailer>(
             return Ok(None);
         };
         let proposals = proposals_of(&app.store, &case).await?;
-        Ok::<_, StoreError>(Some((stored, case, proposals)))
+        let mut audit = app.store.audit_trail(&reference).await?;
+        for p in &proposals {
+            audit.extend(app.store.audit_trail(&p.id).await?);
+        }
+        Ok::<_, StoreError>(Some((stored, case, proposals, audit)))
     };
-    let (stored, case, proposals) = match read.await {
+    let (stored, case, proposals, audit) = match read.await {
         Ok(Some(found)) => found,
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
@@ -255,6 +259,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         request: &stored,
         case: &case,
         proposals: &proposals,
+        audit: &audit,
         commune: &commune,
         coordinators: &coordinators,
         territory: &territory,
