@@ -67,7 +67,11 @@ async fn accepted(h: &Harness, reference: &str, now: i64) {
         .await
         .unwrap();
     assert_eq!(validated, Outcome::Done);
-    let answer = h.app.doctor_answers(&id, Answer::Accept, now).await.unwrap();
+    let answer = h
+        .app
+        .doctor_answers(&id, Answer::Accept, now)
+        .await
+        .unwrap();
     assert_eq!(answer, Outcome::Done);
 }
 
@@ -118,7 +122,10 @@ async fn each_bucket_of_the_to_do_list_with_its_reason() {
             "{why:?}"
         );
         assert_eq!(item.why, why.label());
-        assert!(item.link.starts_with(&format!("{BASE}/api/demandes/{stuck}?")));
+        assert!(
+            item.link
+                .starts_with(&format!("{BASE}/api/demandes/{stuck}?"))
+        );
     }
     assert!(
         !references(&page.no_doctor).contains(&proposed.as_str()),
@@ -135,7 +142,10 @@ async fn each_bucket_of_the_to_do_list_with_its_reason() {
         format!("prévenue il y a {} jours", ASK_FIRST_VISIT_AFTER_DAYS + 1)
     );
     // The rendered page names each bucket.
-    let (r, html) = h.get(&h.app.overview_link(case(&h, &proposed).await.cpts.as_deref(), now).trim_start_matches(BASE).to_string()).await;
+    let link = h
+        .app
+        .overview_link(case(&h, &proposed).await.cpts.as_deref(), now);
+    let (r, html) = h.get(link.trim_start_matches(BASE)).await;
     assert_eq!(r.status(), StatusCode::OK, "{html}");
     assert!(html.contains("Médecin proposé, à valider"), "{html}");
     assert!(html.contains("À appeler : un médecin a accepté"), "{html}");
@@ -170,7 +180,11 @@ async fn saturated_communes_account_for_home_visits_and_priority_only_doctors() 
             .find(|(name, _)| name == "Sedan")
             .map(|(_, n)| *n)
     };
-    assert_eq!(sedan(&read(&h, &level1, now).await), Some(2), "nobody accepts");
+    assert_eq!(
+        sedan(&read(&h, &level1, now).await),
+        Some(2),
+        "nobody accepts"
+    );
 
     // Every doctor accepts again, but only priority patients: the level-3 request is not served.
     h.app.replace_territory(Arc::new(Territory::new(
@@ -222,8 +236,17 @@ async fn saturated_communes_account_for_home_visits_and_priority_only_doctors() 
     )));
     let o = read(&h, &level1, now).await;
     let waiting_visits = case(&h, &visits).await;
-    assert_eq!(waiting_visits.state, CaseState::Waiting, "nobody makes home visits");
-    assert_eq!(sedan(&o), Some(1), "only the home-visit request: {:?}", o.saturated);
+    assert_eq!(
+        waiting_visits.state,
+        CaseState::Waiting,
+        "nobody makes home visits"
+    );
+    assert_eq!(
+        sedan(&o),
+        Some(1),
+        "only the home-visit request: {:?}",
+        o.saturated
+    );
     assert!(
         o.no_doctor
             .iter()
@@ -249,7 +272,13 @@ async fn the_request_page_shows_criteria_reasons_filler_timeline_and_a_tel_link(
         .unwrap()
         .to_string();
     h.app
-        .coordinator_decides(&reference, Some(&id), Decision::Validate, "Claire Martin", now)
+        .coordinator_decides(
+            &reference,
+            Some(&id),
+            Decision::Validate,
+            "Claire Martin",
+            now,
+        )
         .await
         .unwrap();
     let link = h.app.coordinator_link(&reference, now);
@@ -258,7 +287,10 @@ async fn the_request_page_shows_criteria_reasons_filler_timeline_and_a_tel_link(
     // One tap to call.
     assert!(page.contains("href=\"tel:+33612345678\""), "{page}");
     // Who filled the form and their organisation.
-    assert!(page.contains("un professionnel (Maison de santé de Sedan)"), "{page}");
+    assert!(
+        page.contains("un professionnel (Maison de santé de Sedan)"),
+        "{page}"
+    );
     // Why this level: the stored reasons.
     assert!(page.contains("Pourquoi ce niveau de priorité"));
     let stored = h.app.store.request(&reference).await.unwrap().unwrap();
@@ -268,9 +300,15 @@ async fn the_request_page_shows_criteria_reasons_filler_timeline_and_a_tel_link(
         assert!(page.contains(&escaped), "{reason} in\n{page}");
     }
     // The declared criteria with their dates.
-    assert!(page.contains("Affection de longue durée (ALD) — déclaré le"), "{page}");
+    assert!(
+        page.contains("Affection de longue durée (ALD) — déclaré le"),
+        "{page}"
+    );
     assert!(page.contains("Grossesse — déclaré le"), "{page}");
-    assert!(page.contains("valable jusqu&#x27;au") || page.contains("valable jusqu'au"), "{page}");
+    assert!(
+        page.contains("valable jusqu&#x27;au") || page.contains("valable jusqu'au"),
+        "{page}"
+    );
     // The timeline, newest first: validated by Claire Martin, proposed, registered online.
     let timeline = &page[page.find("Tout ce qui s").expect("timeline")..];
     let validated = timeline.find("validé, en attente").expect("validated");
@@ -278,12 +316,22 @@ async fn the_request_page_shows_criteria_reasons_filler_timeline_and_a_tel_link(
     let registered = timeline.find("Demande enregistrée").expect("registered");
     assert!(validated < proposed && proposed < registered, "{timeline}");
     assert!(timeline.contains("Par : Claire Martin."), "{timeline}");
-    assert!(timeline.contains("Par : formulaire en ligne."), "{timeline}");
+    assert!(
+        timeline.contains("Par : formulaire en ligne."),
+        "{timeline}"
+    );
     // A second visit shows the first one.
     let (_, page) = h.get(link.trim_start_matches(BASE)).await;
     assert!(page.contains("Page de la demande consultée"), "{page}");
     assert!(page.contains("coordination (lien reçu par courriel)"));
-    // The overview and logs never carry the name: the page is the only place.
+    // Neither the mails nor the overview carry them: the page is the only place.
+    h.app.deliver_due(i64::MAX / 2).await;
+    let raw = std::fs::read_to_string(h.outbox_dir().join(format!("{reference}-coordination.eml")))
+        .unwrap();
+    let mail = decode_mail(&raw);
+    for personal in ["Maison de santé", "Dupré", "06 12", "+3361234"] {
+        assert!(!mail.contains(personal), "{personal} in the mail:\n{mail}");
+    }
     let o = read(&h, &reference, now).await;
     let overview_page = overview::page(&h.app, &o, "jeton", now);
     let rendered = serde_json::to_string(&overview_page).unwrap();

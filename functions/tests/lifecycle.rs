@@ -745,7 +745,10 @@ fn a_lapsed_validation_leaves_the_doctor_a_candidate_but_a_lapsed_answer_does_no
     let (t, _) = lifecycle::expire(&case, &proposal, proposal.deadline + 1, vec![]).unwrap();
     let after = applied(&t, &case);
     assert!(after.tried.is_empty(), "{:?}", after.tried);
-    assert_eq!(after.proposals, case.proposals, "the proposal stays in the history");
+    assert_eq!(
+        after.proposals, case.proposals,
+        "the proposal stays in the history"
+    );
     // He can be proposed again for the same request.
     let (t, again) = lifecycle::propose(&after, &choice("med-1"), 9_000, YEAR, vec![]).unwrap();
     assert_eq!(again.doctor, "med-1");

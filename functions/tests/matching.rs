@@ -913,17 +913,31 @@ fn why_none_says_which_rule_leaves_no_candidate() {
         d
     };
     // A candidate: nothing blocks.
-    assert_eq!(why(vec![doctor("a", 3.0)], None, &level(3, 10, false), &[]), None);
+    assert_eq!(
+        why(vec![doctor("a", 3.0)], None, &level(3, 10, false), &[]),
+        None
+    );
     // No doctor at all, or an unknown commune: too far.
-    assert_eq!(why(vec![], None, &level(3, 10, false), &[]), Some(Unfit::TooFar));
+    assert_eq!(
+        why(vec![], None, &level(3, 10, false), &[]),
+        Some(Unfit::TooFar)
+    );
     let unknown = Needs {
         commune: "99999".into(),
         ..level(3, 10, false)
     };
-    assert_eq!(why(vec![doctor("a", 3.0)], None, &unknown, &[]), Some(Unfit::TooFar));
+    assert_eq!(
+        why(vec![doctor("a", 3.0)], None, &unknown, &[]),
+        Some(Unfit::TooFar)
+    );
     // The only doctor near does not accept.
     assert_eq!(
-        why(vec![not_accepting(doctor("a", 3.0))], None, &level(3, 10, false), &[]),
+        why(
+            vec![not_accepting(doctor("a", 3.0))],
+            None,
+            &level(3, 10, false),
+            &[]
+        ),
         Some(Unfit::NotAccepting)
     );
     // Paused through his link.
@@ -932,7 +946,12 @@ fn why_none_says_which_rule_leaves_no_candidate() {
         ..Usage::default()
     }];
     assert_eq!(
-        why(vec![doctor("a", 3.0)], Some(paused), &level(3, 10, false), &[]),
+        why(
+            vec![doctor("a", 3.0)],
+            Some(paused),
+            &level(3, 10, false),
+            &[]
+        ),
         Some(Unfit::Paused)
     );
     // One near who does not accept, one accepting beyond the patient's reach: distance.
@@ -949,7 +968,12 @@ fn why_none_says_which_rule_leaves_no_candidate() {
     let mut visits = doctor("a", 8.0);
     visits.home_visit_radius_km = Some(5.0);
     assert_eq!(
-        why(vec![visits, doctor("b", 3.0)], None, &level(3, 10, true), &[]),
+        why(
+            vec![visits, doctor("b", 3.0)],
+            None,
+            &level(3, 10, true),
+            &[]
+        ),
         Some(Unfit::NoHomeVisitsThatFar)
     );
     // Priority-only doctors and a level-3 request; a level-2 one is served.
@@ -966,12 +990,22 @@ fn why_none_says_which_rule_leaves_no_candidate() {
         ..Usage::default()
     }];
     assert_eq!(
-        why(vec![doctor("a", 3.0)], Some(full), &level(3, 10, false), &[]),
+        why(
+            vec![doctor("a", 3.0)],
+            Some(full),
+            &level(3, 10, false),
+            &[]
+        ),
         Some(Unfit::NoCapacityLeft)
     );
     // Every doctor possible was already proposed.
     assert_eq!(
-        why(vec![doctor("a", 3.0)], None, &level(3, 10, false), &["a".into()]),
+        why(
+            vec![doctor("a", 3.0)],
+            None,
+            &level(3, 10, false),
+            &["a".into()]
+        ),
         Some(Unfit::AlreadyProposed)
     );
     // Each reason has its own French sentence.
@@ -996,7 +1030,12 @@ fn why_none_agrees_with_best_on_whether_there_is_a_candidate() {
     visits.home_visit_radius_km = Some(10.0);
     let mut priority = doctor("p", 2.0);
     priority.priority_only = true;
-    let t = territory(vec![doctor("a", 12.0), visits, priority, doctor("far", 39.0)]);
+    let t = territory(vec![
+        doctor("a", 12.0),
+        visits,
+        priority,
+        doctor("far", 39.0),
+    ]);
     let loads = fresh(&t);
     for max in [None, Some(1), Some(5), Some(10), Some(30)] {
         for home_visits in [false, true] {

@@ -125,7 +125,9 @@ pub fn criterion_label(criterion: Criterion) -> &'static str {
     match criterion {
         Criterion::LongTermCondition => "Affection de longue durée (ALD)",
         Criterion::C2sOrAme => "C2S ou AME",
-        Criterion::Precarity => "Situation de précarité (sans logement, isolement, renoncement aux soins)",
+        Criterion::Precarity => {
+            "Situation de précarité (sans logement, isolement, renoncement aux soins)"
+        }
         Criterion::Pregnancy => "Grossesse",
         Criterion::Disability => "Handicap ou perte d'autonomie",
         Criterion::HospitalDischarge => "Sortie d'hôpital depuis moins d'un mois",
@@ -209,11 +211,7 @@ pub struct Event {
 
 /// Everything that happened to the request, newest first: its audit entries (registration,
 /// views, closing, and whatever later actions record) and each proposal's steps and reminders.
-pub fn timeline(
-    territory: &Territory,
-    audit: &[AuditEntry],
-    proposals: &[Proposal],
-) -> Vec<Event> {
+pub fn timeline(territory: &Territory, audit: &[AuditEntry], proposals: &[Proposal]) -> Vec<Event> {
     let event = |unix: i64, by: &str, what: String, note: &str| Event {
         unix,
         at: unix_time_fr(unix),
@@ -257,7 +255,7 @@ pub fn timeline(
     }
     // Newest first; at the same second, the order they were recorded in, reversed.
     events.reverse();
-    events.sort_by(|a, b| b.unix.cmp(&a.unix));
+    events.sort_by_key(|e| std::cmp::Reverse(e.unix));
     events
 }
 

@@ -73,7 +73,12 @@ pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> R
     Ok(Overview {
         id: id.to_string(),
         title,
-        saturated: saturated(&territory, &loads, waiting.iter().map(|&i| &cases[i]), today),
+        saturated: saturated(
+            &territory,
+            &loads,
+            waiting.iter().map(|&i| &cases[i]),
+            today,
+        ),
         cases,
         no_doctor,
     })
