@@ -167,6 +167,17 @@ async fn three_unanswered_calls_suspend_and_a_reached_one_resets_the_count() {
     );
     assert!(shown.contains("Nous n'avons pas son adresse postale"));
     assert!(shown.contains("Rouvrir la demande"));
+    // It waits in the to-do list, among the suspended requests.
+    let overview = functions::web::overview::read(
+        &h.app,
+        "portes-du-luxembourg-et-du-sedanais",
+        functions::now(),
+    )
+    .await
+    .unwrap();
+    let todo = functions::web::overview::page(&h.app, &overview, "", functions::now());
+    let suspended = serde_json::to_value(&todo).unwrap()["suspended"].clone();
+    assert!(suspended.to_string().contains(&reference), "{suspended}");
     // A fourth call is refused: nothing changes.
     let (status, _) = call("sans_reponse").await;
     assert_eq!(status, StatusCode::CONFLICT);

@@ -737,3 +737,26 @@ fn every_step_of_the_happy_path_moves_the_version_by_one() {
     let (case, _) = at(Withdrawn);
     assert_eq!(case.version, 3);
 }
+
+#[test]
+fn a_lapsed_validation_leaves_the_doctor_a_candidate_but_a_lapsed_answer_does_not() {
+    // The coordinator never validated: the doctor was never asked.
+    let (case, proposal) = at(Proposed);
+    assert_eq!(case.tried, ["med-1"]);
+    let (t, _) = lifecycle::expire(&case, &proposal, proposal.deadline + 1, vec![]).unwrap();
+    let after = applied(&t, &case);
+    assert!(after.tried.is_empty(), "{:?}", after.tried);
+    assert_eq!(
+        after.proposals, case.proposals,
+        "the proposal stays in the history"
+    );
+    // He can be proposed again for the same request.
+    let (t, again) = lifecycle::propose(&after, &choice("med-1"), 9_000, YEAR, vec![]).unwrap();
+    assert_eq!(again.doctor, "med-1");
+    assert_eq!(applied(&t, &after).tried, ["med-1"]);
+
+    // The doctor was asked and did not answer: he stays tried.
+    let (case, proposal) = at(Validated);
+    let (t, _) = lifecycle::expire(&case, &proposal, proposal.deadline + 1, vec![]).unwrap();
+    assert_eq!(applied(&t, &case).tried, ["med-1"]);
+}

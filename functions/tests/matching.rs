@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 use functions::domain::lifecycle::{Case, CaseState, Needs};
 use functions::domain::matching::{
     self, Candidate, DISTANCE_BAND_KM, FARTHEST_KM, Loads, Unfit, Usage, best, candidates, check,
-    choice, explain, reach_km, reexamine,
+    choice, explain, reach_km, reexamine, why_none,
 };
 use territory::{Availability, Commune, Doctor, LonLat, Territory, great_circle_km};
 
@@ -891,4 +891,170 @@ fn the_capacity_period_is_the_calendar_year() {
     assert_eq!(matching::period_of(date("2026-01-01")), 2026);
     assert_eq!(matching::period_of(date("2026-12-31")), 2026);
     assert_eq!(matching::period_of(date("2027-01-01")), 2027);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Why no doctor: the rule that leaves no candidate
+
+#[test]
+fn why_none_says_which_rule_leaves_no_candidate() {
+    let level = |priority_level: u8, max: u32, home_visits: bool| Needs {
+        max_distance_km: Some(max),
+        home_visits,
+        priority_level,
+        ..needs(None)
+    };
+    let why = |doctors: Vec<Doctor>, loads: Option<Vec<Usage>>, n: &Needs, tried: &[String]| {
+        let t = territory(doctors);
+        let loads = loads.map_or_else(|| fresh(&t), |usage| Loads { usage });
+        why_none(&t, &loads, n, tried, today())
+    };
+    let not_accepting = |mut d: Doctor| {
+        d.availability = Availability::NotAccepting;
+        d
+    };
+    // A candidate: nothing blocks.
+    assert_eq!(
+        why(vec![doctor("a", 3.0)], None, &level(3, 10, false), &[]),
+        None
+    );
+    // No doctor at all, or an unknown commune: too far.
+    assert_eq!(
+        why(vec![], None, &level(3, 10, false), &[]),
+        Some(Unfit::TooFar)
+    );
+    let unknown = Needs {
+        commune: "99999".into(),
+        ..level(3, 10, false)
+    };
+    assert_eq!(
+        why(vec![doctor("a", 3.0)], None, &unknown, &[]),
+        Some(Unfit::TooFar)
+    );
+    // The only doctor near does not accept.
+    assert_eq!(
+        why(
+            vec![not_accepting(doctor("a", 3.0))],
+            None,
+            &level(3, 10, false),
+            &[]
+        ),
+        Some(Unfit::NotAccepting)
+    );
+    // Paused through his link.
+    let paused = vec![Usage {
+        paused_until: Some(date("2026-12-31")),
+        ..Usage::default()
+    }];
+    assert_eq!(
+        why(
+            vec![doctor("a", 3.0)],
+            Some(paused),
+            &level(3, 10, false),
+            &[]
+        ),
+        Some(Unfit::Paused)
+    );
+    // One near who does not accept, one accepting beyond the patient's reach: distance.
+    assert_eq!(
+        why(
+            vec![not_accepting(doctor("a", 3.0)), doctor("b", 15.0)],
+            None,
+            &level(3, 10, false),
+            &[]
+        ),
+        Some(Unfit::TooFar)
+    );
+    // Within reach, but no home visits that far.
+    let mut visits = doctor("a", 8.0);
+    visits.home_visit_radius_km = Some(5.0);
+    assert_eq!(
+        why(
+            vec![visits, doctor("b", 3.0)],
+            None,
+            &level(3, 10, true),
+            &[]
+        ),
+        Some(Unfit::NoHomeVisitsThatFar)
+    );
+    // Priority-only doctors and a level-3 request; a level-2 one is served.
+    let mut priority = doctor("a", 3.0);
+    priority.priority_only = true;
+    assert_eq!(
+        why(vec![priority.clone()], None, &level(3, 10, false), &[]),
+        Some(Unfit::PriorityOnly)
+    );
+    assert_eq!(why(vec![priority], None, &level(2, 10, false), &[]), None);
+    // Capacity used up.
+    let full = vec![Usage {
+        load: 10,
+        ..Usage::default()
+    }];
+    assert_eq!(
+        why(
+            vec![doctor("a", 3.0)],
+            Some(full),
+            &level(3, 10, false),
+            &[]
+        ),
+        Some(Unfit::NoCapacityLeft)
+    );
+    // Every doctor possible was already proposed.
+    assert_eq!(
+        why(
+            vec![doctor("a", 3.0)],
+            None,
+            &level(3, 10, false),
+            &["a".into()]
+        ),
+        Some(Unfit::AlreadyProposed)
+    );
+    // Each reason has its own French sentence.
+    let labels: std::collections::HashSet<&str> = [
+        Unfit::NotAccepting,
+        Unfit::Paused,
+        Unfit::TooFar,
+        Unfit::NoHomeVisitsThatFar,
+        Unfit::PriorityOnly,
+        Unfit::NoCapacityLeft,
+        Unfit::AlreadyProposed,
+    ]
+    .iter()
+    .map(|u| u.none_label())
+    .collect();
+    assert_eq!(labels.len(), 7);
+}
+
+#[test]
+fn why_none_agrees_with_best_on_whether_there_is_a_candidate() {
+    let mut visits = doctor("v", 6.0);
+    visits.home_visit_radius_km = Some(10.0);
+    let mut priority = doctor("p", 2.0);
+    priority.priority_only = true;
+    let t = territory(vec![
+        doctor("a", 12.0),
+        visits,
+        priority,
+        doctor("far", 39.0),
+    ]);
+    let loads = fresh(&t);
+    for max in [None, Some(1), Some(5), Some(10), Some(30)] {
+        for home_visits in [false, true] {
+            for priority_level in 1..=3 {
+                for tried in [vec![], vec!["a".to_string(), "v".into()]] {
+                    let n = Needs {
+                        max_distance_km: max,
+                        home_visits,
+                        priority_level,
+                        ..needs(None)
+                    };
+                    assert_eq!(
+                        why_none(&t, &loads, &n, &tried, today()).is_none(),
+                        best(&t, &loads, &n, &tried, today()).is_some(),
+                        "{n:?} {tried:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -651,7 +651,7 @@ async fn the_overview_shows_what_waits_and_exports_counts_only() {
     assert_eq!(r.status(), StatusCode::OK, "{page}");
     assert!(page.contains("Ce qui vous attend"));
     assert!(
-        page.contains(&format!("demande {reference}")),
+        page.contains(&format!("Demande {reference}")),
         "to validate"
     );
     assert!(page.contains("Communes saturées"));

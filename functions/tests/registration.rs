@@ -412,11 +412,10 @@ async fn coordinator_mail_holds_no_personal_data_and_its_link_opens_the_request(
     assert!(page.contains("06 12 34 56 78"));
     assert!(page.contains("Niveau 1"));
     assert!(page.contains("plutôt le matin"));
-    for criterion in ["grossesse", "enceinte", "ALD", "affection"] {
-        assert!(
-            !page.to_lowercase().contains(&criterion.to_lowercase()),
-            "{criterion} on the page"
-        );
+    // The signed page (and only it, never the mail) shows the declared criteria and why this
+    // level (issue #13).
+    for criterion in ["Grossesse", "Affection de longue durée (ALD)"] {
+        assert!(page.contains(criterion), "{criterion} on the page");
     }
     // GET changes nothing: same record, same mails, only an audit line per view.
     let before = h.app.store.request(&reference).await.unwrap();

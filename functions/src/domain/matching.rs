@@ -81,8 +81,8 @@ impl Loads {
     }
 }
 
-/// Why a doctor is not a candidate: one variant per rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a doctor is not a candidate: one variant per rule, in the order [`check`] applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Unfit {
     NotAccepting,
     Paused,
@@ -104,6 +104,23 @@ impl Unfit {
             Self::PriorityOnly => "il ne prend que des patients prioritaires (niveaux 1 et 2)",
             Self::NoCapacityLeft => "il n'a plus de place cette année",
             Self::AlreadyProposed => "il a déjà été proposé pour cette demande",
+        }
+    }
+
+    /// Why no doctor can take a request, in French, for the coordinator (see [`why_none`]).
+    pub fn none_label(self) -> &'static str {
+        match self {
+            Self::NotAccepting => "aucun médecin proche n'accepte de nouveaux patients",
+            Self::Paused => "les médecins proches sont en pause",
+            Self::TooFar => "aucun médecin disponible dans la distance acceptée",
+            Self::NoHomeVisitsThatFar => {
+                "aucun médecin disponible ne fait de visites à domicile jusque-là"
+            }
+            Self::PriorityOnly => {
+                "les médecins disponibles ne prennent que des patients prioritaires"
+            }
+            Self::NoCapacityLeft => "les médecins proches n'ont plus de place cette année",
+            Self::AlreadyProposed => "tous les médecins possibles ont déjà été sollicités",
         }
     }
 }
@@ -278,6 +295,44 @@ pub fn best(
         }
     });
     best
+}
+
+/// For a request no doctor can take: the rule that leaves no candidate, `None` when there is
+/// one. Every doctor within [`FARTHEST_KM`] goes through [`check`]; each stops at the first rule
+/// he fails, and the rule that stopped the doctors who went furthest is the one to lift (the
+/// nearest accepting doctors are too far; or near enough but full…). No doctor within
+/// [`FARTHEST_KM`] at all (or an unknown commune): too far.
+pub fn why_none(
+    territory: &Territory,
+    loads: &Loads,
+    needs: &Needs,
+    tried: &[String],
+    today: NaiveDate,
+) -> Option<Unfit> {
+    let Some(commune) = territory.commune(&needs.commune) else {
+        return Some(Unfit::TooFar);
+    };
+    // `Ok` sorts before `Err`: the least is a candidate if there is one, else the furthest rule.
+    let mut furthest: Option<Result<(), std::cmp::Reverse<Unfit>>> = None;
+    territory.visit_doctors_within(commune.centre, FARTHEST_KM, |position, distance_km| {
+        let outcome = check(
+            &territory.doctors[position],
+            &loads.usage[position],
+            needs,
+            distance_km,
+            tried,
+            today,
+        )
+        .map_err(std::cmp::Reverse);
+        if furthest.is_none_or(|f| outcome < f) {
+            furthest = Some(outcome);
+        }
+    });
+    match furthest {
+        Some(Ok(())) => None,
+        Some(Err(std::cmp::Reverse(unfit))) => Some(unfit),
+        None => Some(Unfit::TooFar),
+    }
 }
 
 /// Why this doctor, in French, one line per rule — what the coordinator reads before validating.

@@ -1,5 +1,5 @@
 //! The coordinator's own actions on her request page (issue #13): what the page shows for them
-//! (the timeline of her actions, the forms, the doctors she may choose) and the answer to their
+//! (the forms and the doctors she may choose; the timeline is `link_pages`') and the answer to their
 //! POST, sent to the same address as her decisions (`decision` = `note`, `appel`, `priorite`,
 //! `choisir`, `rouvrir`) and checked the same way (origin, token) by `links`.
 
@@ -15,15 +15,13 @@ use territory::Territory;
 use crate::app::App;
 use crate::casework::{Acted, Action, doctors_for};
 use crate::domain::answers::Answers;
-use crate::domain::dates::unix_date_fr;
 use crate::domain::lifecycle::{
-    self, CallOutcome, Case, CaseState, EntryKind, NOTE_MAX, REASON_MAX, Request, TimelineEntry,
-    UNANSWERED_CALLS,
+    self, CallOutcome, Case, CaseState, NOTE_MAX, REASON_MAX, Request, UNANSWERED_CALLS,
 };
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::web::link_pages::{Choice, by_label};
+use crate::web::link_pages::{Choice, doctor_name};
 use crate::web::pages::{Message, level_label};
 
 /// The actions a form may ask for, by the value of its `decision` button.
@@ -68,63 +66,6 @@ pub fn parse(answers: &Answers) -> Result<Action, String> {
     })
 }
 
-/// One line of the timeline of her actions.
-#[derive(Debug, Serialize)]
-pub struct TimelineRow {
-    pub at: String,
-    pub by: String,
-    pub text: String,
-}
-
-fn doctor_name(territory: &Territory, id: &str) -> String {
-    match territory.doctor(id) {
-        Some(d) => format!(
-            "{} (cabinet à {})",
-            d.name,
-            territory
-                .communes
-                .get(d.commune)
-                .map_or("", |c| c.name.as_str())
-        ),
-        None => format!("médecin {id} (plus dans la liste publiée)"),
-    }
-}
-
-/// What an entry says, in French.
-pub fn entry_text(territory: &Territory, e: &TimelineEntry) -> String {
-    match &e.kind {
-        EntryKind::Note => format!("Note : {}", e.text),
-        EntryKind::Call { outcome } => format!("Appel : {}.", outcome.label().to_lowercase()),
-        EntryKind::Suspended => format!("Demande suspendue. {}", e.text),
-        EntryKind::Priority { from, to } => format!(
-            "Priorité changée de {from} à {to} par {} le {} : {}",
-            by_label(&e.by),
-            unix_date_fr(e.at),
-            e.text
-        ),
-        EntryKind::DoctorChosen { doctor, .. } => format!(
-            "Médecin choisi par la coordination : {}. {}",
-            doctor_name(territory, doctor),
-            e.text
-        )
-        .trim_end()
-        .to_string(),
-        EntryKind::Reopened => format!("Demande rouverte. {}", e.text),
-    }
-}
-
-/// The rows of a request's timeline entries, oldest first (for the page's timeline).
-pub fn timeline_rows(territory: &Territory, entries: &[TimelineEntry]) -> Vec<TimelineRow> {
-    entries
-        .iter()
-        .map(|e| TimelineRow {
-            at: unix_date_fr(e.at),
-            by: by_label(&e.by),
-            text: entry_text(territory, e),
-        })
-        .collect()
-}
-
 /// A candidate she may choose, with why.
 #[derive(Debug, Serialize)]
 pub struct CandidateRow {
@@ -150,7 +91,6 @@ pub struct Letter {
 /// The part of the coordinator's page for her own actions.
 #[derive(Debug, Serialize)]
 pub struct Panel {
-    pub timeline: Vec<TimelineRow>,
     pub note_max: usize,
     pub reason_max: usize,
     pub can_call: bool,
@@ -174,7 +114,6 @@ pub struct Panel {
 pub struct PanelView<'a> {
     pub request: &'a Request,
     pub case: &'a Case,
-    pub timeline: &'a [TimelineEntry],
     pub territory: &'a Territory,
     pub loads: &'a Loads,
     pub commune: &'a str,
@@ -229,7 +168,6 @@ pub fn panel(v: &PanelView) -> Panel {
         }
     }
     Panel {
-        timeline: timeline_rows(v.territory, v.timeline),
         note_max: NOTE_MAX,
         reason_max: REASON_MAX,
         can_call: !matches!(state, CaseState::Closed | CaseState::Suspended),

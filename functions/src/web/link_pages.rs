@@ -3,16 +3,18 @@
 //! `doctor_accepted.html`), the patient's follow-up page (`patient.html`) and the pages that say
 //! what an action did. Plain HTML forms: no JavaScript, nothing submits by itself.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Local, NaiveDate, Timelike};
 use serde::Serialize;
+use territory::dates::french_long;
 use territory::{Coordinator, Doctor, Territory};
 
 use crate::domain::dates::unix_date_fr;
 use crate::domain::lifecycle::{
-    Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason, Request,
+    AuditEntry, Case, CaseState, ClosingReason, EntryKind, Proposal, ProposalState,
+    RejectionReason, Request, TimelineEntry, kind_code,
 };
 use crate::domain::matching;
-use crate::domain::registration::FilledBy;
+use crate::domain::registration::{Criterion, DeclaredCriterion, FilledBy};
 use crate::web::pages::{Message, call_time_label, level_label};
 use crate::workflow::{Answer, Decision};
 
@@ -120,12 +122,208 @@ impl<'a> RequestFacts<'a> {
     }
 }
 
+/// A priority criterion as the coordinator reads it (the form asks in the first person).
+pub fn criterion_label(criterion: Criterion) -> &'static str {
+    match criterion {
+        Criterion::LongTermCondition => "Affection de longue durée (ALD)",
+        Criterion::C2sOrAme => "C2S ou AME",
+        Criterion::Precarity => {
+            "Situation de précarité (sans logement, isolement, renoncement aux soins)"
+        }
+        Criterion::Pregnancy => "Grossesse",
+        Criterion::Disability => "Handicap ou perte d'autonomie",
+        Criterion::HospitalDischarge => "Sortie d'hôpital depuis moins d'un mois",
+        Criterion::RegularTreatment => "Traitement régulier",
+    }
+}
+
+/// A criterion the person declared, with its dates.
+#[derive(Debug, Serialize)]
+pub struct DeclaredRow {
+    pub label: &'static str,
+    pub declared: String,
+    /// "" when it does not expire.
+    pub until: String,
+    /// Past its date: it counts no more in the priority.
+    pub expired: bool,
+}
+
+pub fn declared_rows(criteria: &[DeclaredCriterion], today: NaiveDate) -> Vec<DeclaredRow> {
+    criteria
+        .iter()
+        .map(|c| DeclaredRow {
+            label: criterion_label(c.criterion),
+            declared: french_long(c.declared),
+            until: c.valid_until.map(french_long).unwrap_or_default(),
+            expired: !c.holds_on(today),
+        })
+        .collect()
+}
+
+/// "1er décembre 2026 à 14 h 05", local time.
+pub fn unix_time_fr(unix: i64) -> String {
+    DateTime::from_timestamp(unix, 0)
+        .map(|d| {
+            let d = d.with_timezone(&Local);
+            format!(
+                "{} à {} h {:02}",
+                french_long(d.date_naive()),
+                d.hour(),
+                d.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Who acted, in French, from an audit entry's `actor` or a step's `by` (a member of staff by
+/// name while the roster lists them).
+pub fn actor_label(territory: &Territory, actor: &str) -> String {
+    match actor {
+        "public" => "formulaire en ligne".into(),
+        "system" => "automatique".into(),
+        _ if actor.starts_with("coordinator:") => "coordination (lien reçu par courriel)".into(),
+        _ => match actor.strip_prefix("staff:") {
+            Some(id) => match territory.staff_member(id) {
+                Some(staff) => staff.name.clone(),
+                None => format!("équipe : {id}"),
+            },
+            None => actor.to_string(),
+        },
+    }
+}
+
+/// What an audit entry's `action` says, in French (an action this page does not know yet is
+/// shown as it is stored).
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "registered" => "Demande enregistrée",
+        "viewed" => "Page de la demande consultée",
+        "closed" => "Demande close",
+        "reminded" => "Rappel envoyé",
+        other => other,
+    }
+}
+
+/// A doctor as the coordinator's page names him: name and practice, or that he left the list.
+pub fn doctor_name(territory: &Territory, id: &str) -> String {
+    match territory.doctor(id) {
+        Some(d) => format!(
+            "{} (cabinet à {})",
+            d.name,
+            territory
+                .communes
+                .get(d.commune)
+                .map_or("", |c| c.name.as_str())
+        ),
+        None => format!("médecin {id} (plus dans la liste publiée)"),
+    }
+}
+
+/// What a timeline entry (the coordinator's note, call, change…) says, in French.
+pub fn entry_text(territory: &Territory, e: &TimelineEntry) -> String {
+    match &e.kind {
+        EntryKind::Note => format!("Note : {}", e.text),
+        EntryKind::Call { outcome } => format!("Appel : {}.", outcome.label().to_lowercase()),
+        EntryKind::Suspended => format!("Demande suspendue. {}", e.text),
+        EntryKind::Priority { from, to } => {
+            format!("Priorité changée de {from} à {to} : {}", e.text)
+        }
+        EntryKind::DoctorChosen { doctor, .. } => format!(
+            "Médecin choisi par la coordination : {}. {}",
+            doctor_name(territory, doctor),
+            e.text
+        )
+        .trim_end()
+        .to_string(),
+        EntryKind::Reopened => format!("Demande rouverte. {}", e.text),
+    }
+}
+
+/// One line of the request's timeline.
+#[derive(Debug, Serialize)]
+pub struct Event {
+    #[serde(skip)]
+    pub unix: i64,
+    pub at: String,
+    pub by: String,
+    pub what: String,
+    pub note: String,
+}
+
+/// Everything that happened to the request, newest first: its audit entries (registration,
+/// views, closing, and whatever later actions record), its timeline entries (the coordination's
+/// notes, calls and changes) and each proposal's steps and reminders.
+pub fn timeline(
+    territory: &Territory,
+    audit: &[AuditEntry],
+    entries: &[TimelineEntry],
+    proposals: &[Proposal],
+) -> Vec<Event> {
+    let event = |unix: i64, by: &str, what: String, note: &str| Event {
+        unix,
+        at: unix_time_fr(unix),
+        by: actor_label(territory, by),
+        what,
+        note: note.to_string(),
+    };
+    let mut events: Vec<Event> = Vec::new();
+    // An entry says more than its audit line (which holds ids only): the entry is shown.
+    let entry_codes: Vec<&str> = entries.iter().map(|e| kind_code(&e.kind)).collect();
+    for e in audit
+        .iter()
+        .filter(|e| !entry_codes.contains(&e.action.as_str()))
+    {
+        let about_proposal = proposals.iter().find(|p| p.id == e.object);
+        match about_proposal {
+            // A proposal's steps come from its history, which says more.
+            Some(_) if e.action != "reminded" => {}
+            Some(p) => events.push(event(
+                e.at,
+                &e.actor,
+                format!(
+                    "Rappel envoyé pour la proposition de {}",
+                    doctor_line(territory, &p.doctor)
+                ),
+                "",
+            )),
+            None => events.push(event(
+                e.at,
+                &e.actor,
+                action_label(&e.action).to_string(),
+                "",
+            )),
+        }
+    }
+    for e in entries {
+        events.push(event(e.at, &e.by, entry_text(territory, e), ""));
+    }
+    for p in proposals {
+        let doctor = doctor_line(territory, &p.doctor);
+        for step in &p.history {
+            events.push(event(
+                step.at,
+                &step.by,
+                format!("{} : {}", doctor, step.state.label()),
+                step.note.as_deref().unwrap_or(""),
+            ));
+        }
+    }
+    // Newest first; at the same second, the order they were recorded in, reversed.
+    events.reverse();
+    events.sort_by_key(|e| std::cmp::Reverse(e.unix));
+    events
+}
+
 /// Everything the coordinator's page shows, read before rendering.
 pub struct CoordinatorView<'a> {
     pub request: &'a Request,
     pub case: &'a Case,
     /// Every proposal of the request, oldest first.
     pub proposals: &'a [Proposal],
+    /// The audit entries of the request and of its proposals, in the order they were recorded.
+    pub audit: &'a [AuditEntry],
+    /// The request's timeline entries, in the order they were written.
+    pub entries: &'a [TimelineEntry],
     pub commune: &'a str,
     pub coordinators: &'a [Coordinator],
     pub territory: &'a Territory,
@@ -190,6 +388,13 @@ pub struct CoordinatorPage<'a> {
     pub rejection_reasons: Vec<Choice>,
     pub closing_reasons: Vec<Choice>,
     pub history: Vec<HistoryRow<'a>>,
+    /// The criteria the person declared, with their dates.
+    pub criteria: Vec<DeclaredRow>,
+    /// Why this priority level: the reasons kept with the request when it was assessed.
+    pub priority_reasons: &'a [String],
+    pub assessed_on: String,
+    /// Everything that happened, newest first.
+    pub timeline: Vec<Event>,
     pub overview_link: &'a str,
 }
 
@@ -261,6 +466,10 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
                 }
             })
             .collect(),
+        criteria: declared_rows(&v.request.registration.criteria, v.today),
+        priority_reasons: &v.request.priority.reasons,
+        assessed_on: french_long(v.request.priority.assessed_on),
+        timeline: timeline(v.territory, v.audit, v.entries, v.proposals),
         overview_link: v.overview_link,
     }
 }

@@ -274,9 +274,13 @@ async fn coordinator_page<S: Store, M: Mailer>(
             .store
             .doctor_loads(matching::period_of(local_date(now)))
             .await?;
-        Ok::<_, StoreError>(Some((stored, case, proposals, timeline, loads)))
+        let mut audit = app.store.audit_trail(&reference).await?;
+        for p in &proposals {
+            audit.extend(app.store.audit_trail(&p.id).await?);
+        }
+        Ok::<_, StoreError>(Some((stored, case, proposals, timeline, loads, audit)))
     };
-    let (stored, case, proposals, timeline, loads) = match read.await {
+    let (stored, case, proposals, timeline, loads, audit) = match read.await {
         Ok(Some(found)) => found,
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
@@ -311,6 +315,8 @@ async fn coordinator_page<S: Store, M: Mailer>(
         request: &stored,
         case: &case,
         proposals: &proposals,
+        audit: &audit,
+        entries: &timeline,
         commune: &commune,
         coordinators: &coordinators,
         territory: &territory,
@@ -323,7 +329,6 @@ async fn coordinator_page<S: Store, M: Mailer>(
     let casework = casework::panel(&casework::PanelView {
         request: &stored,
         case: &case,
-        timeline: &timeline,
         territory: &territory,
         loads: &loads,
         commune: &commune,

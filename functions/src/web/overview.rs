@@ -3,16 +3,18 @@
 //! capacity within reach), as data for `overview.html`, and the same figures as CSV — counts
 //! only, no personal data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
+use chrono::NaiveDate;
 use serde::Serialize;
+use territory::Territory;
 
 use crate::app::App;
 use crate::domain::communes::commune_name;
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{Case, CaseState, Needs};
-use crate::domain::matching::{self, Loads};
+use crate::domain::matching::{self, Loads, Unfit};
 use crate::links::{Link, OUTSIDE_CPTS};
 use crate::mail::Mailer;
 use crate::store::{Result, Store};
@@ -23,12 +25,20 @@ use crate::web::pages::level_label;
 /// (DOMAIN.md §4.1: "aucune capacité déclarée dans un rayon de N km").
 pub const SATURATION_KM: u32 = 20;
 
+/// Days after the patient was told a doctor accepted him: then the coordinator asks whether the
+/// first appointment took place, and closes the request.
+pub const ASK_FIRST_VISIT_AFTER_DAYS: i64 = 30;
+
 pub struct Overview {
     pub id: String,
     pub title: String,
     /// Every request of the CPTS, oldest first.
     pub cases: Vec<Case>,
-    /// (commune name, requests waiting), most waiting first.
+    /// The waiting requests no doctor can take today (position in `cases`), with the rule that
+    /// leaves no candidate; oldest first.
+    pub no_doctor: Vec<(usize, Unfit)>,
+    /// (commune name, waiting requests no doctor within [`SATURATION_KM`] would take), most
+    /// first.
     pub saturated: Vec<(String, usize)>,
 }
 
@@ -50,30 +60,74 @@ pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> R
         &territory,
         &app.store.doctor_loads(matching::period_of(today)).await?,
     );
-    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in cases.iter().filter(|c| c.state == CaseState::Waiting) {
-        *waiting.entry(c.needs.commune.as_str()).or_default() += 1;
-    }
-    let mut saturated: Vec<(String, usize)> = waiting
-        .into_iter()
-        .filter(|(commune, _)| {
-            let widest = Needs {
-                commune: commune.to_string(),
-                max_distance_km: Some(SATURATION_KM),
-                home_visits: false,
-                priority_level: 1,
-            };
-            matching::best(&territory, &loads, &widest, &[], today).is_none()
-        })
-        .map(|(commune, n)| (commune_name(&territory, commune), n))
+    let waiting: Vec<usize> = (0..cases.len())
+        .filter(|&i| cases[i].state == CaseState::Waiting)
         .collect();
-    saturated.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let no_doctor = waiting
+        .iter()
+        .filter_map(|&i| {
+            let c = &cases[i];
+            matching::why_none(&territory, &loads, &c.needs, &c.tried, today).map(|why| (i, why))
+        })
+        .collect();
     Ok(Overview {
         id: id.to_string(),
         title,
+        saturated: saturated(
+            &territory,
+            &loads,
+            waiting.iter().map(|&i| &cases[i]),
+            today,
+        ),
         cases,
-        saturated,
+        no_doctor,
     })
+}
+
+/// The communes whose waiting requests no doctor within [`SATURATION_KM`] would take, with how
+/// many: each request with its own needs (home visits, priority level: a priority-only doctor
+/// does not serve a level-3 request), whoever was already tried. (name, count), most first.
+pub fn saturated<'a>(
+    territory: &Territory,
+    loads: &Loads,
+    waiting: impl Iterator<Item = &'a Case>,
+    today: NaiveDate,
+) -> Vec<(String, usize)> {
+    // Requests of a commune with the same needs have the same answer: asked once.
+    let mut served: HashMap<(&str, bool, u8), bool> = HashMap::new();
+    let mut unserved: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in waiting {
+        let key = (
+            c.needs.commune.as_str(),
+            c.needs.home_visits,
+            c.needs.priority_level,
+        );
+        let served = *served.entry(key).or_insert_with(|| {
+            let within = Needs {
+                max_distance_km: Some(SATURATION_KM),
+                ..c.needs.clone()
+            };
+            matching::best(territory, loads, &within, &[], today).is_some()
+        });
+        if !served {
+            *unserved.entry(key.0).or_default() += 1;
+        }
+    }
+    let mut saturated: Vec<(String, usize)> = unserved
+        .into_iter()
+        .map(|(commune, n)| (commune_name(territory, commune), n))
+        .collect();
+    saturated.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    saturated
+}
+
+/// The requests suspended after unanswered calls, for the coordinator to send a letter (their
+/// page says how), oldest first.
+fn suspended(cases: &[Case]) -> Vec<&Case> {
+    cases
+        .iter()
+        .filter(|c| c.state == CaseState::Suspended)
+        .collect()
 }
 
 /// (label, value) of every figure, in the order of the page and the CSV.
@@ -119,6 +173,20 @@ fn figures(o: &Overview, now: i64) -> Vec<(String, String)> {
     for (reason, n) in reasons {
         out.push((format!("Close : {reason}"), n.to_string()));
     }
+    let mut blocked: BTreeMap<Unfit, usize> = BTreeMap::new();
+    for &(_, why) in &o.no_doctor {
+        *blocked.entry(why).or_default() += 1;
+    }
+    out.push((
+        "En attente sans médecin possible".into(),
+        o.no_doctor.len().to_string(),
+    ));
+    for (why, n) in blocked {
+        out.push((
+            format!("Sans médecin possible : {}", why.none_label()),
+            n.to_string(),
+        ));
+    }
     out.push(("Communes saturées".into(), o.saturated.len().to_string()));
     out
 }
@@ -129,6 +197,8 @@ pub struct Item {
     pub link: String,
     pub reference: String,
     pub commune: String,
+    /// Why it is in this list, when the list's title does not say it all ("" otherwise).
+    pub why: String,
 }
 
 #[derive(Serialize)]
@@ -163,6 +233,15 @@ pub struct OverviewPage<'a> {
     pub link_days: i64,
     pub to_validate: Vec<Item>,
     pub to_call: Vec<Item>,
+    /// Waiting, no doctor possible: each with the rule that leaves no candidate.
+    pub no_doctor: Vec<Item>,
+    /// Told more than [`ASK_FIRST_VISIT_AFTER_DAYS`] ago: did the first appointment happen?
+    pub ask_first_visit: Vec<Item>,
+    pub ask_first_visit_days: i64,
+    /// Suspended after unanswered calls: a letter to send.
+    pub suspended: Vec<Item>,
+    /// Whether any of the lists above has something.
+    pub anything_waits: bool,
     pub saturated: Vec<Saturated<'a>>,
     pub saturation_km: u32,
     pub figures: Vec<Figure>,
@@ -178,27 +257,56 @@ pub fn page<'a, S: Store, M: Mailer>(
     now: i64,
 ) -> OverviewPage<'a> {
     let territory = app.territory();
-    let item = |c: &Case| Item {
+    let item = |c: &Case, why: String| Item {
         link: app.coordinator_link(&c.reference, now),
         reference: c.reference.clone(),
         commune: commune_name(&territory, &c.needs.commune),
+        why,
     };
+    let in_state = |state: CaseState| o.cases.iter().filter(move |c| c.state == state);
+    let to_validate: Vec<Item> = in_state(CaseState::Proposed)
+        .map(|c| item(c, String::new()))
+        .collect();
+    let to_call: Vec<Item> = in_state(CaseState::Accepted)
+        .filter(|c| !c.has_email)
+        .map(|c| item(c, String::new()))
+        .collect();
+    let no_doctor: Vec<Item> = o
+        .no_doctor
+        .iter()
+        .map(|&(i, why)| item(&o.cases[i], why.none_label().to_string()))
+        .collect();
+    // An informed case changes no more until it is closed: it was told when it was last written.
+    let ask_first_visit: Vec<Item> = in_state(CaseState::Informed)
+        .filter(|c| now - c.updated_at > ASK_FIRST_VISIT_AFTER_DAYS * 86_400)
+        .map(|c| {
+            let days = (now - c.updated_at) / 86_400;
+            item(c, format!("prévenue il y a {days} jours"))
+        })
+        .collect();
+    let suspended: Vec<Item> = suspended(&o.cases)
+        .into_iter()
+        .map(|c| {
+            let days = (now - c.updated_at) / 86_400;
+            item(c, format!("suspendue il y a {days} jours"))
+        })
+        .collect();
+    let anything_waits = !(to_validate.is_empty()
+        && to_call.is_empty()
+        && no_doctor.is_empty()
+        && ask_first_visit.is_empty()
+        && suspended.is_empty());
     OverviewPage {
         cpts: &o.title,
         updated: unix_date_fr(now),
         link_days: Link::Overview.lifetime_days().unwrap_or_default(),
-        to_validate: o
-            .cases
-            .iter()
-            .filter(|c| c.state == CaseState::Proposed)
-            .map(item)
-            .collect(),
-        to_call: o
-            .cases
-            .iter()
-            .filter(|c| c.state == CaseState::Accepted && !c.has_email)
-            .map(item)
-            .collect(),
+        to_validate,
+        to_call,
+        no_doctor,
+        ask_first_visit,
+        ask_first_visit_days: ASK_FIRST_VISIT_AFTER_DAYS,
+        suspended,
+        anything_waits,
         saturated: o
             .saturated
             .iter()

@@ -290,14 +290,17 @@ pub fn decline(
     )
 }
 
-/// Nobody answered in time: the reservation is released and the case waits again.
+/// Nobody answered in time: the reservation is released and the case waits again. A proposal
+/// the coordinator never validated lapses without the doctor ever being asked: he is no longer
+/// counted as tried, and stays a candidate for this request. One the doctor left unanswered
+/// keeps him tried.
 pub fn expire(
     case: &Case,
     proposal: &Proposal,
     now: i64,
     mails: Vec<Mail>,
 ) -> Result<(Transition, Proposal), Illegal> {
-    step(
+    let (mut transition, next) = step(
         case,
         proposal,
         ProposalState::Expired,
@@ -306,7 +309,13 @@ pub fn expire(
         None,
         vec![release(proposal)],
         mails,
-    )
+    )?;
+    if proposal.state == ProposalState::Proposed
+        && let Some((_, next_case)) = transition.case.as_mut()
+    {
+        next_case.tried.retain(|doctor| doctor != &proposal.doctor);
+    }
+    Ok((transition, next))
 }
 
 /// The patient was told (his mail goes in `mails`), or the coordinator called him.
