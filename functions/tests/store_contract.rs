@@ -32,7 +32,7 @@ fn the_database_is_in_wal_mode() {
     let version: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 /// A database from before proposals existed (schema version 1): its requests get a waiting case.
@@ -61,6 +61,7 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
         "DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads; DROP TABLE doctors;
+         DROP TABLE search_words; DROP TABLE search_vocabulary; DROP TABLE search_keys;
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -75,4 +76,11 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     let case = store.case("OLD2").await.unwrap().unwrap();
     assert_eq!(case, functions::domain::lifecycle::Case::opened(&other));
     assert!(case.has_email && case.needs.home_visits && case.needs.max_distance_km.is_none());
+    // Their search keys are written when the store opens.
+    let query = functions::domain::search::Query::parse("Dupré", &contract::search::demo()).unwrap();
+    let found = store
+        .search(&query, &functions::domain::staff::Scope::Territory)
+        .await
+        .unwrap();
+    assert_eq!(found.hits.len(), 2);
 }

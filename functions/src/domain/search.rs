@@ -374,6 +374,12 @@ pub struct Hit {
     pub created_at: i64,
 }
 
+/// "Léa Dupré": the name as the person wrote it, for the results list.
+pub fn display_name(request: &Request) -> String {
+    let r = &request.registration;
+    format!("{} {}", r.first_name.as_str(), r.last_name.as_str())
+}
+
 /// The requests found, newest first, at most [`LIMIT`]; `more` when others matched too.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Found {

@@ -11,6 +11,9 @@
 
 #![allow(dead_code)]
 
+pub mod search;
+pub use search::*;
+
 use chrono::NaiveDate;
 
 use functions::domain::lifecycle::{
@@ -287,7 +290,13 @@ macro_rules! store_contract {
             capacity_is_never_exceeded,
             racing_acceptances_take_only_the_places_left,
             pauses_and_loads_are_per_doctor,
-            open_proposals_leave_the_list_when_they_end);
+            open_proposals_leave_the_list_when_they_end,
+            search_stays_within_its_scope,
+            search_ignores_accents_and_tolerates_a_typo,
+            search_reads_phone_numbers_in_any_format,
+            search_by_birth_date_or_year_alone,
+            search_results_are_capped,
+            possible_duplicates_share_a_phone_or_a_name_and_birth_date);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

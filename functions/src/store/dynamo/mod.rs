@@ -16,6 +16,7 @@
 //! | form nonce      | `NONCE#<nonce>`       | `NONCE`                      | `reference` (the first request sent with it) |
 //! | rate counter    | `RATE#<key>#<window>` | `RATE`                       | `count` |
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
+//! | search keys     | `CASE#<reference>`    | `SEARCH`                     | `words`, `name`, `phone`, `birth_date`, `commune`, `created_at`, `cpts` ([`SearchKeys`](crate::domain::search::SearchKeys): personal data) |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
@@ -30,9 +31,14 @@
 //!   * open proposals (proposed or validated): `PROPOSAL#OPEN` / `<created_at>#<id>`; removed
 //!     when the proposal ends;
 //!   * cases by state: `CASE#<state>` / `<created_at>#<reference>` (re-examination of waiting ones);
-//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation).
+//!   * doctors: `DOCTOR` / `<id>` (every doctor with counters, a pause or a solicitation);
+//!   * search keys of every request: `SEARCH` / `<created_at>#<reference>` (the territory's search).
 //! * `gsi2` — per-CPTS views, read by the coordinator's overview (`gsi2pk` / `gsi2sk`):
-//!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`.
+//!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`;
+//!   * search keys: `SEARCH#CPTS#<cpts>` (or `SEARCH#NOCPTS`) / `<created_at>#<reference>`.
+//!
+//! A search reads its list newest first and filters the keys with the domain's
+//! [`Query::matches`](crate::domain::search::Query::matches), stopping once it has enough.
 //!
 //! List partitions are single keys (`MAIL#PENDING`, `CASE#waiting`): a CPTS produces a few
 //! hundred items a day, far below one partition's limits (1,000 writes/s).
@@ -68,8 +74,9 @@
 //! # Transactions
 //!
 //! [`Store::register`] is one `TransactWriteItems`: the nonce (must not exist), one update per
-//! rate counter (`ADD count` if below its limit), the request, its case, its mail and the audit
-//! entry. A cancelled transaction is read reason by reason: a failed nonce condition is a duplicate
+//! rate counter (`ADD count` if below its limit), the request, its case, its search keys, its
+//! mail and the audit entry. An erase deletes the search keys in its own transaction: a `Delete`
+//! of [`search_key`](schema::search_key)`(reference)`. A cancelled transaction is read reason by reason: a failed nonce condition is a duplicate
 //! (the nonce item gives the first reference), a failed counter condition is a refusal.
 //!
 //! [`Store::apply`] is one `TransactWriteItems` too: the case (expected version), the proposals
@@ -100,7 +107,8 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`] — what the [`Store`] methods do.
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`search`] — what the [`Store`]
+//!   methods do.
 
 mod attrs;
 mod doctors;
@@ -109,6 +117,7 @@ mod outbox;
 mod queries;
 mod register;
 mod schema;
+mod search;
 mod table;
 mod transact;
 mod transition;
@@ -121,6 +130,8 @@ use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Opening, Proposal, Request, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::search::{Found, Identity, Query};
+use crate::domain::staff::Scope;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
 use table::Table;
 
@@ -237,5 +248,18 @@ impl Store for DynamoStore {
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {
         self.table.audit_trail(object)
+    }
+
+    fn search(&self, query: &Query, scope: &Scope) -> impl Future<Output = Result<Found>> + Send {
+        self.table.search(query, scope)
+    }
+
+    fn possible_duplicates(
+        &self,
+        who: &Identity,
+        except: Option<&str>,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send {
+        self.table.possible_duplicates(who, except, scope)
     }
 }
