@@ -10,6 +10,7 @@ pub mod overview;
 pub mod pages;
 pub mod registration;
 pub mod respond;
+pub mod search;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod search;
+#[allow(unused_imports)]
 pub use search::*;
 
 use chrono::NaiveDate;
