@@ -77,7 +77,8 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     assert_eq!(case, functions::domain::lifecycle::Case::opened(&other));
     assert!(case.has_email && case.needs.home_visits && case.needs.max_distance_km.is_none());
     // Their search keys are written when the store opens.
-    let query = functions::domain::search::Query::parse("Dupré", &contract::search::demo()).unwrap();
+    let query =
+        functions::domain::search::Query::parse("Dupré", &contract::search::demo()).unwrap();
     let found = store
         .search(&query, &functions::domain::staff::Scope::Territory)
         .await

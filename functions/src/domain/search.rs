@@ -250,11 +250,13 @@ impl Query {
 
     /// Every typed name word, for a store that looks words up in its vocabulary.
     pub fn name_words(&self) -> impl Iterator<Item = &str> {
-        self.terms.iter().flat_map(|t| match t {
-            Term::Name { words, .. } => words.as_slice(),
-            _ => &[],
-        })
-        .map(String::as_str)
+        self.terms
+            .iter()
+            .flat_map(|t| match t {
+                Term::Name { words, .. } => words.as_slice(),
+                _ => &[],
+            })
+            .map(String::as_str)
     }
 }
 
@@ -417,7 +419,10 @@ mod tests {
             name: name.into(),
             postcodes: vec![postcode.into()],
             population: 1000,
-            centre: territory::LonLat { lon: 4.9, lat: 49.7 },
+            centre: territory::LonLat {
+                lon: 4.9,
+                lat: 49.7,
+            },
             area_km2: 10.0,
             geometry: Vec::new(),
             cpts: None,
@@ -466,8 +471,14 @@ mod tests {
         assert!(!word_matches("dupont", "dupre"));
         assert!(!word_matches("lee", "lea"), "short words must be exact");
         assert!(word_matches("lefebvre", "lefevre"));
-        assert!(word_matches("lefeuvbre", "lefevre"), "two typos from 8 letters");
-        assert!(!word_matches("martin", "mertan"), "two typos under 8 letters");
+        assert!(
+            word_matches("lefeuvbre", "lefevre"),
+            "two typos from 8 letters"
+        );
+        assert!(
+            !word_matches("martin", "mertan"),
+            "two typos under 8 letters"
+        );
     }
 
     #[test]

@@ -258,9 +258,9 @@ fn delete_search_keys(c: &Connection, reference: &str) -> rusqlite::Result<()> {
     for word in &words {
         c.prepare_cached("UPDATE search_vocabulary SET uses = uses - 1 WHERE word = ?1")?
             .execute([word])?;
+        c.prepare_cached("DELETE FROM search_vocabulary WHERE word = ?1 AND uses <= 0")?
+            .execute([word])?;
     }
-    c.prepare_cached("DELETE FROM search_vocabulary WHERE uses <= 0")?
-        .execute([])?;
     c.prepare_cached("DELETE FROM search_words WHERE reference = ?1")?
         .execute([reference])?;
     c.prepare_cached("DELETE FROM search_keys WHERE reference = ?1")?
@@ -296,6 +296,7 @@ fn term_condition(term: &Term, vocabulary: &[String]) -> Condition {
             communes,
             reference,
         } => {
+            // One `IN` of a compound select, so that SQLite looks the candidates up by key.
             let mut all = Vec::new();
             let mut values = Vec::new();
             for typed in words {
@@ -303,27 +304,28 @@ fn term_condition(term: &Term, vocabulary: &[String]) -> Condition {
                     .iter()
                     .filter(|w| search::word_matches(typed, w))
                     .collect();
-                if known.is_empty() {
-                    all.push("0".to_string());
-                } else {
-                    all.push(format!(
-                        "k.reference IN (SELECT reference FROM search_words WHERE word IN ({}))",
-                        placeholders(known.len())
-                    ));
-                    values.extend(known.into_iter().map(|w| text(w)));
-                }
+                all.push(format!(
+                    "SELECT reference FROM search_words WHERE word IN ({})",
+                    placeholders(known.len())
+                ));
+                values.extend(known.into_iter().map(|w| text(w)));
             }
-            let mut any = vec![format!("({})", all.join(" AND "))];
+            let mut any = vec![format!(
+                "SELECT reference FROM ({})",
+                all.join(" INTERSECT ")
+            )];
             if !communes.is_empty() {
-                let (sql, v) = codes(communes);
-                any.push(sql);
-                values.extend(v);
+                any.push(format!(
+                    "SELECT reference FROM search_keys WHERE commune IN ({})",
+                    placeholders(communes.len())
+                ));
+                values.extend(communes.iter().map(|c| text(c)));
             }
             if let Some(r) = reference {
-                any.push("k.reference = ?".into());
+                any.push("VALUES (?)".into());
                 values.push(text(r));
             }
-            (format!("({})", any.join(" OR ")), values)
+            (format!("k.reference IN ({})", any.join(" UNION ")), values)
         }
     }
 }
@@ -331,7 +333,8 @@ fn term_condition(term: &Term, vocabulary: &[String]) -> Condition {
 fn scope_condition(scope: &Scope) -> Condition {
     match scope {
         Scope::Cpts(id) => (
-            "k.cpts = ?".into(),
+            // Unary `+`: filter on the CPTS, but look rows up by the terms' more selective indexes.
+            "+k.cpts = ?".into(),
             vec![rusqlite::types::Value::Text(id.clone())],
         ),
         Scope::Territory => ("1".into(), Vec::new()),

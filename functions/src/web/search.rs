@@ -70,8 +70,7 @@ pub async fn search_page<S: Store, M: Mailer>(
                 tracing::error!(error = %e, "search failed");
                 status = StatusCode::SERVICE_UNAVAILABLE;
                 view.message = Some(
-                    "La recherche ne répond pas pour l'instant. Réessayez dans une minute."
-                        .into(),
+                    "La recherche ne répond pas pour l'instant. Réessayez dans une minute.".into(),
                 );
             }
         },
