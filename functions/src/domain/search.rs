@@ -313,7 +313,7 @@ fn commune_code(token: &str, territory: &Territory) -> Option<Vec<String>> {
     let mut codes: Vec<String> = territory
         .communes
         .iter()
-        .filter(|c| c.code == code || c.postcodes.iter().any(|p| *p == code))
+        .filter(|c| c.code == code || c.postcodes.contains(&code))
         .map(|c| c.code.clone())
         .collect();
     if codes.is_empty() {
