@@ -17,8 +17,7 @@ use crate::workflow::Notice;
 
 /// Token action of the registration form.
 const FORM_ACTION: &str = "form";
-/// Length of a request's reference, e.g. "K7M4P9QX".
-pub const REFERENCE_LEN: usize = 8;
+pub use crate::domain::reference::{REFERENCE_LEN, is_reference};
 
 /// What became of a sent form.
 #[derive(Debug)]
@@ -44,13 +43,6 @@ pub enum Outcome {
     Limited,
     /// The store could not be reached: nothing written.
     Unavailable(StoreError),
-}
-
-/// "K7M4P9QX": whether `s` looks like a reference.
-pub fn is_reference(s: &str) -> bool {
-    s.len() == REFERENCE_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl<S: Store, M: Mailer> App<S, M> {

@@ -66,6 +66,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("patient.html", include_str!("../templates/patient.html")),
     ("overview.html", include_str!("../templates/overview.html")),
+    ("search.html", include_str!("../templates/search.html")),
     (
         "link_error.html",
         include_str!("../templates/link_error.html"),

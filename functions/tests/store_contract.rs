@@ -65,6 +65,7 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     c.execute_batch(
         "DROP TABLE timeline; DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads;
          DROP TABLE doctors; DROP TABLE used_once; DROP TABLE sessions;
+         DROP TABLE search_words; DROP TABLE search_vocabulary; DROP TABLE search_keys;
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -79,4 +80,12 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     let case = store.case("OLD2").await.unwrap().unwrap();
     assert_eq!(case, functions::domain::lifecycle::Case::opened(&other));
     assert!(case.has_email && case.needs.home_visits && case.needs.max_distance_km.is_none());
+    // Their search keys are written when the store opens.
+    let query =
+        functions::domain::search::Query::parse("Dupré", &contract::search::demo()).unwrap();
+    let found = store
+        .search(&query, &functions::domain::staff::Scope::Territory)
+        .await
+        .unwrap();
+    assert_eq!(found.hits.len(), 2);
 }

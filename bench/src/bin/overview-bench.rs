@@ -76,6 +76,8 @@ async fn run(requests: usize, runs: usize) {
             cpts: Some(cpts.id.clone()),
             priority: priority::assess(&registration, today),
             registration: *registration,
+            channel: Default::default(),
+            intake: None,
         };
         let mail = Mail {
             id: format!("B{i:07}-coordination"),

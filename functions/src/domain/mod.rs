@@ -10,5 +10,7 @@ pub mod lifecycle;
 pub mod matching;
 pub mod phone;
 pub mod priority;
+pub mod reference;
 pub mod registration;
+pub mod search;
 pub mod staff;

@@ -20,6 +20,8 @@ use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::search::{Found, Identity, Query};
+use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +61,8 @@ pub enum Applied {
 pub trait Store: Send + Sync + 'static {
     /// In one transaction: unless a request with the same form `nonce` exists, counts one more
     /// request against each of `limits` and, when all hold, writes the `opening` (request, case,
-    /// mail, audit entry) as it is. Otherwise nothing is written.
+    /// mail, audit entry) as it is, with the request's search keys
+    /// ([`SearchKeys::of`](crate::domain::search::SearchKeys::of)). Otherwise nothing is written.
     fn register(
         &self,
         opening: &Opening,
@@ -156,4 +159,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends every session of staff member `staff`; returns how many there were.
     fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send;
+
+    /// The requests within `scope` that match every term of `query`, newest first: at most
+    /// [`search::LIMIT`](crate::domain::search::LIMIT), `more` when others match too.
+    ///
+    /// Search keys (the normalised name words, phone, birth date, commune, CPTS, date) are
+    /// written by [`Store::register`] in the request's own transaction. They are personal data:
+    /// erasing a request must delete them in the same transaction as the request itself —
+    /// on SQLite with `delete_search_keys(&tx, reference)` (in `sqlite.rs`), on DynamoDB with a `Delete`
+    /// of the key `schema::search_key(reference)` (in `dynamo/`) among the transaction's items (see
+    /// each store's module). A correction of the person's details rewrites them the same way
+    /// (`write_search_keys`; `items::search_item`).
+    fn search(&self, query: &Query, scope: &Scope) -> impl Future<Output = Result<Found>> + Send;
+
+    /// The open requests (case not closed) within `scope` that may be the same person as `who`
+    /// (same phone, or same name and birth date), except the request `except`: their references,
+    /// newest first. For the intake (before storing) and the request page (`except`: itself).
+    fn possible_duplicates(
+        &self,
+        who: &Identity,
+        except: Option<&str>,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
 }

@@ -14,6 +14,8 @@ use crate::domain::lifecycle::{
     Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::search::{self, Found, Hit, Identity, Query, SearchKeys, Term};
+use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`). Never edit a released
@@ -124,6 +126,36 @@ const MIGRATIONS: &[&str] = &["
         csrf TEXT NOT NULL
     );
     CREATE INDEX sessions_by_staff ON sessions (staff);
+", "
+    -- What a request is found by (domain::search::SearchKeys): personal data, deleted with it.
+    CREATE TABLE search_keys (
+        reference TEXT PRIMARY KEY REFERENCES requests (reference),
+        cpts TEXT,
+        created_at INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        birth_year INTEGER NOT NULL,
+        commune TEXT NOT NULL
+    );
+    CREATE INDEX search_by_date ON search_keys (created_at);
+    CREATE INDEX search_by_cpts ON search_keys (cpts, created_at);
+    CREATE INDEX search_by_phone ON search_keys (phone);
+    CREATE INDEX search_by_identity ON search_keys (name, birth_date);
+    CREATE INDEX search_by_birth_date ON search_keys (birth_date);
+    CREATE INDEX search_by_birth_year ON search_keys (birth_year);
+    CREATE INDEX search_by_commune ON search_keys (commune);
+    -- Each name word of each request, and every word in use (typos are looked up there).
+    CREATE TABLE search_words (
+        word TEXT NOT NULL,
+        reference TEXT NOT NULL REFERENCES search_keys (reference),
+        PRIMARY KEY (word, reference)
+    ) WITHOUT ROWID;
+    CREATE INDEX search_words_of ON search_words (reference);
+    CREATE TABLE search_vocabulary (
+        word TEXT PRIMARY KEY,
+        uses INTEGER NOT NULL
+    ) WITHOUT ROWID;
 "];
 
 pub struct SqliteStore {
@@ -182,6 +214,7 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
+        backfill_search_keys(&mut connection)?;
         Ok(Self {
             connection: Mutex::new(connection),
             _alive: None,
@@ -194,6 +227,146 @@ impl SqliteStore {
             Err(poisoned) => poisoned.into_inner(),
         };
         ready(f(&mut connection).map_err(StoreError::from))
+    }
+}
+
+/// Requests stored before search keys existed get theirs (a no-op once they all have them).
+fn backfill_search_keys(c: &mut Connection) -> rusqlite::Result<()> {
+    let tx = c.transaction()?;
+    let records: Vec<String> = tx
+        .prepare(
+            "SELECT record FROM requests r
+             WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.reference = r.reference)",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for record in records {
+        let request: Request = from_json(&record)?;
+        write_search_keys(&tx, &SearchKeys::of(&request))?;
+    }
+    tx.commit()
+}
+
+/// Writes the search keys of a request (replacing any it had), within the caller's transaction.
+fn write_search_keys(c: &Connection, keys: &SearchKeys) -> rusqlite::Result<()> {
+    delete_search_keys(c, &keys.reference)?;
+    let birth = keys.identity.birth_date;
+    c.prepare_cached(
+        "INSERT INTO search_keys (reference, cpts, created_at, name, phone, birth_date, birth_year, commune)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        keys.reference,
+        keys.cpts,
+        keys.created_at,
+        keys.identity.name,
+        keys.identity.phone,
+        birth.to_string(),
+        chrono::Datelike::year(&birth),
+        keys.commune
+    ])?;
+    for word in &keys.words {
+        c.prepare_cached("INSERT INTO search_words (word, reference) VALUES (?1, ?2)")?
+            .execute(params![word, keys.reference])?;
+        c.prepare_cached(
+            "INSERT INTO search_vocabulary (word, uses) VALUES (?1, 1)
+             ON CONFLICT (word) DO UPDATE SET uses = uses + 1",
+        )?
+        .execute([word])?;
+    }
+    Ok(())
+}
+
+/// Deletes the search keys of request `reference` (its words too, and from the vocabulary the
+/// words no other request uses), within the caller's transaction: what an erase calls.
+fn delete_search_keys(c: &Connection, reference: &str) -> rusqlite::Result<()> {
+    let words: Vec<String> = c
+        .prepare_cached("SELECT word FROM search_words WHERE reference = ?1")?
+        .query_map([reference], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for word in &words {
+        c.prepare_cached("UPDATE search_vocabulary SET uses = uses - 1 WHERE word = ?1")?
+            .execute([word])?;
+        c.prepare_cached("DELETE FROM search_vocabulary WHERE word = ?1 AND uses <= 0")?
+            .execute([word])?;
+    }
+    c.prepare_cached("DELETE FROM search_words WHERE reference = ?1")?
+        .execute([reference])?;
+    c.prepare_cached("DELETE FROM search_keys WHERE reference = ?1")?
+        .execute([reference])?;
+    Ok(())
+}
+
+/// A condition on `search_keys k` and its values.
+type Condition = (String, Vec<rusqlite::types::Value>);
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// The SQL condition of one term; name words are looked up in `vocabulary` (every word in use).
+fn term_condition(term: &Term, vocabulary: &[String]) -> Condition {
+    use rusqlite::types::Value::{Integer, Text};
+    let text = |v: &str| Text(v.to_string());
+    let codes = |codes: &[String]| -> Condition {
+        (
+            format!("k.commune IN ({})", placeholders(codes.len())),
+            codes.iter().map(|c| text(c)).collect(),
+        )
+    };
+    match term {
+        Term::Reference(r) => ("k.reference = ?".into(), vec![text(r)]),
+        Term::Phone(p) => ("k.phone = ?".into(), vec![text(p)]),
+        Term::BirthDate(d) => ("k.birth_date = ?".into(), vec![Text(d.to_string())]),
+        Term::BirthYear(y) => ("k.birth_year = ?".into(), vec![Integer(i64::from(*y))]),
+        Term::Communes(c) => codes(c),
+        Term::Name {
+            words,
+            communes,
+            reference,
+        } => {
+            // One `IN` of a compound select, so that SQLite looks the candidates up by key.
+            let mut all = Vec::new();
+            let mut values = Vec::new();
+            for typed in words {
+                let known: Vec<&String> = vocabulary
+                    .iter()
+                    .filter(|w| search::word_matches(typed, w))
+                    .collect();
+                all.push(format!(
+                    "SELECT reference FROM search_words WHERE word IN ({})",
+                    placeholders(known.len())
+                ));
+                values.extend(known.into_iter().map(|w| text(w)));
+            }
+            let mut any = vec![format!(
+                "SELECT reference FROM ({})",
+                all.join(" INTERSECT ")
+            )];
+            if !communes.is_empty() {
+                any.push(format!(
+                    "SELECT reference FROM search_keys WHERE commune IN ({})",
+                    placeholders(communes.len())
+                ));
+                values.extend(communes.iter().map(|c| text(c)));
+            }
+            if let Some(r) = reference {
+                any.push("VALUES (?)".into());
+                values.push(text(r));
+            }
+            (format!("k.reference IN ({})", any.join(" UNION ")), values)
+        }
+    }
+}
+
+fn scope_condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Cpts(id) => (
+            // Unary `+`: filter on the CPTS, but look rows up by the terms' more selective indexes.
+            "+k.cpts = ?".into(),
+            vec![rusqlite::types::Value::Text(id.clone())],
+        ),
+        Scope::Territory => ("1".into(), Vec::new()),
     }
 }
 
@@ -354,6 +527,7 @@ impl Store for SqliteStore {
                 json(request)?
             ])?;
             insert_case(&tx, &opening.case)?;
+            write_search_keys(&tx, &SearchKeys::of(request))?;
             insert_mail(&tx, &opening.mail, request.created_at)?;
             insert_audit(&tx, &opening.audit)?;
             tx.commit()?;
@@ -717,4 +891,101 @@ impl Store for SqliteStore {
                 .execute([staff])
         })
     }
+
+    fn search(&self, query: &Query, scope: &Scope) -> impl Future<Output = Result<Found>> + Send {
+        self.with(|c| {
+            let vocabulary: Vec<String> = if query.name_words().next().is_some() {
+                c.prepare_cached("SELECT word FROM search_vocabulary")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            } else {
+                Vec::new()
+            };
+            let mut conditions = vec![scope_condition(scope)];
+            conditions.extend(query.terms.iter().map(|t| term_condition(t, &vocabulary)));
+            let (sql, values): (Vec<String>, Vec<_>) = conditions.into_iter().unzip();
+            let sql = format!(
+                "SELECT k.reference, k.created_at, k.cpts, k.commune, c.state, r.record
+                 FROM search_keys k JOIN cases c ON c.reference = k.reference
+                 JOIN requests r ON r.reference = k.reference
+                 WHERE {} ORDER BY k.created_at DESC, k.reference DESC LIMIT {}",
+                sql.join(" AND "),
+                search::LIMIT + 1
+            );
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(
+                rusqlite::params_from_iter(values.into_iter().flatten()),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )?;
+            let mut found = Found::default();
+            for row in rows {
+                let (reference, created_at, cpts, commune, state, record) = row?;
+                if found.hits.len() == search::LIMIT {
+                    found.more = true;
+                    break;
+                }
+                let request: Request = from_json(&record)?;
+                found.hits.push(Hit {
+                    reference,
+                    name: search::display_name(&request),
+                    commune,
+                    cpts,
+                    state: case_state(&state)?,
+                    created_at,
+                });
+            }
+            Ok(found)
+        })
+    }
+
+    fn possible_duplicates(
+        &self,
+        who: &Identity,
+        except: Option<&str>,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send {
+        self.with(|c| {
+            let (scope_sql, scope_values) = scope_condition(scope);
+            let sql = format!(
+                "SELECT k.reference FROM search_keys k JOIN cases c ON c.reference = k.reference
+                 WHERE (k.phone = ? OR (k.name = ? AND k.birth_date = ?))
+                   AND c.state <> 'closed' AND k.reference IS NOT ? AND {scope_sql}
+                 ORDER BY k.created_at DESC, k.reference DESC"
+            );
+            use rusqlite::types::Value::{Null, Text};
+            let mut values = vec![
+                Text(who.phone.clone()),
+                Text(who.name.clone()),
+                Text(who.birth_date.to_string()),
+                except.map_or(Null, |e| Text(e.to_string())),
+            ];
+            values.extend(scope_values);
+            let mut statement = c.prepare_cached(&sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+}
+
+/// The case state stored as `code`.
+fn case_state(code: &str) -> rusqlite::Result<CaseState> {
+    CaseState::ALL
+        .into_iter()
+        .find(|s| s.code() == code)
+        .ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("unknown case state {code}").into(),
+            )
+        })
 }

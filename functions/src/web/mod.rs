@@ -12,6 +12,7 @@ pub mod overview;
 pub mod pages;
 pub mod registration;
 pub mod respond;
+pub mod search;
 pub mod staff;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(links::routes::<S, M>())
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
+        .merge(search::routes::<S, M>())
         .layer(middleware::from_fn(trace_request))
         .with_state(app)
 }

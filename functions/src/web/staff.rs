@@ -44,6 +44,8 @@ pub const HOME: &str = "/espace/";
 pub const CSRF_FIELD: &str = "csrf";
 /// The staff intake form: a request taken by phone or on paper.
 pub const INTAKE: &str = "/espace/demandes/nouvelle";
+/// The search among the requests of one's scope.
+pub const SEARCH: &str = "/espace/recherche";
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
@@ -332,8 +334,9 @@ struct HomePage<'a> {
     name: &'a str,
     role: &'static str,
     overviews: Vec<OverviewLink>,
-    /// The intake form, for those who may see requests.
+    /// The intake form and the search, for those who may see requests.
     intake: Option<&'static str>,
+    search: Option<&'static str>,
     csrf: &'a str,
 }
 
@@ -396,6 +399,7 @@ async fn home<S: Store, M: Mailer>(
             role: signed_in.staff.role.label_fr(),
             overviews,
             intake: signed_in.scope.as_ref().map(|_| INTAKE),
+            search: signed_in.scope.as_ref().map(|_| SEARCH),
             csrf: &signed_in.csrf,
         },
     )

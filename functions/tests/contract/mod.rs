@@ -10,11 +10,15 @@
 //! It lives with the tests, not in the shipped library.
 
 #![allow(dead_code)]
+// Not every test binary that includes the suite runs every part of it.
+#![allow(unused_imports)]
 
+pub mod search;
+pub mod sessions;
 pub mod timeline;
-pub use timeline::*;
-mod sessions;
+pub use search::*;
 pub use sessions::*;
+pub use timeline::*;
 
 use chrono::NaiveDate;
 
@@ -302,7 +306,13 @@ macro_rules! store_contract {
             a_limited_mail_is_queued_until_its_limit,
             sessions_open_read_and_close,
             an_expired_session_reads_as_expired,
-            signing_out_everywhere_closes_only_that_persons_sessions);
+            signing_out_everywhere_closes_only_that_persons_sessions,
+            search_stays_within_its_scope,
+            search_ignores_accents_and_tolerates_a_typo,
+            search_reads_phone_numbers_in_any_format,
+            search_by_birth_date_or_year_alone,
+            search_results_are_capped,
+            possible_duplicates_share_a_phone_or_a_name_and_birth_date);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -4,13 +4,15 @@
 //! at national scale (one request, and a re-examination of every waiting case).
 //!
 //! Usage: cpts-bench [--pages N] [--communes N] [--doctors N] [--runs N] [--work DIR]
-//!                   [--requests N] [--cases N] [--only demo|corpus|national|matching]
+//!                   [--requests N] [--cases N] [--stored N]
+//!                   [--only demo|corpus|national|matching|search]
 
 mod corpus;
 mod matching;
 mod measure;
 mod national;
 mod random;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -30,6 +32,8 @@ struct Options {
     requests: usize,
     /// Waiting cases re-examined at once in the matching part.
     cases: usize,
+    /// Requests stored before the searches are timed.
+    stored: usize,
     work: PathBuf,
     only: Option<String>,
     keep: bool,
@@ -48,6 +52,7 @@ fn parse() -> Result<Options, String> {
         runs: 3,
         requests: 10_000,
         cases: 1_000_000,
+        stored: 100_000,
         work: default_work,
         only: None,
         keep: false,
@@ -71,6 +76,7 @@ fn parse() -> Result<Options, String> {
             "--runs" => options.runs = number()?.max(1),
             "--requests" => options.requests = number()?.max(1),
             "--cases" => options.cases = number()?,
+            "--stored" => options.stored = number()?.max(1),
             "--work" => options.work = PathBuf::from(&value),
             "--only" => options.only = Some(value),
             other => return Err(format!("unknown option {other}")),
@@ -99,10 +105,10 @@ fn main() -> ExitCode {
 fn run(options: &Options) -> Result<(), String> {
     let wants = |part: &str| options.only.as_deref().is_none_or(|o| o == part);
     if let Some(only) = options.only.as_deref()
-        && !["demo", "corpus", "national", "matching"].contains(&only)
+        && !["demo", "corpus", "national", "matching", "search"].contains(&only)
     {
         return Err(format!(
-            "--only {only}: expected demo, corpus, national or matching"
+            "--only {only}: expected demo, corpus, national, matching or search"
         ));
     }
     if wants("demo") || wants("corpus") || wants("national") {
@@ -138,6 +144,15 @@ fn run(options: &Options) -> Result<(), String> {
             },
             today,
         );
+    }
+    if wants("search") {
+        std::fs::create_dir_all(&options.work)
+            .map_err(|e| format!("{}: {e}", options.work.display()))?;
+        let today = TODAY.parse().map_err(|e| format!("{TODAY}: {e}"))?;
+        search::run(options.stored, &options.work, today)?;
+        if !options.keep {
+            let _ = std::fs::remove_dir_all(&options.work);
+        }
     }
     Ok(())
 }

@@ -8,11 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::attrs::{Item, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
 use super::schema::{
     AUDIT_RETENTION, CLOSED_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN,
-    REQUEST_RETENTION, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
-    case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk, proposal_pk,
+    REQUEST_RETENTION, SEARCH_ALL, SEARCH_SK, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk,
+    case_lists, case_pk, case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk,
+    proposal_pk, search_list,
 };
 use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;
+use crate::domain::search::{Identity, SearchKeys};
 use crate::store::{PendingMail, Result, StoreError};
 
 /// When a case's request and the case itself expire: two years after registration, or one year
@@ -39,6 +41,57 @@ pub(super) fn request_item(request: &Request) -> Result<Item> {
         item.insert("cpts".into(), s(cpts));
     }
     Ok(item)
+}
+
+/// A request's search keys, in its case's partition, listed newest first in `gsi1` (the
+/// territory) and `gsi2` (its CPTS); they expire with the request. Written by the registration,
+/// rewritten whole by a correction, deleted by an erase ([`search_key`](super::schema::search_key)).
+pub(super) fn search_item(keys: &SearchKeys) -> Item {
+    let sort = format!("{}#{}", ordered(keys.created_at), keys.reference);
+    let mut item = key(case_pk(&keys.reference), SEARCH_SK);
+    item.extend([
+        ("reference".into(), s(&keys.reference)),
+        ("created_at".into(), n(keys.created_at)),
+        ("words".into(), s(keys.words.join(" "))),
+        ("name".into(), s(&keys.identity.name)),
+        ("phone".into(), s(&keys.identity.phone)),
+        ("birth_date".into(), s(keys.identity.birth_date.to_string())),
+        ("commune".into(), s(&keys.commune)),
+        ("gsi1pk".into(), s(SEARCH_ALL)),
+        ("gsi1sk".into(), s(&sort)),
+        ("gsi2pk".into(), s(search_list(keys.cpts.as_deref()))),
+        ("gsi2sk".into(), s(sort)),
+        (TTL_ATTRIBUTE.into(), n(keys.created_at + REQUEST_RETENTION)),
+    ]);
+    if let Some(cpts) = &keys.cpts {
+        item.insert("cpts".into(), s(cpts));
+    }
+    item
+}
+
+pub(super) fn search_keys(item: &Item) -> Result<SearchKeys> {
+    let birth_date = get_s(item, "birth_date")?
+        .parse()
+        .map_err(|_| StoreError::Corrupt {
+            what: "attribut birth_date".into(),
+            detail: "pas une date AAAA-MM-JJ".into(),
+        })?;
+    Ok(SearchKeys {
+        reference: get_s(item, "reference")?.to_string(),
+        cpts: get_s(item, "cpts").ok().map(str::to_string),
+        created_at: get_n(item, "created_at")?,
+        words: get_s(item, "words")?
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect(),
+        identity: Identity {
+            name: get_s(item, "name")?.to_string(),
+            phone: get_s(item, "phone")?.to_string(),
+            birth_date,
+        },
+        commune: get_s(item, "commune")?.to_string(),
+    })
 }
 
 /// The form nonce that registered `reference` at `at`.

@@ -16,6 +16,7 @@
 //! | form nonce      | `NONCE#<nonce>`       | `NONCE`                      | `reference` (the first request sent with it) |
 //! | rate counter    | `RATE#<key>#<window>` | `RATE`                       | `count` |
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
+//! | search keys     | `CASE#<reference>`    | `SEARCH`                     | `words`, `name`, `phone`, `birth_date`, `commune`, `created_at`, `cpts` ([`SearchKeys`](crate::domain::search::SearchKeys): personal data) |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
 //! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
@@ -37,8 +38,13 @@
 //!   * a staff member's sessions: `STAFF#<id>#SESSIONS` / `<id hash>` (read to sign out
 //!     everywhere; a session opened a moment before may be missed by the index, and then ends
 //!     at its expiry).
+//!   * search keys of every request: `SEARCH` / `<created_at>#<reference>` (the territory's search).
 //! * `gsi2` — per-CPTS views, read by the coordinator's overview (`gsi2pk` / `gsi2sk`):
-//!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`.
+//!   * cases: `CPTS#<cpts>#CASE#<state>` (or `NOCPTS#CASE#<state>`) / `<created_at>#<reference>`;
+//!   * search keys: `SEARCH#CPTS#<cpts>` (or `SEARCH#NOCPTS`) / `<created_at>#<reference>`.
+//!
+//! A search reads its list newest first and filters the keys with the domain's
+//! [`Query::matches`](crate::domain::search::Query::matches), stopping once it has enough.
 //!
 //! List partitions are single keys (`MAIL#PENDING`, `CASE#waiting`): a CPTS produces a few
 //! hundred items a day, far below one partition's limits (1,000 writes/s).
@@ -80,8 +86,9 @@
 //! # Transactions
 //!
 //! [`Store::register`] is one `TransactWriteItems`: the nonce (must not exist), one update per
-//! rate counter (`ADD count` if below its limit), the request, its case, its mail and the audit
-//! entry. A cancelled transaction is read reason by reason: a failed nonce condition is a duplicate
+//! rate counter (`ADD count` if below its limit), the request, its case, its search keys, its
+//! mail and the audit entry. An erase deletes the search keys in its own transaction: a `Delete`
+//! of [`search_key`](schema::search_key)`(reference)`. A cancelled transaction is read reason by reason: a failed nonce condition is a duplicate
 //! (the nonce item gives the first reference), a failed counter condition is a refusal.
 //!
 //! [`Store::apply`] is one `TransactWriteItems` too: the case (expected version), the proposals
@@ -112,7 +119,7 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`] — what the [`Store`]
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`], [`search`] — what the [`Store`]
 //!   methods do.
 
 mod attrs;
@@ -122,6 +129,7 @@ mod outbox;
 mod queries;
 mod register;
 mod schema;
+mod search;
 mod sessions;
 mod table;
 mod transact;
@@ -136,6 +144,8 @@ use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Opening, Proposal, Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::search::{Found, Identity, Query};
+use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
 use table::Table;
@@ -287,5 +297,18 @@ impl Store for DynamoStore {
 
     fn close_sessions_of(&self, staff: &str) -> impl Future<Output = Result<usize>> + Send {
         self.table.close_sessions_of(staff)
+    }
+
+    fn search(&self, query: &Query, scope: &Scope) -> impl Future<Output = Result<Found>> + Send {
+        self.table.search(query, scope)
+    }
+
+    fn possible_duplicates(
+        &self,
+        who: &Identity,
+        except: Option<&str>,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send {
+        self.table.possible_duplicates(who, except, scope)
     }
 }

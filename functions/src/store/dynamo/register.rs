@@ -7,11 +7,12 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::attrs::{build_err, get_s, n, sdk_err};
-use super::items::{audit_item, case_item, mail_item, nonce_item, request_item};
+use super::items::{audit_item, case_item, mail_item, nonce_item, request_item, search_item};
 use super::schema::{RATE_RETENTION, TTL_ATTRIBUTE, key, nonce_pk, rate_pk};
 use super::table::Table;
 use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
 use crate::domain::lifecycle::Opening;
+use crate::domain::search::SearchKeys;
 use crate::store::{RateLimit, Registered, Result, StoreError};
 
 /// Rate limits on the same counter (key and window), merged into one update: DynamoDB forbids two
@@ -95,7 +96,7 @@ impl Table {
     ) -> Result<Vec<TransactWriteItem>> {
         let request = &opening.request;
         let now = request.created_at;
-        let mut items = Vec::with_capacity(counters.len() + 4);
+        let mut items = Vec::with_capacity(counters.len() + 6);
         let nonce_put = Put::builder()
             .table_name(&self.name)
             .set_item(Some(nonce_item(nonce, &request.reference, now)))
@@ -110,6 +111,7 @@ impl Table {
         let new = Some("attribute_not_exists(pk)");
         items.push(self.put(request_item(request)?, new)?);
         items.push(self.put(case_item(&opening.case)?, new)?);
+        items.push(self.put(search_item(&SearchKeys::of(request)), new)?);
         items.push(self.put(mail_item(&opening.mail, now)?, new)?);
         items.push(self.put(audit_item(&opening.audit), None)?);
         Ok(items)

@@ -100,6 +100,25 @@ pub(super) fn case_lists(state: CaseState, cpts: Option<&str>) -> (String, Strin
     (format!("CASE#{}", state.code()), by_cpts)
 }
 
+/// The key of a request's search keys (in its case's partition): what an erase deletes.
+#[allow(dead_code)] // for the erase of a request, in its transaction
+pub(super) fn search_key(reference: &str) -> Item {
+    key(case_pk(reference), SEARCH_SK)
+}
+
+/// The sort key of the search keys item.
+pub(super) const SEARCH_SK: &str = "SEARCH";
+/// The `gsi1` list of every request's search keys (the territory's search).
+pub(super) const SEARCH_ALL: &str = "SEARCH";
+
+/// The `gsi2` list of the search keys of CPTS `cpts` (or of requests outside every CPTS).
+pub(super) fn search_list(cpts: Option<&str>) -> String {
+    match cpts {
+        Some(id) => format!("SEARCH#CPTS#{id}"),
+        None => "SEARCH#NOCPTS".into(),
+    }
+}
+
 pub(super) fn case_sk(case: &Case) -> String {
     format!("{}#{}", ordered(case.created_at), case.reference)
 }
