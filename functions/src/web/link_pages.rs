@@ -240,8 +240,7 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
                 label: r.label(),
             })
             .collect(),
-        closing_reasons: ClosingReason::ALL
-            .iter()
+        closing_reasons: ClosingReason::chosen()
             .map(|r| Choice {
                 code: r.code(),
                 label: r.label(),

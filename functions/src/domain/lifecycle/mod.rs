@@ -20,8 +20,10 @@ mod states;
 mod transitions;
 
 mod actions;
+mod privacy;
 
 pub use actions::*;
+pub use privacy::*;
 pub use effects::{
     AuditEntry, CallOutcome, DoctorOp, EntryKind, Mail, Request, TimelineEntry, Transition,
 };

@@ -18,6 +18,7 @@
 //! | mail (outbox)   | `MAIL#<id>`           | `MAIL`                       | `mail` (JSON of [`Mail`]), `created_at`, `attempts`, `next_attempt_at`, `sent_at` |
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
+//! | erased request  | `CASE#<reference>`    | `REQUEST`                    | `record` (JSON of [`Erased`](crate::domain::lifecycle::Erased): no personal data), `erased_at`, `created_at`, `cpts`, `priority` |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
 //! whole at each transition under the condition `version = :expected` (optimistic concurrency).
@@ -103,12 +104,14 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`] — what the [`Store`] methods do.
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`privacy`] — what the [`Store`]
+//!   methods do ([`privacy`]: correcting a request, erasing it).
 
 mod attrs;
 mod doctors;
 mod items;
 mod outbox;
+mod privacy;
 mod queries;
 mod register;
 mod schema;
@@ -121,7 +124,8 @@ use std::future::Future;
 use aws_sdk_dynamodb::Client;
 
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, Opening, Proposal, Request, TimelineEntry, Transition,
+    AuditEntry, Case, CaseState, Correction, Erased, Erasure, Opening, Proposal, Request,
+    TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
@@ -244,5 +248,17 @@ impl Store for DynamoStore {
 
     fn timeline(&self, reference: &str) -> impl Future<Output = Result<Vec<TimelineEntry>>> + Send {
         self.table.timeline(reference)
+    }
+
+    fn correct(&self, correction: &Correction) -> impl Future<Output = Result<Applied>> + Send {
+        self.table.correct(correction)
+    }
+
+    fn erase(&self, erasure: &Erasure) -> impl Future<Output = Result<Applied>> + Send {
+        self.table.erase(erasure)
+    }
+
+    fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send {
+        self.table.erased(reference)
     }
 }
