@@ -3,6 +3,12 @@
 #[macro_use]
 mod contract;
 
+impl contract::RawText for functions::store::SqliteStore {
+    async fn raw_text(&self) -> String {
+        self.every_row().expect("every row")
+    }
+}
+
 mod in_memory {
     store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 }
@@ -61,7 +67,8 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
         "DROP TABLE timeline; DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads;
-         DROP TABLE doctors; PRAGMA user_version = 1;",
+         DROP TABLE doctors; ALTER TABLE requests DROP COLUMN erased_at;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(c);

@@ -176,6 +176,33 @@ impl SqliteStore {
         })
     }
 
+    /// Every row of every table, as text (one line per row): what a privacy check reads to make
+    /// sure an erased person's data appear nowhere.
+    pub fn every_row(&self) -> Result<String> {
+        self.with(|c| {
+            let tables: Vec<String> = c
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut text = String::new();
+            for table in tables {
+                let mut statement = c.prepare(&format!("SELECT * FROM \"{table}\""))?;
+                let columns = statement.column_count();
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    text.push_str(&table);
+                    for i in 0..columns {
+                        let value: rusqlite::types::Value = row.get(i)?;
+                        text.push_str(&format!(" | {value:?}"));
+                    }
+                    text.push('\n');
+                }
+            }
+            Ok(text)
+        })
+        .into_inner()
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Ready<Result<T>> {
         let mut connection = match self.connection.lock() {
             Ok(c) => c,

@@ -11,7 +11,9 @@
 
 #![allow(dead_code)]
 
+pub mod privacy;
 pub mod timeline;
+pub use privacy::*;
 pub use timeline::*;
 
 use chrono::NaiveDate;
@@ -295,7 +297,10 @@ macro_rules! store_contract {
             open_proposals_leave_the_list_when_they_end,
             timeline_entries_are_written_with_their_transition,
             a_refused_transition_writes_no_timeline_entry,
-            a_closed_request_reopens);
+            a_closed_request_reopens,
+            an_erasure_leaves_no_personal_data_and_keeps_the_counts,
+            an_erasure_releases_an_open_proposal,
+            a_correction_rewrites_the_request_with_its_case);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
