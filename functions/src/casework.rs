@@ -8,9 +8,9 @@ use territory::Territory;
 use crate::app::App;
 use crate::domain::dates::local_date;
 use crate::domain::lifecycle::{self, CallOutcome, Case, Choice, Proposal, Request, Transition};
+use crate::domain::matching::{self, Candidate, Loads, Unfit};
 use crate::domain::priority;
 use crate::domain::registration::Details;
-use crate::domain::matching::{self, Candidate, Loads, Unfit};
 use crate::mail::Mailer;
 use crate::store::{Applied, Store};
 use crate::workflow::{Notice, Result};
@@ -137,7 +137,9 @@ impl<S: Store, M: Mailer> App<S, M> {
             None => None,
         };
         match action {
-            Action::Correct(details) => return self.correct(&case, &request, details, by, now).await,
+            Action::Correct(details) => {
+                return self.correct(&case, &request, details, by, now).await;
+            }
             Action::Erase => return self.erase(&case, current.as_ref(), &request, by, now).await,
             _ => {}
         }

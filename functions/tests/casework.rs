@@ -462,14 +462,21 @@ async fn details_are_corrected_field_by_field_and_the_audit_keeps_no_value() {
     let h = Harness::new(quick_limits());
     let reference = register(&h, &[]).await;
     let shown = page(&h, &reference).await;
-    assert!(shown.contains("Corriger les coordonnées de la personne"), "{shown}");
+    assert!(
+        shown.contains("Corriger les coordonnées de la personne"),
+        "{shown}"
+    );
     assert!(shown.contains("value=\"Dupré-Lefèvre\""), "{shown}");
     // A wrong phone and birth date: each problem next to its field, the rest kept, nothing written.
     let before = case(&h, &reference).await;
     let (status, answer) = act_owned(
         &h,
         &reference,
-        &details(&[("phone", "12"), ("birth_date", "31/02/2000"), ("first_name", "Lea")]),
+        &details(&[
+            ("phone", "12"),
+            ("birth_date", "31/02/2000"),
+            ("first_name", "Lea"),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
@@ -494,14 +501,20 @@ async fn details_are_corrected_field_by_field_and_the_audit_keeps_no_value() {
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert!(answer.contains("la demande passe de"), "{answer}");
-    assert!(answer.contains("niveau de priorité calculé est"), "{answer}");
+    assert!(
+        answer.contains("niveau de priorité calculé est"),
+        "{answer}"
+    );
     let stored = h.app.store.request(&reference).await.unwrap().unwrap();
     assert_eq!(stored.registration.phone.as_str(), "+33798765432");
     assert_eq!(stored.cpts.as_deref(), Some("rethelois"));
     let after = case(&h, &reference).await;
     assert_eq!(after.cpts.as_deref(), Some("rethelois"));
     assert_eq!(after.needs.commune, stored.registration.commune);
-    assert_eq!(after.needs.priority_level, before.needs.priority_level, "not recomputed");
+    assert_eq!(
+        after.needs.priority_level, before.needs.priority_level,
+        "not recomputed"
+    );
     // The audit and the timeline name the fields, never a value.
     let audit = h.app.store.audit_trail(&reference).await.unwrap();
     let corrected: Vec<&str> = audit
@@ -512,7 +525,9 @@ async fn details_are_corrected_field_by_field_and_the_audit_keeps_no_value() {
     assert_eq!(corrected, ["corrected:birth_date,phone,commune"]);
     let timeline = h.app.store.timeline(&reference).await.unwrap();
     let written = serde_json::to_string(&timeline).unwrap();
-    for value in ["0612", "06 12", "+33612", "1950", "1990", "0798", "+33798", "08200", "Sedan"] {
+    for value in [
+        "0612", "06 12", "+33612", "1950", "1990", "0798", "+33798", "08200", "Sedan",
+    ] {
         assert!(!written.contains(value), "{value} in {written}");
         assert!(audit.iter().all(|e| !e.action.contains(value)));
     }
@@ -527,7 +542,12 @@ async fn details_are_corrected_field_by_field_and_the_audit_keeps_no_value() {
 async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
     let h = Harness::new(quick_limits());
     let reference = register(&h, &[]).await;
-    act(&h, &reference, &[("decision", "note"), ("note", "Rappeler le soir.")]).await;
+    act(
+        &h,
+        &reference,
+        &[("decision", "note"), ("note", "Rappeler le soir.")],
+    )
+    .await;
     // A copy of a mail to the person in the file outbox.
     use functions::mail::Mailer;
     h.app
@@ -546,10 +566,15 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
     let (status, answer) = act(&h, &reference, &[("decision", "effacer")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        answer.contains("Effacer les données de cette personne ? Cette action ne peut pas être annulée."),
+        answer.contains(
+            "Effacer les données de cette personne ? Cette action ne peut pas être annulée."
+        ),
         "{answer}"
     );
-    assert!(h.app.store.request(&reference).await.unwrap().is_some(), "nothing yet");
+    assert!(
+        h.app.store.request(&reference).await.unwrap().is_some(),
+        "nothing yet"
+    );
     let (status, answer) = act(
         &h,
         &reference,
@@ -565,7 +590,11 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
         closed.closure.unwrap().reason,
         functions::domain::lifecycle::ClosingReason::Withdrawn
     );
-    assert_eq!(outbox_files(&h.outbox_dir()).len(), files - 1, "its .eml is gone");
+    assert_eq!(
+        outbox_files(&h.outbox_dir()).len(),
+        files - 1,
+        "its .eml is gone"
+    );
     for raw in outbox_files(&h.outbox_dir()) {
         assert!(!raw.contains("lea.dupre"));
     }
@@ -575,8 +604,20 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
     s.append_pair("jeton", &token);
     let (r, shown) = h.get(&format!("{path}?{}", s.finish())).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(shown.contains("Données effacées à la demande de la personne, le"), "{shown}");
-    for personal in ["Dupr", "Lef", "Léa", "06 12", "0612", "1950", "14/07", "lea.dupre"] {
+    assert!(
+        shown.contains("Données effacées à la demande de la personne, le"),
+        "{shown}"
+    );
+    for personal in [
+        "Dupr",
+        "Lef",
+        "Léa",
+        "06 12",
+        "0612",
+        "1950",
+        "14/07",
+        "lea.dupre",
+    ] {
         assert!(!shown.contains(personal), "{personal} in {shown}");
     }
     let (status, _) = act(&h, &reference, &[("decision", "rouvrir")]).await;
@@ -584,5 +625,8 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
     // The patient's follow link says so.
     let url = h.app.patient_link(&reference, functions::now());
     let (_, patient) = h.get(url.trim_start_matches(BASE)).await;
-    assert!(patient.contains("vos données ont été effacées"), "{patient}");
+    assert!(
+        patient.contains("vos données ont été effacées"),
+        "{patient}"
+    );
 }

@@ -38,7 +38,10 @@ fn the_database_is_in_wal_mode() {
     let version: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version as usize, functions::store::SqliteStore::SCHEMA_VERSION);
+    assert_eq!(
+        version as usize,
+        functions::store::SqliteStore::SCHEMA_VERSION
+    );
 }
 
 /// A database from before proposals existed (schema version 1): its requests get a waiting case.

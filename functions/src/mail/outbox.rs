@@ -96,8 +96,14 @@ mod tests {
             print_links: false,
         };
         assert_eq!(outbox.forget("lea.dupre@example.fr").await.unwrap(), 0);
-        outbox.send(&mail("m1", "lea.dupre@example.fr")).await.unwrap();
-        outbox.send(&mail("m2", "coordination@example.org")).await.unwrap();
+        outbox
+            .send(&mail("m1", "lea.dupre@example.fr"))
+            .await
+            .unwrap();
+        outbox
+            .send(&mail("m2", "coordination@example.org"))
+            .await
+            .unwrap();
         assert_eq!(outbox.forget("Lea.Dupre@example.fr").await.unwrap(), 1);
         let left: Vec<_> = std::fs::read_dir(&outbox.dir)
             .unwrap()

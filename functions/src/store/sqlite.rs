@@ -360,10 +360,8 @@ fn apply_in(tx: &Connection, t: &Transition) -> rusqlite::Result<Applied> {
         insert_audit(tx, entry)?;
     }
     for entry in &t.entries {
-        tx.prepare_cached(
-            "INSERT INTO timeline (reference, at, record) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![entry.reference, entry.at, json(entry)?])?;
+        tx.prepare_cached("INSERT INTO timeline (reference, at, record) VALUES (?1, ?2, ?3)")?
+            .execute(params![entry.reference, entry.at, json(entry)?])?;
     }
     Ok(Applied::Done)
 }

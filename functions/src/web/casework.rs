@@ -15,13 +15,13 @@ use territory::Territory;
 use crate::app::App;
 use crate::casework::{Acted, Action, doctors_for};
 use crate::domain::answers::Answers;
-use crate::domain::registration;
 use crate::domain::dates::unix_date_fr;
 use crate::domain::lifecycle::{
     self, CallOutcome, Case, CaseState, EntryKind, NOTE_MAX, REASON_MAX, Request, TimelineEntry,
     UNANSWERED_CALLS,
 };
 use crate::domain::matching::{self, Loads};
+use crate::domain::registration;
 use crate::mail::Mailer;
 use crate::store::Store;
 use crate::web::link_pages::{Choice, by_label};
@@ -114,7 +114,10 @@ pub fn entry_text(territory: &Territory, e: &TimelineEntry) -> String {
         .to_string(),
         EntryKind::Reopened => format!("Demande rouverte. {}", e.text),
         EntryKind::Corrected { fields } => {
-            let fields: Vec<&str> = fields.iter().map(|f| registration::field_label(f)).collect();
+            let fields: Vec<&str> = fields
+                .iter()
+                .map(|f| registration::field_label(f))
+                .collect();
             format!("Coordonnées corrigées : {}.", fields.join(", "))
         }
     }
@@ -316,7 +319,9 @@ pub async fn answer<S: Store, M: Mailer>(
                 }
                 Action::Reopen => "C'est fait.",
                 Action::Correct(_) => "C'est fait.",
-                Action::Erase => "C'est fait : les données de la personne sont effacées. La demande est close (retrait). Les chiffres du tableau de bord ne changent pas.",
+                Action::Erase => {
+                    "C'est fait : les données de la personne sont effacées. La demande est close (retrait). Les chiffres du tableau de bord ne changent pas."
+                }
             };
             said(StatusCode::OK, "C'est fait", text)
         }
@@ -555,7 +560,11 @@ pub struct ConfirmErase<'a> {
 
 /// What the answer to a correction says.
 pub fn corrected_text(c: &crate::casework::Corrected, territory: &Territory) -> Vec<String> {
-    let fields: Vec<&str> = c.fields.iter().map(|f| registration::field_label(f)).collect();
+    let fields: Vec<&str> = c
+        .fields
+        .iter()
+        .map(|f| registration::field_label(f))
+        .collect();
     let mut text = vec![format!(
         "C'est fait : {} {} corrigé{}. Le suivi de la demande le dit, sans garder l'ancienne valeur.",
         fields.join(", "),

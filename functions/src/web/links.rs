@@ -366,18 +366,12 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         )
     };
     if casework::ACTIONS.contains(&answers.get("decision")) {
-        let action = match casework::prepare(
-            &app,
-            &reference,
-            &answers,
-            &token,
-            &back,
-            local_date(now),
-        ) {
-            Ok(a) => a,
-            Err(Ok(page)) => return page,
-            Err(Err(why)) => return invalid(&why),
-        };
+        let action =
+            match casework::prepare(&app, &reference, &answers, &token, &back, local_date(now)) {
+                Ok(a) => a,
+                Err(Ok(page)) => return page,
+                Err(Err(why)) => return invalid(&why),
+            };
         let case = match app.store.case(&reference).await {
             Ok(Some(c)) => c,
             Ok(None) => return not_found(&app),

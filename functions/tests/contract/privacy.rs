@@ -87,21 +87,36 @@ pub async fn an_erasure_leaves_no_personal_data_and_keeps_the_counts<S: Store + 
     let (t, p) = lifecycle::validate(&case, &p, 2_100, "Claire", vec![]).unwrap();
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     let case = store.case("ERASE001").await.unwrap().unwrap();
-    let (t, _) = lifecycle::accept(&case, &p, 5, 2_200, vec![mail_to("ERASE001-sent", PERSON_EMAIL)])
-        .unwrap();
+    let (t, _) = lifecycle::accept(
+        &case,
+        &p,
+        5,
+        2_200,
+        vec![mail_to("ERASE001-sent", PERSON_EMAIL)],
+    )
+    .unwrap();
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     store
         .mails_sent(&["ERASE001-sent".to_string()], 2_300)
         .await
         .unwrap();
     let case = store.case("ERASE001").await.unwrap().unwrap();
-    let mut t = lifecycle::note(&case, 2_400, "Claire", "Léa Dupré rappelle au 06 12 34 56 78");
+    let mut t = lifecycle::note(
+        &case,
+        2_400,
+        "Claire",
+        "Léa Dupré rappelle au 06 12 34 56 78",
+    );
     t.mails.push(mail_to("ERASE001-pending", PERSON_EMAIL));
-    t.mails.push(mail_to("ERASE002-pending", "paul.martin@example.org"));
+    t.mails
+        .push(mail_to("ERASE002-pending", "paul.martin@example.org"));
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     let before = store.raw_text().await;
     for value in PERSON {
-        assert!(before.contains(value), "{value} is stored before the erasure");
+        assert!(
+            before.contains(value),
+            "{value} is stored before the erasure"
+        );
     }
     let count = |cases: &[lifecycle::Case]| cases.len();
     let all_before = count(&store.cases(&CaseState::ALL, None).await.unwrap());
@@ -110,17 +125,26 @@ pub async fn an_erasure_leaves_no_personal_data_and_keeps_the_counts<S: Store + 
     let pending_before = store.pending_mail_count().await.unwrap();
 
     let case = store.case("ERASE001").await.unwrap().unwrap();
-    let current = store.proposal(case.current_proposal().unwrap()).await.unwrap();
+    let current = store
+        .proposal(case.current_proposal().unwrap())
+        .await
+        .unwrap();
     let request = store.request("ERASE001").await.unwrap().unwrap();
     let erasure = lifecycle::erase(&case, current.as_ref(), &request, 3_000, "Claire").unwrap();
     assert_eq!(store.erase(&erasure).await.unwrap(), Applied::Done);
 
     let after = store.raw_text().await;
     for value in PERSON {
-        assert!(!after.contains(value), "{value} is still stored after the erasure");
+        assert!(
+            !after.contains(value),
+            "{value} is still stored after the erasure"
+        );
     }
     assert!(!after.contains("rappelle"), "the note is gone");
-    assert!(after.contains("Martin") && after.contains("paul.martin"), "others stay");
+    assert!(
+        after.contains("Martin") && after.contains("paul.martin"),
+        "others stay"
+    );
     assert!(store.request("ERASE001").await.unwrap().is_none());
     assert!(store.timeline("ERASE001").await.unwrap().is_empty());
     let erased = store.erased("ERASE001").await.unwrap().unwrap();
@@ -131,15 +155,28 @@ pub async fn an_erasure_leaves_no_personal_data_and_keeps_the_counts<S: Store + 
     assert!(store.erased("ERASE002").await.unwrap().is_none());
     // No mail to her, pending or sent; the other person's mail still waits.
     let due = store.due_mails(i64::MAX / 2, 100).await.unwrap();
-    assert!(due.iter().all(|m| !m.mail.to.iter().any(|t| t == PERSON_EMAIL)));
+    assert!(
+        due.iter()
+            .all(|m| !m.mail.to.iter().any(|t| t == PERSON_EMAIL))
+    );
     assert!(due.iter().any(|m| m.mail.id == "ERASE002-pending"));
-    assert_eq!(store.pending_mail_count().await.unwrap(), pending_before - 1);
+    assert_eq!(
+        store.pending_mail_count().await.unwrap(),
+        pending_before - 1
+    );
     // The counts.
-    assert_eq!(count(&store.cases(&CaseState::ALL, None).await.unwrap()), all_before);
+    assert_eq!(
+        count(&store.cases(&CaseState::ALL, None).await.unwrap()),
+        all_before
+    );
     let closed = store.case("ERASE001").await.unwrap().unwrap();
     assert_eq!(closed.state, CaseState::Closed);
     assert_eq!(closed.closure.unwrap().reason, ClosingReason::Withdrawn);
-    assert_eq!(store.doctor_loads(YEAR).await.unwrap(), loads_before, "an accepted place stays taken");
+    assert_eq!(
+        store.doctor_loads(YEAR).await.unwrap(),
+        loads_before,
+        "an accepted place stays taken"
+    );
     let audit = store.audit_trail("ERASE001").await.unwrap();
     assert!(audit.len() > audit_before);
     assert!(audit.iter().any(|e| e.action == "erased"));
@@ -155,7 +192,10 @@ pub async fn an_erasure_releases_an_open_proposal<S: Store + RawText>(store: &S)
     let (t, p) = lifecycle::propose(&case, &choice("med-001", 5), 2_000, YEAR, vec![]).unwrap();
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     let load = |loads: Vec<functions::domain::matching::DoctorLoad>| {
-        loads.iter().find(|l| l.doctor == "med-001").map_or(0, |l| l.load)
+        loads
+            .iter()
+            .find(|l| l.doctor == "med-001")
+            .map_or(0, |l| l.load)
     };
     assert_eq!(load(store.doctor_loads(YEAR).await.unwrap()), 1);
     let case = store.case("ERASE003").await.unwrap().unwrap();
@@ -183,8 +223,15 @@ pub async fn a_correction_rewrites_the_request_with_its_case<S: Store + RawText>
     details.email = Some(Email::parse("lea.nouvelle@example.fr").unwrap());
     details.commune = "08105".into();
     let stale = lifecycle::correct(&case, &a, &details, None, 1_900, "Claire").unwrap();
-    let fix = lifecycle::correct(&case, &a, &details, Some("sedanais".into()), 2_000, "Claire")
-        .unwrap();
+    let fix = lifecycle::correct(
+        &case,
+        &a,
+        &details,
+        Some("sedanais".into()),
+        2_000,
+        "Claire",
+    )
+    .unwrap();
     assert_eq!(fix.fields, ["phone", "email", "commune"]);
     assert_eq!(store.correct(&fix).await.unwrap(), Applied::Done);
     assert_eq!(store.correct(&stale).await.unwrap(), Applied::Conflict);
@@ -192,7 +239,10 @@ pub async fn a_correction_rewrites_the_request_with_its_case<S: Store + RawText>
     assert_eq!(stored.registration.phone.as_str(), "+33711223344");
     assert_eq!(stored.cpts.as_deref(), Some("sedanais"));
     let case = store.case("FIX00001").await.unwrap().unwrap();
-    assert_eq!((case.cpts.as_deref(), case.needs.commune.as_str()), (Some("sedanais"), "08105"));
+    assert_eq!(
+        (case.cpts.as_deref(), case.needs.commune.as_str()),
+        (Some("sedanais"), "08105")
+    );
     let by_cpts = store
         .cases(&[CaseState::Waiting], Some(Some("sedanais")))
         .await
@@ -200,9 +250,16 @@ pub async fn a_correction_rewrites_the_request_with_its_case<S: Store + RawText>
     assert!(by_cpts.iter().any(|c| c.reference == "FIX00001"));
     let raw = store.raw_text().await;
     assert!(!raw.contains("612345678"), "the old phone is not kept");
-    assert!(!raw.contains(PERSON_EMAIL), "nor the old address, even in the outbox");
+    assert!(
+        !raw.contains(PERSON_EMAIL),
+        "nor the old address, even in the outbox"
+    );
     let trail = store.audit_trail("FIX00001").await.unwrap();
-    assert!(trail.iter().any(|e| e.action == "corrected:phone,email,commune"));
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "corrected:phone,email,commune")
+    );
     // An erased request is never corrected.
     let current = store.case("FIX00001").await.unwrap().unwrap();
     let erasure = lifecycle::erase(&current, None, &stored, 3_000, "Claire").unwrap();

@@ -53,7 +53,13 @@ fn capitalised(text: &str) -> String {
     })
 }
 
-pub(super) fn entry(case: &Case, now: i64, by: &str, kind: EntryKind, text: String) -> TimelineEntry {
+pub(super) fn entry(
+    case: &Case,
+    now: i64,
+    by: &str,
+    kind: EntryKind,
+    text: String,
+) -> TimelineEntry {
     TimelineEntry {
         reference: case.reference.clone(),
         at: now,

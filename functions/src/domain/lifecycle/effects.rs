@@ -146,7 +146,9 @@ pub enum EntryKind {
     Reopened,
     /// The person's details were corrected: which fields (form field names), never their old
     /// or new values.
-    Corrected { fields: Vec<String> },
+    Corrected {
+        fields: Vec<String>,
+    },
 }
 
 /// One line of a request's timeline, written with the transition it comes from. It may hold

@@ -23,9 +23,9 @@ mod actions;
 mod privacy;
 
 pub use actions::*;
-pub use privacy::*;
 pub use effects::{
     AuditEntry, CallOutcome, DoctorOp, EntryKind, Mail, Request, TimelineEntry, Transition,
 };
+pub use privacy::*;
 pub use states::*;
 pub use transitions::*;

@@ -178,3 +178,152 @@ pub fn erase(
 fn age_on(request: &Request, day: NaiveDate) -> u32 {
     request.registration.birth_date.age_on(day)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{Needs, ProposalState, close, propose, reopen};
+    use crate::domain::phone::PhoneNumber;
+    use crate::domain::priority;
+    use crate::domain::registration::*;
+
+    fn request() -> Request {
+        let today: NaiveDate = "2026-11-24".parse().unwrap();
+        let registration = Registration {
+            gp_status: GpStatus::None,
+            filled_by: Filler {
+                role: FilledBy::Patient,
+                organisation: None,
+            },
+            last_name: Name::parse("Dupré", "le nom").unwrap(),
+            first_name: Name::parse("Léa", "le prénom").unwrap(),
+            birth_date: BirthDate::parse("14/07/1950", today).unwrap(),
+            phone: PhoneNumber::parse("06 12 34 56 78").unwrap(),
+            email: Some(Email::parse("lea.dupre@example.fr").unwrap()),
+            call_time: CallTime::Any,
+            commune: "08409".into(),
+            mobility: Mobility {
+                max_distance_km: Some(20),
+                home_visits: false,
+            },
+            without_gp_since: WithoutGpSince::OneTo2Years,
+            reason: Reason::DoctorRetired,
+            criteria: vec![],
+            communication: Communication {
+                interpreter_language: None,
+                reading_help: false,
+            },
+            consent_date: today,
+        };
+        Request {
+            reference: "K7M4P9QX".into(),
+            created_at: 1_790_000_000,
+            cpts: Some("rethelois".into()),
+            priority: priority::assess(&registration, today),
+            registration,
+            channel: Default::default(),
+            intake: None,
+        }
+    }
+
+    fn case() -> Case {
+        let mut c = Case::opened(&request());
+        c.needs = Needs {
+            priority_level: 1,
+            ..c.needs
+        };
+        c
+    }
+
+    fn details(r: &Request) -> Details {
+        let g = &r.registration;
+        Details {
+            last_name: g.last_name.clone(),
+            first_name: g.first_name.clone(),
+            birth_date: g.birth_date,
+            phone: g.phone.clone(),
+            email: g.email.clone(),
+            call_time: g.call_time,
+            commune: g.commune.clone(),
+        }
+    }
+
+    #[test]
+    fn a_correction_names_the_fields_and_never_their_values() {
+        let (r, c) = (request(), case());
+        assert!(correct(&c, &r, &details(&r), r.cpts.clone(), 5, "Claire").is_err());
+        let mut d = details(&r);
+        d.phone = PhoneNumber::parse("07 98 76 54 32").unwrap();
+        d.email = None;
+        d.commune = "08105".into();
+        let fix = correct(&c, &r, &d, Some("sedanais".into()), 5, "Claire").unwrap();
+        assert_eq!(fix.fields, ["phone", "email", "commune"]);
+        assert_eq!(fix.forget, ["lea.dupre@example.fr"]);
+        let next = &fix.transition.case.as_ref().unwrap().1;
+        assert_eq!(
+            (next.cpts.as_deref(), next.has_email),
+            (Some("sedanais"), false)
+        );
+        assert_eq!(next.needs.priority_level, 1, "the level in use stays");
+        assert_eq!(fix.request.priority, r.priority);
+        assert_eq!(
+            fix.transition.audit[0].action,
+            "corrected:phone,email,commune"
+        );
+        let written = format!("{:?}{:?}", fix.transition.audit, fix.transition.entries);
+        for value in [
+            "0612",
+            "612345678",
+            "798765432",
+            "lea.dupre",
+            "08409",
+            "08105",
+        ] {
+            assert!(!written.contains(value), "{value} in {written}");
+        }
+    }
+
+    #[test]
+    fn an_erasure_closes_withdraws_and_keeps_only_what_counts_need() {
+        let r = request();
+        let choice = crate::domain::lifecycle::Choice {
+            doctor: "med-001".into(),
+            yearly_capacity: 5,
+            distance_km: 3.0,
+            reasons: vec![],
+        };
+        let (t, p) = propose(&case(), &choice, 10, 2026, vec![]).unwrap();
+        let proposed = t.case.unwrap().1;
+        let e = erase(&proposed, Some(&p), &r, 20, "Claire").unwrap();
+        let closed = &e.transition.case.as_ref().unwrap().1;
+        assert_eq!(
+            closed.closure.as_ref().unwrap().reason,
+            ClosingReason::Withdrawn
+        );
+        assert_eq!(e.transition.proposals[0].1.state, ProposalState::Withdrawn);
+        assert_eq!(e.transition.doctors.len(), 1, "its place is released");
+        assert!(e.transition.audit.iter().any(|a| a.action == "erased"));
+        assert_eq!(e.forget, ["lea.dupre@example.fr"]);
+        let kept = serde_json::to_string(&e.erased).unwrap();
+        for value in ["Dupr", "Léa", "612345678", "1950", "lea.dupre"] {
+            assert!(!kept.contains(value), "{value} in {kept}");
+        }
+        assert_eq!(e.erased.age_bracket, "70+");
+        // Withdrawal is not a reason of the closing form, and an erased request never reopens.
+        assert!(close(&case(), None, 5, "Claire", ClosingReason::Withdrawn).is_err());
+        assert!(!ClosingReason::chosen().any(|r| r == ClosingReason::Withdrawn));
+        assert!(reopen(closed, 30, "Claire").is_err());
+        // Already closed: the reason stays, so the counts by reason do not change.
+        let done = close(&case(), None, 5, "Claire", ClosingReason::FoundAlone)
+            .unwrap()
+            .case
+            .unwrap()
+            .1;
+        let e = erase(&done, None, &r, 20, "Claire").unwrap();
+        let after = &e.transition.case.as_ref().unwrap().1;
+        assert_eq!(
+            after.closure.as_ref().unwrap().reason,
+            ClosingReason::FoundAlone
+        );
+    }
+}

@@ -117,7 +117,10 @@ pub fn parse_details(
         },
     );
     let value = answers.get("call_time").trim();
-    let call_time = CALL_TIME.iter().find(|(code, _)| *code == value).map(|c| c.1);
+    let call_time = CALL_TIME
+        .iter()
+        .find(|(code, _)| *code == value)
+        .map(|c| c.1);
     check(
         "call_time",
         match call_time {

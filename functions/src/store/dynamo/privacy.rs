@@ -24,6 +24,16 @@ pub(super) const ERASED_AT: &str = "erased_at";
 /// The condition on the request's item: it exists and is not erased.
 const NOT_ERASED: &str = "attribute_exists(pk) AND attribute_not_exists(erased_at)";
 
+/// What the request's item holds once rewritten.
+struct Rewrite<'a> {
+    reference: &'a str,
+    record: String,
+    created_at: i64,
+    cpts: Option<&'a str>,
+    priority: u8,
+    erased_at: Option<i64>,
+}
+
 impl Table {
     fn delete(&self, key: Item) -> Result<TransactWriteItem> {
         let delete = Delete::builder()
@@ -100,27 +110,18 @@ impl Table {
 
     /// The request's item rewritten whole (`record` and the attributes `request_item` writes),
     /// under [`NOT_ERASED`]; it expires with its case.
-    fn request_rewrite(
-        &self,
-        reference: &str,
-        record: String,
-        created_at: i64,
-        cpts: Option<&str>,
-        priority: u8,
-        case: &Case,
-        erased_at: Option<i64>,
-    ) -> Result<TransactWriteItem> {
-        let mut item = key(case_pk(reference), "REQUEST");
+    fn request_rewrite(&self, r: Rewrite<'_>, case: &Case) -> Result<TransactWriteItem> {
+        let mut item = key(case_pk(r.reference), "REQUEST");
         item.extend([
-            ("record".into(), s(record)),
-            ("created_at".into(), n(created_at)),
-            ("priority".into(), n(priority)),
+            ("record".into(), s(r.record)),
+            ("created_at".into(), n(r.created_at)),
+            ("priority".into(), n(r.priority)),
             (TTL_ATTRIBUTE.into(), n(case_expiry(case))),
         ]);
-        if let Some(cpts) = cpts {
+        if let Some(cpts) = r.cpts {
             item.insert("cpts".into(), s(cpts));
         }
-        if let Some(at) = erased_at {
+        if let Some(at) = r.erased_at {
             item.insert(ERASED_AT.into(), n(at));
         }
         self.put(item, Some(NOT_ERASED))
@@ -134,7 +135,8 @@ impl Table {
         rewrite: TransactWriteItem,
         deletes: Vec<Item>,
     ) -> Result<Applied> {
-        let used = 2 + t.proposals.len()
+        let used = 2
+            + t.proposals.len()
             + t.doctors.len()
             + t.mails.len()
             + t.audit.len()
@@ -170,13 +172,15 @@ impl Table {
         };
         let r: &Request = &c.request;
         let rewrite = self.request_rewrite(
-            &r.reference,
-            to_json(r)?,
-            r.created_at,
-            r.cpts.as_deref(),
-            r.priority.level,
+            Rewrite {
+                reference: &r.reference,
+                record: to_json(r)?,
+                created_at: r.created_at,
+                cpts: r.cpts.as_deref(),
+                priority: r.priority.level,
+                erased_at: None,
+            },
             case,
-            None,
         )?;
         let deletes = self.mail_keys(&c.forget).await?;
         self.apply_rewriting(&c.transition, rewrite, deletes).await
@@ -189,13 +193,15 @@ impl Table {
         };
         let erased = &e.erased;
         let rewrite = self.request_rewrite(
-            &erased.reference,
-            to_json(erased)?,
-            erased.created_at,
-            erased.cpts.as_deref(),
-            erased.priority_level,
+            Rewrite {
+                reference: &erased.reference,
+                record: to_json(erased)?,
+                created_at: erased.created_at,
+                cpts: erased.cpts.as_deref(),
+                priority: erased.priority_level,
+                erased_at: Some(erased.erased_at),
+            },
             case,
-            Some(erased.erased_at),
         )?;
         let mut deletes = self.timeline_keys(&erased.reference).await?;
         deletes.extend(self.mail_keys(&e.forget).await?);

@@ -4,10 +4,10 @@
 
 use super::attrs::{record, s, sdk_err};
 use super::items::{TIMELINE_PREFIX, audit_entry, audit_item, doctor_load};
+use super::privacy::ERASED_AT;
 use super::schema::{
     DOCTORS, GSI1, GSI2, PK, PROPOSALS_OPEN, SK, audit_pk, case_lists, case_pk, proposal_pk,
 };
-use super::privacy::ERASED_AT;
 use super::table::Table;
 use crate::domain::lifecycle::{AuditEntry, Case, CaseState, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;

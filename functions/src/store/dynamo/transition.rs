@@ -159,7 +159,8 @@ impl Table {
                 parts.push(Part::Expected);
                 // A closure shortens the request's retention; reopening gives it back.
                 let reopened = t.entries.iter().any(|e| e.kind == EntryKind::Reopened);
-                if !check_only && extra.is_empty() && (case.state == CaseState::Closed || reopened) {
+                if !check_only && extra.is_empty() && (case.state == CaseState::Closed || reopened)
+                {
                     items.push(self.request_expiry(case)?);
                     parts.push(Part::Other);
                 }
