@@ -7,8 +7,10 @@ use territory::Territory;
 
 use crate::app::App;
 use crate::domain::dates::local_date;
-use crate::domain::lifecycle::{self, CallOutcome, Case, Choice, Proposal, Transition};
+use crate::domain::lifecycle::{self, CallOutcome, Case, Choice, Proposal, Request, Transition};
 use crate::domain::matching::{self, Candidate, Loads, Unfit};
+use crate::domain::priority;
+use crate::domain::registration::Details;
 use crate::mail::Mailer;
 use crate::store::{Applied, Store};
 use crate::workflow::{Notice, Result};
@@ -31,6 +33,10 @@ pub enum Action {
         confirmed: bool,
     },
     Reopen,
+    /// The person's details, as corrected (checked like the public form).
+    Correct(Box<Details>),
+    /// The person withdraws: her data are erased at once.
+    Erase,
 }
 
 /// How an action ended.
@@ -54,6 +60,23 @@ pub enum Acted {
     Unconfirmed(Vec<String>),
     /// The chosen doctor is not in the published list.
     DoctorGone,
+    /// The person's data were erased: nothing can be done on this request any more.
+    Erased,
+    /// The correction changes nothing: nothing written.
+    Unchanged,
+    /// The details are corrected.
+    Corrected(Corrected),
+}
+
+/// What a correction changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrected {
+    /// The fields that changed (form field names).
+    pub fields: Vec<&'static str>,
+    /// (before, after) when the request moved to another CPTS.
+    pub moved: Option<(Option<String>, Option<String>)>,
+    /// When the birth date changed: the level computed anew, and the one in use (unchanged).
+    pub levels: Option<(u8, u8)>,
 }
 
 /// A doctor she may choose, and why (or why not).
@@ -114,10 +137,20 @@ impl<S: Store, M: Mailer> App<S, M> {
         let Some(case) = self.store.case(reference).await? else {
             return Ok(Acted::Unknown);
         };
+        let Some(request) = self.store.request(reference).await? else {
+            return Ok(Acted::Erased);
+        };
         let current = match case.current_proposal() {
             Some(id) => self.store.proposal(id).await?,
             None => None,
         };
+        match action {
+            Action::Correct(details) => {
+                return self.correct(&case, &request, details, by, now).await;
+            }
+            Action::Erase => return self.erase(&case, current.as_ref(), &request, by, now).await,
+            _ => {}
+        }
         let built: std::result::Result<Transition, lifecycle::Refused> = match action {
             Action::Note(text) => Ok(lifecycle::note(&case, now, by, text)),
             Action::Call(outcome) => lifecycle::call(&case, current.as_ref(), now, by, *outcome),
@@ -125,6 +158,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 lifecycle::change_priority(&case, now, by, *level, reason)
             }
             Action::Reopen => lifecycle::reopen(&case, now, by),
+            Action::Correct(_) | Action::Erase => unreachable!("handled above"),
             Action::Choose { doctor, confirmed } => {
                 match self
                     .chosen(&case, current.as_ref(), doctor, *confirmed, by, now)
@@ -162,6 +196,72 @@ impl<S: Store, M: Mailer> App<S, M> {
             Action::Call(_) if suspended => Acted::Suspended,
             _ => Acted::Done,
         })
+    }
+
+    async fn correct(
+        &self,
+        case: &Case,
+        request: &Request,
+        details: &Details,
+        by: &str,
+        now: i64,
+    ) -> Result<Acted> {
+        let territory = self.territory();
+        let cpts = territory
+            .commune(&details.commune)
+            .and_then(|c| territory.cpts_of(c))
+            .map(|c| c.id.clone());
+        let Ok(correction) = lifecycle::correct(case, request, details, cpts, now, by) else {
+            return Ok(Acted::Unchanged);
+        };
+        match self.store.correct(&correction).await? {
+            Applied::Done => {}
+            _ => return Ok(Acted::AlreadyDone),
+        }
+        for address in &correction.forget {
+            self.forget_mails(address).await;
+        }
+        tracing::info!(reference = %case.reference, action = "correct", "action de la coordination");
+        let levels = correction.fields.contains(&"birth_date").then(|| {
+            let computed = priority::assess(&correction.request.registration, local_date(now));
+            (computed.level, case.needs.priority_level)
+        });
+        Ok(Acted::Corrected(Corrected {
+            moved: (request.cpts != correction.request.cpts)
+                .then(|| (request.cpts.clone(), correction.request.cpts.clone())),
+            fields: correction.fields,
+            levels,
+        }))
+    }
+
+    async fn erase(
+        &self,
+        case: &Case,
+        current: Option<&Proposal>,
+        request: &Request,
+        by: &str,
+        now: i64,
+    ) -> Result<Acted> {
+        let Ok(erasure) = lifecycle::erase(case, current, request, now, by) else {
+            return Ok(Acted::AlreadyDone);
+        };
+        match self.store.erase(&erasure).await? {
+            Applied::Done => {}
+            _ => return Ok(Acted::AlreadyDone),
+        }
+        for address in &erasure.forget {
+            self.forget_mails(address).await;
+        }
+        tracing::info!(reference = %case.reference, action = "erase", "données effacées à la demande de la personne");
+        Ok(Acted::Done)
+    }
+
+    /// The copies the mail transport keeps of mails to `address` (the outbox's files) are
+    /// deleted; a failure is logged (without the address) and does not undo the erasure.
+    async fn forget_mails(&self, address: &str) {
+        if let Err(e) = self.mailer.forget(address).await {
+            tracing::error!(error = %e, "copies de courriels non effacées");
+        }
     }
 
     /// The transition that proposes `doctor`, or how the action ends without one.
@@ -225,5 +325,7 @@ fn action_code(action: &Action) -> &'static str {
         Action::Priority { .. } => "priority",
         Action::Choose { .. } => "choose",
         Action::Reopen => "reopen",
+        Action::Correct(_) => "correct",
+        Action::Erase => "erase",
     }
 }

@@ -53,6 +53,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/confirm_doctor.html"),
     ),
     (
+        "correct_form.html",
+        include_str!("../templates/correct_form.html"),
+    ),
+    (
+        "correct_details.html",
+        include_str!("../templates/correct_details.html"),
+    ),
+    (
+        "confirm_erase.html",
+        include_str!("../templates/confirm_erase.html"),
+    ),
+    (
         "already_decided.html",
         include_str!("../templates/already_decided.html"),
     ),

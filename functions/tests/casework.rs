@@ -434,3 +434,210 @@ async fn a_doctor_without_places_left_is_refused_with_its_own_message() {
     assert!(answer.contains("plus de place"), "{answer}");
     assert_eq!(case(&h, &reference).await.version, before.version);
 }
+
+// ——— The person's rights: correcting her details, erasing them ———
+
+fn details(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+    let mut fields: Vec<(&'static str, String)> = [
+        ("decision", "corriger"),
+        ("last_name", "Dupré-Lefèvre"),
+        ("first_name", "Léa"),
+        ("birth_date", "14/07/1950"),
+        ("phone", "06 12 34 56 78"),
+        ("email", "lea.dupre@example.fr"),
+        ("call_time", "morning"),
+        ("commune", "Sedan (08200)"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect();
+    for (k, v) in changes {
+        if let Some(f) = fields.iter_mut().find(|f| f.0 == *k) {
+            f.1 = v.to_string();
+        }
+    }
+    fields
+}
+
+async fn act_owned(
+    h: &Harness,
+    reference: &str,
+    fields: &[(&'static str, String)],
+) -> (StatusCode, String) {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    act(h, reference, &pairs).await
+}
+
+#[tokio::test]
+async fn details_are_corrected_field_by_field_and_the_audit_keeps_no_value() {
+    let h = Harness::new(quick_limits());
+    let reference = register(&h, &[]).await;
+    let shown = page(&h, &reference).await;
+    assert!(
+        shown.contains("Corriger les coordonnées de la personne"),
+        "{shown}"
+    );
+    assert!(shown.contains("value=\"Dupré-Lefèvre\""), "{shown}");
+    // A wrong phone and birth date: each problem next to its field, the rest kept, nothing written.
+    let before = case(&h, &reference).await;
+    let (status, answer) = act_owned(
+        &h,
+        &reference,
+        &details(&[
+            ("phone", "12"),
+            ("birth_date", "31/02/2000"),
+            ("first_name", "Lea"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(answer.contains("corriger-phone-erreur"), "{answer}");
+    assert!(answer.contains("corriger-birth_date-erreur"), "{answer}");
+    assert!(answer.contains("value=\"Lea\""), "answers kept: {answer}");
+    assert_eq!(case(&h, &reference).await.version, before.version);
+    // The same details: nothing changes.
+    let (status, answer) = act_owned(&h, &reference, &details(&[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(answer.contains("Rien n&#39;a été modifié"), "{answer}");
+    // A new phone, birth date and commune in another CPTS.
+    let (status, answer) = act_owned(
+        &h,
+        &reference,
+        &details(&[
+            ("phone", "07 98 76 54 32"),
+            ("birth_date", "02/03/1990"),
+            ("commune", "Rethel (08300)"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer.contains("la demande passe de"), "{answer}");
+    assert!(
+        answer.contains("niveau de priorité calculé est"),
+        "{answer}"
+    );
+    let stored = h.app.store.request(&reference).await.unwrap().unwrap();
+    assert_eq!(stored.registration.phone.as_str(), "+33798765432");
+    assert_eq!(stored.cpts.as_deref(), Some("rethelois"));
+    let after = case(&h, &reference).await;
+    assert_eq!(after.cpts.as_deref(), Some("rethelois"));
+    assert_eq!(after.needs.commune, stored.registration.commune);
+    assert_eq!(
+        after.needs.priority_level, before.needs.priority_level,
+        "not recomputed"
+    );
+    // The audit and the timeline name the fields, never a value.
+    let audit = h.app.store.audit_trail(&reference).await.unwrap();
+    let corrected: Vec<&str> = audit
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| a.starts_with("corrected"))
+        .collect();
+    assert_eq!(corrected, ["corrected:birth_date,phone,commune"]);
+    let timeline = h.app.store.timeline(&reference).await.unwrap();
+    let written = serde_json::to_string(&timeline).unwrap();
+    for value in [
+        "0612", "06 12", "+33612", "1950", "1990", "0798", "+33798", "08200", "Sedan",
+    ] {
+        assert!(!written.contains(value), "{value} in {written}");
+        assert!(audit.iter().all(|e| !e.action.contains(value)));
+    }
+    let shown = page(&h, &reference).await;
+    assert!(
+        shown.contains("Coordonnées corrigées : la date de naissance, le téléphone, la commune."),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
+    let h = Harness::new(quick_limits());
+    let reference = register(&h, &[]).await;
+    act(
+        &h,
+        &reference,
+        &[("decision", "note"), ("note", "Rappeler le soir.")],
+    )
+    .await;
+    // A copy of a mail to the person in the file outbox.
+    use functions::mail::Mailer;
+    h.app
+        .mailer
+        .send(&functions::domain::lifecycle::Mail {
+            id: "to-the-person".into(),
+            to: vec!["lea.dupre@example.fr".into()],
+            subject: "Votre demande".into(),
+            text: "Bonjour".into(),
+            html: "<p>Bonjour</p>".into(),
+        })
+        .await
+        .unwrap();
+    h.app.deliver_due(i64::MAX / 2).await;
+    let files = outbox_files(&h.outbox_dir()).len();
+    let (status, answer) = act(&h, &reference, &[("decision", "effacer")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        answer.contains(
+            "Effacer les données de cette personne ? Cette action ne peut pas être annulée."
+        ),
+        "{answer}"
+    );
+    assert!(
+        h.app.store.request(&reference).await.unwrap().is_some(),
+        "nothing yet"
+    );
+    let (status, answer) = act(
+        &h,
+        &reference,
+        &[("decision", "effacer"), ("confirmer", "oui")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(h.app.store.request(&reference).await.unwrap().is_none());
+    assert!(h.app.store.timeline(&reference).await.unwrap().is_empty());
+    let closed = case(&h, &reference).await;
+    assert_eq!(closed.state, CaseState::Closed);
+    assert_eq!(
+        closed.closure.unwrap().reason,
+        functions::domain::lifecycle::ClosingReason::Withdrawn
+    );
+    assert_eq!(
+        outbox_files(&h.outbox_dir()).len(),
+        files - 1,
+        "its .eml is gone"
+    );
+    for raw in outbox_files(&h.outbox_dir()) {
+        assert!(!raw.contains("lea.dupre"));
+    }
+    // The page says when, and shows nothing personal; no action is possible any more.
+    let (path, token) = page_link(&h, &reference);
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    s.append_pair("jeton", &token);
+    let (r, shown) = h.get(&format!("{path}?{}", s.finish())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        shown.contains("Données effacées à la demande de la personne, le"),
+        "{shown}"
+    );
+    for personal in [
+        "Dupr",
+        "Lef",
+        "Léa",
+        "06 12",
+        "0612",
+        "1950",
+        "14/07",
+        "lea.dupre",
+    ] {
+        assert!(!shown.contains(personal), "{personal} in {shown}");
+    }
+    let (status, _) = act(&h, &reference, &[("decision", "rouvrir")]).await;
+    assert_eq!(status, StatusCode::GONE);
+    // The patient's follow link says so.
+    let url = h.app.patient_link(&reference, functions::now());
+    let (_, patient) = h.get(url.trim_start_matches(BASE)).await;
+    assert!(
+        patient.contains("vos données ont été effacées"),
+        "{patient}"
+    );
+}

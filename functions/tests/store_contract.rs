@@ -3,6 +3,12 @@
 #[macro_use]
 mod contract;
 
+impl contract::RawText for functions::store::SqliteStore {
+    async fn raw_text(&self) -> String {
+        self.every_row().expect("every row")
+    }
+}
+
 mod in_memory {
     store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 }
@@ -66,6 +72,7 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
         "DROP TABLE timeline; DROP TABLE cases; DROP TABLE proposals; DROP TABLE doctor_loads;
          DROP TABLE doctors; DROP TABLE used_once; DROP TABLE sessions;
          DROP TABLE search_words; DROP TABLE search_vocabulary; DROP TABLE search_keys;
+         ALTER TABLE requests DROP COLUMN erased_at;
          PRAGMA user_version = 1;",
     )
     .unwrap();

@@ -169,6 +169,34 @@ async fn fresh_store() -> DynamoStore {
     store
 }
 
+impl contract::RawText for DynamoStore {
+    /// Every item of the table (a scan), as text.
+    async fn raw_text(&self) -> String {
+        let mut text = String::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client()
+                .scan()
+                .table_name(self.table())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan the table");
+            for item in page.items() {
+                let mut keys: Vec<_> = item.iter().collect();
+                keys.sort_by(|a, b| a.0.cmp(b.0));
+                text.push_str(&format!("{keys:?}\n"));
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return text;
+            }
+        }
+    }
+}
+
 store_contract!(fresh_store().await);
 
 /// The table of `create_table` is the one `infra/template.yaml` declares.

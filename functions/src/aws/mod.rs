@@ -44,6 +44,13 @@ impl Mailer for AnyMailer {
             AnyMailer::Outbox(m) => m.send(mail).await,
         }
     }
+
+    async fn forget(&self, address: &str) -> Result<usize, MailError> {
+        match self {
+            AnyMailer::Ses(m) => m.forget(address).await,
+            AnyMailer::Outbox(m) => m.forget(address).await,
+        }
+    }
 }
 
 /// After a request that may have stored a mail, send the due mails before answering: a Lambda

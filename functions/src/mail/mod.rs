@@ -74,6 +74,13 @@ impl std::error::Error for MailError {
 
 pub trait Mailer: Send + Sync + 'static {
     fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send;
+
+    /// Deletes every copy this transport keeps of the mails sent to `address` (an erasure at the
+    /// person's request); returns how many. A transport that keeps none (SES) has nothing to do.
+    fn forget(&self, address: &str) -> impl Future<Output = Result<usize, MailError>> + Send {
+        let _ = address;
+        std::future::ready(Ok(0))
+    }
 }
 
 /// Builds the RFC 5322 message: multipart text + HTML, UTF-8.

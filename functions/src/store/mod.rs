@@ -17,7 +17,8 @@ pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, Mail, Opening, Proposal, Request, TimelineEntry, Transition,
+    AuditEntry, Case, CaseState, Correction, Erased, Erasure, Mail, Opening, Proposal, Request,
+    TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 use crate::domain::search::{Found, Identity, Query};
@@ -181,4 +182,32 @@ pub trait Store: Send + Sync + 'static {
         except: Option<&str>,
         scope: &Scope,
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
+
+    /// Applies a correction of the person's details atomically: its transition (the case under
+    /// its version, the timeline entry, the audit entry) and the request rewritten as corrected
+    /// (its CPTS and its search keys with it); mails still held for a former address (`forget`)
+    /// are deleted. Nothing
+    /// is written on a conflict, or when the request was erased meanwhile.
+    fn correct(&self, correction: &Correction) -> impl Future<Output = Result<Applied>> + Send;
+
+    /// Erases the person's data at once, in one atomic operation with the closing transition
+    /// (the case under its version, proposals, doctors' counters, audit entries). It deletes:
+    ///
+    /// * the request: replaced by [`Erased`] (what the counts need, no personal data), after
+    ///   which [`Store::request`] answers `None` and [`Store::erased`] answers it;
+    /// * every timeline entry of the request;
+    /// * its search keys (name words, phone, birth date, commune);
+    /// * every mail of the outbox, pending or sent, addressed to `erasure.forget`.
+    ///
+    /// It keeps the case, the proposals, the doctors' counters, the form nonce (random), the
+    /// rate counters (pseudonyms, kept two days) and the audit log (ids only).
+    ///
+    /// Anything added later that holds the person's data must be deleted here.
+    ///
+    /// Nothing is written on a conflict (the case changed) or when already erased. On DynamoDB,
+    /// deletions beyond one transaction's size follow it at once, in the same call.
+    fn erase(&self, erasure: &Erasure) -> impl Future<Output = Result<Applied>> + Send;
+
+    /// What is left of an erased request (`None`: not erased, or unknown).
+    fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send;
 }

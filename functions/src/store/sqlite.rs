@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::error::Undecodable;
 use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, DoctorOp, Mail, Opening, Proposal, Request, TimelineEntry,
-    Transition,
+    AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
+    Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 use crate::domain::search::{self, Found, Hit, Identity, Query, SearchKeys, Term};
@@ -156,6 +156,9 @@ const MIGRATIONS: &[&str] = &["
         word TEXT PRIMARY KEY,
         uses INTEGER NOT NULL
     ) WITHOUT ROWID;
+", "
+    -- An erased request (the person withdrew): its record is then the `Erased` tombstone.
+    ALTER TABLE requests ADD COLUMN erased_at INTEGER;
 "];
 
 pub struct SqliteStore {
@@ -221,6 +224,33 @@ impl SqliteStore {
         })
     }
 
+    /// Every row of every table, as text (one line per row): what a privacy check reads to make
+    /// sure an erased person's data appear nowhere.
+    pub fn every_row(&self) -> Result<String> {
+        self.with(|c| {
+            let tables: Vec<String> = c
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut text = String::new();
+            for table in tables {
+                let mut statement = c.prepare(&format!("SELECT * FROM \"{table}\""))?;
+                let columns = statement.column_count();
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    text.push_str(&table);
+                    for i in 0..columns {
+                        let value: rusqlite::types::Value = row.get(i)?;
+                        text.push_str(&format!(" | {value:?}"));
+                    }
+                    text.push('\n');
+                }
+            }
+            Ok(text)
+        })
+        .into_inner()
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Ready<Result<T>> {
         let mut connection = match self.connection.lock() {
             Ok(c) => c,
@@ -236,7 +266,8 @@ fn backfill_search_keys(c: &mut Connection) -> rusqlite::Result<()> {
     let records: Vec<String> = tx
         .prepare(
             "SELECT record FROM requests r
-             WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.reference = r.reference)",
+             WHERE r.erased_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.reference = r.reference)",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -474,6 +505,85 @@ fn apply_doctor_op(c: &Connection, op: &DoctorOp) -> rusqlite::Result<bool> {
     })
 }
 
+/// Applies a transition inside `tx`; the caller commits when it is `Done` (anything else: drop
+/// the transaction, which rolls back what was written).
+fn apply_in(tx: &Connection, t: &Transition) -> rusqlite::Result<Applied> {
+    if let Some((expected, case)) = &t.case {
+        let changed = tx
+            .prepare_cached(
+                "UPDATE cases SET state = ?2, version = ?3, record = ?4, cpts = ?6 WHERE reference = ?1 AND version = ?5",
+            )?
+            .execute(params![
+                case.reference,
+                case.state.code(),
+                case.version,
+                json(case)?,
+                expected,
+                case.cpts
+            ])?;
+        if changed != 1 {
+            return Ok(Applied::Conflict);
+        }
+    }
+    for (expected, proposal) in &t.proposals {
+        let changed = match expected {
+            None => tx
+                .prepare_cached(
+                    "INSERT INTO proposals (id, reference, state, created_at, record) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO NOTHING",
+                )?
+                .execute(params![
+                    proposal.id,
+                    proposal.reference,
+                    proposal.state.code(),
+                    proposal.created_at,
+                    json(proposal)?
+                ])?,
+            Some(state) => tx
+                .prepare_cached(
+                    "UPDATE proposals SET state = ?2, record = ?3 WHERE id = ?1 AND state = ?4",
+                )?
+                .execute(params![
+                    proposal.id,
+                    proposal.state.code(),
+                    json(proposal)?,
+                    state.code()
+                ])?,
+        };
+        if changed != 1 {
+            return Ok(Applied::Conflict);
+        }
+    }
+    for op in &t.doctors {
+        if !apply_doctor_op(tx, op)? {
+            return Ok(Applied::NoCapacity);
+        }
+    }
+    for mail in &t.mails {
+        insert_mail(tx, mail, t.at)?;
+    }
+    for entry in &t.audit {
+        insert_audit(tx, entry)?;
+    }
+    for entry in &t.entries {
+        tx.prepare_cached("INSERT INTO timeline (reference, at, record) VALUES (?1, ?2, ?3)")?
+            .execute(params![entry.reference, entry.at, json(entry)?])?;
+    }
+    Ok(Applied::Done)
+}
+
+/// Deletes every mail of the outbox, pending or sent, addressed to one of `addresses`.
+fn forget_mails(tx: &Connection, addresses: &[String]) -> rusqlite::Result<()> {
+    for address in addresses {
+        tx.prepare_cached(
+            "DELETE FROM outbox WHERE EXISTS (
+                 SELECT 1 FROM json_each(outbox.mail, '$.to') WHERE lower(value) = lower(?1))",
+        )?
+        .execute([address])?;
+    }
+    Ok(())
+}
+
 fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
@@ -538,7 +648,9 @@ impl Store for SqliteStore {
     fn request(&self, reference: &str) -> impl Future<Output = Result<Option<Request>>> + Send {
         self.with(|c| {
             let text: Option<String> = c
-                .prepare_cached("SELECT record FROM requests WHERE reference = ?1")?
+                .prepare_cached(
+                    "SELECT record FROM requests WHERE reference = ?1 AND erased_at IS NULL",
+                )?
                 .query_row([reference], |r| r.get(0))
                 .optional()?;
             text.map(|t| from_json(&t)).transpose()
@@ -625,70 +737,72 @@ impl Store for SqliteStore {
         self.with(|c| {
             // Returning before `commit` drops the transaction, which rolls everything back.
             let tx = c.transaction()?;
-            if let Some((expected, case)) = &t.case {
-                let changed = tx
-                    .prepare_cached(
-                        "UPDATE cases SET state = ?2, version = ?3, record = ?4 WHERE reference = ?1 AND version = ?5",
-                    )?
-                    .execute(params![
-                        case.reference,
-                        case.state.code(),
-                        case.version,
-                        json(case)?,
-                        expected
-                    ])?;
-                if changed != 1 {
-                    return Ok(Applied::Conflict);
-                }
+            let applied = apply_in(&tx, t)?;
+            if applied == Applied::Done {
+                tx.commit()?;
             }
-            for (expected, proposal) in &t.proposals {
-                let changed = match expected {
-                    None => tx
-                        .prepare_cached(
-                            "INSERT INTO proposals (id, reference, state, created_at, record) VALUES (?1, ?2, ?3, ?4, ?5)
-                             ON CONFLICT (id) DO NOTHING",
-                        )?
-                        .execute(params![
-                            proposal.id,
-                            proposal.reference,
-                            proposal.state.code(),
-                            proposal.created_at,
-                            json(proposal)?
-                        ])?,
-                    Some(state) => tx
-                        .prepare_cached(
-                            "UPDATE proposals SET state = ?2, record = ?3 WHERE id = ?1 AND state = ?4",
-                        )?
-                        .execute(params![
-                            proposal.id,
-                            proposal.state.code(),
-                            json(proposal)?,
-                            state.code()
-                        ])?,
-                };
-                if changed != 1 {
-                    return Ok(Applied::Conflict);
-                }
+            Ok(applied)
+        })
+    }
+
+    fn correct(&self, correction: &Correction) -> impl Future<Output = Result<Applied>> + Send {
+        let request = &correction.request;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let applied = apply_in(&tx, &correction.transition)?;
+            if applied != Applied::Done {
+                return Ok(applied);
             }
-            for op in &t.doctors {
-                if !apply_doctor_op(&tx, op)? {
-                    return Ok(Applied::NoCapacity);
-                }
-            }
-            for mail in &t.mails {
-                insert_mail(&tx, mail, t.at)?;
-            }
-            for entry in &t.audit {
-                insert_audit(&tx, entry)?;
-            }
-            for entry in &t.entries {
-                tx.prepare_cached(
-                    "INSERT INTO timeline (reference, at, record) VALUES (?1, ?2, ?3)",
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE requests SET record = ?2, cpts = ?3 WHERE reference = ?1 AND erased_at IS NULL",
                 )?
-                .execute(params![entry.reference, entry.at, json(entry)?])?;
+                .execute(params![request.reference, json(request)?, request.cpts])?;
+            if changed != 1 {
+                return Ok(Applied::Conflict);
             }
+            write_search_keys(&tx, &SearchKeys::of(request))?;
+            forget_mails(&tx, &correction.forget)?;
             tx.commit()?;
             Ok(Applied::Done)
+        })
+    }
+
+    fn erase(&self, erasure: &Erasure) -> impl Future<Output = Result<Applied>> + Send {
+        let erased = &erasure.erased;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let applied = apply_in(&tx, &erasure.transition)?;
+            if applied != Applied::Done {
+                return Ok(applied);
+            }
+            // What this deletes is listed in `Store::erase`'s documentation.
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE requests SET record = ?2, erased_at = ?3 WHERE reference = ?1 AND erased_at IS NULL",
+                )?
+                .execute(params![erased.reference, json(erased)?, erased.erased_at])?;
+            if changed != 1 {
+                return Ok(Applied::Conflict);
+            }
+            tx.prepare_cached("DELETE FROM timeline WHERE reference = ?1")?
+                .execute([&erased.reference])?;
+            delete_search_keys(&tx, &erased.reference)?;
+            forget_mails(&tx, &erasure.forget)?;
+            tx.commit()?;
+            Ok(Applied::Done)
+        })
+    }
+
+    fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send {
+        self.with(|c| {
+            let text: Option<String> = c
+                .prepare_cached(
+                    "SELECT record FROM requests WHERE reference = ?1 AND erased_at IS NOT NULL",
+                )?
+                .query_row([reference], |r| r.get(0))
+                .optional()?;
+            text.map(|t| from_json(&t)).transpose()
         })
     }
 

@@ -15,17 +15,21 @@ use territory::Territory;
 use crate::app::App;
 use crate::casework::{Acted, Action, doctors_for};
 use crate::domain::answers::Answers;
+use crate::domain::dates::unix_date_fr;
 use crate::domain::lifecycle::{
     self, CallOutcome, Case, CaseState, NOTE_MAX, REASON_MAX, Request, UNANSWERED_CALLS,
 };
 use crate::domain::matching::{self, Loads};
+use crate::domain::registration;
 use crate::mail::Mailer;
 use crate::store::Store;
 use crate::web::link_pages::{Choice, doctor_name};
 use crate::web::pages::{Message, level_label};
 
 /// The actions a form may ask for, by the value of its `decision` button.
-pub const ACTIONS: [&str; 5] = ["note", "appel", "priorite", "choisir", "rouvrir"];
+pub const ACTIONS: [&str; 7] = [
+    "note", "appel", "priorite", "choisir", "rouvrir", "corriger", "effacer",
+];
 
 /// The action the form asks for, or the French sentence that says what to fix.
 pub fn parse(answers: &Answers) -> Result<Action, String> {
@@ -247,9 +251,33 @@ pub async fn answer<S: Store, M: Mailer>(
                     "C'est fait : ce médecin est proposé. Revenez à la demande pour valider la proposition et l'envoyer au médecin."
                 }
                 Action::Reopen => "C'est fait.",
+                Action::Correct(_) => "C'est fait.",
+                Action::Erase => {
+                    "C'est fait : les données de la personne sont effacées. La demande est close (retrait). Les chiffres du tableau de bord ne changent pas."
+                }
             };
             said(StatusCode::OK, "C'est fait", text)
         }
+        Ok(Acted::Corrected(c)) => {
+            let text = corrected_text(&c, &app.territory());
+            let lines: Vec<&str> = text.iter().map(String::as_str).collect();
+            message(
+                app,
+                StatusCode::OK,
+                "Coordonnées corrigées",
+                &Message::new("Coordonnées corrigées", &lines).link(back, "Revenir à la demande"),
+            )
+        }
+        Ok(Acted::Unchanged) => said(
+            StatusCode::OK,
+            "Rien n'a changé",
+            "Les coordonnées envoyées sont celles déjà enregistrées. Rien n'a été modifié.",
+        ),
+        Ok(Acted::Erased) => said(
+            StatusCode::GONE,
+            "Données effacées",
+            "Les données de cette personne ont été effacées à sa demande. Plus aucune action n'est possible sur cette demande.",
+        ),
         Ok(Acted::Suspended) => said(
             StatusCode::OK,
             "Demande suspendue",
@@ -310,4 +338,204 @@ pub async fn answer<S: Store, M: Mailer>(
         ),
         Err(e) => unavailable(app, &e),
     }
+}
+
+// ——— The person's rights: correcting her details, erasing them (issue #13) ———
+
+/// The correction form's values (as stored, or as typed when they were refused) and the
+/// problems, each next to its field.
+#[derive(Debug, Serialize)]
+pub struct CorrectionForm {
+    pub action: String,
+    pub token: String,
+    pub current: String,
+    /// The "Qui décide ?" answer already given (on the page of errors), else "".
+    pub who: String,
+    pub coordinators: Vec<String>,
+    pub values: std::collections::BTreeMap<&'static str, String>,
+    pub errors: std::collections::BTreeMap<&'static str, String>,
+    pub call_times: Vec<Choice>,
+}
+
+/// The correction form filled with the stored details.
+pub fn correction_form(
+    territory: &Territory,
+    request: &Request,
+    case: &Case,
+    token: &str,
+    coordinators: Vec<String>,
+) -> CorrectionForm {
+    let r = &request.registration;
+    let commune = territory
+        .communes
+        .iter()
+        .find(|c| c.code == r.commune)
+        .map_or_else(String::new, crate::domain::communes::label);
+    let call_time = registration::CALL_TIME
+        .iter()
+        .find(|(_, t)| *t == r.call_time)
+        .map_or("any", |(code, _)| code);
+    let values = [
+        ("last_name", r.last_name.as_str().to_string()),
+        ("first_name", r.first_name.as_str().to_string()),
+        (
+            "birth_date",
+            r.birth_date.date().format("%d/%m/%Y").to_string(),
+        ),
+        ("phone", r.phone.display_fr()),
+        (
+            "email",
+            r.email.as_ref().map_or("", |e| e.as_str()).to_string(),
+        ),
+        ("call_time", call_time.to_string()),
+        ("commune", commune),
+    ]
+    .into_iter()
+    .collect();
+    CorrectionForm {
+        action: format!("/api/demandes/{}", case.reference),
+        token: token.to_string(),
+        current: case.current_proposal().unwrap_or("").to_string(),
+        who: String::new(),
+        coordinators,
+        values,
+        errors: Default::default(),
+        call_times: call_time_choices(),
+    }
+}
+
+fn call_time_choices() -> Vec<Choice> {
+    registration::CALL_TIME
+        .iter()
+        .map(|(code, t)| Choice {
+            code,
+            label: crate::web::pages::call_time_label(*t),
+        })
+        .collect()
+}
+
+/// Before acting: the page a correction or an erasure needs first (the form again with its
+/// errors, the confirmation of the erasure), or the action. `Err(Err(why))`: a plain refusal.
+pub fn prepare<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    reference: &str,
+    answers: &Answers,
+    token: &str,
+    back: &str,
+    today: NaiveDate,
+) -> Result<Action, Result<Response, String>> {
+    use super::links::page;
+    match answers.get("decision") {
+        "corriger" => {
+            let territory = app.territory();
+            match registration::parse_details(answers, &territory, today) {
+                Ok(details) => Ok(Action::Correct(Box::new(details))),
+                Err(errors) => {
+                    let form = CorrectionForm {
+                        action: format!("/api/demandes/{reference}"),
+                        token: token.to_string(),
+                        current: answers.get("proposition").to_string(),
+                        who: answers.get("qui").to_string(),
+                        coordinators: vec![],
+                        values: registration::CORRECTABLE
+                            .iter()
+                            .map(|f| (*f, answers.get(f).to_string()))
+                            .collect(),
+                        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
+                        call_times: call_time_choices(),
+                    };
+                    Err(Ok(page(
+                        app,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "correct_details.html",
+                        "Corriger les coordonnées",
+                        &CorrectionPage { form, back },
+                    )))
+                }
+            }
+        }
+        "effacer" if answers.get("confirmer") == "oui" => Ok(Action::Erase),
+        "effacer" => Err(Ok(page(
+            app,
+            StatusCode::OK,
+            "confirm_erase.html",
+            "Effacer les données",
+            &ConfirmErase {
+                reference,
+                action: format!("/api/demandes/{reference}"),
+                token,
+                current: answers.get("proposition"),
+                who: answers.get("qui"),
+                back,
+            },
+        ))),
+        _ => parse(answers).map_err(Err),
+    }
+}
+
+/// The correction form again, with what to fix.
+#[derive(Debug, Serialize)]
+pub struct CorrectionPage<'a> {
+    pub form: CorrectionForm,
+    pub back: &'a str,
+}
+
+/// The question asked before erasing.
+#[derive(Debug, Serialize)]
+pub struct ConfirmErase<'a> {
+    pub reference: &'a str,
+    pub action: String,
+    pub token: &'a str,
+    pub current: &'a str,
+    pub who: &'a str,
+    pub back: &'a str,
+}
+
+/// What the answer to a correction says.
+pub fn corrected_text(c: &crate::casework::Corrected, territory: &Territory) -> Vec<String> {
+    let fields: Vec<&str> = c
+        .fields
+        .iter()
+        .map(|f| registration::field_label(f))
+        .collect();
+    let mut text = vec![format!(
+        "C'est fait : {} {} corrigé{}. Le suivi de la demande le dit, sans garder l'ancienne valeur.",
+        fields.join(", "),
+        if fields.len() > 1 { "sont" } else { "est" },
+        if fields.len() > 1 { "s" } else { "" }
+    )];
+    if let Some((before, after)) = &c.moved {
+        let name = |id: &Option<String>| match id {
+            Some(id) => territory
+                .cpts
+                .iter()
+                .find(|c| &c.id == id)
+                .map_or_else(|| id.clone(), |c| format!("la CPTS {}", c.name)),
+            None => "aucune CPTS (commune hors du territoire des CPTS)".to_string(),
+        };
+        text.push(format!(
+            "Avec sa nouvelle commune, la demande passe de {} à {}. Ses coordinateurs la voient désormais.",
+            name(before),
+            name(after)
+        ));
+    }
+    if let Some((computed, in_use)) = c.levels {
+        text.push(format!(
+            "Avec la nouvelle date de naissance, le niveau de priorité calculé est : {}. Le niveau retenu reste : {}. Changez la priorité si besoin.",
+            level_label(computed),
+            level_label(in_use)
+        ));
+    }
+    text
+}
+
+/// The page of an erased request: no personal data, only when.
+pub fn erased_message(erased: &lifecycle::Erased) -> Vec<String> {
+    vec![
+        format!(
+            "Données effacées à la demande de la personne, le {}.",
+            unix_date_fr(erased.erased_at)
+        ),
+        "Il ne reste de cette demande que ce qui sert aux statistiques : sa date, sa CPTS, son canal, son niveau de priorité et une tranche d'âge.".to_string(),
+    ]
 }

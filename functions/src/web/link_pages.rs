@@ -14,7 +14,7 @@ use crate::domain::lifecycle::{
     RejectionReason, Request, TimelineEntry, kind_code,
 };
 use crate::domain::matching;
-use crate::domain::registration::{Criterion, DeclaredCriterion, FilledBy};
+use crate::domain::registration::{self, Criterion, DeclaredCriterion, FilledBy};
 use crate::web::pages::{Message, call_time_label, level_label};
 use crate::workflow::{Answer, Decision};
 
@@ -236,6 +236,13 @@ pub fn entry_text(territory: &Territory, e: &TimelineEntry) -> String {
         .trim_end()
         .to_string(),
         EntryKind::Reopened => format!("Demande rouverte. {}", e.text),
+        EntryKind::Corrected { fields } => {
+            let fields: Vec<&str> = fields
+                .iter()
+                .map(|f| registration::field_label(f))
+                .collect();
+            format!("Coordonnées corrigées : {}.", fields.join(", "))
+        }
     }
 }
 
@@ -445,8 +452,7 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
                 label: r.label(),
             })
             .collect(),
-        closing_reasons: ClosingReason::ALL
-            .iter()
+        closing_reasons: ClosingReason::chosen()
             .map(|r| Choice {
                 code: r.code(),
                 label: r.label(),

@@ -282,7 +282,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
     };
     let (stored, case, proposals, timeline, loads, audit) = match read.await {
         Ok(Some(found)) => found,
-        Ok(None) => return not_found(&app),
+        Ok(None) => return erased_or_not_found(&app, &reference).await,
         Err(e) => return unavailable(&app, &e),
     };
     // A signed-in person sees only the requests of their scope; the token opens its own.
@@ -335,6 +335,13 @@ async fn coordinator_page<S: Store, M: Mailer>(
         filled_by: &data.request.filled_by,
         today: local_date(now),
     });
+    let privacy = casework::correction_form(
+        &territory,
+        &stored,
+        &case,
+        &token,
+        data.coordinators.iter().map(|c| c.to_string()).collect(),
+    );
     page(
         &app,
         StatusCode::OK,
@@ -343,8 +350,28 @@ async fn coordinator_page<S: Store, M: Mailer>(
         &WithCasework {
             page: data,
             casework,
+            privacy,
         },
     )
+}
+
+/// The page of a request that has no personal data any more (erased at the person's request),
+/// or that no request has this reference.
+async fn erased_or_not_found<S: Store, M: Mailer>(app: &App<S, M>, reference: &str) -> Response {
+    match app.store.erased(reference).await {
+        Ok(Some(erased)) => {
+            let text = casework::erased_message(&erased);
+            let lines: Vec<&str> = text.iter().map(String::as_str).collect();
+            message(
+                app,
+                StatusCode::OK,
+                &format!("Demande {reference}"),
+                &Message::new("Données effacées", &lines),
+            )
+        }
+        Ok(None) => not_found(app),
+        Err(e) => unavailable(app, &e),
+    }
 }
 
 /// The coordinator's page and the part for her own actions (`page.casework`).
@@ -353,6 +380,8 @@ struct WithCasework<'a> {
     #[serde(flatten)]
     page: link_pages::CoordinatorPage<'a>,
     casework: casework::Panel,
+    /// The correction form, filled with the stored details.
+    privacy: casework::CorrectionForm,
 }
 
 /// Who acts, from the "Qui décide ?" list when the CPTS has several coordinators.
@@ -427,10 +456,12 @@ async fn coordinator_decides<S: Store, M: Mailer>(
         },
     };
     if casework::ACTIONS.contains(&answers.get("decision")) {
-        let action = match casework::parse(&answers) {
-            Ok(a) => a,
-            Err(why) => return invalid(&why),
-        };
+        let action =
+            match casework::prepare(&app, &reference, &answers, &token, &back, local_date(now)) {
+                Ok(a) => a,
+                Err(Ok(page)) => return page,
+                Err(Err(why)) => return invalid(&why),
+            };
         let actor = staff.as_ref().map(SignedIn::actor);
         return casework::answer(
             &app,
@@ -686,6 +717,20 @@ async fn patient_page<S: Store, M: Mailer>(
         Ok(None) => return not_found(&app),
         Err(e) => return unavailable(&app, &e),
     };
+    if let Ok(Some(_)) = app.store.erased(&reference).await {
+        return message(
+            &app,
+            StatusCode::OK,
+            "Demande retirée",
+            &Message::new(
+                "Vos données sont effacées",
+                &[
+                    "Vous avez retiré votre demande : vos données ont été effacées, comme vous l'avez demandé. La CPTS ne vous cherche plus de médecin.",
+                    "Pour refaire une demande, remplissez à nouveau le formulaire ou appelez-nous.",
+                ],
+            ),
+        );
+    }
     let proposal = match case.current_proposal() {
         Some(id) => app.store.proposal(id).await.ok().flatten(),
         None => None,

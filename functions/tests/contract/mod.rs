@@ -13,9 +13,11 @@
 // Not every test binary that includes the suite runs every part of it.
 #![allow(unused_imports)]
 
+pub mod privacy;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub use privacy::*;
 pub use search::*;
 pub use sessions::*;
 pub use timeline::*;
@@ -312,7 +314,10 @@ macro_rules! store_contract {
             search_reads_phone_numbers_in_any_format,
             search_by_birth_date_or_year_alone,
             search_results_are_capped,
-            possible_duplicates_share_a_phone_or_a_name_and_birth_date);
+            possible_duplicates_share_a_phone_or_a_name_and_birth_date,
+            an_erasure_leaves_no_personal_data_and_keeps_the_counts,
+            an_erasure_releases_an_open_proposal,
+            a_correction_rewrites_the_request_with_its_case);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -53,7 +53,13 @@ fn capitalised(text: &str) -> String {
     })
 }
 
-fn entry(case: &Case, now: i64, by: &str, kind: EntryKind, text: String) -> TimelineEntry {
+pub(super) fn entry(
+    case: &Case,
+    now: i64,
+    by: &str,
+    kind: EntryKind,
+    text: String,
+) -> TimelineEntry {
     TimelineEntry {
         reference: case.reference.clone(),
         at: now,
@@ -96,6 +102,7 @@ pub fn kind_code(kind: &EntryKind) -> &'static str {
         EntryKind::Priority { .. } => "priority",
         EntryKind::DoctorChosen { .. } => "doctor_chosen",
         EntryKind::Reopened => "reopened",
+        EntryKind::Corrected { .. } => "corrected",
     }
 }
 
@@ -324,6 +331,13 @@ pub fn choose(
 /// ended stays in the timeline. The count of unanswered calls starts again from zero.
 pub fn reopen(case: &Case, now: i64, by: &str) -> Result<Transition, Refused> {
     let text = match (case.state, &case.closure) {
+        // The person's data are erased: nothing to reopen.
+        (CaseState::Closed, Some(c)) if c.reason == super::states::ClosingReason::Withdrawn => {
+            return Err(Refused {
+                state: case.state,
+                action: "réouverture",
+            });
+        }
         (CaseState::Closed, Some(c)) => format!(
             "Était close depuis le {} par {} : {}.",
             unix_date_fr(c.at),

@@ -144,6 +144,11 @@ pub enum EntryKind {
     },
     /// Reopened (the entry's text says how it had ended).
     Reopened,
+    /// The person's details were corrected: which fields (form field names), never their old
+    /// or new values.
+    Corrected {
+        fields: Vec<String>,
+    },
 }
 
 /// One line of a request's timeline, written with the transition it comes from. It may hold

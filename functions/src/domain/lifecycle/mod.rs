@@ -20,10 +20,12 @@ mod states;
 mod transitions;
 
 mod actions;
+mod privacy;
 
 pub use actions::*;
 pub use effects::{
     AuditEntry, CallOutcome, DoctorOp, EntryKind, Mail, Request, TimelineEntry, Transition,
 };
+pub use privacy::*;
 pub use states::*;
 pub use transitions::*;

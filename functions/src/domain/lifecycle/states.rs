@@ -172,10 +172,13 @@ pub enum ClosingReason {
     Deceased,
     NotEligible,
     Duplicate,
+    /// The person withdrew and asked for her data to be erased: only
+    /// [`erase`](super::erase) closes with it, never the closing form.
+    Withdrawn,
 }
 
 impl ClosingReason {
-    pub const ALL: [ClosingReason; 10] = [
+    pub const ALL: [ClosingReason; 11] = [
         Self::FoundThroughCpts,
         Self::FoundAlone,
         Self::Unreachable,
@@ -186,7 +189,14 @@ impl ClosingReason {
         Self::Deceased,
         Self::NotEligible,
         Self::Duplicate,
+        Self::Withdrawn,
     ];
+
+    /// The reasons of the closing form: all but [`ClosingReason::Withdrawn`], which goes with
+    /// the erasure of the person's data.
+    pub fn chosen() -> impl Iterator<Item = ClosingReason> {
+        Self::ALL.into_iter().filter(|r| *r != Self::Withdrawn)
+    }
 
     pub fn code(self) -> &'static str {
         match self {
@@ -200,6 +210,7 @@ impl ClosingReason {
             Self::Deceased => "deces",
             Self::NotEligible => "non_eligible",
             Self::Duplicate => "doublon",
+            Self::Withdrawn => "retrait",
         }
     }
 
@@ -215,6 +226,7 @@ impl ClosingReason {
             Self::Deceased => "Décès",
             Self::NotEligible => "Demande non éligible (a déjà un médecin traitant)",
             Self::Duplicate => "Demande en double",
+            Self::Withdrawn => "La personne retire sa demande (données effacées)",
         }
     }
 

@@ -360,8 +360,26 @@ pub fn remind(proposal: &Proposal, now: i64, mails: Vec<Mail>) -> Result<Transit
 }
 
 /// The coordinator closes the request: an open proposal is withdrawn (its reservation released),
-/// an accepted one is closed with it.
+/// an accepted one is closed with it. [`ClosingReason::Withdrawn`] is refused: a withdrawal
+/// erases the person's data, see [`erase`](super::erase).
 pub fn close(
+    case: &Case,
+    proposal: Option<&Proposal>,
+    now: i64,
+    by: &str,
+    reason: ClosingReason,
+) -> Result<Transition, Illegal> {
+    if reason == ClosingReason::Withdrawn {
+        return Err(Illegal {
+            from: ProposalState::Closed,
+            to: ProposalState::Closed,
+        });
+    }
+    closing(case, proposal, now, by, reason)
+}
+
+/// [`close`] with any reason.
+pub(super) fn closing(
     case: &Case,
     proposal: Option<&Proposal>,
     now: i64,

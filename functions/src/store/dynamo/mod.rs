@@ -21,6 +21,7 @@
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
 //! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
 //! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
+//! | erased request  | `CASE#<reference>`    | `REQUEST`                    | `record` (JSON of [`Erased`](crate::domain::lifecycle::Erased): no personal data), `erased_at`, `created_at`, `cpts`, `priority` |
 //!
 //! A request and its case share a partition; the request never changes, the case is rewritten
 //! whole at each transition under the condition `version = :expected` (optimistic concurrency).
@@ -119,13 +120,14 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`], [`search`] — what the [`Store`]
-//!   methods do.
+//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`], [`search`],
+//!   [`privacy`] — what the [`Store`] methods do ([`privacy`]: correcting a request, erasing it).
 
 mod attrs;
 mod doctors;
 mod items;
 mod outbox;
+mod privacy;
 mod queries;
 mod register;
 mod schema;
@@ -141,7 +143,8 @@ use aws_sdk_dynamodb::Client;
 
 use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
-    AuditEntry, Case, CaseState, Opening, Proposal, Request, TimelineEntry, Transition,
+    AuditEntry, Case, CaseState, Correction, Erased, Erasure, Opening, Proposal, Request,
+    TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
 use crate::domain::search::{Found, Identity, Query};
@@ -310,5 +313,17 @@ impl Store for DynamoStore {
         scope: &Scope,
     ) -> impl Future<Output = Result<Vec<String>>> + Send {
         self.table.possible_duplicates(who, except, scope)
+    }
+
+    fn correct(&self, correction: &Correction) -> impl Future<Output = Result<Applied>> + Send {
+        self.table.correct(correction)
+    }
+
+    fn erase(&self, erasure: &Erasure) -> impl Future<Output = Result<Applied>> + Send {
+        self.table.erase(erasure)
+    }
+
+    fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send {
+        self.table.erased(reference)
     }
 }

@@ -4,6 +4,7 @@
 
 use super::attrs::{record, s, sdk_err};
 use super::items::{TIMELINE_PREFIX, audit_entry, audit_item, doctor_load};
+use super::privacy::ERASED_AT;
 use super::schema::{
     DOCTORS, GSI1, GSI2, PK, PROPOSALS_OPEN, SK, audit_pk, case_lists, case_pk, proposal_pk,
 };
@@ -13,9 +14,12 @@ use crate::domain::matching::DoctorLoad;
 use crate::store::Result;
 
 impl Table {
+    /// The request, unless it was erased (its item then holds the tombstone).
     pub(super) async fn request(&self, reference: &str) -> Result<Option<Request>> {
-        self.get_record(case_pk(reference), "REQUEST", "read request")
-            .await
+        match self.request_item(reference).await? {
+            Some(item) if !item.contains_key(ERASED_AT) => Ok(Some(record(&item)?)),
+            _ => Ok(None),
+        }
     }
 
     pub(super) async fn case(&self, reference: &str) -> Result<Option<Case>> {

@@ -101,7 +101,6 @@ pub(super) fn case_lists(state: CaseState, cpts: Option<&str>) -> (String, Strin
 }
 
 /// The key of a request's search keys (in its case's partition): what an erase deletes.
-#[allow(dead_code)] // for the erase of a request, in its transaction
 pub(super) fn search_key(reference: &str) -> Item {
     key(case_pk(reference), SEARCH_SK)
 }

@@ -116,6 +116,18 @@ impl Table {
     }
 
     pub(super) async fn apply(&self, t: &Transition) -> Result<Applied> {
+        self.apply_with(t, &[]).await
+    }
+
+    /// [`Table::apply`] with `extra` items in the same transaction (a correction or an erasure
+    /// rewrites the request: the request's own expiry update is then left out, as one
+    /// transaction may not touch an item twice). An `extra` item marked `true` is expected: its
+    /// condition failing is a conflict.
+    pub(super) async fn apply_with(
+        &self,
+        t: &Transition,
+        extra: &[(TransactWriteItem, bool)],
+    ) -> Result<Applied> {
         #[derive(Clone, Copy, PartialEq)]
         enum Part {
             /// The case or a proposal: its condition failing is a conflict.
@@ -147,7 +159,8 @@ impl Table {
                 parts.push(Part::Expected);
                 // A closure shortens the request's retention; reopening gives it back.
                 let reopened = t.entries.iter().any(|e| e.kind == EntryKind::Reopened);
-                if !check_only && (case.state == CaseState::Closed || reopened) {
+                if !check_only && extra.is_empty() && (case.state == CaseState::Closed || reopened)
+                {
                     items.push(self.request_expiry(case)?);
                     parts.push(Part::Other);
                 }
@@ -179,6 +192,14 @@ impl Table {
                 for entry in &t.entries {
                     items.push(self.put(timeline_item(entry, expires_at)?, None)?);
                     parts.push(Part::Other);
+                }
+                for (item, expected) in extra {
+                    items.push(item.clone());
+                    parts.push(if *expected {
+                        Part::Expected
+                    } else {
+                        Part::Other
+                    });
                 }
             }
             let done = if check_only {
