@@ -36,7 +36,10 @@ pub fn outputs() -> [(String, Output); 5] {
         (THANKS_URL.to_string(), Output::Thanks),
         (asset(functions::web::form::CSS_FILE), Output::Css),
         (asset(functions::web::form::JS_FILE), Output::Js),
-        (asset(functions::web::form::PAPER_CSS_FILE), Output::PaperCss),
+        (
+            asset(functions::web::form::PAPER_CSS_FILE),
+            Output::PaperCss,
+        ),
     ]
 }
 

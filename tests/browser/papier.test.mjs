@@ -68,7 +68,7 @@ test('printed, each paper form is at most 3 A4 pages, without the menu', async (
       assert.ok(size, 'each page has a size');
       assert.ok(Math.abs(size[0] - A4[0]) < 2 && Math.abs(size[1] - A4[1]) < 2, `${id}: page of ${size} pt, not A4`);
     }
-    console.log(`# ${id}: ${sizes.length} A4 page(s)`);
+    console.log(`${id}: ${sizes.length} A4 page(s)`);
   }
   await context.close();
 });

@@ -315,13 +315,17 @@ impl Site {
             }
             Job::PaperForm(i) => {
                 let territory = self.territory.as_ref().expect("planned with a territory");
-                let paper =
-                    registration_pages::paper_page_with(&self.config, territory, i, |view| {
+                let paper = registration_pages::paper_page_with(
+                    &self.config,
+                    territory,
+                    i,
+                    |view| {
                         t.render(
                             functions::web::form::TEMPLATE,
                             &serde_json::json!({ "form": functions::web::form::paper_context(view) }),
                         )
-                    })?;
+                    },
+                )?;
                 t.render("inscription_papier.html", &self.page(url, paper))
             }
             Job::NotFound => t.render(
