@@ -113,8 +113,9 @@ fn the_demo_builds_with_every_page() {
     }
     let html_pages = built.html_files().count();
     // 7 pages + news section + posts + 3 CPTS + 447 communes + the A–Z index + 404
-    // + the registration form and its thank-you page + the map + the posters page.
-    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1 + 2 + 1 + 1);
+    // + the registration form and its thank-you page + the map + the posters page
+    // + one paper form per CPTS.
+    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1 + 2 + 1 + 1 + 3);
     let sitemap = built.text("sitemap.xml");
     assert_eq!(
         sitemap.matches("<loc>").count(),
@@ -329,4 +330,117 @@ fn the_map_page_is_light_and_loads_only_its_own_module() {
     let without_js = gzip(html.as_bytes()) + gzip(built.text("style.css").as_bytes());
     println!("map page without JavaScript: {without_js} bytes gzip");
     assert!(without_js < 150_000, "{without_js} bytes gzip");
+}
+
+/// Text as the templates write it (Tera's HTML escaping).
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The text between `start` (included in the search, left out of the result) and the next `end`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    html[from..].find(end).map(|to| &html[from..from + to])
+}
+
+/// Each question of the online form, as its markup words it: every field's label or legend, and
+/// the label of each of its options, read from the published /inscription/ page.
+fn questions(form: &str) -> Vec<(String, String)> {
+    use functions::domain::registration::{Criterion, FIELDS};
+    let mut found = Vec::new();
+    for name in FIELDS
+        .iter()
+        .copied()
+        .chain(Criterion::ALL.iter().map(|c| c.field()))
+    {
+        let question = between(form, &format!("<label for=\"f-{name}\">"), "</label>")
+            .or_else(|| between(form, &format!("id=\"f-{name}\"><legend>"), "</legend>"))
+            .unwrap_or_else(|| panic!("the online form has no question for {name}"));
+        found.push((name.to_string(), question.to_string()));
+        let option = format!("<label for=\"f-{name}-");
+        for (i, _) in form.match_indices(&option) {
+            let label = between(&form[i..], "\">", "</label>").unwrap();
+            found.push((name.to_string(), label.to_string()));
+        }
+    }
+    found
+}
+
+#[test]
+fn each_cpts_has_a_paper_form_with_every_question_its_address_and_the_phone() {
+    let built = build_demo();
+    let site = build::load(&content_dir(), TODAY.parse().unwrap()).unwrap();
+    let territory = site.territory().unwrap();
+    let phone = &site.config.phone.as_ref().unwrap().number;
+    let online = built.text("inscription/index.html");
+    let questions = questions(&online);
+    assert!(
+        questions.len() > 50,
+        "{} questions and options",
+        questions.len()
+    );
+    let consent = between(&online, "<div class=\"consent-text\"><p>", "</p>").unwrap();
+    let sitemap = built.text("sitemap.xml");
+    assert_eq!(territory.cpts.len(), 3);
+    for cpts in &territory.cpts {
+        let url = site::registration_pages::paper_form_url(cpts);
+        let paper = built.text(&file_for(&url));
+        for (name, question) in &questions {
+            assert!(
+                paper.contains(question.as_str()),
+                "{url}: {name}: « {question} » missing"
+            );
+            assert!(paper.contains(&format!("id=\"f-{name}")), "{url}: {name}");
+        }
+        let address = cpts.postal_address.as_deref().expect("a demo address");
+        assert!(
+            paper.contains("Envoyez ou déposez ce formulaire à"),
+            "{url}"
+        );
+        for line in address.lines() {
+            assert!(paper.contains(&escaped(line)), "{url}: « {line} » missing");
+        }
+        assert!(paper.contains(&escaped(&cpts.name)), "{url}");
+        assert!(paper.contains(phone.as_str()), "{url}: no phone number");
+        assert!(
+            paper.contains(consent),
+            "{url}: not the online consent text"
+        );
+        assert!(paper.contains("Signature"), "{url}");
+        assert!(
+            paper.contains("@page") || paper.contains("papier.css"),
+            "{url}"
+        );
+        let form = between(&paper, "<div class=\"registration paper\">", "<footer").unwrap();
+        for chrome in [
+            "<form",
+            "<button",
+            "<datalist",
+            "type=\"hidden\"",
+            " list=\"",
+        ] {
+            assert!(!form.contains(chrome), "{url}: {chrome} on paper");
+        }
+        assert!(
+            online.contains(&format!("href=\"{url}\"")),
+            "/inscription/ links to {url}"
+        );
+        let cpts_page = built.text(&format!("cpts/{}/index.html", cpts.id));
+        assert!(
+            cpts_page.contains(&format!(
+                "<a href=\"{url}\">Formulaire papier à imprimer</a>"
+            )),
+            "the CPTS page links to {url}"
+        );
+        assert!(
+            sitemap.contains(&format!("{}{url}<", site.config.base_url)),
+            "{url} in the sitemap"
+        );
+    }
+    let css = built.text("inscription/papier.css");
+    assert!(css.contains("@page{size:A4"), "A4 print rules");
 }

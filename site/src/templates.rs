@@ -31,6 +31,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "inscription.html",
         include_str!("../templates/inscription.html"),
     ),
+    (
+        "inscription_papier.html",
+        include_str!("../templates/inscription_papier.html"),
+    ),
     ("merci.html", include_str!("../templates/merci.html")),
     ("carte.html", include_str!("../templates/carte.html")),
     (

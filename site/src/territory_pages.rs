@@ -216,6 +216,8 @@ pub struct CptsPage {
     pub paused: usize,
     pub to_confirm: usize,
     pub next_opening: Option<String>,
+    /// The CPTS's printable paper form.
+    pub paper_form_url: String,
 }
 
 pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsPage {
@@ -270,6 +272,7 @@ pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsP
         }),
         to_confirm: count(&|d| d.is_stale(today)),
         next_opening,
+        paper_form_url: crate::registration_pages::paper_form_url(cpts),
     }
 }
 

@@ -519,3 +519,78 @@ fn every_problem_is_reported_at_once() {
         .collect();
     assert_eq!(errors.len(), 3, "{}", render(&errors));
 }
+
+#[test]
+fn postal_address_that_is_not_text() {
+    let f = Fixture::complete();
+    f.edit(
+        "territory/cpts.toml",
+        "communes = [\"08409\", \"08174\"]",
+        "communes = [\"08409\", \"08174\"]\npostal_address = 8200",
+    );
+    let d = assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        8,
+        18,
+        "valeur du mauvais type (integer `8200`, attendu : a string)",
+    );
+    assert!(d.fix.contains("guillemets"), "{d}");
+}
+
+#[test]
+fn postal_address_too_long_or_empty() {
+    let f = Fixture::complete();
+    let lines: String = (1..=7).map(|i| format!("Ligne {i}\n")).collect();
+    f.edit(
+        "territory/cpts.toml",
+        "communes = [\"08409\", \"08174\"]",
+        &format!("communes = [\"08409\", \"08174\"]\npostal_address = \"\"\"\n{lines}\"\"\""),
+    );
+    let d = assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        8,
+        18,
+        "adresse postale trop longue (7 lignes, 49 caractères)",
+    );
+    assert!(d.fix.contains("6 lignes et 300 caractères"), "{d}");
+
+    f.write(
+        "territory/cpts.toml",
+        &fixture::CPTS_TOML.replace(
+            "communes = [\"08409\", \"08174\"]",
+            &format!(
+                "communes = [\"08409\", \"08174\"]\npostal_address = \"{}\"",
+                "a".repeat(301)
+            ),
+        ),
+    );
+    assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        8,
+        18,
+        "adresse postale trop longue (1 lignes, 301 caractères)",
+    );
+
+    f.write(
+        "territory/cpts.toml",
+        &fixture::CPTS_TOML.replace(
+            "communes = [\"08409\", \"08174\"]",
+            "communes = [\"08409\", \"08174\"]\npostal_address = \"  \"",
+        ),
+    );
+    let d = assert_one(
+        &f,
+        Severity::Error,
+        "territory/cpts.toml",
+        8,
+        18,
+        "adresse postale vide",
+    );
+    assert!(d.fix.contains("supprimez la ligne"), "{d}");
+}

@@ -95,6 +95,8 @@ pub struct Cpts {
     /// Indices into `Territory::communes`.
     pub main_towns: Vec<usize>,
     pub coordinators: Vec<Coordinator>,
+    /// Where to send the paper registration form: lines of a postal address, joined by `\n`.
+    pub postal_address: Option<String>,
 }
 
 /// What a doctor declared about taking new patients (DOMAIN.md §3).

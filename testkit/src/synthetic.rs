@@ -102,6 +102,7 @@ pub fn territory(communes: usize, doctors: usize, today: NaiveDate) -> Territory
             communes: Vec::new(),
             main_towns: Vec::new(),
             coordinators: Vec::new(),
+            postal_address: None,
         })
         .collect();
     for (i, c) in list.iter().enumerate() {

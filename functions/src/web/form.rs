@@ -16,6 +16,9 @@ pub const JS: &str = include_str!("form.js");
 pub const ASSETS_URL: &str = "/inscription/";
 pub const CSS_FILE: &str = "formulaire.css";
 pub const JS_FILE: &str = "formulaire.js";
+/// Stylesheet of the printable paper form (A4 print rules), published beside them.
+pub const PAPER_CSS: &str = include_str!("paper.css");
+pub const PAPER_CSS_FILE: &str = "papier.css";
 
 /// The hidden field that carries the poster's `src=` tag of the form page's address.
 pub const SOURCE_FIELD: &str = "src";
@@ -186,6 +189,15 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
             })
             .collect(),
         fields,
+    }
+}
+
+/// The printable paper form's data: the same questions as [`context`], drawn with no token, no
+/// hidden field, no commune list and no button, but a date and signature line.
+pub fn paper_context<'a>(view: &FormView<'a>) -> FormContext<'a> {
+    FormContext {
+        mode: Mode::Paper,
+        ..context(view)
     }
 }
 

@@ -27,6 +27,8 @@ pub(super) enum Job {
     NotFound,
     /// The registration form, thank-you page and form assets (see `registration_pages`).
     Registration(registration_pages::Output),
+    /// The printable paper form of a CPTS.
+    PaperForm(usize),
     Posters,
 }
 
@@ -47,7 +49,9 @@ impl Planned {
                 | Job::NotFound
                 | Job::MapFile(_)
                 | Job::Registration(
-                    registration_pages::Output::Css | registration_pages::Output::Js
+                    registration_pages::Output::Css
+                        | registration_pages::Output::Js
+                        | registration_pages::Output::PaperCss
                 )
         )
     }
@@ -99,6 +103,12 @@ pub(super) fn plan(
             registration_pages::outputs()
                 .into_iter()
                 .map(|(url, output)| (url, Job::Registration(output))),
+        );
+        generated.extend(
+            t.cpts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (registration_pages::paper_form_url(c), Job::PaperForm(i))),
         );
         if t.communes.len() > SINGLE_INDEX_MAX {
             generated.extend(

@@ -310,7 +310,23 @@ impl Site {
                     ),
                     Output::Css => Ok(functions::web::form::CSS.to_string()),
                     Output::Js => Ok(functions::web::form::JS.to_string()),
+                    Output::PaperCss => Ok(functions::web::form::PAPER_CSS.to_string()),
                 }
+            }
+            Job::PaperForm(i) => {
+                let territory = self.territory.as_ref().expect("planned with a territory");
+                let paper = registration_pages::paper_page_with(
+                    &self.config,
+                    territory,
+                    i,
+                    |view| {
+                        t.render(
+                            functions::web::form::TEMPLATE,
+                            &serde_json::json!({ "form": functions::web::form::paper_context(view) }),
+                        )
+                    },
+                )?;
+                t.render("inscription_papier.html", &self.page(url, paper))
             }
             Job::NotFound => t.render(
                 "404.html",

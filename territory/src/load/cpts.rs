@@ -42,6 +42,7 @@ struct CptsEntry {
     communes: Vec<Spanned<String>>,
     #[serde(default)]
     coordinators: Vec<CoordinatorEntry>,
+    postal_address: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +226,10 @@ pub(crate) fn load(
             });
         }
 
+        let postal_address = entry
+            .postal_address
+            .and_then(|a| postal_address(source, a, diagnostics));
+
         all.push(Cpts {
             id: entry.id.into_inner(),
             name: entry.name,
@@ -233,6 +238,7 @@ pub(crate) fn load(
             communes: members,
             main_towns,
             coordinators,
+            postal_address,
         });
     }
     for (commune, cpts) in communes.iter_mut().zip(owner) {
@@ -257,6 +263,53 @@ pub(crate) fn load(
         });
     }
     (all, staff)
+}
+
+/// The longest postal address, in lines and in characters.
+pub const POSTAL_ADDRESS_MAX_LINES: usize = 6;
+pub const POSTAL_ADDRESS_MAX_CHARS: usize = 300;
+
+/// A postal address: its lines trimmed, empty lines dropped; `None` (and an error) when it is
+/// empty or too long.
+fn postal_address(
+    source: &SourceFile,
+    address: Spanned<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let start = address.span().start;
+    let lines: Vec<&str> = address
+        .get_ref()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let chars: usize = lines.iter().map(|l| l.chars().count()).sum();
+    let problem = if lines.is_empty() {
+        Some((
+            "adresse postale vide".to_string(),
+            "écrivez l'adresse où envoyer le formulaire papier, ou supprimez la ligne « postal_address »"
+                .to_string(),
+        ))
+    } else if lines.len() > POSTAL_ADDRESS_MAX_LINES || chars > POSTAL_ADDRESS_MAX_CHARS {
+        Some((
+            format!(
+                "adresse postale trop longue ({} lignes, {chars} caractères)",
+                lines.len()
+            ),
+            format!(
+                "une adresse tient en {POSTAL_ADDRESS_MAX_LINES} lignes et {POSTAL_ADDRESS_MAX_CHARS} caractères au plus : nom, rue, code postal et commune"
+            ),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((message, fix)) => {
+            diagnostics.push(source.error(start, message, fix));
+            None
+        }
+        None => Some(lines.join("\n")),
+    }
 }
 
 pub(crate) fn is_slug(s: &str) -> bool {
