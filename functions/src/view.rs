@@ -41,6 +41,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("refused.html", include_str!("../templates/refused.html")),
     ("intake.html", include_str!("../templates/intake.html")),
     (
+        "duplicates.html",
+        include_str!("../templates/duplicates.html"),
+    ),
+    (
         "intake_stored.html",
         include_str!("../templates/intake_stored.html"),
     ),

@@ -15,6 +15,7 @@ use functions::web::intake::{self, StaffForm};
 const WHO: StaffForm<'static> = StaffForm {
     staff: "tele-1",
     csrf: "csrf-of-the-session",
+    scope: Some(&functions::domain::staff::Scope::Territory),
 };
 
 fn call(h: &Harness, changes: &[(&'static str, Option<&str>)]) -> Answers {

@@ -648,6 +648,52 @@ async fn a_request_taken_by_phone_needs_a_session_with_access_to_requests() {
         "{trail:?}"
     );
     assert!(page.contains(&format!("/api/demandes/{reference}")));
+    assert!(!page.contains("Doublon possible"), "{page}");
+
+    // She finds it again by the name without accents and a typo, or by the phone in another
+    // format; a coordinator of another CPTS does not.
+    for q in ["dupre-lefevre", "Dupre Lefebvre", "+33612345678"] {
+        let url = format!(
+            "/espace/recherche?q={}",
+            form(&[("", q)]).trim_start_matches('=')
+        );
+        let (r, found) = h.send(get(&url, FIREFOX, Some(&tele))).await;
+        assert_eq!(r.status(), StatusCode::OK, "{found}");
+        assert!(found.contains(reference.as_str()), "{q}: {found}");
+    }
+    let rethel = sign_in(&h, RETHEL, FIREFOX).await;
+    let (r, found) = h
+        .send(get("/espace/recherche?q=dupre", FIREFOX, Some(&rethel)))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!found.contains(reference.as_str()), "{found}");
+    let (r, _) = h
+        .send(get(
+            "/espace/recherche?q=dupre",
+            FIREFOX,
+            Some(&communication),
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The same person calls again: the new request is stored, and both pages flag the other.
+    let (_, page) = h.send(get(intake, FIREFOX, Some(&tele))).await;
+    let again = encode(&with(
+        answers.clone(),
+        &[("token", Some(&field_value(&page, "token")))],
+    ));
+    let (r, page) = h.send(post(intake, &again, FIREFOX, Some(&tele))).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{page}");
+    assert!(page.contains("Doublon possible"), "{page}");
+    assert!(page.contains(&format!("Demande {reference}")), "{page}");
+    let (_, request_page) = h
+        .send(get(
+            &format!("/api/demandes/{reference}"),
+            FIREFOX,
+            Some(&tele),
+        ))
+        .await;
+    assert!(request_page.contains("Doublon possible"), "{request_page}");
 }
 
 #[tokio::test]

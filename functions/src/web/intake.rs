@@ -15,11 +15,14 @@ use crate::app::{App, now};
 use crate::domain::answers::Answers;
 use crate::domain::dates::local_date;
 use crate::domain::registration::FieldError;
+use crate::domain::search::Identity;
+use crate::domain::staff::Scope;
 use crate::intake::IntakeOutcome;
 use crate::links::Link;
 use crate::mail::Mailer;
 use crate::store::Store;
 use crate::web::form::{self, FormView, IntakeContext, Mode};
+use crate::web::link_pages::Duplicate;
 use crate::web::pages;
 use crate::web::respond::html;
 use crate::web::staff::{self, SignedIn};
@@ -66,6 +69,8 @@ pub struct StaffForm<'a> {
     pub staff: &'a str,
     /// His session's token for forms, sent back with the form.
     pub csrf: &'a str,
+    /// The requests he may open (possible duplicates are looked for there).
+    pub scope: Option<&'a Scope>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +83,7 @@ impl<'a> StaffForm<'a> {
         Self {
             staff: &signed_in.staff.id,
             csrf: &signed_in.csrf,
+            scope: signed_in.scope.as_ref(),
         }
     }
 }
@@ -142,6 +148,8 @@ struct Stored<'a> {
     url: String,
     /// This form had already been sent: nothing new was written.
     duplicate: bool,
+    /// Other open requests that may be the same person: (reference, address of their page).
+    duplicates: Vec<Duplicate>,
     new_form: &'static str,
 }
 
@@ -159,6 +167,28 @@ pub async fn submit<S: Store, M: Mailer>(
                 Ok(Some(case)) => !case.proposals.is_empty(),
                 _ => false,
             };
+            let duplicates = match who.scope {
+                Some(scope) => app
+                    .store
+                    .possible_duplicates(
+                        &Identity::of(&request.registration),
+                        Some(&request.reference),
+                        scope,
+                    )
+                    .await
+                    .unwrap_or_else(|e| {
+                        // Stored all the same: the duplicates are a hint.
+                        tracing::warn!(error = %e, "doublons possibles illisibles");
+                        Vec::new()
+                    })
+                    .into_iter()
+                    .map(|reference| Duplicate {
+                        url: Link::Request.path(&reference),
+                        reference,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             let page = Stored {
                 reference: &request.reference,
                 level: pages::level_label(request.priority.level),
@@ -166,6 +196,7 @@ pub async fn submit<S: Store, M: Mailer>(
                 proposed,
                 url: Link::Request.path(&request.reference),
                 duplicate: false,
+                duplicates,
                 new_form: URL,
             };
             html(
@@ -181,6 +212,7 @@ pub async fn submit<S: Store, M: Mailer>(
                 proposed: false,
                 url: Link::Request.path(&reference),
                 duplicate: true,
+                duplicates: Vec::new(),
                 new_form: URL,
             };
             html(

@@ -336,6 +336,8 @@ pub struct CoordinatorView<'a> {
     pub territory: &'a Territory,
     pub token: &'a str,
     pub overview_link: &'a str,
+    /// Other open requests that may be the same person.
+    pub duplicates: &'a [Duplicate],
     pub today: NaiveDate,
     pub now: i64,
 }
@@ -403,6 +405,14 @@ pub struct CoordinatorPage<'a> {
     /// Everything that happened, newest first.
     pub timeline: Vec<Event>,
     pub overview_link: &'a str,
+    pub duplicates: &'a [Duplicate],
+}
+
+/// Another open request that may be the same person, and the address of its page.
+#[derive(Debug, Serialize)]
+pub struct Duplicate {
+    pub reference: String,
+    pub url: String,
 }
 
 pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
@@ -477,6 +487,7 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
         assessed_on: french_long(v.request.priority.assessed_on),
         timeline: timeline(v.territory, v.audit, v.entries, v.proposals),
         overview_link: v.overview_link,
+        duplicates: v.duplicates,
     }
 }
 

@@ -30,6 +30,8 @@ use crate::domain::communes::{commune_name, coordinators_of};
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{self, AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
 use crate::domain::matching::{self, Loads};
+use crate::domain::search::Identity;
+use crate::domain::staff::Scope;
 use crate::links::{Link, TOKEN_PARAMETER};
 use crate::mail::Mailer;
 use crate::signed::{Claims, TokenError};
@@ -311,6 +313,43 @@ async fn coordinator_page<S: Store, M: Mailer>(
     let territory = app.territory();
     let commune = commune_name(&territory, &stored.registration.commune);
     let overview_link = app.overview_link(case.cpts.as_deref(), now);
+    // Possible duplicates among what this page's reader may open: a signed-in person's scope,
+    // or the request's own CPTS behind an emailed link (whose pages open with a link of theirs).
+    let duplicates = match &access {
+        Access::Staff(signed_in) => signed_in.scope.clone(),
+        Access::Link(..) => Some(match &case.cpts {
+            Some(cpts) => Scope::Cpts(cpts.clone()),
+            None => Scope::Territory,
+        }),
+    };
+    let duplicates: Vec<link_pages::Duplicate> = match duplicates {
+        Some(scope) => app
+            .store
+            .possible_duplicates(
+                &Identity::of(&stored.registration),
+                Some(&reference),
+                &scope,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                // The page is still worth showing: the duplicates are a hint.
+                tracing::warn!(error = %e, "doublons possibles illisibles");
+                Vec::new()
+            })
+            .into_iter()
+            .map(|other| {
+                let url = match &access {
+                    Access::Staff(_) => Link::Request.path(&other),
+                    Access::Link(..) => app.coordinator_link(&other, now),
+                };
+                link_pages::Duplicate {
+                    reference: other,
+                    url,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let data = link_pages::coordinator_page(&CoordinatorView {
         request: &stored,
         case: &case,
@@ -322,6 +361,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         territory: &territory,
         token,
         overview_link: &overview_link,
+        duplicates: &duplicates,
         today: local_date(now),
         now,
     });
