@@ -279,7 +279,9 @@ async fn the_request_page_says_how_it_came_who_took_it_and_who_called_and_no_mai
         )
         .await;
     assert!(
-        page.contains("<dt>Moyen</dt><dd>Formulaire en ligne (affiche : affiche-rethelois-a4)</dd>"),
+        page.contains(
+            "<dt>Moyen</dt><dd>Formulaire en ligne (affiche : affiche-rethelois-a4)</dd>"
+        ),
         "{page}"
     );
     assert!(!page.contains("<dt>Saisie par</dt>"));

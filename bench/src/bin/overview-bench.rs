@@ -76,6 +76,9 @@ async fn run(requests: usize, runs: usize) {
             cpts: Some(cpts.id.clone()),
             priority: priority::assess(&registration, today),
             registration: *registration,
+            // The public form's, without a poster.
+            channel: Default::default(),
+            intake: None,
         };
         let mail = Mail {
             id: format!("B{i:07}-coordination"),

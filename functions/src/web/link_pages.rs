@@ -127,7 +127,9 @@ impl<'a> RequestFacts<'a> {
 /// (affiche : affiche-rethelois-a4) »…
 pub fn channel_line(channel: &Channel) -> String {
     match channel {
-        Channel::Web { source: Some(s) } => format!("Formulaire en ligne (affiche : {})", s.as_str()),
+        Channel::Web { source: Some(s) } => {
+            format!("Formulaire en ligne (affiche : {})", s.as_str())
+        }
         Channel::Web { source: None } => "Formulaire en ligne".into(),
         Channel::Telephone => "Par téléphone".into(),
         Channel::Paper => "Formulaire papier".into(),
