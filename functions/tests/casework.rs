@@ -276,7 +276,7 @@ async fn a_priority_change_is_shown_and_used_by_matching() {
     assert_eq!(request.priority.level, computed);
     let shown = page(&h, &reference).await;
     assert!(
-        shown.contains(&format!("Priorité changée de {computed} à {level} par ")),
+        shown.contains(&format!("Priorité changée de {computed} à {level} : ")),
         "{shown}"
     );
     assert!(shown.contains("Évaluation par l&#39;infirmière"), "{shown}");

@@ -288,7 +288,7 @@ async fn the_request_page_shows_criteria_reasons_filler_timeline_and_a_tel_link(
     assert!(page.contains("href=\"tel:+33612345678\""), "{page}");
     // Who filled the form and their organisation.
     assert!(
-        page.contains("un professionnel (Maison de santé de Sedan)"),
+        page.contains("un professionnel de santé (Maison de santé de Sedan)"),
         "{page}"
     );
     // Why this level: the stored reasons.
