@@ -1,6 +1,7 @@
 //! A request taken by phone by a staff member, through the real use case, SQLite and outbox: the
 //! same checks as the public form, no rate limit, stored once on a double submit, audited with
-//! the staff member's id, and proposed to a doctor as a web request is.
+//! the staff member's id, and proposed to a doctor as a web request is. The request page says how
+//! it came, who took it and who called; no mail says any of it.
 
 mod common;
 
@@ -11,6 +12,8 @@ use functions::domain::answers::Answers;
 use functions::domain::intake::{Channel, Relation};
 use functions::store::Store;
 use functions::web::intake::{self, StaffForm};
+
+const BASE: &str = "http://127.0.0.1:8000";
 
 const WHO: StaffForm<'static> = StaffForm {
     staff: "tele-1",
@@ -186,4 +189,127 @@ async fn requests_stored_before_channels_still_read() {
     let request = h.app.store.request(&reference).await.unwrap().unwrap();
     assert_eq!(request.channel, Channel::Web { source: None });
     assert_eq!(request.intake, None);
+}
+
+/// The reference on the answer page after storing.
+fn reference_in(body: &str) -> String {
+    body.split("class=\"reference\">")
+        .nth(1)
+        .and_then(|s| s.get(..8))
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_request_page_says_how_it_came_who_took_it_and_who_called_and_no_mail_does() {
+    let h = Harness::new(quick_limits());
+    // The demo's telesecretariat (content/territory/cpts.toml).
+    let who = StaffForm {
+        staff: "thomas-renard",
+        csrf: "csrf-of-the-session",
+        scope: Some(&functions::domain::staff::Scope::Territory),
+    };
+    let today = chrono::Local::now().date_naive();
+    let response = intake::submit(&h.app, who, &call(&h, &[]), functions::now()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let reference = reference_in(&body_of(response).await);
+    let link = h.app.coordinator_link(&reference, functions::now());
+    let (r, page) = h.get(link.trim_start_matches(BASE)).await;
+    assert_eq!(r.status(), StatusCode::OK, "{page}");
+    let start = page
+        .find("Comment la demande est arrivée")
+        .expect("the section");
+    let arrival = &page[start..start + page[start..].find("</dl>").unwrap()];
+    for shown in [
+        "<dt>Moyen</dt><dd>Par téléphone</dd>",
+        "<dt>Saisie par</dt><dd>Thomas Renard</dd>",
+        &format!(
+            "<dt>Date de l&#39;appel</dt><dd>{}</dd>",
+            territory::dates::french_long(today)
+        ),
+        "<dt>Qui a appelé</dt><dd>Chantal Dupré, un proche : <a class=\"target\" href=\"tel:+33324000000\">03 24 00 00 00</a></dd>",
+        "<dt>Note à l'enregistrement</dt><dd>Rappeler après 17 h.</dd>",
+    ] {
+        assert!(arrival.contains(shown), "{shown} in\n{arrival}");
+    }
+    // The person's own phone is still the one to call first.
+    assert!(page.contains("<a class=\"button\" href=\"tel:+33612345678\">"));
+
+    // A call from the person herself, on paper: no caller, the date of receipt.
+    let paper = call(
+        &h,
+        &[
+            ("channel", Some("paper")),
+            ("caller_relation", Some("person")),
+            ("caller_name", None),
+            ("caller_phone", None),
+            ("note", None),
+            ("phone", Some("06 11 22 33 44")),
+        ],
+    );
+    let response = intake::submit(&h.app, who, &paper, functions::now()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let paper_reference = reference_in(&body_of(response).await);
+    let (_, page) = h
+        .get(
+            h.app
+                .coordinator_link(&paper_reference, functions::now())
+                .trim_start_matches(BASE),
+        )
+        .await;
+    assert!(page.contains("<dt>Moyen</dt><dd>Formulaire papier</dd>"));
+    assert!(page.contains("<dt>Reçue le</dt>"));
+    assert!(page.contains("<dt>Qui a envoyé la demande</dt><dd>la personne elle-même</dd>"));
+    assert!(!page.contains("Note à l'enregistrement"));
+
+    // The public form with a poster's tag: no one entered it.
+    let body = encode(&with(
+        valid(),
+        &[
+            ("token", Some(&h.token_aged(60))),
+            ("src", Some("affiche-rethelois-a4")),
+            ("phone", Some("06 55 44 33 22")),
+        ],
+    ));
+    let (r, _) = h.post_form(&body).await;
+    let web_reference = reference_of(&location(&r));
+    let (_, page) = h
+        .get(
+            h.app
+                .coordinator_link(&web_reference, functions::now())
+                .trim_start_matches(BASE),
+        )
+        .await;
+    assert!(
+        page.contains(
+            "<dt>Moyen</dt><dd>Formulaire en ligne (affiche : affiche-rethelois-a4)</dd>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("<dt>Saisie par</dt>"));
+
+    // No mail says how the request came, who took it, who called nor the note.
+    h.app.deliver_due(i64::MAX / 2).await;
+    let mails: Vec<String> = outbox_files(&h.outbox_dir())
+        .iter()
+        .map(|raw| decode_mail(raw))
+        .collect();
+    assert!(mails.len() >= 3, "the coordinators' mails: {}", mails.len());
+    for mail in &mails {
+        for secret in [
+            "Chantal",
+            "03 24 00",
+            "0324000000",
+            "+33324",
+            "Rappeler après",
+            "Thomas Renard",
+            "thomas-renard",
+            "Par téléphone",
+            "Formulaire papier",
+            "Saisie par",
+            "affiche-rethelois",
+        ] {
+            assert!(!mail.contains(secret), "{secret} in a mail:\n{mail}");
+        }
+    }
 }

@@ -163,11 +163,27 @@ export function mailFiles(data) {
 /** Waits (at most 10 s) for the mail `id` and returns its text part, decoded. */
 export async function waitForMail(data, id) {
   const file = `${id}.eml`;
+  return mailText(data, await waitForFile(data, (f) => f === file, `no mail ${id}`));
+}
+
+/** Waits (at most 10 s) for a mail whose id starts with `prefix` (e.g. `connexion-`, the
+ * sign-in mails, whose id ends with a random part) and returns its text part, decoded. */
+export async function waitForMailStarting(data, prefix) {
+  return mailText(data, await waitForFile(data, (f) => f.startsWith(prefix), `no mail ${prefix}…`));
+}
+
+async function waitForFile(data, wanted, what) {
   const deadline = Date.now() + 10000;
-  while (!mailFiles(data).includes(file)) {
-    if (Date.now() > deadline) throw new Error(`no mail ${id} in ${mailFiles(data).join(', ')}`);
+  for (;;) {
+    const file = mailFiles(data).find(wanted);
+    if (file) return file;
+    if (Date.now() > deadline) throw new Error(`${what} in ${mailFiles(data).join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The text part of the outbox's mail `file`, decoded. */
+function mailText(data, file) {
   const raw = readFileSync(path.join(data, 'outbox', file), 'utf8');
   const part = raw.split(/\r?\n--/).find((p) => /Content-Type: text\/plain/i.test(p)) ?? raw;
   const [head, ...rest] = part.split(/\r?\n\r?\n/);
@@ -190,6 +206,11 @@ export async function waitForMail(data, id) {
     return Buffer.from(bytes).toString('utf8');
   }
   return body;
+}
+
+/** The text part of every mail of the outbox of `data`, decoded (to check what no mail says). */
+export function mailTexts(data) {
+  return mailFiles(data).map((f) => mailText(data, f));
 }
 
 /** The first link of a mail's text that starts with `prefix` (a path), made absolute on `base`. */
@@ -222,3 +243,23 @@ export async function fillForm(page, overrides = {}) {
   await page.check('#f-consent');
 }
 
+/**
+ * A staff page on a phone (issue #13): its width overflow and every visible link, button, input,
+ * select or text area shorter than 44 px (the skip link aside, which shows only when focused). A
+ * radio button's or a checkbox's target is the box with its label: a tap on either ticks it.
+ */
+export async function layout(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const small = [];
+    for (const el of document.querySelectorAll('a[href], button, select, textarea, input:not([type=hidden])')) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      if (el.classList.contains('skip')) continue;
+      const tickable = el.type === 'radio' || el.type === 'checkbox';
+      const height = Math.max(box.height, ...(tickable ? [...el.labels].map((l) => l.getBoundingClientRect().height) : []));
+      if (height < 44) small.push(`${el.tagName.toLowerCase()} « ${el.textContent.trim().slice(0, 40) || el.name || el.id} » ${Math.round(height)} px`);
+    }
+    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, small };
+  });
+}

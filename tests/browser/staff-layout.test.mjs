@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, guard, axeViolations, startServe, fillForm, waitForMail, linkIn } from './helpers.mjs';
+import { launch, guard, axeViolations, startServe, fillForm, waitForMail, linkIn, layout } from './helpers.mjs';
 
 let served;
 let browser;
@@ -18,21 +18,6 @@ after(async () => {
   await browser?.close();
   served?.stop();
 });
-
-/** Width overflow and every visible link or button shorter than 44 px on the page. */
-async function layout(page) {
-  return page.evaluate(() => {
-    const root = document.documentElement;
-    const small = [];
-    for (const el of document.querySelectorAll('a[href], button, select, input:not([type=hidden])')) {
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 && box.height === 0) continue;
-      if (el.classList.contains('skip')) continue;
-      if (box.height < 44) small.push(`${el.tagName.toLowerCase()} « ${el.textContent.trim().slice(0, 40)} » ${Math.round(box.height)} px`);
-    }
-    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, small };
-  });
-}
 
 test('the overview and a request page at 390 px: no horizontal scroll, 44 px targets, no axe violation', async () => {
   const { base, data } = served;

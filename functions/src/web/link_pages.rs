@@ -9,6 +9,7 @@ use territory::dates::french_long;
 use territory::{Coordinator, Doctor, Territory};
 
 use crate::domain::dates::unix_date_fr;
+use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, ClosingReason, EntryKind, Proposal, ProposalState,
     RejectionReason, Request, TimelineEntry, kind_code,
@@ -118,6 +119,75 @@ impl<'a> RequestFacts<'a> {
             } else {
                 needs.join(", ")
             },
+        }
+    }
+}
+
+/// How a request came, in French, for the staff's pages: « Par téléphone », « Formulaire en ligne
+/// (affiche : affiche-rethelois-a4) »…
+pub fn channel_line(channel: &Channel) -> String {
+    match channel {
+        Channel::Web { source: Some(s) } => {
+            format!("Formulaire en ligne (affiche : {})", s.as_str())
+        }
+        Channel::Web { source: None } => "Formulaire en ligne".into(),
+        Channel::Telephone => "Par téléphone".into(),
+        Channel::Paper => "Formulaire papier".into(),
+        Channel::Professional => "Par un professionnel de santé".into(),
+        Channel::TownHall => "Par une mairie".into(),
+        Channel::FranceServices => "Par France Services".into(),
+        Channel::Other => "Autre moyen".into(),
+    }
+}
+
+/// Who called for the person (a relative, a clerk…), and how to call them back.
+#[derive(Debug, Serialize)]
+pub struct CallerFacts<'a> {
+    pub name: &'a str,
+    pub relation: &'static str,
+    /// For `tel:` links.
+    pub phone: &'a str,
+    pub phone_display: String,
+}
+
+/// How the request came and, when a member of staff entered it, who she is, the date of the call,
+/// who called when it was not the person, and her note. Shown on the coordinator's page only (the
+/// doctor's pages say none of it, nor does any mail).
+#[derive(Debug, Serialize)]
+pub struct Arrival<'a> {
+    pub channel: String,
+    /// The staff member who entered it, by name while the roster lists her.
+    pub staff: Option<String>,
+    /// « Date de l'appel » for a call, « Reçue le » otherwise.
+    pub received_label: &'static str,
+    pub received_on: Option<String>,
+    /// « Qui a appelé » for a call, « Qui a envoyé la demande » otherwise.
+    pub caller_label: &'static str,
+    pub caller: Option<CallerFacts<'a>>,
+    pub note: Option<&'a str>,
+}
+
+impl<'a> Arrival<'a> {
+    pub fn of(territory: &Territory, request: &'a Request) -> Self {
+        let call = request.channel == Channel::Telephone;
+        let intake = request.intake.as_ref();
+        Self {
+            channel: channel_line(&request.channel),
+            staff: intake.map(|i| actor_label(territory, &format!("staff:{}", i.staff))),
+            received_label: if call { "Date de l'appel" } else { "Reçue le" },
+            received_on: intake.map(|i| french_long(i.received_on)),
+            caller_label: if call {
+                "Qui a appelé"
+            } else {
+                "Qui a envoyé la demande"
+            },
+            caller: intake.and_then(|i| i.caller.as_ref()).map(|c| CallerFacts {
+                name: c.name.as_str(),
+                relation: c.relation.label(),
+                phone: c.phone.as_str(),
+                phone_display: c.phone.display_fr(),
+            }),
+            note: intake.and_then(|i| i.note.as_ref()).map(|n| n.as_str()),
         }
     }
 }
@@ -378,6 +448,8 @@ pub struct HistoryRow<'a> {
 #[derive(Debug, Serialize)]
 pub struct CoordinatorPage<'a> {
     pub request: RequestFacts<'a>,
+    /// How the request came, who entered it and who called.
+    pub arrival: Arrival<'a>,
     pub state: &'static str,
     pub days: i64,
     /// Which part of the page applies: `proposed`, `validated`, `accepted`, `informed`,
@@ -431,6 +503,7 @@ pub fn coordinator_page<'a>(v: &CoordinatorView<'a>) -> CoordinatorPage<'a> {
     };
     CoordinatorPage {
         request: RequestFacts::of(v.request, v.commune, v.today),
+        arrival: Arrival::of(v.territory, v.request),
         state: case.state.label(),
         days: days(v.now, case.created_at),
         stage,
