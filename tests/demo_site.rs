@@ -387,7 +387,7 @@ fn each_cpts_has_a_paper_form_with_every_question_its_address_and_the_phone() {
     let sitemap = built.text("sitemap.xml");
     assert_eq!(territory.cpts.len(), 3);
     for cpts in &territory.cpts {
-        let url = site::registration_pages::paper_form_url(cpts);
+        let url = site::territory_pages::paper_form_url(cpts);
         let paper = built.text(&file_for(&url));
         for (name, question) in &questions {
             assert!(

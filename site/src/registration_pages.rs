@@ -5,19 +5,14 @@
 
 use functions::web::form::FormView;
 use serde::Serialize;
-use territory::{Cpts, Diagnostic, Territory};
+use territory::{Diagnostic, Territory};
 
 use crate::config::SiteConfig;
+use crate::territory_pages::{cpts_url, paper_form_url};
 
 pub const FORM_URL: &str = "/inscription/";
 pub const THANKS_URL: &str = "/merci/";
 pub const PRIVACY_URL: &str = "/donnees-personnelles/";
-pub const PAPER_PREFIX: &str = "/inscription/papier/";
-
-/// The address of a CPTS's printable paper form.
-pub fn paper_form_url(cpts: &Cpts) -> String {
-    format!("{PAPER_PREFIX}{}/", cpts.id)
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -166,7 +161,7 @@ pub fn paper_page_with(
             cpts.name
         ),
         cpts_name: cpts.name.clone(),
-        cpts_url: crate::territory_pages::cpts_url(cpts),
+        cpts_url: cpts_url(cpts),
         form_url: FORM_URL,
         postal_address: cpts.postal_address.clone(),
         form: render(&view)?,

@@ -27,6 +27,14 @@ pub fn commune_url(commune: &Commune) -> String {
     )
 }
 
+/// Where the printable paper forms are built, one per CPTS.
+pub const PAPER_PREFIX: &str = "/inscription/papier/";
+
+/// The address of a CPTS's printable paper form.
+pub fn paper_form_url(cpts: &Cpts) -> String {
+    format!("{PAPER_PREFIX}{}/", cpts.id)
+}
+
 pub fn cpts_url(cpts: &Cpts) -> String {
     format!("{CPTS_PREFIX}{}/", cpts.id)
 }
@@ -272,7 +280,7 @@ pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsP
         }),
         to_confirm: count(&|d| d.is_stale(today)),
         next_opening,
-        paper_form_url: crate::registration_pages::paper_form_url(cpts),
+        paper_form_url: paper_form_url(cpts),
     }
 }
 

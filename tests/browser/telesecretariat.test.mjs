@@ -1,6 +1,6 @@
 // The telesecretariat's path on a phone (issue #13), against `cpts serve`: sign in with an emailed
 // link, take a call from a relative, read the reference, open the request, add a note, record a
-// call attempt, sign out. At 390 px every page of the path has no horizontal scroll, targets of at
+// call attempt, find the request again by name and by phone, sign out. At 390 px every page of the path has no horizontal scroll, targets of at
 // least 44 px and no axe-core violation; a wrong phone number shows its error next to the field
 // with every other answer kept.
 
@@ -122,6 +122,19 @@ test('the telesecretariat at 390 px: sign in, take a call from a relative, note,
   assert.match(timeline, /Appel : pas de réponse\./);
   assert.match(timeline, new RegExp(`Par : ${TELESECRETARIAT.name}\\.`));
   await fits(page, 'request page after the call');
+
+  // The person calls back without her reference: found by her name with a typo, then by her
+  // phone written another way.
+  await page.goto(`${base}/espace/`);
+  await page.fill('#q', 'germaine martn');
+  await submit(page, 'form[role=search] button');
+  await fits(page, 'search results');
+  assert.match(await page.textContent('main'), new RegExp(reference));
+  await page.fill('#q', '+33 6 98 76 54 32');
+  await submit(page, 'form[role=search] button');
+  assert.match(await page.textContent('main'), new RegExp(reference));
+  await Promise.all([page.waitForNavigation(), page.click(`text=${reference}`)]);
+  assert.equal(page.url(), requestPage);
 
   // Sign out: the workspace asks for an address again, the request page is closed.
   await page.goto(`${base}/espace/`);

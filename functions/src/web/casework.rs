@@ -225,7 +225,7 @@ pub async fn answer<S: Store, M: Mailer>(
     back: &str,
     now: i64,
 ) -> Response {
-    use super::links::{message, not_found, page, unavailable};
+    use super::replies::{message, not_found, page, unavailable};
     let said = |status, title: &str, text: &str| {
         message(
             app,
@@ -424,7 +424,7 @@ pub fn prepare<S: Store, M: Mailer>(
     back: &str,
     today: NaiveDate,
 ) -> Result<Action, Result<Response, String>> {
-    use super::links::page;
+    use super::replies::page;
     match answers.get("decision") {
         "corriger" => {
             let territory = app.territory();

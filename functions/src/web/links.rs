@@ -18,7 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Months;
@@ -34,13 +34,14 @@ use crate::domain::search::Identity;
 use crate::domain::staff::Scope;
 use crate::links::{Link, TOKEN_PARAMETER};
 use crate::mail::Mailer;
-use crate::signed::{Claims, TokenError};
+use crate::signed::Claims;
 use crate::store::{Store, StoreError};
 use crate::web::casework;
 use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
-use crate::web::pages::{self, Message};
-use crate::web::respond::{BODY_LIMIT, html, same_origin};
+use crate::web::pages::Message;
+use crate::web::replies::{message, not_found, page, token_error, unavailable};
+use crate::web::respond::{BODY_LIMIT, same_origin};
 use crate::web::staff::{self, SignedIn};
 use crate::workflow::{Answer, Decision, Outcome};
 
@@ -60,74 +61,6 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
             &format!("{}/export.csv", Link::Overview.route()),
             get(overview_csv::<S, M>),
         )
-}
-
-/// A page behind an emailed link: `template` titled `title`, with `data`.
-pub(super) fn page<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    status: StatusCode,
-    template: &str,
-    title: &str,
-    data: &impl Serialize,
-) -> Response {
-    let mut response = html(status, pages::page(app, template, title, data));
-    // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
-    // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
-    response.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
-/// A short page (`message.html`) titled `title`.
-pub(super) fn message<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    status: StatusCode,
-    title: &str,
-    message: &Message,
-) -> Response {
-    page(app, status, "message.html", title, message)
-}
-
-fn token_error<S: Store, M: Mailer>(app: &App<S, M>, error: TokenError) -> Response {
-    let (title, data) = pages::token_error(error);
-    let status = match error {
-        TokenError::Expired => StatusCode::GONE,
-        TokenError::Invalid => StatusCode::BAD_REQUEST,
-        TokenError::UnknownKey => StatusCode::FORBIDDEN,
-    };
-    page(app, status, "link_error.html", title, &data)
-}
-
-pub(super) fn not_found<S: Store, M: Mailer>(app: &App<S, M>) -> Response {
-    message(
-        app,
-        StatusCode::NOT_FOUND,
-        "Demande introuvable",
-        &Message::new(
-            "Demande introuvable",
-            &[
-                "Aucune demande n'a cette référence. Elle a peut-être été effacée à la fin de sa durée de conservation.",
-            ],
-        ),
-    )
-}
-
-pub(super) fn unavailable<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    e: &dyn std::error::Error,
-) -> Response {
-    tracing::error!(error = %e, "base de données indisponible");
-    message(
-        app,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service indisponible",
-        &Message::new(
-            "Service momentanément indisponible",
-            &["Rien n'a été modifié. Réessayez dans quelques minutes."],
-        ),
-    )
 }
 
 fn query_token(request: &Request) -> String {
@@ -379,7 +312,7 @@ async fn coordinator_page<S: Store, M: Mailer>(
         &territory,
         &stored,
         &case,
-        &token,
+        token,
         data.coordinators.iter().map(|c| c.to_string()).collect(),
     );
     page(

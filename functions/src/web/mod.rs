@@ -11,6 +11,7 @@ pub mod links;
 pub mod overview;
 pub mod pages;
 pub mod registration;
+pub mod replies;
 pub mod respond;
 pub mod search;
 pub mod staff;

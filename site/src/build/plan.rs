@@ -108,7 +108,7 @@ pub(super) fn plan(
             t.cpts
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (registration_pages::paper_form_url(c), Job::PaperForm(i))),
+                .map(|(i, c)| (tp::paper_form_url(c), Job::PaperForm(i))),
         );
         if t.communes.len() > SINGLE_INDEX_MAX {
             generated.extend(
