@@ -9,9 +9,9 @@
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use super::attrs::{Item, build_err, n, record, s, sdk_err, to_json};
-use super::items::{TIMELINE_PREFIX, case_expiry, search_item};
+use super::items::{case_expiry, search_item};
 use super::schema::{PK, SK, TTL_ATTRIBUTE, case_pk, key, search_key};
-use super::table::Table;
+use super::table::{Table, each_item};
 use crate::domain::lifecycle::{Case, Correction, Erased, Erasure, Request, Transition};
 use crate::domain::search::SearchKeys;
 use crate::store::{Applied, Result};
@@ -48,31 +48,15 @@ impl Table {
     /// The keys of the request's timeline items, read consistently.
     async fn timeline_keys(&self, reference: &str) -> Result<Vec<Item>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(case_pk(reference)))
-            .expression_attribute_values(":prefix", s(TIMELINE_PREFIX))
-            .projection_expression("#pk, #sk")
-            .consistent_read(true);
+            .timeline_query(reference)
+            .projection_expression("#pk, #sk");
         let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("read timeline keys"))?;
-            keys.extend(page.items().iter().cloned());
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(keys);
-            }
-        }
+        each_item(query, "read timeline keys", |item| {
+            keys.push(item.clone());
+            Ok(true)
+        })
+        .await?;
+        Ok(keys)
     }
 
     /// The keys of every mail item, pending or sent, addressed to one of `addresses`.

@@ -2,13 +2,15 @@
 //! all), the open proposals, the doctors' counters; and the audit trail, written one entry at a
 //! time and read back in order.
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+
 use super::attrs::{record, s, sdk_err};
 use super::items::{TIMELINE_PREFIX, audit_entry, audit_item, doctor_load};
 use super::privacy::ERASED_AT;
 use super::schema::{
     DOCTORS, GSI1, GSI2, PK, PROPOSALS_OPEN, SK, audit_pk, case_lists, case_pk, proposal_pk,
 };
-use super::table::Table;
+use super::table::{Table, each_item};
 use crate::domain::lifecycle::{AuditEntry, Case, CaseState, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;
 use crate::store::Result;
@@ -82,11 +84,10 @@ impl Table {
             .collect()
     }
 
-    /// The timeline entries of a request: the items of its partition whose sort key begins with
-    /// [`TIMELINE_PREFIX`], in insertion order, read consistently.
-    pub(super) async fn timeline(&self, reference: &str) -> Result<Vec<TimelineEntry>> {
-        let query = self
-            .client
+    /// The query of a request's timeline items: those of its partition whose sort key begins
+    /// with [`TIMELINE_PREFIX`], in insertion order, read consistently.
+    pub(super) fn timeline_query(&self, reference: &str) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.name)
             .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
@@ -94,23 +95,17 @@ impl Table {
             .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(case_pk(reference)))
             .expression_attribute_values(":prefix", s(TIMELINE_PREFIX))
-            .consistent_read(true);
+            .consistent_read(true)
+    }
+
+    /// The timeline entries of a request, in insertion order.
+    pub(super) async fn timeline(&self, reference: &str) -> Result<Vec<TimelineEntry>> {
         let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("read timeline"))?;
-            for item in page.items() {
-                entries.push(record(item)?);
-            }
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
+        each_item(self.timeline_query(reference), "read timeline", |item| {
+            entries.push(record(item)?);
+            Ok(true)
+        })
+        .await?;
+        Ok(entries)
     }
 }

@@ -3,13 +3,12 @@
 //! search keys of the scope's list (`gsi1` for the territory, `gsi2` for one CPTS), read newest
 //! first and filtered by the domain's rules; then the name and state of what was found.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::future::try_join_all;
 
-use super::attrs::{Item, s, sdk_err};
+use super::attrs::s;
 use super::items::search_keys;
 use super::schema::{GSI1, GSI2, SEARCH_ALL, search_list};
-use super::table::Table;
+use super::table::{Table, each_item};
 use crate::domain::lifecycle::CaseState;
 use crate::domain::search::{self, Found, Hit, Identity, Query, SearchKeys};
 use crate::domain::staff::Scope;
@@ -35,24 +34,7 @@ impl Table {
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_values(":pk", s(list))
             .scan_index_forward(false);
-        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("search"))?;
-            for item in page.items() {
-                if !keep(search_keys(item as &Item)?) {
-                    return Ok(());
-                }
-            }
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(());
-            }
-        }
+        each_item(query, "search", |item| Ok(keep(search_keys(item)?))).await
     }
 
     pub(super) async fn search(&self, query: &Query, scope: &Scope) -> Result<Found> {

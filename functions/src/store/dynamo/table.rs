@@ -2,6 +2,7 @@
 //! requests they all make (a conditional put in a transaction, a read by key, a paged query).
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::attrs::{Item, build_err, record, s, sdk_err};
@@ -67,19 +68,38 @@ impl Table {
             .expression_attribute_values(":pk", s(pk_value))
             .set_consistent_read(consistent.then_some(true));
         let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("query"))?;
-            items.extend(page.items().iter().cloned());
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(items);
+        each_item(query, "query", |item| {
+            items.push(item.clone());
+            Ok(true)
+        })
+        .await?;
+        Ok(items)
+    }
+}
+
+/// Runs `query` page after page and gives each item to `each`, until it answers false or the
+/// pages end (`what` names the request in errors).
+pub(super) async fn each_item(
+    query: QueryFluentBuilder,
+    what: &'static str,
+    mut each: impl FnMut(&Item) -> Result<bool>,
+) -> Result<()> {
+    let mut start = None;
+    loop {
+        let page = query
+            .clone()
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_err(what))?;
+        for item in page.items() {
+            if !each(item)? {
+                return Ok(());
             }
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return Ok(());
         }
     }
 }
