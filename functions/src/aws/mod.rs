@@ -173,7 +173,8 @@ where
         Some(dir) => AnyMailer::Outbox(Outbox {
             dir: dir.clone(),
             from: settings.sender.clone(),
-            print_links: true,
+            // The Lambda's console is its log: links carry tokens and never go there.
+            print_links: false,
         }),
         None => AnyMailer::Ses(SesMailer::new(
             clients.ses.clone(),
