@@ -11,6 +11,7 @@ pub mod matching;
 pub mod phone;
 pub mod priority;
 pub mod reference;
+pub mod retention;
 pub mod registration;
 pub mod search;
 pub mod staff;
