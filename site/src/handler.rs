@@ -189,7 +189,10 @@ pub fn summary(report: &JobReport) -> Option<String> {
         (r.informed, "patient(s) prévenu(s)"),
         (r.proposed, "médecin(s) proposé(s)"),
         (r.mails_failed, "courriel(s) en échec"),
-        (r.purged.requests, "demande(s) supprimée(s) (durée de conservation passée)"),
+        (
+            r.purged.requests,
+            "demande(s) supprimée(s) (durée de conservation passée)",
+        ),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

@@ -11,7 +11,7 @@ pub mod matching;
 pub mod phone;
 pub mod priority;
 pub mod reference;
-pub mod retention;
 pub mod registration;
+pub mod retention;
 pub mod search;
 pub mod staff;

@@ -29,7 +29,8 @@ pub async fn each_kind_of_data_goes_at_the_end_of_its_period<S: Store + TimePass
     const START: i64 = 1_000_000;
     // Waits, with a proposal and a note: lapses two years after its registration.
     let lapsing = registered(store, "LAPSE001", START).await;
-    let (t, _) = lifecycle::propose(&lapsing, &choice("med-1", 5), START + 10, 2026, vec![]).unwrap();
+    let (t, _) =
+        lifecycle::propose(&lapsing, &choice("med-1", 5), START + 10, 2026, vec![]).unwrap();
     assert_eq!(store.apply(&t).await.unwrap(), Applied::Done);
     let proposal = t.proposals[0].1.id.clone();
     let case = store.case("LAPSE001").await.unwrap().unwrap();
@@ -87,7 +88,10 @@ pub async fn each_kind_of_data_goes_at_the_end_of_its_period<S: Store + TimePass
     store.time_passes(START + OPEN_REQUEST.seconds - 1).await;
     assert!(kept(store, "LAPSE001").await);
     store.time_passes(START + OPEN_REQUEST.seconds).await;
-    assert!(!kept(store, "LAPSE001").await, "the request still open lapsed");
+    assert!(
+        !kept(store, "LAPSE001").await,
+        "the request still open lapsed"
+    );
     assert!(store.proposal(&proposal).await.unwrap().is_none());
     assert!(store.timeline("LAPSE001").await.unwrap().is_empty());
     assert!(store.erased("LAPSE001").await.unwrap().is_none());

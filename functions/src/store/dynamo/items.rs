@@ -7,14 +7,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::attrs::{Item, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
 use super::schema::{
-    AUDIT_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN,
-    REQUEST_RETENTION, SEARCH_ALL, SEARCH_SK, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk,
-    case_lists, case_pk, case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk,
-    proposal_pk, search_list,
+    AUDIT_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN, REQUEST_RETENTION,
+    SEARCH_ALL, SEARCH_SK, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
+    case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk, proposal_pk, search_list,
 };
-use crate::domain::retention;
 use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;
+use crate::domain::retention;
 use crate::domain::search::{Identity, SearchKeys};
 use crate::store::{PendingMail, Result, StoreError};
 

@@ -172,12 +172,8 @@ impl Table {
                 .as_ref()
                 .map_or(t.at + REQUEST_RETENTION, |(_, c)| case_expiry(c));
             for (expected, proposal) in &t.proposals {
-                items.push(self.proposal_check_or_put(
-                    *expected,
-                    proposal,
-                    expires_at,
-                    check_only,
-                )?);
+                items
+                    .push(self.proposal_check_or_put(*expected, proposal, expires_at, check_only)?);
                 parts.push(Part::Expected);
             }
             for plan in plans {
