@@ -161,8 +161,10 @@ const MIGRATIONS: &[&str] = &["
     -- An erased request (the person withdrew): its record is then the `Erased` tombstone.
     ALTER TABLE requests ADD COLUMN erased_at INTEGER;
 ", "
-    CREATE INDEX audit_by_time ON audit_log (at);
-    CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+    -- The purge reads audit entries and sent mails by age. (IF NOT EXISTS: their tables are
+    -- from version 1, which a database rolled back to it keeps.)
+    CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
+    CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
 "];
 
 pub struct SqliteStore {
