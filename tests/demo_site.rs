@@ -444,3 +444,66 @@ fn each_cpts_has_a_paper_form_with_every_question_its_address_and_the_phone() {
     let css = built.text("inscription/papier.css");
     assert!(css.contains("@page{size:A4"), "A4 print rules");
 }
+
+/// The texts that state a retention period say the one defined (`domain::retention`), and no
+/// other: the personal-data page and the form's consent text, online and on paper.
+#[test]
+fn the_personal_data_page_and_the_form_state_the_defined_periods() {
+    use functions::domain::retention::{AUDIT_ENTRY, CLOSED_REQUEST, OPEN_REQUEST, SENT_MAIL};
+    let built = build_demo();
+    let page = built.text("donnees-personnelles/index.html");
+    let section = between(&page, "Combien de temps ?", "Vos droits").expect("the section");
+    for period in [OPEN_REQUEST, CLOSED_REQUEST, AUDIT_ENTRY, SENT_MAIL] {
+        assert!(
+            section.contains(period.french),
+            "« {} » missing:\n{section}",
+            period.french
+        );
+    }
+    let site = build::load(&content_dir(), TODAY.parse().unwrap()).unwrap();
+    let territory = site.territory().unwrap();
+    let mut forms = vec![built.text("inscription/index.html")];
+    for cpts in &territory.cpts {
+        forms.push(built.text(&file_for(&site::territory_pages::paper_form_url(cpts))));
+    }
+    for form in &forms {
+        let consent = between(form, "<div class=\"consent-text\"><p>", "</p>").unwrap();
+        assert!(
+            consent.contains(&format!("au plus tard {} après", OPEN_REQUEST.french)),
+            "{consent}"
+        );
+        assert!(
+            consent.contains(&format!("{} après la fin", CLOSED_REQUEST.french)),
+            "{consent}"
+        );
+    }
+    // No other length of time is stated: each number before « an(s) », « mois » or « jours »
+    // in these texts is one of the definition's.
+    let defined: Vec<&str> = functions::domain::retention::named()
+        .iter()
+        .map(|(_, p)| p.french)
+        .collect();
+    for text in forms
+        .iter()
+        .map(|f| {
+            between(f, "<div class=\"consent-text\"><p>", "</p>")
+                .unwrap()
+                .to_string()
+        })
+        .chain([section.to_string()])
+    {
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '<')
+            .collect();
+        for pair in words.windows(2) {
+            let unit = pair[1].trim_end_matches([',', '.', ';']);
+            if pair[0].parse::<u32>().is_ok() && ["an", "ans", "mois", "jours"].contains(&unit) {
+                let stated = format!("{} {unit}", pair[0]);
+                assert!(
+                    defined.contains(&stated.as_str()),
+                    "« {stated} » is not a defined period:\n{text}"
+                );
+            }
+        }
+    }
+}

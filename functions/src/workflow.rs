@@ -19,7 +19,7 @@ use crate::domain::lifecycle::{
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
 use crate::mails::{self, Event, ToCoordinators};
-use crate::store::{Applied, Store, StoreError};
+use crate::store::{Applied, Purged, Store, StoreError};
 
 /// Why a use case stopped: the store failed, or the lifecycle refused a transition the use case
 /// built (it reads the state first, so this is a bug of the use case, never a user's mistake).
@@ -122,6 +122,8 @@ pub struct JobReport {
     pub still_waiting: usize,
     pub mails_sent: usize,
     pub mails_failed: usize,
+    /// What was past its retention period and is deleted (on DynamoDB, the TTL does it).
+    pub purged: Purged,
 }
 
 impl<S: Store, M: Mailer> App<S, M> {
@@ -619,12 +621,14 @@ impl<S: Store, M: Mailer> App<S, M> {
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;
+        report.purged = self.store.purge(now).await?;
         tracing::debug!(
             expired = report.expired,
             reminded = report.reminded,
             informed = report.informed,
             proposed = report.proposed,
             still_waiting = report.still_waiting,
+            purged_requests = report.purged.requests,
             "tâches planifiées passées"
         );
         Ok(report)

@@ -9,6 +9,14 @@ impl contract::RawText for functions::store::SqliteStore {
     }
 }
 
+impl contract::TimePasses for functions::store::SqliteStore {
+    /// The jobs' purge.
+    async fn time_passes(&self, now: i64) {
+        use functions::store::Store;
+        self.purge(now).await.expect("purge");
+    }
+}
+
 mod in_memory {
     store_contract!(functions::store::SqliteStore::in_memory().unwrap());
 }

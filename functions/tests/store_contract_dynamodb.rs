@@ -197,6 +197,49 @@ impl contract::RawText for DynamoStore {
     }
 }
 
+impl contract::TimePasses for DynamoStore {
+    /// What the table's TTL deletes: every item whose `expires_at` is past (DynamoDB Local
+    /// does not expire items itself).
+    async fn time_passes(&self, now: i64) {
+        let mut start = None;
+        loop {
+            let page = self
+                .client()
+                .scan()
+                .table_name(self.table())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan the table");
+            for item in page.items() {
+                let Some(expires) = item.get("expires_at").and_then(|v| v.as_n().ok()) else {
+                    continue;
+                };
+                if expires.parse::<i64>().expect("a number") <= now {
+                    self.client()
+                        .delete_item()
+                        .table_name(self.table())
+                        .set_key(Some(
+                            [
+                                ("pk".to_string(), item["pk"].clone()),
+                                ("sk".to_string(), item["sk"].clone()),
+                            ]
+                            .into(),
+                        ))
+                        .send()
+                        .await
+                        .expect("delete an expired item");
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return;
+            }
+        }
+    }
+}
+
 store_contract!(fresh_store().await);
 
 /// The table of `create_table` is the one `infra/template.yaml` declares.

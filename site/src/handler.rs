@@ -162,6 +162,21 @@ pub fn describe(report: &JobReport) -> Vec<String> {
                 format!("{} en échec (nouvel essai plus tard)", r.mails_failed)
             }
         ),
+        format!(
+            "Supprimés car leur durée de conservation est passée : {}, {}, {}, {}",
+            plural(r.purged.requests, "demande", "demandes"),
+            plural(
+                r.purged.audit_entries,
+                "ligne du journal des accès",
+                "lignes du journal des accès"
+            ),
+            plural(r.purged.sent_mails, "courriel envoyé", "courriels envoyés"),
+            plural(
+                r.purged.technical,
+                "session ou lien de connexion",
+                "sessions ou liens de connexion"
+            ),
+        ),
     ]
 }
 
@@ -174,6 +189,10 @@ pub fn summary(report: &JobReport) -> Option<String> {
         (r.informed, "patient(s) prévenu(s)"),
         (r.proposed, "médecin(s) proposé(s)"),
         (r.mails_failed, "courriel(s) en échec"),
+        (
+            r.purged.requests,
+            "demande(s) supprimée(s) (durée de conservation passée)",
+        ),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

@@ -14,6 +14,12 @@ pub struct Placeholders {
 impl Placeholders {
     pub fn new(config: &SiteConfig) -> Self {
         let mut values = vec![("nom_site", config.title.clone())];
+        // The retention periods, from their one definition (`{{ conservation_demande }}`…).
+        values.extend(
+            functions::domain::retention::named()
+                .into_iter()
+                .map(|(name, period)| (name, period.french.to_string())),
+        );
         if let Some(phone) = &config.phone {
             values.push(("telephone", phone.number.clone()));
             values.push(("telephone_international", phone.international.clone()));

@@ -12,5 +12,6 @@ pub mod phone;
 pub mod priority;
 pub mod reference;
 pub mod registration;
+pub mod retention;
 pub mod search;
 pub mod staff;

@@ -210,4 +210,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// What is left of an erased request (`None`: not erased, or unknown).
     fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send;
+
+    /// Deletes what is past its period at `now` ([`crate::domain::retention`]): a request at
+    /// [`retention::request_ends`](crate::domain::retention::request_ends) with everything that
+    /// lives with it (case, proposals, search keys, timeline, form nonce; an erased request's
+    /// remains too: the counts are not needed after that), audit entries, sent mails, rate
+    /// counters, ended sessions and single-use keys. Pending mails are never deleted.
+    ///
+    /// On DynamoDB the table's TTL does this from the `expires_at` each item is written with:
+    /// this does nothing and counts nothing.
+    fn purge(&self, now: i64) -> impl Future<Output = Result<Purged>> + Send;
+}
+
+/// What [`Store::purge`] deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub requests: usize,
+    pub audit_entries: usize,
+    pub sent_mails: usize,
+    /// Sessions, single-use keys and rate counters.
+    pub technical: usize,
 }

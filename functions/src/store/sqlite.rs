@@ -8,12 +8,13 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::Undecodable;
-use super::{Applied, PendingMail, RateLimit, Registered, Result, Store, StoreError};
+use super::{Applied, PendingMail, Purged, RateLimit, Registered, Result, Store, StoreError};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
 };
 use crate::domain::matching::DoctorLoad;
+use crate::domain::retention;
 use crate::domain::search::{self, Found, Hit, Identity, Query, SearchKeys, Term};
 use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
@@ -159,6 +160,11 @@ const MIGRATIONS: &[&str] = &["
 ", "
     -- An erased request (the person withdrew): its record is then the `Erased` tombstone.
     ALTER TABLE requests ADD COLUMN erased_at INTEGER;
+", "
+    -- The purge reads audit entries and sent mails by age. (IF NOT EXISTS: their tables are
+    -- from version 1, which a database rolled back to it keeps.)
+    CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
+    CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
 "];
 
 pub struct SqliteStore {
@@ -791,6 +797,55 @@ impl Store for SqliteStore {
             forget_mails(&tx, &erasure.forget)?;
             tx.commit()?;
             Ok(Applied::Done)
+        })
+    }
+
+    fn purge(&self, now: i64) -> impl Future<Output = Result<Purged>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            // The same end as `retention::request_ends`, on the case's closure.
+            let ended: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT r.reference FROM requests r LEFT JOIN cases c ON c.reference = r.reference
+                     WHERE min(r.created_at + ?2,
+                               coalesce(json_extract(c.record, '$.closure.at') + ?3, r.created_at + ?2)) <= ?1",
+                )?
+                .query_map(
+                    params![
+                        now,
+                        retention::OPEN_REQUEST.seconds,
+                        retention::CLOSED_REQUEST.seconds
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            for reference in &ended {
+                tx.prepare_cached("DELETE FROM timeline WHERE reference = ?1")?
+                    .execute([reference])?;
+                delete_search_keys(&tx, reference)?;
+                for table in ["proposals", "cases", "requests"] {
+                    tx.prepare_cached(&format!("DELETE FROM {table} WHERE reference = ?1"))?
+                        .execute([reference])?;
+                }
+            }
+            let audit_entries = tx
+                .prepare_cached("DELETE FROM audit_log WHERE at <= ?1")?
+                .execute([now - retention::AUDIT_ENTRY.seconds])?;
+            let sent_mails = tx
+                .prepare_cached("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at <= ?1")?
+                .execute([now - retention::SENT_MAIL.seconds])?;
+            let technical = tx
+                .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
+                .execute([now])?
+                + tx.prepare_cached("DELETE FROM used_once WHERE expires_at < ?1")?
+                    .execute([now])?;
+            tx.commit()?;
+            Ok(Purged {
+                requests: ended.len(),
+                audit_entries,
+                sent_mails,
+                technical,
+            })
         })
     }
 

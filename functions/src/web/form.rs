@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::domain::answers::Answers;
 use crate::domain::registration::{self, Criterion, FieldError};
+use crate::domain::retention;
 use crate::view::View;
 
 /// Stylesheet and script of the form, published by the site under [`ASSETS_URL`].
@@ -100,6 +101,30 @@ pub struct FormContext<'a> {
     pub errors: Vec<ErrorLink<'a>>,
     /// Every field by name.
     pub fields: BTreeMap<&'static str, Field<'a>>,
+    /// The periods the consent text states, from their one definition.
+    pub retention: Retention,
+}
+
+/// How long a request is kept, as the consent text says it ([`retention`]).
+#[derive(Debug, Serialize)]
+pub struct Retention {
+    pub open: &'static str,
+    pub closed: &'static str,
+}
+
+impl Retention {
+    pub fn new() -> Self {
+        Self {
+            open: retention::OPEN_REQUEST.french,
+            closed: retention::CLOSED_REQUEST.french,
+        }
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -189,6 +214,7 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
             })
             .collect(),
         fields,
+        retention: Retention::new(),
     }
 }
 

@@ -14,10 +14,12 @@
 #![allow(unused_imports)]
 
 pub mod privacy;
+pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
 pub use privacy::*;
+pub use retention::*;
 pub use search::*;
 pub use sessions::*;
 pub use timeline::*;
@@ -317,7 +319,8 @@ macro_rules! store_contract {
             possible_duplicates_share_a_phone_or_a_name_and_birth_date,
             an_erasure_leaves_no_personal_data_and_keeps_the_counts,
             an_erasure_releases_an_open_proposal,
-            a_correction_rewrites_the_request_with_its_case);
+            a_correction_rewrites_the_request_with_its_case,
+            each_kind_of_data_goes_at_the_end_of_its_period);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

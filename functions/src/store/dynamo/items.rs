@@ -7,24 +7,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::attrs::{Item, from_json, get_n, get_optional_n, get_s, n, ordered, s, to_json};
 use super::schema::{
-    AUDIT_RETENTION, CLOSED_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN,
-    REQUEST_RETENTION, SEARCH_ALL, SEARCH_SK, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk,
-    case_lists, case_pk, case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk,
-    proposal_pk, search_list,
+    AUDIT_RETENTION, MAILS_PENDING, NONCE_RETENTION, PK, PROPOSALS_OPEN, REQUEST_RETENTION,
+    SEARCH_ALL, SEARCH_SK, SK, TTL_ATTRIBUTE, accepted_attribute, audit_pk, case_lists, case_pk,
+    case_sk, key, load_attribute, mail_pk, nonce_pk, pending_mail_sk, proposal_pk, search_list,
 };
 use crate::domain::lifecycle::{AuditEntry, Case, Mail, Proposal, Request, TimelineEntry};
 use crate::domain::matching::DoctorLoad;
+use crate::domain::retention;
 use crate::domain::search::{Identity, SearchKeys};
 use crate::store::{PendingMail, Result, StoreError};
 
-/// When a case's request and the case itself expire: two years after registration, or one year
-/// after closure if sooner.
+/// When a case's request and the case itself expire ([`retention::request_ends`]).
 pub(super) fn case_expiry(case: &Case) -> i64 {
-    let lapses = case.created_at + REQUEST_RETENTION;
-    match &case.closure {
-        Some(closure) => lapses.min(closure.at + CLOSED_RETENTION),
-        None => lapses,
-    }
+    retention::request_ends(case.created_at, case.closure.as_ref().map(|c| c.at))
 }
 
 /// The request as registered: the personal data, never rewritten.
@@ -124,17 +119,15 @@ pub(super) fn case_item(case: &Case) -> Result<Item> {
     Ok(item)
 }
 
-pub(super) fn proposal_item(proposal: &Proposal) -> Result<Item> {
+/// A proposal, expiring with its request (`expires_at`: as its case when written).
+pub(super) fn proposal_item(proposal: &Proposal, expires_at: i64) -> Result<Item> {
     let mut item = key(proposal_pk(&proposal.id), "PROPOSAL");
     item.extend([
         ("record".into(), s(to_json(proposal)?)),
         ("state".into(), s(proposal.state.code())),
         ("reference".into(), s(&proposal.reference)),
         ("created_at".into(), n(proposal.created_at)),
-        (
-            TTL_ATTRIBUTE.into(),
-            n(proposal.created_at + REQUEST_RETENTION),
-        ),
+        (TTL_ATTRIBUTE.into(), n(expires_at)),
     ]);
     if proposal.state.is_open() {
         item.extend([

@@ -61,28 +61,21 @@
 //!
 //! DynamoDB deletes an item within a few days after its `expires_at`; reads do not filter them.
 //!
-//! * form nonces: [`NONCE_RETENTION`](schema::NONCE_RETENTION) (2 days) after the registration — a form token lives 4 hours,
-//!   so a replay is recognised for more than a day after the token expired;
-//! * rate counters: [`RATE_RETENTION`](schema::RATE_RETENTION) (2 days) after their last increment; windows are at most a
-//!   day long (an hour per address, a day per phone);
-//! * requests and their cases: [`REQUEST_RETENTION`](schema::REQUEST_RETENTION) (2 years) after registration — a request
-//!   still open then lapses (the patient is asked to register again) —, shortened at closure to
-//!   [`CLOSED_RETENTION`](schema::CLOSED_RETENTION) (1 year) after the closure;
-//! * proposals: [`REQUEST_RETENTION`](schema::REQUEST_RETENTION) after they were made (they hold ids, a distance, reasons);
-//! * sent mails: [`SENT_MAIL_RETENTION`](schema::SENT_MAIL_RETENTION) (30 days) after sending (they hold no personal data);
+//! The periods are defined once, in [`crate::domain::retention`]; SQLite's jobs delete by the
+//! same rules ([`Store::purge`]).
+//!
+//! * form nonces: [`NONCE`](crate::domain::retention::NONCE) after the registration;
+//! * rate counters: [`RATE_COUNTER`](crate::domain::retention::RATE_COUNTER) after their last increment;
+//! * requests, their cases, proposals and timeline entries: at
+//!   [`request_ends`](crate::domain::retention::request_ends) as computed when each is written (two
+//!   years after registration, one year after closure if sooner: a closure rewrites the case and
+//!   the request item; search keys and the timeline entries written before it keep the longer end);
+//! * sent mails: [`SENT_MAIL`](crate::domain::retention::SENT_MAIL) after sending;
 //!   pending mails never expire: a mail not yet sent is never lost;
 //! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
-//! * timeline entries: as their request's case when written (two years after registration, one
-//!   year after closure); they sit in the request's partition, so an erasure deletes them with it;
-//! * single-use keys (sign-in links): until the link's own expiry — used or not, it is refused
-//!   after it by its signature;
-//! * staff sessions: at their end (10 hours); reads refuse an expired session before the TTL
-//!   deletes it;
-//! * audit entries: [`AUDIT_RETENTION`](schema::AUDIT_RETENTION) (3 years): the trace of who did what outlives the data it
-//!   traces.
-//!
-//! These periods are the data controller's decision (register of processing activities): change
-//! the constants, not the code.
+//! * single-use keys (sign-in links): until the link's own expiry;
+//! * staff sessions: at their end; reads refuse an expired session before the TTL deletes it;
+//! * audit entries: [`AUDIT_ENTRY`](crate::domain::retention::AUDIT_ENTRY).
 //!
 //! # Transactions
 //!
@@ -325,5 +318,10 @@ impl Store for DynamoStore {
 
     fn erased(&self, reference: &str) -> impl Future<Output = Result<Option<Erased>>> + Send {
         self.table.erased(reference)
+    }
+
+    /// The table's TTL deletes each item after its `expires_at`.
+    fn purge(&self, _now: i64) -> impl Future<Output = Result<crate::store::Purged>> + Send {
+        std::future::ready(Ok(crate::store::Purged::default()))
     }
 }

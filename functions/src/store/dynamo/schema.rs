@@ -14,19 +14,14 @@ use super::attrs::{Item, build_err, ordered, s, sdk_err};
 use crate::domain::lifecycle::{Case, CaseState};
 use crate::store::{Result, StoreError};
 
-const DAY: i64 = 86_400;
-/// How long a form nonce is remembered after the registration that used it.
-pub(super) const NONCE_RETENTION: i64 = 2 * DAY;
-/// How long a rate counter is kept after its last increment (windows are at most a day).
-pub(super) const RATE_RETENTION: i64 = 2 * DAY;
-/// How long a request, its case and its proposals are kept after registration.
-pub(super) const REQUEST_RETENTION: i64 = 730 * DAY;
-/// How long a request and its case are kept after the case is closed (if sooner).
-pub(super) const CLOSED_RETENTION: i64 = 365 * DAY;
-/// How long a sent mail is kept after sending.
-pub(super) const SENT_MAIL_RETENTION: i64 = 30 * DAY;
-/// How long an audit entry is kept.
-pub(super) const AUDIT_RETENTION: i64 = 3 * 365 * DAY;
+use crate::domain::retention;
+
+// The periods written to the TTL attribute, from their one definition (`domain::retention`).
+pub(super) const NONCE_RETENTION: i64 = retention::NONCE.seconds;
+pub(super) const RATE_RETENTION: i64 = retention::RATE_COUNTER.seconds;
+pub(super) const REQUEST_RETENTION: i64 = retention::OPEN_REQUEST.seconds;
+pub(super) const SENT_MAIL_RETENTION: i64 = retention::SENT_MAIL.seconds;
+pub(super) const AUDIT_RETENTION: i64 = retention::AUDIT_ENTRY.seconds;
 
 /// Names shared with `infra/template.yaml` (keep both in agreement).
 pub(super) const PK: &str = "pk";

@@ -81,6 +81,7 @@ impl Table {
         &self,
         expected: Option<ProposalState>,
         proposal: &Proposal,
+        expires_at: i64,
         check_only: bool,
     ) -> Result<TransactWriteItem> {
         let (condition, names, values) = match expected {
@@ -93,7 +94,7 @@ impl Table {
         };
         self.check_or_put(
             key(proposal_pk(&proposal.id), "PROPOSAL"),
-            || proposal_item(proposal),
+            || proposal_item(proposal, expires_at),
             condition,
             names,
             values,
@@ -165,8 +166,14 @@ impl Table {
                     parts.push(Part::Other);
                 }
             }
+            // What the transition writes of its request expires with it, as its case does.
+            let expires_at = t
+                .case
+                .as_ref()
+                .map_or(t.at + REQUEST_RETENTION, |(_, c)| case_expiry(c));
             for (expected, proposal) in &t.proposals {
-                items.push(self.proposal_check_or_put(*expected, proposal, check_only)?);
+                items
+                    .push(self.proposal_check_or_put(*expected, proposal, expires_at, check_only)?);
                 parts.push(Part::Expected);
             }
             for plan in plans {
@@ -185,10 +192,6 @@ impl Table {
                     items.push(self.put(audit_item(entry), None)?);
                     parts.push(Part::Other);
                 }
-                let expires_at = t
-                    .case
-                    .as_ref()
-                    .map_or(t.at + REQUEST_RETENTION, |(_, c)| case_expiry(c));
                 for entry in &t.entries {
                     items.push(self.put(timeline_item(entry, expires_at)?, None)?);
                     parts.push(Part::Other);
