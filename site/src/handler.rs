@@ -14,7 +14,7 @@ use functions::view::View;
 use functions::workflow::JobReport;
 use territory::{Diagnostic, Territory};
 
-use crate::{config, registration_pages, templates};
+use crate::{config, registration_pages, symlinks, templates};
 
 /// The handler with its local store and outbox.
 pub type LocalApp = functions::App<SqliteStore, Outbox>;
@@ -68,11 +68,18 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
 /// The handler's templates, each replaced by `content/templates/<same name>` when present; a
 /// broken one is an error that names its file, line and column.
 pub fn load_view(content: &Path) -> Result<View, Diagnostic> {
+    if let Some(link) = symlinks::refuse(content).into_iter().next() {
+        return Err(link);
+    }
     View::load(Some(&content.join(templates::OVERRIDES_DIR)))
 }
 
 /// The territory as published in `content/territory/`, or its errors.
 pub fn load_territory(content: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
+    let links = symlinks::refuse(content);
+    if !links.is_empty() {
+        return Err(links);
+    }
     territory::load_published(&content.join(territory::FOLDER), today)
 }
 

@@ -15,5 +15,6 @@ pub mod registration_pages;
 pub mod serve;
 pub mod slug;
 pub mod statics;
+pub mod symlinks;
 pub mod templates;
 pub mod territory_pages;
