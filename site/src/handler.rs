@@ -109,10 +109,27 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
     let outbox = outbox_dir(data);
     std::fs::create_dir_all(&outbox)
         .map_err(|e| format!("Impossible de créer {} : {e}", outbox.display()))?;
-    let keys = KeyRing::load_or_create(&data.join(KEYS_FILE))
-        .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
     let store = SqliteStore::open(&database)
         .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+    let keys_file = data.join(KEYS_FILE);
+    // New keys beside a database that already sent links would kill every emailed link and
+    // every open form without a word: the keys were lost, they must come back.
+    if !keys_file.exists() {
+        let requests = store
+            .request_count()
+            .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+        if requests > 0 {
+            return Err(format!(
+                "Les clés de signature ont disparu : {} manque alors que la base {} contient {requests} demande(s). \
+                 De nouvelles clés rendraient invalides tous les liens déjà envoyés par courriel. \
+                 Restaurez keys.json depuis la sauvegarde (« cpts backup ») puis relancez.",
+                keys_file.display(),
+                database.display()
+            ));
+        }
+    }
+    let keys = KeyRing::load_or_create(&keys_file)
+        .map_err(|e| format!("Clés de signature refusées : {e}"))?;
     // A broken template would give people broken pages and mails: the handler does not start.
     let view = load_view(setup.content).map_err(|d| {
         format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")

@@ -224,6 +224,13 @@ impl SqliteStore {
         })
     }
 
+    /// How many requests the database holds (erased ones included): a database with requests has
+    /// sent links signed with its keys.
+    pub fn request_count(&self) -> Result<u64> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0)))
+            .into_inner()
+    }
+
     /// Every row of every table, as text (one line per row): what a privacy check reads to make
     /// sure an erased person's data appear nowhere.
     pub fn every_row(&self) -> Result<String> {

@@ -1,0 +1,115 @@
+//! The data folder `cpts serve` and `cpts jobs run` open (`.cpts/`): its signing keys, its file
+//! modes, and `cpts backup` with its restore.
+
+mod fixture;
+
+use std::path::Path;
+
+use fixture::{Fixture, today};
+use functions::domain::answers::Answers;
+use functions::domain::lifecycle::{self, Mail, Request};
+use functions::domain::priority;
+use functions::domain::registration::{self, Parsed};
+use functions::store::{SqliteStore, Store};
+use site::handler::{self, Setup};
+
+fn open(content: &Path, data: &Path) -> Result<handler::Opened, String> {
+    handler::open(&Setup {
+        content,
+        data,
+        port: 8000,
+        today: today(),
+        create: true,
+    })
+}
+
+/// A valid request of the fixture's territory, `reference` its reference.
+fn request(app: &handler::LocalApp, reference: &str) -> (Request, Mail) {
+    let body = "gp_status=none&filled_by=patient&last_name=Martin&first_name=Paul&birth_date=14%2F07%2F1950&phone=06+12+34+56+78&call_time=any&commune=Sedan+%2808200%29&max_distance=20&home_visits=no&without_gp_since=1to2y&reason=retired&consent=oui";
+    let territory = app.territory();
+    let registration =
+        match registration::parse(&Answers::from_form(body.as_bytes()), &territory, today()) {
+            Parsed::Valid(r) => r,
+            other => panic!(
+                "the registration does not parse: {:?}",
+                matches!(other, Parsed::NotEligible)
+            ),
+        };
+    let request = Request {
+        reference: reference.into(),
+        created_at: functions::now(),
+        cpts: territory.cpts.first().map(|c| c.id.clone()),
+        priority: priority::assess(&registration, today()),
+        registration: *registration,
+        channel: Default::default(),
+        intake: None,
+    };
+    let mail = Mail {
+        id: format!("{reference}-coordination"),
+        to: vec!["coordination@example.org".into()],
+        subject: "Nouvelle demande".into(),
+        text: String::new(),
+        html: String::new(),
+    };
+    (request, mail)
+}
+
+async fn register(app: &handler::LocalApp, store: &SqliteStore, reference: &str) {
+    let (request, mail) = request(app, reference);
+    store
+        .register(
+            &lifecycle::open(request, mail),
+            &format!("n-{reference}"),
+            &[],
+        )
+        .await
+        .expect("stored");
+}
+
+#[tokio::test]
+async fn lost_keys_beside_a_database_with_requests_stop_the_start() {
+    let f = Fixture::complete();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join(".cpts");
+    // A new folder gets fresh keys of 32 bytes or more.
+    let opened = open(f.path(), &data).unwrap();
+    let keys_file = data.join(handler::KEYS_FILE);
+    let ring = functions::signed::KeyRing::load_or_create(&keys_file).unwrap();
+    ring.validate().unwrap();
+    let app = opened.app;
+    register(&app, &app.store, "R0000001").await;
+    drop(app);
+
+    std::fs::remove_file(&keys_file).unwrap();
+    let error = open(f.path(), &data).err().expect("refused");
+    assert!(
+        error.contains("Les clés de signature ont disparu"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Restaurez keys.json depuis la sauvegarde"),
+        "{error}"
+    );
+    assert!(!keys_file.exists(), "no new keys were written");
+
+    // An empty or short key in keys.json: the handler does not start.
+    for (secret, said) in [("", "est vide"), ("c2hvcnQ", "ne fait que 5 octets")] {
+        std::fs::write(
+            &keys_file,
+            format!(r#"{{"current": "k1", "keys": {{"k1": "{secret}"}}}}"#),
+        )
+        .unwrap();
+        let error = open(f.path(), &data).err().expect("refused");
+        assert!(
+            error.contains("keys.json") && error.contains(said),
+            "{error}"
+        );
+    }
+    std::fs::write(
+        &keys_file,
+        r#"{"current": "k1", "keys": {"k1": "pas du base64 !"}}"#,
+    )
+    .unwrap();
+    let error = open(f.path(), &data).err().expect("refused");
+    assert!(error.contains("pas du base64url valide"), "{error}");
+}
