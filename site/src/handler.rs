@@ -87,6 +87,29 @@ pub fn outbox_dir(data: &Path) -> PathBuf {
     data.join(OUTBOX_DIR)
 }
 
+/// Creates `dir` and the folders above it that are missing, readable by their owner only: the
+/// data folder holds every request and the keys that sign links.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes `path` readable and writable by its owner only, creating it empty when missing (SQLite
+/// gives its `-wal` and `-shm` files the database file's mode).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(())
+}
+
 /// The handler, opened.
 pub struct Opened {
     pub app: Arc<LocalApp>,
@@ -107,8 +130,9 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
         ));
     }
     let outbox = outbox_dir(data);
-    std::fs::create_dir_all(&outbox)
+    private_folder(&outbox)
         .map_err(|e| format!("Impossible de créer {} : {e}", outbox.display()))?;
+    private_file(&database).map_err(|e| format!("Base de données {} : {e}", database.display()))?;
     let store = SqliteStore::open(&database)
         .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
     let keys_file = data.join(KEYS_FILE);

@@ -113,3 +113,53 @@ async fn lost_keys_beside_a_database_with_requests_stop_the_start() {
     let error = open(f.path(), &data).err().expect("refused");
     assert!(error.contains("pas du base64url valide"), "{error}");
 }
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_is_readable_by_its_owner_only() {
+    let f = Fixture::complete();
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path().join(".cpts");
+    let app = open(f.path(), &data).unwrap().app;
+    register(&app, &app.store, "R0000002").await;
+    // The coordinator's mail goes to the outbox.
+    app.deliver_due(functions::now()).await;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&handler::outbox_dir(&data)), 0o700);
+    for file in [
+        "cpts.sqlite",
+        "cpts.sqlite-wal",
+        "cpts.sqlite-shm",
+        "keys.json",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let mails: Vec<_> = std::fs::read_dir(handler::outbox_dir(&data))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(!mails.is_empty(), "a mail was written");
+    for mail in mails {
+        assert_eq!(mode(&mail), 0o600, "{}", mail.display());
+    }
+    // A database left world-readable by an older version is made private at start.
+    drop(app);
+    std::fs::set_permissions(
+        data.join("cpts.sqlite"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let _app = open(f.path(), &data).unwrap().app;
+    assert_eq!(mode(&data.join("cpts.sqlite")), 0o600);
+}
