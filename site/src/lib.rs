@@ -1,5 +1,6 @@
 //! The `cpts` site generator: markdown pages and territory data become the public website.
 
+pub mod backup;
 pub mod build;
 pub mod config;
 pub mod content;

@@ -163,3 +163,88 @@ async fn the_data_folder_is_readable_by_its_owner_only() {
     let _app = open(f.path(), &data).unwrap().app;
     assert_eq!(mode(&data.join("cpts.sqlite")), 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_registrations_are_written_restores_whole() {
+    let f = Fixture::complete();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join(".cpts");
+    let app = open(f.path(), &data).unwrap().app;
+    const BEFORE: usize = 200;
+    for i in 0..BEFORE {
+        register(&app, &app.store, &format!("A{i:07}")).await;
+    }
+    // The server goes on writing while the backup runs, in another process.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (app, stop) = (std::sync::Arc::clone(&app), std::sync::Arc::clone(&stop));
+        tokio::spawn(async move {
+            let mut written = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                register(&app, &app.store, &format!("B{written:07}")).await;
+                written += 1;
+                tokio::task::yield_now().await;
+            }
+            written
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let saved = dir.path().join("sauvegarde");
+    let (data_arg, saved_arg) = (data.clone(), saved.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cpts"))
+            .arg("backup")
+            .arg("--data")
+            .arg(&data_arg)
+            .arg(&saved_arg)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let during = writer.await.unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("Sauvegarde faite"), "{said}");
+    assert!(during > 0, "registrations were written during the backup");
+    #[cfg(unix)]
+    for file in [handler::DATABASE_FILE, handler::KEYS_FILE] {
+        assert_eq!(mode(&saved.join(file)), 0o600, "{file}");
+        assert!(
+            said.contains(&saved.join(file).display().to_string()),
+            "{said}"
+        );
+    }
+
+    // Restore as the README says: the two files back into a (here fresh) data folder.
+    let restored = dir.path().join("restauré");
+    std::fs::create_dir(&restored).unwrap();
+    for file in [handler::DATABASE_FILE, handler::KEYS_FILE] {
+        std::fs::copy(saved.join(file), restored.join(file)).unwrap();
+    }
+    let back = open(f.path(), &restored)
+        .expect("the restored folder opens")
+        .app;
+    let count = back.store.request_count().unwrap() as usize;
+    assert!(
+        (BEFORE..=BEFORE + during).contains(&count),
+        "{count} requests restored, {BEFORE} written before the backup, {during} during"
+    );
+    for i in 0..BEFORE {
+        let reference = format!("A{i:07}");
+        assert!(
+            back.store.request(&reference).await.unwrap().is_some(),
+            "{reference}"
+        );
+    }
+    // Links signed before the backup still verify after the restore.
+    let token = app.keys.sign("voir", "A0000001", functions::now() + 600);
+    assert!(back.keys.verify(&token, "voir", functions::now()).is_ok());
+    // `backup` checks the copy's integrity: copying the restored database passes it too.
+    SqliteStore::backup(
+        &restored.join(handler::DATABASE_FILE),
+        &dir.path().join("again.sqlite"),
+    )
+    .unwrap();
+}
