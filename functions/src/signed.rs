@@ -9,14 +9,23 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use base64::Engine;
+use base64::alphabet::URL_SAFE;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 const VERSION: &str = "v1";
-const KEY_BYTES: usize = 32;
+/// Bytes of a fresh key, and the fewest a key may have.
+pub const KEY_BYTES: usize = 32;
+
+/// How keys are read: base64url, with or without its `=` padding.
+const KEY_ENCODING: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -70,19 +79,50 @@ impl KeyRing {
         self.current = id;
     }
 
-    /// Reads the ring from `path`, or creates it there (readable by its owner only) on first run.
+    /// Checks what a ring read from a file or a secret holds: its current key is in it and every
+    /// key is base64url of at least [`KEY_BYTES`] bytes. A short or empty key lets anyone forge
+    /// links, one that is not base64 would fail every request: the handler must not start.
+    pub fn validate(&self) -> Result<(), String> {
+        const HOW: &str = "mettez-y au moins 32 octets aléatoires en base64url, par exemple la sortie de « openssl rand -base64 48 | tr '+/' '-_' »";
+        if !self.keys.contains_key(&self.current) {
+            return Err(format!(
+                "la clé courante « {} » n'est pas dans le trousseau : « current » doit nommer une des clés",
+                self.current
+            ));
+        }
+        for (id, secret) in &self.keys {
+            if !is_id(id) {
+                return Err(format!(
+                    "le nom de clé « {id} » n'est pas valide : lettres, chiffres et tirets seulement"
+                ));
+            }
+            let bytes = KEY_ENCODING.decode(secret.trim()).map_err(|_| {
+                format!("la clé de signature « {id} » n'est pas du base64url valide : {HOW}")
+            })?;
+            if bytes.is_empty() {
+                return Err(format!(
+                    "la clé de signature « {id} » est vide : n'importe qui pourrait signer un lien ; {HOW}"
+                ));
+            }
+            if bytes.len() < KEY_BYTES {
+                return Err(format!(
+                    "la clé de signature « {id} » ne fait que {} octets, il en faut au moins {KEY_BYTES} : {HOW}",
+                    bytes.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the ring from `path` (and checks it, see [`KeyRing::validate`]), or creates it there
+    /// (readable by its owner only) on first run.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
         if path.exists() {
             let text = std::fs::read_to_string(path)?;
             let ring: Self = serde_json::from_str(&text)
                 .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
-            if !ring.keys.contains_key(&ring.current) {
-                return Err(std::io::Error::other(format!(
-                    "{}: la clé courante « {} » n'est pas dans le trousseau",
-                    path.display(),
-                    ring.current
-                )));
-            }
+            ring.validate()
+                .map_err(|e| std::io::Error::other(format!("{} : {e}", path.display())))?;
             return Ok(ring);
         }
         let ring = Self::generate();
@@ -96,7 +136,7 @@ impl KeyRing {
     }
 
     fn mac(&self, key_id: &str, payload: &str) -> Option<HmacSha256> {
-        let secret = URL_SAFE_NO_PAD.decode(self.keys.get(key_id)?).ok()?;
+        let secret = KEY_ENCODING.decode(self.keys.get(key_id)?.trim()).ok()?;
         let mut mac = HmacSha256::new_from_slice(&secret).ok()?;
         mac.update(payload.as_bytes());
         Some(mac)
@@ -211,6 +251,38 @@ mod tests {
         assert_eq!(
             ring.verify(&unknown, "voir", 999),
             Err(TokenError::UnknownKey)
+        );
+    }
+
+    #[test]
+    fn short_empty_and_malformed_keys_are_refused() {
+        let ring = |secret: &str| KeyRing {
+            current: "k1".into(),
+            keys: [("k1".to_string(), secret.to_string())].into(),
+        };
+        let empty = ring("").validate().unwrap_err();
+        assert!(empty.contains("« k1 » est vide"), "{empty}");
+        let short = ring(&URL_SAFE_NO_PAD.encode([7u8; 31]))
+            .validate()
+            .unwrap_err();
+        assert!(short.contains("ne fait que 31 octets"), "{short}");
+        let bad = ring("pas du base64 !").validate().unwrap_err();
+        assert!(bad.contains("pas du base64url valide"), "{bad}");
+        assert!(ring(&URL_SAFE_NO_PAD.encode([7u8; 32])).validate().is_ok());
+        // Padded base64url is read too, and signs.
+        let padded = ring(&base64::engine::general_purpose::URL_SAFE.encode([7u8; 32]));
+        padded.validate().unwrap();
+        let token = padded.sign("voir", "X", 10);
+        assert!(padded.verify(&token, "voir", 5).is_ok());
+        KeyRing::generate().validate().unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::fs::write(&path, r#"{"current": "k1", "keys": {"k1": ""}}"#).unwrap();
+        let error = KeyRing::load_or_create(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("keys.json") && error.contains("est vide"),
+            "{error}"
         );
     }
 

@@ -14,7 +14,7 @@ use functions::view::View;
 use functions::workflow::JobReport;
 use territory::{Diagnostic, Territory};
 
-use crate::{config, registration_pages, templates};
+use crate::{config, registration_pages, symlinks, templates};
 
 /// The handler with its local store and outbox.
 pub type LocalApp = functions::App<SqliteStore, Outbox>;
@@ -68,16 +68,46 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
 /// The handler's templates, each replaced by `content/templates/<same name>` when present; a
 /// broken one is an error that names its file, line and column.
 pub fn load_view(content: &Path) -> Result<View, Diagnostic> {
+    if let Some(link) = symlinks::refuse(content).into_iter().next() {
+        return Err(link);
+    }
     View::load(Some(&content.join(templates::OVERRIDES_DIR)))
 }
 
 /// The territory as published in `content/territory/`, or its errors.
 pub fn load_territory(content: &Path, today: NaiveDate) -> Result<Territory, Vec<Diagnostic>> {
+    let links = symlinks::refuse(content);
+    if !links.is_empty() {
+        return Err(links);
+    }
     territory::load_published(&content.join(territory::FOLDER), today)
 }
 
 pub fn outbox_dir(data: &Path) -> PathBuf {
     data.join(OUTBOX_DIR)
+}
+
+/// Creates `dir` and the folders above it that are missing, readable by their owner only: the
+/// data folder holds every request and the keys that sign links.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes `path` readable and writable by its owner only, creating it empty when missing (SQLite
+/// gives its `-wal` and `-shm` files the database file's mode).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(())
 }
 
 /// The handler, opened.
@@ -100,12 +130,30 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
         ));
     }
     let outbox = outbox_dir(data);
-    std::fs::create_dir_all(&outbox)
+    private_folder(&outbox)
         .map_err(|e| format!("Impossible de créer {} : {e}", outbox.display()))?;
-    let keys = KeyRing::load_or_create(&data.join(KEYS_FILE))
-        .map_err(|e| format!("Clés de signature illisibles : {e}"))?;
+    private_file(&database).map_err(|e| format!("Base de données {} : {e}", database.display()))?;
     let store = SqliteStore::open(&database)
         .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+    let keys_file = data.join(KEYS_FILE);
+    // New keys beside a database that already sent links would kill every emailed link and
+    // every open form without a word: the keys were lost, they must come back.
+    if !keys_file.exists() {
+        let requests = store
+            .request_count()
+            .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
+        if requests > 0 {
+            return Err(format!(
+                "Les clés de signature ont disparu : {} manque alors que la base {} contient {requests} demande(s). \
+                 De nouvelles clés rendraient invalides tous les liens déjà envoyés par courriel. \
+                 Restaurez keys.json depuis la sauvegarde (« cpts backup ») puis relancez.",
+                keys_file.display(),
+                database.display()
+            ));
+        }
+    }
+    let keys = KeyRing::load_or_create(&keys_file)
+        .map_err(|e| format!("Clés de signature refusées : {e}"))?;
     // A broken template would give people broken pages and mails: the handler does not start.
     let view = load_view(setup.content).map_err(|d| {
         format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")

@@ -1,5 +1,6 @@
 //! The `cpts` site generator: markdown pages and territory data become the public website.
 
+pub mod backup;
 pub mod build;
 pub mod config;
 pub mod content;
@@ -15,5 +16,6 @@ pub mod registration_pages;
 pub mod serve;
 pub mod slug;
 pub mod statics;
+pub mod symlinks;
 pub mod templates;
 pub mod territory_pages;

@@ -23,6 +23,8 @@ const USAGE: &str = "Utilisation :
                                                    patients prévenus, demandes en attente réexaminées,
                                                    courriels en attente envoyés (--port : celui de
                                                    « cpts serve », pour les liens des courriels)
+  cpts backup [--data DOSSIER] DESTINATION         copie la base (même pendant que le serveur tourne)
+                                                   et les clés de signature dans le dossier DESTINATION
 
 La date du jour (pour les disponibilités à confirmer, et pour « cpts jobs run » celle des
 échéances) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
@@ -33,6 +35,8 @@ struct Args {
     out: PathBuf,
     port: u16,
     data: PathBuf,
+    /// `cpts backup`'s destination folder.
+    destination: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -52,12 +56,14 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     let uses_data = command == "serve" || command == "jobs run";
+    let backup = command == "backup";
     let mut parsed = Args {
         command,
         content: PathBuf::from("content"),
         out: PathBuf::from("dist"),
         port: 8000,
         data: PathBuf::from(".cpts"),
+        destination: None,
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -67,7 +73,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--content" => parsed.content = PathBuf::from(value()?),
             "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
-            "--data" if uses_data => parsed.data = PathBuf::from(value()?),
+            "--data" if uses_data || backup => parsed.data = PathBuf::from(value()?),
             "--port" if uses_data => {
                 let v = value()?;
                 parsed.port = v
@@ -75,8 +81,14 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--port attend un numéro de port, pas « {v} »"))?;
             }
             "-h" | "--help" => return Err(String::new()),
+            other if backup && !other.starts_with('-') && parsed.destination.is_none() => {
+                parsed.destination = Some(PathBuf::from(other));
+            }
             other => return Err(format!("option inconnue : {other}")),
         }
+    }
+    if backup && parsed.destination.is_none() {
+        return Err("« cpts backup » attend le dossier où écrire la sauvegarde".into());
     }
     Ok(parsed)
 }
@@ -188,6 +200,26 @@ fn main() -> ExitCode {
                 today,
                 now: now_on(today, fixed),
             })
+        }
+        "backup" => {
+            let destination = args.destination.expect("checked by parse_args");
+            match site::backup::run(&args.data, &destination) {
+                Ok(files) => {
+                    for file in files {
+                        eprintln!("Écrit : {}", file.display());
+                    }
+                    eprintln!(
+                        "Sauvegarde faite en {:.2} s. Pour restaurer : arrêtez le serveur, recopiez ces deux fichiers dans {}, relancez-le.",
+                        started.elapsed().as_secs_f64(),
+                        args.data.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("{message}\nSauvegarde non faite.");
+                    ExitCode::FAILURE
+                }
+            }
         }
         "check" => match build::load(&args.content, today) {
             Ok(site) => {

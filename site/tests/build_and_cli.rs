@@ -126,6 +126,74 @@ fn a_failed_build_leaves_the_last_good_site_in_place() {
     );
 }
 
+/// Every file under `dir`, read whole (bytes), for searching what was published.
+fn everything_under(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                all.extend(everything_under(&path));
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                all.extend(bytes);
+            }
+        }
+    }
+    all
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_in_content_is_refused_and_nothing_of_its_target_is_published() {
+    use std::os::unix::fs::symlink;
+    const SECRET: &str = "SECRET-7f3a-do-not-publish";
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("keys.json");
+    std::fs::write(&secret, format!("{{\"k1\": \"{SECRET}\"}}")).unwrap();
+    std::fs::write(
+        outside.path().join("page.md"),
+        format!("+++\ntitle = \"Fuite\"\n+++\n{SECRET}\n"),
+    )
+    .unwrap();
+    let f = Fixture::complete();
+    std::fs::create_dir_all(f.file("static")).unwrap();
+    symlink(&secret, f.file("static/keys.json")).unwrap();
+    symlink(outside.path(), f.file("static/tout")).unwrap();
+    symlink(outside.path().join("page.md"), f.file("pages/fuite.md")).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let built = cpts(&["build", "--out", out.path().to_str().unwrap()], f.path());
+    assert_eq!(built.status.code(), Some(1), "{}", stderr(&built));
+    let message = stderr(&built);
+    for link in ["static/keys.json", "static/tout", "pages/fuite.md"] {
+        let located = format!("{}:1:1: erreur : lien symbolique", f.file(link).display());
+        assert!(message.contains(&located), "{located} in:\n{message}");
+    }
+    assert!(
+        message.contains("remplacez le lien par une copie"),
+        "{message}"
+    );
+    assert!(!message.contains(SECRET), "{message}");
+    let published = everything_under(out.path());
+    assert!(
+        !String::from_utf8_lossy(&published).contains(SECRET),
+        "the secret was published"
+    );
+
+    let checked = cpts(&["check"], f.path());
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(stderr(&checked).contains("lien symbolique"));
+
+    // The handler (`cpts serve`, `cpts jobs run`) refuses the same folder: no template or
+    // territory file is read through a link.
+    let view = site::handler::load_view(f.path()).err().expect("refused");
+    assert!(view.message.contains("lien symbolique"), "{view}");
+    let territory = site::handler::load_territory(f.path(), fixture::today())
+        .err()
+        .expect("refused");
+    assert!(territory[0].message.contains("lien symbolique"));
+}
+
 #[test]
 fn check_reports_errors_with_their_place_and_fails() {
     let f = Fixture::complete();

@@ -248,12 +248,8 @@ pub fn key_ring_from_secret(text: &str) -> Result<KeyRing, String> {
             .collect(),
     };
     let ring = KeyRing { current, keys };
-    if !ring.keys.contains_key(&ring.current) {
-        return Err(format!(
-            "trousseau de clés : la clé courante « {} » n'y est pas",
-            ring.current
-        ));
-    }
+    ring.validate()
+        .map_err(|e| format!("trousseau de clés : {e}"))?;
     Ok(ring)
 }
 
@@ -367,6 +363,20 @@ mod tests {
         assert!(read.verify(&token, "form", 1_000_000_000).is_ok());
 
         assert!(key_ring_from_secret(r#"{"current": "k2", "k1": "x"}"#).is_err());
+        // An empty, short or malformed key would let links be forged or fail every request.
+        for (secret, said) in [
+            ("", "est vide"),
+            ("aB3aB3aB3aB3", "ne fait que 9 octets"),
+            ("pas du base64", "pas du base64url valide"),
+        ] {
+            for text in [
+                format!(r#"{{"current": "k1", "k1": "{secret}"}}"#),
+                format!(r#"{{"current": "k1", "keys": {{"k1": "{secret}"}}}}"#),
+            ] {
+                let error = key_ring_from_secret(&text).unwrap_err();
+                assert!(error.contains(said), "{text}: {error}");
+            }
+        }
         assert!(key_ring_from_secret("nope").is_err());
     }
 }

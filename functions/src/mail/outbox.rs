@@ -24,7 +24,16 @@ impl Mailer for Outbox {
             std::fs::create_dir_all(&self.dir).map_err(io)?;
             let path = self.dir.join(format!("{}.eml", mail.id));
             let partial = self.dir.join(format!(".{}.eml.tmp", mail.id));
-            std::fs::write(&partial, message.formatted()).map_err(io)?;
+            // Mails name people: readable by the owner only.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(
+                &mut options.open(&partial).map_err(io)?,
+                &message.formatted(),
+            )
+            .map_err(io)?;
             std::fs::rename(&partial, &path).map_err(io)?;
             if self.print_links {
                 for link in mail.text.lines().filter(|l| l.starts_with("http")) {

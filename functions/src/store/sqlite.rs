@@ -230,6 +230,49 @@ impl SqliteStore {
         })
     }
 
+    /// A consistent copy of the database at `source` into `destination` (a new file, readable by
+    /// its owner only), while the server goes on writing: SQLite's online backup copies one
+    /// snapshot of the database, whatever is committed during the copy is left for the next one.
+    pub fn backup(source: &Path, destination: &Path) -> std::result::Result<(), String> {
+        let sqlite = |e: rusqlite::Error| format!("{} : {e}", source.display());
+        let from = Connection::open_with_flags(source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sqlite)?;
+        from.busy_timeout(Duration::from_secs(5)).map_err(sqlite)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(destination)
+            .map_err(|e| format!("{} : {e}", destination.display()))?;
+        let written = |e: rusqlite::Error| format!("{} : {e}", destination.display());
+        let mut to = Connection::open(destination).map_err(written)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&from, &mut to).map_err(written)?;
+            // Every page in one step: one read transaction, so one snapshot.
+            backup
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
+                .map_err(written)?;
+        }
+        let check: String = to
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(written)?;
+        if check != "ok" {
+            return Err(format!(
+                "{} : la copie est abîmée ({check})",
+                destination.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// How many requests the database holds (erased ones included): a database with requests has
+    /// sent links signed with its keys.
+    pub fn request_count(&self) -> Result<u64> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0)))
+            .into_inner()
+    }
+
     /// Every row of every table, as text (one line per row): what a privacy check reads to make
     /// sure an erased person's data appear nowhere.
     pub fn every_row(&self) -> Result<String> {

@@ -15,6 +15,7 @@ use crate::map::{self, MapData};
 use crate::markdown::{self, Placeholders};
 use crate::posters::{self, Posters};
 use crate::statics::{self, StaticFile};
+use crate::symlinks;
 use crate::templates::Templates;
 use crate::territory_pages as tp;
 
@@ -48,6 +49,11 @@ pub struct Site {
 /// Loads and checks the whole content folder. All problems are reported together; warnings come
 /// back with the site, errors instead of it.
 pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic>> {
+    // Nothing is read through a symbolic link: refused before any file is opened.
+    let links = symlinks::refuse(content_dir);
+    if !links.is_empty() {
+        return Err(links);
+    }
     let mut diagnostics = Vec::new();
     let config = config::load(content_dir, &mut diagnostics);
     let content::Loaded {
