@@ -267,10 +267,6 @@ async fn robots_get_a_normal_answer_and_nothing_is_stored() {
     let r = h.post_form(&encode(&answers)).await;
     assert!(location(&r.0).ends_with("/merci"));
     assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
-    // Sent one second after the form was issued.
-    let answers = with(valid(), &[("token", Some(&h.token_aged(1)))]);
-    let r = h.post_form(&encode(&answers)).await;
-    assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
     // Tampered token (object changed).
     let token = h.token_aged(60);
     let parts: Vec<&str> = token.split('.').collect();
@@ -281,6 +277,98 @@ async fn robots_get_a_normal_answer_and_nothing_is_stored() {
     let answers = with(valid(), &[("token", Some(&tampered))]);
     let r = h.post_form(&encode(&answers)).await;
     assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
+}
+
+/// The token in a form page.
+fn token_in(body: &str) -> String {
+    body.split(r#"name="token" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_form_sent_too_fast_comes_back_filled_in_and_is_stored_when_sent_again() {
+    let h = Harness::new(Limits {
+        min_fill_seconds: 1,
+        ..Limits::default()
+    });
+    // No JavaScript: the confirmation page, then a double click on it.
+    let (r, body) = h.post_form(&encode(&valid())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = token_in(&body);
+    let again = with(valid(), &[("token", Some(&token))]);
+    let (r, body) = h.post_form(&encode(&again)).await;
+    assert_eq!(r.status(), StatusCode::OK, "no fake reference");
+    assert!(r.headers().get(header::LOCATION).is_none());
+    assert!(
+        body.contains(
+            "pas encore envoyée : vérifiez vos réponses puis cliquez de nouveau sur Envoyer"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("enregistrée"), "never says it was stored");
+    for kept in [
+        r#"value="Dupré-Lefèvre""#,
+        r#"value="Léa""#,
+        r#"value="14/07/1950""#,
+        r#"value="lea.dupre@example.fr""#,
+    ] {
+        assert!(body.contains(kept), "{kept} kept");
+    }
+    assert_eq!(token_in(&body), token, "the same token comes back");
+    assert_eq!(h.pending().await, 0);
+    // Sent again a moment later: stored.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (r, _) = h.post_form(&encode(&again)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reference = reference_of(&location(&r));
+    assert!(h.app.store.request(&reference).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn the_fill_time_is_counted_to_the_millisecond() {
+    let h = Harness::new(Limits::default());
+    let issued = |age_ms: i64| {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let issued = now_ms - age_ms;
+        let nonce = format!("{}-{issued}", functions::signed::random_id(16));
+        let expires = issued.div_euclid(1000) + h.app.config.limits.form_token_seconds;
+        h.app.keys.sign("form", &nonce, expires)
+    };
+    // 2.7 s is less than 3 s: not sent yet (and said so).
+    let answers = with(valid(), &[("token", Some(&issued(2700)))]);
+    let (r, body) = h.post_form(&encode(&answers)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body.contains("pas encore envoyée"), "{body}");
+    assert_eq!(h.pending().await, 0);
+    // JSON says the same.
+    let mut object = serde_json::Map::new();
+    for (k, v) in valid() {
+        object.insert(k.to_string(), serde_json::Value::String(v));
+    }
+    let post = |body: String| {
+        Request::post("/api/registrations")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    object.insert("token".into(), issued(2700).into());
+    let (r, body) = h
+        .send(post(serde_json::Value::Object(object.clone()).to_string()))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(r#""stored":false"#), "{body}");
+    // 3.05 s is enough.
+    object.insert("token".into(), issued(3050).into());
+    let (r, body) = h
+        .send(post(serde_json::Value::Object(object).to_string()))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{body}");
 }
 
 #[tokio::test]
