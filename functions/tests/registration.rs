@@ -178,6 +178,9 @@ async fn field_validation_accents_long_input_and_invalid_utf8() {
         ("birth_date", "14/07/2031", "dans le futur"),
         ("birth_date", "1950", "jour/mois/année"),
         ("email", "lea@", "pas complète"),
+        // Addresses the mailer could never write to: refused here, not retried for ever.
+        ("email", "\"lea dupre\"@exemple.fr", "pas complète"),
+        ("email", "lea@[127.0.0.1]", "pas complète"),
         ("phone", "+33 0 12 34 56 78", "10 chiffres"),
         ("commune", "08200", "Plusieurs communes correspondent"),
         ("commune", "99999", "Aucune commune du territoire"),
