@@ -723,3 +723,40 @@ async fn the_posters_tag_is_recorded_from_the_form_or_the_page_address() {
     );
     assert_eq!(stored(None, None).await, Channel::Web { source: None });
 }
+
+#[tokio::test]
+async fn free_text_keeps_no_control_nor_bidi_character() {
+    let h = Harness::new(Limits {
+        per_phone_per_day: 100,
+        per_address_per_hour: 100,
+        ..quick_limits()
+    });
+    for bad in ["\0", "\r", "\n", "\r\n", "\u{202E}", "\u{1b}", "\u{2066}"] {
+        let organisation = format!("Mairie{bad}de Sedan");
+        let last_name = format!("Dupré{bad}");
+        let token = h.token_aged(10);
+        let answers = with(
+            valid(),
+            &[
+                ("filled_by", Some("town_hall")),
+                ("organisation", Some(&organisation)),
+                ("last_name", Some(&last_name)),
+                ("token", Some(&token)),
+            ],
+        );
+        let (r, body) = h.post_form(&encode(&answers)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{bad:?}: {body}");
+        let reference = reference_of(&location(&r));
+        let stored = h.app.store.request(&reference).await.unwrap().unwrap();
+        let kept = stored.registration.filled_by.organisation.unwrap();
+        assert!(
+            kept.chars()
+                .all(|c| !c.is_control() && c != '\u{202E}' && c != '\u{2066}'),
+            "{bad:?} kept in {kept:?}"
+        );
+        assert!(
+            kept.starts_with("Mairie") && kept.ends_with("de Sedan"),
+            "{kept:?}"
+        );
+    }
+}

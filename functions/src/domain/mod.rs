@@ -14,3 +14,4 @@ pub mod reference;
 pub mod registration;
 pub mod search;
 pub mod staff;
+pub mod text;
