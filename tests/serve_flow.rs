@@ -448,6 +448,13 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
         started.elapsed().as_secs_f64()
     );
 
+    // A folder's address without its slash stays on this host, however many slashes lead.
+    for path in ["/carte", "//carte"] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 308, "{path}");
+        assert_eq!(reply.header("location"), Some("/carte/"), "{path}");
+    }
+
     // The patient registers from the site's form.
     let (last_name, first_name, phone) = ("Dupré-Lefèvre", "Léa", "06 12 34 56 78");
     let reference = register(&server, last_name, first_name, phone);

@@ -38,7 +38,8 @@ pub struct Limits {
     pub per_address_per_hour: u32,
     /// Requests stored per phone number per day.
     pub per_phone_per_day: u32,
-    /// A form sent sooner than this after its token was issued is a robot's.
+    /// A form sent sooner than this after its token was issued is not stored: it comes back to
+    /// be sent again (measured in milliseconds).
     pub min_fill_seconds: i64,
     /// How long a form token stays valid.
     pub form_token_seconds: i64,
@@ -189,6 +190,13 @@ impl<S: Store, M: Mailer> App<S, M> {
             .spawn(move || runtime.block_on(app.dispatch_mails()))?;
         Ok(())
     }
+}
+
+/// Unix milliseconds now.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Unix seconds now.

@@ -2,7 +2,7 @@
 //! coordinators' mail and an audit entry, written all together — or the reason it is not. The
 //! web layer only carries the answers here and the outcome back.
 
-use crate::app::App;
+use crate::app::{App, Limits};
 use crate::domain::answers::Answers;
 use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::intake::{Channel, Intake};
@@ -11,7 +11,7 @@ use crate::domain::registration::{self, FieldError, Parsed, Registration};
 use crate::domain::{communes, priority};
 use crate::mail::Mailer;
 use crate::mails;
-use crate::signed::{TokenError, random_id};
+use crate::signed::{Claims, TokenError, random_id};
 use crate::store::{RateLimit, Registered, Store, StoreError};
 use crate::workflow::Notice;
 
@@ -26,9 +26,14 @@ pub enum Outcome {
     Stored(String),
     /// This form was already sent (a double click): nothing written, the first reference.
     Duplicate(String),
-    /// A robot (honeypot filled, sent too fast, forged token): it is told what a person whose
-    /// request was stored is told, with a reference that exists nowhere.
+    /// A robot (honeypot filled, forged token): it is told what a person whose request was
+    /// stored is told, with a reference that exists nowhere. Only a robot can fill the hidden
+    /// field or forge a token, so no person is ever told this.
     Robot(String),
+    /// Sent sooner than the minimum fill time after the form was issued: a robot, or a person
+    /// who clicked twice. Nothing written; the form comes back with its answers and `token`
+    /// (the same one: sent again a little later, it goes through).
+    TooFast { token: String },
     /// The person has a GP: this service is not for him.
     NotEligible,
     /// Fields to correct, in the form's order; `token` is the one to send the form again with.
@@ -46,24 +51,28 @@ pub enum Outcome {
 }
 
 impl<S: Store, M: Mailer> App<S, M> {
-    /// A fresh form token: a new nonce, signed with the time it was issued.
-    pub fn form_token(&self, now: i64) -> String {
+    /// A fresh form token issued at `now_ms` (unix milliseconds): a new nonce followed by the
+    /// issue time in milliseconds (so the fill time is measured to the millisecond), signed
+    /// with its expiry.
+    pub fn form_token(&self, now_ms: i64) -> String {
+        let object = format!("{}-{now_ms}", random_id(16));
         self.keys.sign(
             FORM_ACTION,
-            &random_id(16),
-            now + self.config.limits.form_token_seconds,
+            &object,
+            now_ms.div_euclid(1000) + self.config.limits.form_token_seconds,
         )
     }
 
     /// Registers the form `answers` sent from `client` (its address, for the rate limit) at
-    /// `now`: checks it comes from a person, parses it, and stores the request with its case,
+    /// `now_ms` (unix milliseconds): checks it comes from a person, parses it, and stores the request with its case,
     /// its mail and its audit entry in one write; then proposes a doctor at once. Logs (span
     /// `register`) carry the reference and the CPTS id, never an answer nor the client's address.
     #[tracing::instrument(name = "register", skip_all, fields(cpts))]
-    pub async fn register(&self, answers: &Answers, client: &str, now: i64) -> Outcome {
+    pub async fn register(&self, answers: &Answers, client: &str, now_ms: i64) -> Outcome {
         if !answers.get("website").is_empty() {
             return Outcome::Robot(random_id(REFERENCE_LEN));
         }
+        let now = now_ms.div_euclid(1000);
         let today = local_date(now);
         let limits = &self.config.limits;
         let token = answers.get("token").trim().to_string();
@@ -72,9 +81,8 @@ impl<S: Store, M: Mailer> App<S, M> {
         } else {
             match self.keys.verify(&token, FORM_ACTION, now) {
                 Ok(claims) => {
-                    let issued = claims.expires - limits.form_token_seconds;
-                    if now - issued < limits.min_fill_seconds {
-                        return Outcome::Robot(random_id(REFERENCE_LEN));
+                    if now_ms - issued_ms(&claims, limits) < limits.min_fill_seconds * 1000 {
+                        return Outcome::TooFast { token };
                     }
                     Some(claims.object)
                 }
@@ -90,7 +98,7 @@ impl<S: Store, M: Mailer> App<S, M> {
                 let token = if nonce.is_some() {
                     token
                 } else {
-                    self.form_token(now)
+                    self.form_token(now_ms)
                 };
                 return Outcome::Invalid { errors, token };
             }
@@ -98,7 +106,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         };
         let Some(nonce) = nonce else {
             return Outcome::Confirm {
-                token: self.form_token(now),
+                token: self.form_token(now_ms),
             };
         };
         let rate_limits = [
@@ -192,6 +200,16 @@ impl<S: Store, M: Mailer> App<S, M> {
             }
         }
     }
+}
+
+/// When a form token was issued, in unix milliseconds: written after the nonce's last hyphen;
+/// a token without it (issued before) counts from the start of its issue second.
+fn issued_ms(claims: &Claims, limits: &Limits) -> i64 {
+    claims
+        .object
+        .rsplit_once('-')
+        .and_then(|(_, ms)| ms.parse().ok())
+        .unwrap_or((claims.expires - limits.form_token_seconds) * 1000)
 }
 
 /// What became of a parsed request.

@@ -178,6 +178,9 @@ async fn field_validation_accents_long_input_and_invalid_utf8() {
         ("birth_date", "14/07/2031", "dans le futur"),
         ("birth_date", "1950", "jour/mois/année"),
         ("email", "lea@", "pas complète"),
+        // Addresses the mailer could never write to: refused here, not retried for ever.
+        ("email", "\"lea dupre\"@exemple.fr", "pas complète"),
+        ("email", "lea@[127.0.0.1]", "pas complète"),
         ("phone", "+33 0 12 34 56 78", "10 chiffres"),
         ("commune", "08200", "Plusieurs communes correspondent"),
         ("commune", "99999", "Aucune commune du territoire"),
@@ -267,10 +270,6 @@ async fn robots_get_a_normal_answer_and_nothing_is_stored() {
     let r = h.post_form(&encode(&answers)).await;
     assert!(location(&r.0).ends_with("/merci"));
     assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
-    // Sent one second after the form was issued.
-    let answers = with(valid(), &[("token", Some(&h.token_aged(1)))]);
-    let r = h.post_form(&encode(&answers)).await;
-    assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
     // Tampered token (object changed).
     let token = h.token_aged(60);
     let parts: Vec<&str> = token.split('.').collect();
@@ -281,6 +280,98 @@ async fn robots_get_a_normal_answer_and_nothing_is_stored() {
     let answers = with(valid(), &[("token", Some(&tampered))]);
     let r = h.post_form(&encode(&answers)).await;
     assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
+}
+
+/// The token in a form page.
+fn token_in(body: &str) -> String {
+    body.split(r#"name="token" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_form_sent_too_fast_comes_back_filled_in_and_is_stored_when_sent_again() {
+    let h = Harness::new(Limits {
+        min_fill_seconds: 1,
+        ..Limits::default()
+    });
+    // No JavaScript: the confirmation page, then a double click on it.
+    let (r, body) = h.post_form(&encode(&valid())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = token_in(&body);
+    let again = with(valid(), &[("token", Some(&token))]);
+    let (r, body) = h.post_form(&encode(&again)).await;
+    assert_eq!(r.status(), StatusCode::OK, "no fake reference");
+    assert!(r.headers().get(header::LOCATION).is_none());
+    assert!(
+        body.contains(
+            "pas encore envoyée : vérifiez vos réponses puis cliquez de nouveau sur Envoyer"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("enregistrée"), "never says it was stored");
+    for kept in [
+        r#"value="Dupré-Lefèvre""#,
+        r#"value="Léa""#,
+        r#"value="14/07/1950""#,
+        r#"value="lea.dupre@example.fr""#,
+    ] {
+        assert!(body.contains(kept), "{kept} kept");
+    }
+    assert_eq!(token_in(&body), token, "the same token comes back");
+    assert_eq!(h.pending().await, 0);
+    // Sent again a moment later: stored.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (r, _) = h.post_form(&encode(&again)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reference = reference_of(&location(&r));
+    assert!(h.app.store.request(&reference).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn the_fill_time_is_counted_to_the_millisecond() {
+    let h = Harness::new(Limits::default());
+    let issued = |age_ms: i64| {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let issued = now_ms - age_ms;
+        let nonce = format!("{}-{issued}", functions::signed::random_id(16));
+        let expires = issued.div_euclid(1000) + h.app.config.limits.form_token_seconds;
+        h.app.keys.sign("form", &nonce, expires)
+    };
+    // 2.7 s is less than 3 s: not sent yet (and said so).
+    let answers = with(valid(), &[("token", Some(&issued(2700)))]);
+    let (r, body) = h.post_form(&encode(&answers)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body.contains("pas encore envoyée"), "{body}");
+    assert_eq!(h.pending().await, 0);
+    // JSON says the same.
+    let mut object = serde_json::Map::new();
+    for (k, v) in valid() {
+        object.insert(k.to_string(), serde_json::Value::String(v));
+    }
+    let post = |body: String| {
+        Request::post("/api/registrations")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    object.insert("token".into(), issued(2700).into());
+    let (r, body) = h
+        .send(post(serde_json::Value::Object(object.clone()).to_string()))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(r#""stored":false"#), "{body}");
+    // 3.05 s is enough.
+    object.insert("token".into(), issued(3050).into());
+    let (r, body) = h
+        .send(post(serde_json::Value::Object(object).to_string()))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{body}");
 }
 
 #[tokio::test]
@@ -631,4 +722,41 @@ async fn the_posters_tag_is_recorded_from_the_form_or_the_page_address() {
         "never trusted"
     );
     assert_eq!(stored(None, None).await, Channel::Web { source: None });
+}
+
+#[tokio::test]
+async fn free_text_keeps_no_control_nor_bidi_character() {
+    let h = Harness::new(Limits {
+        per_phone_per_day: 100,
+        per_address_per_hour: 100,
+        ..quick_limits()
+    });
+    for bad in ["\0", "\r", "\n", "\r\n", "\u{202E}", "\u{1b}", "\u{2066}"] {
+        let organisation = format!("Mairie{bad}de Sedan");
+        let last_name = format!("Dupré{bad}");
+        let token = h.token_aged(10);
+        let answers = with(
+            valid(),
+            &[
+                ("filled_by", Some("town_hall")),
+                ("organisation", Some(&organisation)),
+                ("last_name", Some(&last_name)),
+                ("token", Some(&token)),
+            ],
+        );
+        let (r, body) = h.post_form(&encode(&answers)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{bad:?}: {body}");
+        let reference = reference_of(&location(&r));
+        let stored = h.app.store.request(&reference).await.unwrap().unwrap();
+        let kept = stored.registration.filled_by.organisation.unwrap();
+        assert!(
+            kept.chars()
+                .all(|c| !c.is_control() && c != '\u{202E}' && c != '\u{2066}'),
+            "{bad:?} kept in {kept:?}"
+        );
+        assert!(
+            kept.starts_with("Mairie") && kept.ends_with("de Sedan"),
+            "{kept:?}"
+        );
+    }
 }

@@ -375,6 +375,13 @@ fn html_response(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
+/// Where a folder's address without its final slash is sent: the same path (as it was sent,
+/// still percent-encoded) with one leading slash and a final one. Never `//…`, which a
+/// browser reads as another host.
+fn folder_address(raw_path: &str) -> String {
+    format!("/{}/", raw_path.trim_start_matches('/'))
+}
+
 /// Serves the built site, with the reload script in every page, or the build errors.
 async fn static_file(State(preview): State<Arc<Preview>>, method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
@@ -395,7 +402,7 @@ async fn static_file(State(preview): State<Arc<Preview>>, method: Method, uri: U
     if path.ends_with('/') {
         file = file.join("index.html");
     } else if file.is_dir() {
-        return Redirect::permanent(&format!("{path}/")).into_response();
+        return Redirect::permanent(&folder_address(uri.path())).into_response();
     }
     let is_html = file.extension().is_some_and(|e| e == "html");
     if is_html && let Some(errors) = preview.error.read().expect("lock").clone() {
@@ -426,5 +433,21 @@ async fn static_file(State(preview): State<Arc<Preview>>, method: Method, uri: U
             });
             html_response(StatusCode::NOT_FOUND, with_reload(&page))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folder_address;
+
+    #[test]
+    fn a_folder_is_never_redirected_to_another_host() {
+        assert_eq!(folder_address("/carte"), "/carte/");
+        assert_eq!(folder_address("//carte"), "/carte/");
+        assert_eq!(folder_address("///evil.example/x"), "/evil.example/x/");
+        assert_eq!(
+            folder_address("/%2F%2Fevil.example"),
+            "/%2F%2Fevil.example/"
+        );
     }
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::text;
+
 /// Longest answer kept for any field; longer input is cut (and then reported by the field's check).
 pub const MAX_FIELD_CHARS: usize = 500;
 /// At most this many fields are read from one submission.
@@ -22,8 +24,8 @@ impl Answers {
             if key.len() > 64 {
                 continue;
             }
-            map.entry(key.into_owned())
-                .or_insert_with(|| truncate(&value));
+            let text = kept(&key, &value);
+            map.entry(key.into_owned()).or_insert(text);
         }
         Self(map)
     }
@@ -38,7 +40,7 @@ impl Answers {
             .take(MAX_FIELDS)
             .filter_map(|(k, v)| {
                 let text = match v {
-                    Value::String(s) => truncate(&s),
+                    Value::String(s) => kept(&k, &s),
                     Value::Bool(true) => "oui".to_string(),
                     Value::Bool(false) | Value::Null => return None,
                     Value::Number(n) => n.to_string(),
@@ -72,8 +74,16 @@ impl Answers {
     }
 }
 
-fn truncate(s: &str) -> String {
-    s.chars().take(MAX_FIELD_CHARS).collect()
+/// The fields typed in a multi-line box (`<textarea>`): they keep their line breaks.
+const MULTILINE_FIELDS: &[&str] = &["note", "decision"];
+
+/// What is kept of the answer `value` to field `key`: cleaned of control characters
+/// ([`text::clean`], the one place every free-text field goes through), then cut.
+fn kept(key: &str, value: &str) -> String {
+    text::clean(value, MULTILINE_FIELDS.contains(&key))
+        .chars()
+        .take(MAX_FIELD_CHARS)
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,3 +15,4 @@ pub mod registration;
 pub mod retention;
 pub mod search;
 pub mod staff;
+pub mod text;

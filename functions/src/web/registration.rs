@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::{App, now};
+use crate::app::{App, now_millis};
 use crate::domain::answers::Answers;
 use crate::domain::registration::FieldError;
 use crate::mail::Mailer;
@@ -119,7 +119,10 @@ struct Refused<'a> {
 struct Nothing {}
 
 async fn form_token<S: Store, M: Mailer>(State(app): State<Arc<App<S, M>>>) -> Response {
-    json_response(StatusCode::OK, json!({"token": app.form_token(now())}))
+    json_response(
+        StatusCode::OK,
+        json!({"token": app.form_token(now_millis())}),
+    )
 }
 
 async fn thanks<S: Store, M: Mailer>(
@@ -221,7 +224,7 @@ async fn register<S: Store, M: Mailer>(
     {
         answers.set(form::SOURCE_FIELD, src);
     }
-    let outcome = app.register(&answers, &client, now()).await;
+    let outcome = app.register(&answers, &client, now_millis()).await;
     answer(&app, format, &answers, outcome)
 }
 
@@ -235,6 +238,9 @@ fn referer_source(headers: &axum::http::HeaderMap) -> Option<String> {
         .find(|(k, _)| k == "src")
         .map(|(_, v)| v.into_owned())
 }
+
+/// Said when a form came sooner than the minimum fill time.
+const NOT_SENT_YET: &str = "Votre demande n'est pas encore envoyée : vérifiez vos réponses puis cliquez de nouveau sur Envoyer.";
 
 /// What the sender of the form is answered, in the format he sent it in.
 fn answer<S: Store, M: Mailer>(
@@ -278,6 +284,20 @@ fn answer<S: Store, M: Mailer>(
             Some(
                 "Vérifiez vos réponses ci-dessous, puis cliquez sur « Envoyer ma demande » en bas de la page pour confirmer.",
             ),
+        ),
+        // Nothing was stored, and the sender is told so: a person who clicked twice sends it
+        // again a moment later with the same token.
+        (Outcome::TooFast { token }, Format::Form) => form_page(
+            app,
+            StatusCode::OK,
+            answers,
+            &[],
+            &token,
+            Some(NOT_SENT_YET),
+        ),
+        (Outcome::TooFast { .. }, Format::Json) => json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"stored": false, "errors": [{"field": "token", "message": NOT_SENT_YET}]}),
         ),
         (Outcome::Confirm { .. }, Format::Json) => json_response(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -114,10 +114,17 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let s = input.trim();
+        // Read as the mailer reads a recipient (`build_message`): an address it accepts here can
+        // always be written to. A quoted name or an address literal is not a patient's address.
         let valid = s.len() <= 254
-            && s.parse::<lettre::Address>().is_ok()
-            && s.rsplit_once('@').is_some_and(|(_, domain)| {
-                domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            && s.parse::<lettre::message::Mailbox>()
+                .is_ok_and(|m| m.name.is_none() && m.email.to_string() == s)
+            && s.rsplit_once('@').is_some_and(|(local, domain)| {
+                !local.contains('"')
+                    && !domain.starts_with('[')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             });
         if valid {
             Ok(Self(s.to_string()))

@@ -383,6 +383,10 @@ mod tests {
             "lea@localhost",
             "a b@x.fr",
             "lea@x.fr.",
+            // Addresses the mailer cannot write a message to.
+            "\"lea dupre\"@exemple.fr",
+            "lea@[127.0.0.1]",
+            "\"lea\"@exemple.fr",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
