@@ -150,6 +150,11 @@ impl Server {
         std::fs::read_to_string(self.logs.path().join("stderr")).unwrap_or_default()
     }
 
+    /// What the server wrote on its standard output so far.
+    fn output(&self) -> String {
+        std::fs::read_to_string(self.logs.path().join("stdout")).unwrap_or_default()
+    }
+
     fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -568,6 +573,20 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Médecin proposé"), "{}", page.body);
     assert!(page.body.contains(&format!("{second}-2")), "{}", page.body);
+
+    // The console names each mail's file, and nothing else of it: no address, no link, no token.
+    let console = format!("{}{}{report}", server.output(), server.log());
+    assert!(
+        console.contains(&format!("Courriel écrit : {}", outbox.display())),
+        "{console}"
+    );
+    let links = format!("{}/api/", server.origin());
+    for secret in ["@", "jeton", &links] {
+        assert!(
+            !console.contains(secret),
+            "« {secret} » on the console:\n{console}"
+        );
+    }
     eprintln!("whole flow in {:.1} s", started.elapsed().as_secs_f64());
 }
 

@@ -479,7 +479,7 @@ async fn a_failed_send_keeps_the_registration_and_is_retried_later() {
     let outbox = Outbox {
         dir: blocked.clone(),
         from: "CPTS <ne-pas-repondre@example.org>".into(),
-        print_links: false,
+        print_paths: false,
     };
     let h = Harness::with_outbox(dir, quick_limits(), outbox);
     let reference = register_one(&h).await;
