@@ -304,6 +304,22 @@ async fn foreign_origin_and_cross_site_are_refused() {
     assert_stores_nothing(&h, r, StatusCode::FORBIDDEN).await;
 }
 
+/// DNS rebinding: a page of evil.example, its name pointed at this server, sends the browser's
+/// `Host: evil.example` with `Origin: http://evil.example`. The Host header is the attacker's
+/// to choose: only the configured origins count.
+#[tokio::test]
+async fn an_origin_matching_only_the_host_header_is_refused() {
+    let h = Harness::new(quick_limits());
+    let body = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
+    let mut request = form_request(&body, "10.0.0.1");
+    let headers = request.headers_mut();
+    headers.insert(header::HOST, "evil.example".parse().unwrap());
+    headers.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    let r = h.send(request).await;
+    assert!(r.1.contains("depuis un autre site"), "{}", r.1);
+    assert_stores_nothing(&h, r, StatusCode::FORBIDDEN).await;
+}
+
 #[tokio::test]
 async fn oversized_body_is_refused() {
     let h = Harness::new(quick_limits());

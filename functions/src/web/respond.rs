@@ -31,7 +31,9 @@ pub fn json_response(status: StatusCode, value: serde_json::Value) -> Response {
         .into_response()
 }
 
-/// Whether the request comes from a page of this site (or an allowed origin).
+/// Whether the request comes from a page of this site: its `Origin`, when sent, is one of the
+/// configured origins (`allowed`, which holds the public URL). The `Host` header is never trusted:
+/// after a DNS rebinding, a foreign page sends its own name in both `Host` and `Origin`.
 pub fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let text = |name| {
         headers
@@ -45,11 +47,6 @@ pub fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     }
     match text("origin") {
         None => true,
-        Some(origin) => {
-            let host = text("host").unwrap_or("");
-            allowed.iter().any(|a| a == origin)
-                || (!host.is_empty()
-                    && (origin == format!("http://{host}") || origin == format!("https://{host}")))
-        }
+        Some(origin) => allowed.iter().any(|a| a == origin),
     }
 }
