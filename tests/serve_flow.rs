@@ -590,6 +590,40 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     eprintln!("whole flow in {:.1} s", started.elapsed().as_secs_f64());
 }
 
+/// The site's pages, its files and the handler's answers all carry the security headers, and no
+/// page has an inline script the policy would block (the live-reload script is a file).
+#[test]
+fn cpts_serve_sends_the_security_headers_on_every_answer() {
+    let server = Server::start(&cpts_binary(), &content_dir());
+    for path in [
+        "/",
+        "/carte/",
+        "/inscription/",
+        "/style.css",
+        "/nulle-part",
+        "/api/health",
+    ] {
+        let reply = server.get(path);
+        for (name, value) in functions::web::respond::SECURITY_HEADERS {
+            assert_eq!(reply.header(name), Some(value), "{path}: {name}");
+        }
+        if reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            let inline = reply
+                .body
+                .match_indices("<script")
+                .any(|(at, _)| !reply.body[at..].split('>').next().unwrap().contains("src="));
+            assert!(!inline, "{path}: an inline script\n{}", reply.body);
+            assert!(!reply.body.contains("style=\""), "{path}: an inline style");
+        }
+    }
+    let reload = server.get("/__cpts/reload.js");
+    assert_eq!(reload.status, 200);
+    assert!(reload.body.contains("/__cpts/version"), "{}", reload.body);
+}
+
 #[test]
 fn jobs_run_refuses_a_data_folder_without_a_database() {
     let binary = cpts_binary();
