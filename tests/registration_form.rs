@@ -105,7 +105,7 @@ async fn the_published_form_is_read_by_the_handler() {
         Outbox {
             dir: dir.path().join("outbox"),
             from: "CPTS <ne-pas-repondre@example.org>".into(),
-            print_links: false,
+            print_paths: false,
         },
     );
     let issued_a_minute_ago = functions::now() - 60 + app.config.limits.form_token_seconds;

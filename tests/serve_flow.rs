@@ -150,6 +150,11 @@ impl Server {
         std::fs::read_to_string(self.logs.path().join("stderr")).unwrap_or_default()
     }
 
+    /// What the server wrote on its standard output so far.
+    fn output(&self) -> String {
+        std::fs::read_to_string(self.logs.path().join("stdout")).unwrap_or_default()
+    }
+
     fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -575,7 +580,55 @@ fn a_request_goes_from_registration_to_an_accepting_doctor_on_cpts_serve() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Médecin proposé"), "{}", page.body);
     assert!(page.body.contains(&format!("{second}-2")), "{}", page.body);
+
+    // The console names each mail's file, and nothing else of it: no address, no link, no token.
+    let console = format!("{}{}{report}", server.output(), server.log());
+    assert!(
+        console.contains(&format!("Courriel écrit : {}", outbox.display())),
+        "{console}"
+    );
+    let links = format!("{}/api/", server.origin());
+    for secret in ["@", "jeton", &links] {
+        assert!(
+            !console.contains(secret),
+            "« {secret} » on the console:\n{console}"
+        );
+    }
     eprintln!("whole flow in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// The site's pages, its files and the handler's answers all carry the security headers, and no
+/// page has an inline script the policy would block (the live-reload script is a file).
+#[test]
+fn cpts_serve_sends_the_security_headers_on_every_answer() {
+    let server = Server::start(&cpts_binary(), &content_dir());
+    for path in [
+        "/",
+        "/carte/",
+        "/inscription/",
+        "/style.css",
+        "/nulle-part",
+        "/api/health",
+    ] {
+        let reply = server.get(path);
+        for (name, value) in functions::web::respond::SECURITY_HEADERS {
+            assert_eq!(reply.header(name), Some(value), "{path}: {name}");
+        }
+        if reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
+            let inline = reply
+                .body
+                .match_indices("<script")
+                .any(|(at, _)| !reply.body[at..].split('>').next().unwrap().contains("src="));
+            assert!(!inline, "{path}: an inline script\n{}", reply.body);
+            assert!(!reply.body.contains("style=\""), "{path}: an inline style");
+        }
+    }
+    let reload = server.get("/__cpts/reload.js");
+    assert_eq!(reload.status, 200);
+    assert!(reload.body.contains("/__cpts/version"), "{}", reload.body);
 }
 
 #[test]

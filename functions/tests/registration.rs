@@ -395,6 +395,22 @@ async fn foreign_origin_and_cross_site_are_refused() {
     assert_stores_nothing(&h, r, StatusCode::FORBIDDEN).await;
 }
 
+/// DNS rebinding: a page of evil.example, its name pointed at this server, sends the browser's
+/// `Host: evil.example` with `Origin: http://evil.example`. The Host header is the attacker's
+/// to choose: only the configured origins count.
+#[tokio::test]
+async fn an_origin_matching_only_the_host_header_is_refused() {
+    let h = Harness::new(quick_limits());
+    let body = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
+    let mut request = form_request(&body, "10.0.0.1");
+    let headers = request.headers_mut();
+    headers.insert(header::HOST, "evil.example".parse().unwrap());
+    headers.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+    let r = h.send(request).await;
+    assert!(r.1.contains("depuis un autre site"), "{}", r.1);
+    assert_stores_nothing(&h, r, StatusCode::FORBIDDEN).await;
+}
+
 #[tokio::test]
 async fn oversized_body_is_refused() {
     let h = Harness::new(quick_limits());
@@ -570,7 +586,7 @@ async fn a_failed_send_keeps_the_registration_and_is_retried_later() {
     let outbox = Outbox {
         dir: blocked.clone(),
         from: "CPTS <ne-pas-repondre@example.org>".into(),
-        print_links: false,
+        print_paths: false,
     };
     let h = Harness::with_outbox(dir, quick_limits(), outbox);
     let reference = register_one(&h).await;

@@ -235,7 +235,7 @@ async fn ses_mailer_sends_the_outbox_message_through_sesv2() {
     let outbox = Outbox {
         dir: dir.path().to_path_buf(),
         from: FROM.into(),
-        print_links: false,
+        print_paths: false,
     };
     for mail in mails() {
         mailer.send(&mail).await.expect("sent through SES");

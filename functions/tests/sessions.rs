@@ -528,7 +528,7 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
         functions::mail::Outbox {
             dir: h.dir.path().join("outbox-https"),
             from: "CPTS <ne-pas-repondre@example.org>".into(),
-            print_links: false,
+            print_paths: false,
         },
     );
     let router = || functions::router(Arc::clone(&app));

@@ -162,7 +162,7 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
     let mailer = Outbox {
         dir: outbox,
         from: config.mail_from.clone(),
-        print_links: true,
+        print_paths: true,
     };
     let (territory, territory_errors) = match load_territory(setup.content, setup.today) {
         Ok(t) => (t, None),

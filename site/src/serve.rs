@@ -37,8 +37,12 @@ const VERSION_URL: &str = "/__cpts/version";
 /// How often the handler's scheduled jobs run.
 const JOBS_EVERY: Duration = Duration::from_secs(60);
 
+/// The live-reload script, a file of its own: the Content-Security-Policy allows no inline script.
+const RELOAD_URL: &str = "/__cpts/reload.js";
 /// Polls the version after each load and reloads the page when a rebuild happened.
-const RELOAD_SCRIPT: &str = r#"<script>(function(){var v=null;function poll(){fetch("/__cpts/version",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(v===null){v=t}else if(t!==v){location.reload()}}).catch(function(){}).then(function(){setTimeout(poll,1000)})}poll()})();</script>"#;
+const RELOAD_SCRIPT: &str = r#"(function(){var v=null;function poll(){fetch("/__cpts/version",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(v===null){v=t}else if(t!==v){location.reload()}}).catch(function(){}).then(function(){setTimeout(poll,1000)})}poll()})();"#;
+/// What each page gets before `</body>`.
+const RELOAD_TAG: &str = r#"<script src="/__cpts/reload.js"></script>"#;
 
 struct Preview {
     content: PathBuf,
@@ -184,11 +188,14 @@ async fn serve(options: Options) -> Result<(), String> {
     }
     tokio::spawn(watch(Arc::clone(&preview), jobs));
 
-    let router = functions::router(app).merge(
-        Router::new()
-            .route(VERSION_URL, get(version))
-            .fallback(static_file)
-            .with_state(preview),
+    let router = functions::web::respond::with_security_headers(
+        functions::router(app).merge(
+            Router::new()
+                .route(VERSION_URL, get(version))
+                .route(RELOAD_URL, get(reload_script))
+                .fallback(static_file)
+                .with_state(preview),
+        ),
     );
     let address = SocketAddr::from(([127, 0, 0, 1], options.port));
     let listener = tokio::net::TcpListener::bind(address)
@@ -319,6 +326,17 @@ async fn version(State(preview): State<Arc<Preview>>) -> Response {
         .into_response()
 }
 
+async fn reload_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        RELOAD_SCRIPT,
+    )
+        .into_response()
+}
+
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -358,8 +376,8 @@ fn percent_decode(path: &str) -> Option<String> {
 
 fn with_reload(html: &str) -> String {
     match html.rfind("</body>") {
-        Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
-        None => format!("{html}{RELOAD_SCRIPT}"),
+        Some(at) => format!("{}{RELOAD_TAG}{}", &html[..at], &html[at..]),
+        None => format!("{html}{RELOAD_TAG}"),
     }
 }
 

@@ -90,7 +90,9 @@ export async function idleAfter(page, action) {
 /** Runs axe-core with the WCAG 2.1 A/AA rules and returns the violations. */
 export async function axeViolations(page) {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  await page.addScriptTag({ content: source });
+  // Evaluated over the DevTools protocol: an inline <script> tag would be refused by the pages'
+  // Content-Security-Policy (no 'unsafe-inline'), as it should.
+  await page.evaluate(source);
   return page.evaluate(async () => {
     const result = await window.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },

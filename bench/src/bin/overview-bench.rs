@@ -109,7 +109,7 @@ async fn run(requests: usize, runs: usize) {
     let outbox = Outbox {
         dir: dir.join("outbox"),
         from: config.mail_from.clone(),
-        print_links: false,
+        print_paths: false,
     };
     let app = App::new(
         config,

@@ -174,7 +174,7 @@ where
             dir: dir.clone(),
             from: settings.sender.clone(),
             // The Lambda's console is its log: links carry tokens and never go there.
-            print_links: false,
+            print_paths: false,
         }),
         None => AnyMailer::Ses(SesMailer::new(
             clients.ses.clone(),

@@ -6,11 +6,18 @@ use std::path::PathBuf;
 use super::{MailError, Mailer, build_message};
 use crate::domain::lifecycle::Mail;
 
-/// On one machine: each mail becomes `<dir>/<id>.eml`, and its links are printed on the console.
+/// On one machine: each mail becomes `<dir>/<id>.eml`. With `print_paths`, each file written is
+/// named on the console, and only that: the recipient and the links (which carry tokens) stay in
+/// the file, never in a log.
 pub struct Outbox {
     pub dir: PathBuf,
     pub from: String,
-    pub print_links: bool,
+    pub print_paths: bool,
+}
+
+/// The console line for a mail written to `path`: its file, no address, no link.
+pub fn announcement(path: &std::path::Path) -> String {
+    format!("Courriel écrit : {}", path.display())
 }
 
 impl Mailer for Outbox {
@@ -35,14 +42,8 @@ impl Mailer for Outbox {
             )
             .map_err(io)?;
             std::fs::rename(&partial, &path).map_err(io)?;
-            if self.print_links {
-                for link in mail.text.lines().filter(|l| l.starts_with("http")) {
-                    println!(
-                        "Courriel pour {} ({}) : {link}",
-                        mail.to.join(", "),
-                        path.display()
-                    );
-                }
+            if self.print_paths {
+                println!("{}", announcement(&path));
             }
             Ok(())
         })();
@@ -102,7 +103,7 @@ mod tests {
         let outbox = Outbox {
             dir: dir.path().join("outbox"),
             from: "CPTS <ne-pas-repondre@example.org>".into(),
-            print_links: false,
+            print_paths: false,
         };
         assert_eq!(outbox.forget("lea.dupre@example.fr").await.unwrap(), 0);
         outbox

@@ -30,14 +30,14 @@ use crate::mail::Mailer;
 use crate::store::Store;
 
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
-        .layer(middleware::from_fn(trace_request))
-        .with_state(app)
+        .layer(middleware::from_fn(trace_request));
+    respond::with_security_headers(routes).with_state(app)
 }
 
 /// One span per request, `request{method route}`, where `route` is the route's pattern (e.g.

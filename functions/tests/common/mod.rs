@@ -63,7 +63,7 @@ impl Harness {
         let outbox = Outbox {
             dir: dir.path().join("outbox"),
             from: "CPTS <ne-pas-repondre@example.org>".into(),
-            print_links: false,
+            print_paths: false,
         };
         Self::with_outbox(dir, limits, outbox)
     }
