@@ -99,6 +99,7 @@ fn compose(
         subject,
         text,
         html,
+        reply_to: Vec::new(),
     }
 }
 
@@ -261,10 +262,11 @@ pub fn reminder_to_validate(
 }
 
 /// The doctor's mail: the commune and the distance, a reference and his link. `reminder`
-/// words it as a reminder.
+/// words it as a reminder. His answer goes to `reply_to`, his CPTS's coordinators.
 pub fn to_doctor(
     view: &View,
     to: &str,
+    reply_to: Vec<String>,
     proposal: &Proposal,
     commune: &str,
     link: &str,
@@ -289,7 +291,7 @@ pub fn to_doctor(
             "La coordination de la CPTS vous propose un nouveau patient, selon la disponibilité que vous avez déclarée.",
         )
     };
-    compose(
+    let mail = compose(
         view,
         &id,
         vec![to.to_string()],
@@ -305,7 +307,8 @@ pub fn to_doctor(
             "Vous pouvez accepter, refuser sans avoir à vous justifier, ou faire une pause. Les coordonnées du patient ne vous sont montrées qu'après votre accord.".into(),
         ],
         &[(labelled("Voir la proposition et répondre", Link::Proposal), link)],
-    )
+    );
+    Mail { reply_to, ..mail }
 }
 
 /// The patient's mail once a doctor accepted him.

@@ -362,6 +362,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         mails::to_doctor(
             &self.view(),
             to,
+            coordinator_addresses(territory, case.cpts.as_deref()),
             proposal,
             &commune_name(territory, &case.needs.commune),
             &self.doctor_link(proposal),

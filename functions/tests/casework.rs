@@ -569,6 +569,7 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
             subject: "Votre demande".into(),
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),
+            reply_to: Vec::new(),
         })
         .await
         .unwrap();

@@ -149,6 +149,7 @@ fn mail(id: &str) -> Mail {
         subject: "Proposition".into(),
         text: "texte".into(),
         html: "<p>texte</p>".into(),
+        reply_to: Vec::new(),
     }
 }
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use functions::mail::Outbox;
+use functions::domain::lifecycle::Mail;
+use functions::mail::{MailError, Mailer, Outbox, Security, SmtpMailer, SmtpSettings};
 use functions::signed::KeyRing;
 use functions::store::SqliteStore;
 use functions::view::View;
@@ -16,8 +17,75 @@ use territory::{Diagnostic, Territory};
 
 use crate::{config, registration_pages, symlinks, templates};
 
-/// The handler with its local store and outbox.
-pub type LocalApp = functions::App<SqliteStore, Outbox>;
+/// The handler with its local store and its mailer.
+pub type LocalApp = functions::App<SqliteStore, LocalMailer>;
+
+/// The mailer on one machine: SMTP when `CPTS_SMTP_HOST` is set, otherwise the outbox folder.
+pub enum LocalMailer {
+    Outbox(Outbox),
+    Smtp(SmtpMailer),
+}
+
+impl Mailer for LocalMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        match self {
+            LocalMailer::Outbox(m) => m.send(mail).await,
+            LocalMailer::Smtp(m) => m.send(mail).await,
+        }
+    }
+
+    async fn forget(&self, address: &str) -> Result<usize, MailError> {
+        match self {
+            LocalMailer::Outbox(m) => m.forget(address).await,
+            LocalMailer::Smtp(m) => m.forget(address).await,
+        }
+    }
+}
+
+/// The SMTP settings from the environment: `CPTS_SMTP_HOST` (none: no SMTP),
+/// `CPTS_SMTP_SECURITY` (`tls`, `starttls` — the default — or `none` for a relay on loopback),
+/// `CPTS_SMTP_PORT` (465, 587 or 25 by default), `CPTS_SMTP_USER` and `CPTS_SMTP_PASSWORD`,
+/// `CPTS_MAIL_FROM` (the sender, `from` by default). The error is a French sentence.
+pub fn smtp_settings(
+    var: impl Fn(&str) -> Option<String>,
+    from: &str,
+) -> Result<Option<SmtpSettings>, String> {
+    let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    let Some(host) = var("CPTS_SMTP_HOST") else {
+        return Ok(None);
+    };
+    let security = match var("CPTS_SMTP_SECURITY") {
+        None => Security::StartTls,
+        Some(s) => Security::parse(&s).ok_or_else(|| {
+            format!("CPTS_SMTP_SECURITY vaut « {s} » : écrivez tls, starttls ou none.")
+        })?,
+    };
+    if security == Security::None && !matches!(host.as_str(), "127.0.0.1" | "::1" | "localhost") {
+        return Err(format!(
+            "CPTS_SMTP_SECURITY=none n'est permis que vers cette machine (127.0.0.1), pas vers {host} : écrivez tls ou starttls."
+        ));
+    }
+    let mut settings = SmtpSettings::new(
+        host,
+        security,
+        var("CPTS_MAIL_FROM").unwrap_or_else(|| from.to_string()),
+    );
+    if let Some(port) = var("CPTS_SMTP_PORT") {
+        settings.port = port.trim().parse().map_err(|_| {
+            format!("CPTS_SMTP_PORT vaut « {port} » : écrivez un numéro de port, par exemple 587.")
+        })?;
+    }
+    match (var("CPTS_SMTP_USER"), var("CPTS_SMTP_PASSWORD")) {
+        (Some(user), Some(password)) => settings.credentials = Some((user, password)),
+        (None, None) => {}
+        _ => {
+            return Err(
+                "Donnez CPTS_SMTP_USER et CPTS_SMTP_PASSWORD ensemble, ou aucun des deux.".into(),
+            );
+        }
+    }
+    Ok(Some(settings))
+}
 
 pub const DATABASE_FILE: &str = "cpts.sqlite";
 pub const KEYS_FILE: &str = "keys.json";
@@ -159,10 +227,15 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
         format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")
     })?;
     let config = config(setup.content, setup.port);
-    let mailer = Outbox {
-        dir: outbox,
-        from: config.mail_from.clone(),
-        print_paths: true,
+    let mailer = match smtp_settings(|name| std::env::var(name).ok(), &config.mail_from)? {
+        Some(settings) => LocalMailer::Smtp(
+            SmtpMailer::new(settings).map_err(|e| format!("Réglages SMTP : {e}"))?,
+        ),
+        None => LocalMailer::Outbox(Outbox {
+            dir: outbox,
+            from: config.mail_from.clone(),
+            print_paths: true,
+        }),
     };
     let (territory, territory_errors) = match load_territory(setup.content, setup.today) {
         Ok(t) => (t, None),
@@ -254,4 +327,55 @@ pub fn summary(report: &JobReport) -> Option<String> {
         parts.join(", "),
         r.still_waiting
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Option<SmtpSettings>, String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        smtp_settings(
+            |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+            "CPTS <ne-pas-repondre@cpts.invalid>",
+        )
+    }
+
+    #[test]
+    fn smtp_is_chosen_only_when_a_host_is_given() {
+        assert!(settings(&[]).unwrap().is_none());
+        let s = settings(&[("CPTS_SMTP_HOST", "smtp.example.org")])
+            .unwrap()
+            .unwrap();
+        assert_eq!((s.security, s.port), (Security::StartTls, 587));
+        let s = settings(&[
+            ("CPTS_SMTP_HOST", "smtp.example.org"),
+            ("CPTS_SMTP_SECURITY", "tls"),
+            ("CPTS_SMTP_USER", "cpts"),
+            ("CPTS_SMTP_PASSWORD", "secret"),
+            ("CPTS_MAIL_FROM", "CPTS <contact@cpts.example>"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!((s.security, s.port), (Security::Tls, 465));
+        assert_eq!(s.from, "CPTS <contact@cpts.example>");
+        assert!(s.credentials.is_some());
+    }
+
+    #[test]
+    fn unsafe_or_unreadable_smtp_settings_are_refused_in_french() {
+        let e = settings(&[
+            ("CPTS_SMTP_HOST", "smtp.example.org"),
+            ("CPTS_SMTP_SECURITY", "none"),
+        ])
+        .unwrap_err();
+        assert!(e.contains("127.0.0.1"), "{e}");
+        let e = settings(&[("CPTS_SMTP_HOST", "h"), ("CPTS_SMTP_PORT", "x")]).unwrap_err();
+        assert!(e.contains("CPTS_SMTP_PORT"), "{e}");
+        let e = settings(&[("CPTS_SMTP_HOST", "h"), ("CPTS_SMTP_USER", "u")]).unwrap_err();
+        assert!(e.contains("ensemble"), "{e}");
+    }
 }

@@ -50,6 +50,7 @@ fn request(app: &handler::LocalApp, reference: &str) -> (Request, Mail) {
         subject: "Nouvelle demande".into(),
         text: String::new(),
         html: String::new(),
+        reply_to: Vec::new(),
     };
     (request, mail)
 }

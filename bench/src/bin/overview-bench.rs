@@ -85,6 +85,7 @@ async fn run(requests: usize, runs: usize) {
             subject: "Nouvelle demande".into(),
             text: String::new(),
             html: String::new(),
+            reply_to: Vec::new(),
         };
         store
             .register(&lifecycle::open(request, mail), &format!("n{i}"), &[])

@@ -15,8 +15,10 @@ use crate::store::Store;
 mod outbox;
 #[cfg(feature = "aws")]
 pub mod ses;
+pub mod smtp;
 
 pub use outbox::Outbox;
+pub use smtp::{Security, SmtpMailer, SmtpSettings};
 
 /// Why a mail was not sent (it stays pending and is tried again). Messages never quote an
 /// address: they end up in logs.
@@ -34,6 +36,28 @@ pub enum MailError {
     /// SES refused mail `mail` or could not be reached; `message` is the SDK's, with addresses
     /// blanked out.
     Ses { mail: String, message: String },
+    /// The SMTP server refused mail `mail` (`permanent`: a 5xx reply, e.g. an unknown recipient)
+    /// or could not be reached or dropped the connection (transient); `message` is lettre's, with
+    /// addresses blanked out.
+    Smtp {
+        mail: String,
+        permanent: bool,
+        message: String,
+    },
+}
+
+impl MailError {
+    /// A refusal that trying again will not change (an SMTP 5xx reply). Everything else (a
+    /// server down, a dropped connection, a 4xx reply, a full disk) may pass.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            MailError::Smtp {
+                permanent: true,
+                ..
+            }
+        )
+    }
 }
 
 /// Whose address it is.
@@ -57,6 +81,18 @@ impl std::fmt::Display for MailError {
             MailError::Build(e) => write!(f, "message impossible à composer ({e})"),
             MailError::Io { dir, source } => write!(f, "{} : {source}", dir.display()),
             MailError::Ses { mail, message } => write!(f, "SES ({mail}) : {message}"),
+            MailError::Smtp {
+                mail,
+                permanent,
+                message,
+            } => {
+                let kind = if *permanent {
+                    "refus définitif"
+                } else {
+                    "échec"
+                };
+                write!(f, "SMTP ({mail}), {kind} : {message}")
+            }
         }
     }
 }
@@ -67,7 +103,7 @@ impl std::error::Error for MailError {
             MailError::Address { source, .. } => Some(source),
             MailError::Build(e) => Some(e),
             MailError::Io { source, .. } => Some(source),
-            MailError::Ses { .. } => None,
+            MailError::Ses { .. } | MailError::Smtp { .. } => None,
         }
     }
 }
@@ -102,6 +138,22 @@ pub fn build_message(mail: &Mail, from: &str) -> Result<Message, MailError> {
         .map_err(MailError::Build)
 }
 
+/// `message` with every word that holds an `@` blanked out: servers quote the addresses they
+/// refuse ("550 5.1.1 <lea@example.fr>: Recipient address rejected"), and this ends up in logs.
+pub(crate) fn without_addresses(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<adresse>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Mails sent per call of [`deliver_due`]: when a call sends this many, more may be due.
 pub const DELIVERY_BATCH: usize = 100;
 
@@ -110,7 +162,28 @@ pub fn backoff(attempts: u32) -> i64 {
     (30i64 << attempts.min(7)).min(3600)
 }
 
-/// Sends every mail due at `now`; a failure stays pending and is retried later.
+/// Attempts a mail gets when the server refuses it for good (an SMTP 5xx, [`MailError::is_permanent`]):
+/// a refusal may come from a passing misconfiguration, so it is tried this many times with the
+/// usual backoff, then given up (never retried for ever).
+pub const PERMANENT_REFUSAL_ATTEMPTS: u32 = 3;
+
+/// The next attempt of a mail given up: never. It stays unsent (and counted as waiting), so
+/// nothing claims it was sent.
+pub const GIVEN_UP: i64 = i64::MAX;
+
+/// When to try again after the failure `error`, the mail having failed `attempts` times before:
+/// after the backoff, or [`GIVEN_UP`] when the server refused it for good
+/// [`PERMANENT_REFUSAL_ATTEMPTS`] times.
+pub fn retry_at(error: &MailError, attempts: u32, now: i64) -> i64 {
+    if error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS {
+        GIVEN_UP
+    } else {
+        now.saturating_add(backoff(attempts))
+    }
+}
+
+/// Sends every mail due at `now`; a failure stays pending and is retried later, except a mail
+/// the server refused for good [`PERMANENT_REFUSAL_ATTEMPTS`] times, which is given up.
 /// Returns (sent, failed). Logs (span `mail_delivery`) name mails by id only.
 #[tracing::instrument(name = "mail_delivery", skip_all)]
 pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -> (usize, usize) {
@@ -148,15 +221,25 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
             }
             Err(e) => {
                 failed += 1;
-                let retry_in = backoff(pending.attempts);
-                tracing::warn!(
-                    mail = %pending.mail.id,
-                    attempts = pending.attempts + 1,
-                    retry_in,
-                    error = %e,
-                    "courriel non envoyé ; nouvel essai dans {retry_in} s"
-                );
-                if let Err(e) = store.mail_failed(&pending.mail.id, now + retry_in).await {
+                let next = retry_at(&e, pending.attempts, now);
+                if next == GIVEN_UP {
+                    tracing::error!(
+                        mail = %pending.mail.id,
+                        attempts = pending.attempts + 1,
+                        error = %e,
+                        "courriel refusé définitivement par le serveur : abandonné"
+                    );
+                } else {
+                    let retry_in = next - now;
+                    tracing::warn!(
+                        mail = %pending.mail.id,
+                        attempts = pending.attempts + 1,
+                        retry_in,
+                        error = %e,
+                        "courriel non envoyé ; nouvel essai dans {retry_in} s"
+                    );
+                }
+                if let Err(e) = store.mail_failed(&pending.mail.id, next).await {
                     tracing::error!(mail = %pending.mail.id, error = %e, "échec d'envoi non enregistré");
                 }
             }
@@ -192,5 +275,24 @@ mod tests {
         assert_eq!(backoff(1), 60);
         assert_eq!(backoff(3), 240);
         assert_eq!(backoff(50), 3600);
+    }
+
+    fn smtp(permanent: bool) -> MailError {
+        MailError::Smtp {
+            mail: "m".into(),
+            permanent,
+            message: "550".into(),
+        }
+    }
+
+    #[test]
+    fn a_permanent_refusal_is_given_up_after_its_attempts_a_transient_one_never() {
+        let now = 1_000;
+        assert_eq!(retry_at(&smtp(true), 0, now), now + 30);
+        assert_eq!(
+            retry_at(&smtp(true), PERMANENT_REFUSAL_ATTEMPTS - 1, now),
+            GIVEN_UP
+        );
+        assert_eq!(retry_at(&smtp(false), 50, now), now + 3600);
     }
 }

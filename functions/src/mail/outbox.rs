@@ -94,6 +94,7 @@ mod tests {
             subject: "Votre demande".into(),
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),
+            reply_to: Vec::new(),
         }
     }
 

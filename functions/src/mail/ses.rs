@@ -8,7 +8,7 @@ use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 
-use super::{MailError, Mailer, build_message};
+use super::{MailError, Mailer, build_message, without_addresses};
 use crate::domain::lifecycle::Mail;
 
 pub struct SesMailer {
@@ -67,22 +67,6 @@ impl Mailer for SesMailer {
             Ok(())
         }
     }
-}
-
-/// `message` with every word that holds an `@` blanked out: SES quotes the addresses it refuses
-/// ("The following identities failed the check…"), and this message ends up in logs.
-fn without_addresses(message: &str) -> String {
-    message
-        .split(' ')
-        .map(|word| {
-            if word.contains('@') {
-                "<adresse>"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -102,6 +102,7 @@ pub fn sample_mail(id: &str) -> Mail {
         subject: "Nouvelle demande".into(),
         text: "texte".into(),
         html: "<p>html</p>".into(),
+        reply_to: Vec::new(),
     }
 }
 

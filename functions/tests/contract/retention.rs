@@ -66,7 +66,10 @@ pub async fn each_kind_of_data_goes_at_the_end_of_its_period<S: Store + TimePass
         ..old.clone()
     };
     assert!(store.queue_mail(&mail, &queued, &[], START).await.unwrap());
-    store.mails_sent(std::slice::from_ref(&mail.id), START).await.unwrap();
+    store
+        .mails_sent(std::slice::from_ref(&mail.id), START)
+        .await
+        .unwrap();
 
     // One second before the closed request's end: everything is there.
     let closed_ends = closed_at + CLOSED_REQUEST.seconds;

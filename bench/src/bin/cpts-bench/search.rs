@@ -158,6 +158,7 @@ pub fn run(stored: usize, work: &Path, today: NaiveDate) -> Result<(), String> {
                 subject: "Nouvelle demande".into(),
                 text: String::new(),
                 html: String::new(),
+                reply_to: Vec::new(),
             };
             let opening = lifecycle::open(request, mail);
             store

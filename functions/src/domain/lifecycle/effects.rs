@@ -36,6 +36,10 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Where an answer goes (`Reply-To`), when not to the sender: a doctor's mail answers to his
+    /// CPTS's coordinators. Mails queued before it existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reply_to: Vec<String>,
 }
 
 /// Who did what to which object, when. Ids only, never personal data.
