@@ -35,8 +35,9 @@ use crate::mail::Mailer;
 use crate::sessions::{SessionError, SignInError};
 use crate::signed::TokenError;
 use crate::store::Store;
-use crate::web::pages::{self, Message};
-use crate::web::respond::{BODY_LIMIT, html, same_origin};
+use crate::web::pages::Message;
+use crate::web::replies::{self, page};
+use crate::web::respond::{BODY_LIMIT, same_origin};
 
 /// The workspace's home.
 pub const HOME: &str = "/espace/";
@@ -107,32 +108,15 @@ fn user_agent(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-/// A staff page: never cached, never passed on in a Referer.
-fn page<S: Store, M: Mailer>(
-    app: &App<S, M>,
-    status: StatusCode,
-    template: &str,
-    title: &str,
-    data: &impl Serialize,
-) -> Response {
-    let mut response = html(status, pages::page(app, template, title, data));
-    response.headers_mut().insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
 fn message<S: Store, M: Mailer>(
     app: &App<S, M>,
     status: StatusCode,
     title: &str,
     paragraphs: &[&str],
 ) -> Response {
-    page(
+    replies::message(
         app,
         status,
-        "message.html",
         title,
         &Message::new(title, paragraphs).link(HOME, "Aller à l'espace de coordination"),
     )
