@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A fresh clone gains nothing from incremental builds: they only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -54,7 +57,8 @@ fi
 echo "== Browser tests (the map in headless Chromium, against the demo served on 127.0.0.1)"
 demo=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$demo"' EXIT
-cargo build -q -p site --bin cpts
+# The same features as the test run above, so the binary it built is reused, not built again.
+cargo build -q --workspace --all-features --bin cpts
 ./target/debug/cpts build --content content --out "$demo" >/dev/null 2>&1 \
     || ./target/debug/cpts build --content content --out "$demo"
 browser_log=$(mktemp)
