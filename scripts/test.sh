@@ -57,8 +57,9 @@ fi
 echo "== Browser tests (the map in headless Chromium, against the demo served on 127.0.0.1)"
 demo=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$demo"' EXIT
-# The same features as the test run above, so the binary it built is reused, not built again.
-cargo build -q --workspace --all-features --bin cpts
+# The binary the test run above built (with the features a test build unifies): `cargo build`
+# would build it a second time with other features.
+cargo test -q --workspace --all-features --no-run 2>/dev/null
 ./target/debug/cpts build --content content --out "$demo" >/dev/null 2>&1 \
     || ./target/debug/cpts build --content content --out "$demo"
 browser_log=$(mktemp)
