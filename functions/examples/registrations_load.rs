@@ -6,7 +6,9 @@
 //!     cargo run --release -p functions --example registrations_load -- \
 //!         --port 8790 --clients 50 --count 20000 --seconds 60
 //!
-//! (`scripts/bench-registrations.sh` starts the server and runs this.)
+//! (`scripts/bench-registrations.sh` starts the server and runs this.) Through a TLS reverse proxy
+//! (`scripts/bench-production.sh`): `--tls-root CA.pem` speaks HTTPS, trusting that root only, and
+//! `--origin https://127.0.0.1:8443` is the site's address the forms come from.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -15,6 +17,10 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 struct Options {
     port: u16,
@@ -23,6 +29,10 @@ struct Options {
     seconds: u64,
     /// Registrations per second offered in all (0: each client sends as soon as it has an answer).
     rate: u64,
+    /// HTTPS, trusting only this root certificate (PEM).
+    tls_root: Option<String>,
+    /// The site's address, sent as the forms' Origin (the handler refuses other origins).
+    origin: Option<String>,
 }
 
 fn options() -> Options {
@@ -32,16 +42,30 @@ fn options() -> Options {
         count: 20_000,
         seconds: 60,
         rate: 0,
+        tls_root: None,
+        origin: None,
+    };
+    let usage = || -> ! {
+        eprintln!(
+            "usage: --port N --clients N --count N --seconds N [--rate N] [--tls-root CA.pem] [--origin URL]"
+        );
+        std::process::exit(2)
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
-        let value = pair
-            .get(1)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or_else(|| {
-                eprintln!("usage: --port N --clients N --count N --seconds N [--rate N]");
-                std::process::exit(2)
-            });
+        let text = pair.get(1).cloned().unwrap_or_else(|| usage());
+        match pair[0].as_str() {
+            "--tls-root" => {
+                o.tls_root = Some(text);
+                continue;
+            }
+            "--origin" => {
+                o.origin = Some(text);
+                continue;
+            }
+            _ => {}
+        }
+        let value = text.parse::<u64>().unwrap_or_else(|_| usage());
         match pair[0].as_str() {
             "--port" => o.port = value as u16,
             "--clients" => o.clients = value as usize,
@@ -68,15 +92,61 @@ fn source(i: usize) -> IpAddr {
     ))
 }
 
-/// One request on a fresh connection; returns the status code and the body.
-async fn exchange(server: SocketAddr, from: IpAddr, raw: &[u8]) -> std::io::Result<(u16, String)> {
+/// A TLS client that trusts only the root certificate in `pem` (the proxy's internal CA).
+fn tls_connector(pem: &str) -> TlsConnector {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(pem).expect("root certificate file") {
+        roots
+            .add(cert.expect("PEM certificate"))
+            .expect("root certificate");
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
+/// Reads the answer to its end. A TLS peer that closes without `close_notify` after the whole
+/// answer (`Connection: close`) is not an error here.
+async fn read_answer(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    response: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    match stream.read_to_end(response).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !response.is_empty() => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// One request on a fresh connection (and a fresh TLS session with `tls`, as each visitor's
+/// phone opens one); returns the status code and the body.
+async fn exchange(
+    server: SocketAddr,
+    from: IpAddr,
+    raw: &[u8],
+    tls: Option<&TlsConnector>,
+) -> std::io::Result<(u16, String)> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(from, 0))?;
     let mut stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;
-    stream.write_all(raw).await?;
     let mut response = Vec::with_capacity(1024);
-    stream.read_to_end(&mut response).await?;
+    match tls {
+        Some(connector) => {
+            let name = ServerName::IpAddress(server.ip().into());
+            let mut stream = connector.connect(name, stream).await?;
+            stream.write_all(raw).await?;
+            read_answer(&mut stream, &mut response).await?;
+        }
+        None => {
+            stream.write_all(raw).await?;
+            read_answer(&mut stream, &mut response).await?;
+        }
+    }
     let text = String::from_utf8_lossy(&response).into_owned();
     let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = text
@@ -85,7 +155,7 @@ async fn exchange(server: SocketAddr, from: IpAddr, raw: &[u8]) -> std::io::Resu
     Ok((status, body))
 }
 
-fn form(i: usize, token: &str, port: u16) -> Vec<u8> {
+fn form(i: usize, token: &str, port: u16, origin: &str) -> Vec<u8> {
     let phone = format!("06{:08}", i);
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("gp_status", "none")
@@ -106,7 +176,7 @@ fn form(i: usize, token: &str, port: u16) -> Vec<u8> {
         .append_pair("token", token)
         .finish();
     format!(
-        "POST /api/registrations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/registrations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -124,6 +194,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let o = options();
     let server = SocketAddr::from(([127, 0, 0, 1], o.port));
+    let tls = o.tls_root.as_deref().map(tls_connector).map(Arc::new);
+    let origin: Arc<str> = o
+        .origin
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", o.port))
+        .into();
 
     // 1. Untimed: one signed form token per registration, as the page's script gets it.
     let tokens: Arc<Vec<std::sync::Mutex<String>>> = Arc::new(
@@ -139,16 +215,21 @@ async fn main() {
     let mut tasks = Vec::new();
     for _ in 0..o.clients {
         let (tokens, next, get) = (Arc::clone(&tokens), Arc::clone(&next), get.clone());
+        let tls = tls.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= tokens.len() {
                     break;
                 }
-                let (status, body) =
-                    exchange(server, IpAddr::V4(Ipv4Addr::LOCALHOST), get.as_bytes())
-                        .await
-                        .expect("form token");
+                let (status, body) = exchange(
+                    server,
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    get.as_bytes(),
+                    tls.as_deref(),
+                )
+                .await
+                .expect("form token");
                 assert_eq!(status, 200, "form token: {body}");
                 let token = body
                     .split("\"token\":\"")
@@ -174,6 +255,7 @@ async fn main() {
     for _ in 0..o.clients {
         let (tokens, next) = (Arc::clone(&tokens), Arc::clone(&next));
         let (port, rate) = (o.port, o.rate);
+        let (tls, origin) = (tls.clone(), Arc::clone(&origin));
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut failures = 0usize;
@@ -183,7 +265,7 @@ async fn main() {
                     break;
                 }
                 let token = tokens[i].lock().unwrap().clone();
-                let raw = form(i, &token, port);
+                let raw = form(i, &token, port, &origin);
                 // Paced: request i is due at i / rate; its latency counts from then, so a late
                 // answer delays nothing unseen (no coordinated omission).
                 let sent = if rate > 0 {
@@ -193,7 +275,7 @@ async fn main() {
                 } else {
                     Instant::now()
                 };
-                match exchange(server, source(i), &raw).await {
+                match exchange(server, source(i), &raw, tls.as_deref()).await {
                     Ok((303, _)) => latencies.push(sent.elapsed()),
                     Ok((status, body)) => {
                         failures += 1;
