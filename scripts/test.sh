@@ -21,6 +21,8 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The DynamoDB Store's contract tests (#7) run the official DynamoDB Local engine on Java 17.
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+# The production path (#14): Caddy in front of `cpts run`, over HTTPS with its internal authority.
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
     $SUDO apt-get update -qq

@@ -96,8 +96,8 @@ pub struct Setup<'a> {
     pub content: &'a Path,
     /// The data folder (`.cpts` by default).
     pub data: &'a Path,
-    /// The port `cpts serve` listens on: links in emails point to it.
-    pub port: u16,
+    /// Where the links in emails point to.
+    pub links: Links,
     /// The date the territory's declarations are read on.
     pub today: NaiveDate,
     /// Create the data folder, database and keys when missing (`cpts serve`); otherwise a missing
@@ -105,18 +105,58 @@ pub struct Setup<'a> {
     pub create: bool,
 }
 
-/// The handler's settings: the site's name and phone number, links to 127.0.0.1:`port`.
-pub fn config(content: &Path, port: u16) -> functions::Config {
+/// Where the links in emails point to, and which origins may send the forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    /// `cpts serve` and `cpts jobs run`: http://127.0.0.1:`port` (a preview on this machine).
+    Loopback(u16),
+    /// `cpts run`: the public address of the site, `base_url` of `site.toml`, which must be https
+    /// (plain http is accepted for this machine only: 127.0.0.1, localhost, [::1]).
+    BaseUrl,
+}
+
+/// Whether `url` may be the public address of the production server: https, or plain http to
+/// this machine only (a test or a tunnel). The error is a French sentence.
+pub fn check_public_url(url: &str) -> Result<(), String> {
+    let uri = url.parse::<axum::http::Uri>().ok();
+    let host = uri.as_ref().and_then(|u| u.host()).unwrap_or("");
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
+    match uri.as_ref().and_then(|u| u.scheme_str()) {
+        Some("https") if !host.is_empty() => Ok(()),
+        Some("http") if loopback => Ok(()),
+        _ => Err(format!(
+            "base_url = « {url} » dans site.toml : « cpts run » envoie dans les courriels des liens vers cette adresse, \
+             elle doit commencer par https:// (par exemple « https://medecin-traitant-ardennes.fr »). \
+             Corrigez site.toml puis relancez."
+        )),
+    }
+}
+
+/// The handler's settings: the site's name and phone number, and the address links point to.
+/// The error (a `base_url` that production cannot use) is a French sentence.
+pub fn config(content: &Path, links: Links) -> Result<functions::Config, String> {
     let mut diagnostics = Vec::new();
     let site = config::load(content, &mut diagnostics);
     let title = site
         .as_ref()
         .map_or_else(|| "CPTS".to_string(), |c| c.title.clone());
-    let local = [
-        format!("http://127.0.0.1:{port}"),
-        format!("http://localhost:{port}"),
-    ];
-    functions::Config {
+    let origins = match links {
+        Links::Loopback(port) => vec![
+            format!("http://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+        ],
+        Links::BaseUrl => {
+            let Some(site) = &site else {
+                let errors: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+                return Err(format!(
+                    "{errors}site.toml illisible : « cpts run » a besoin de son base_url pour les liens des courriels."
+                ));
+            };
+            check_public_url(&site.base_url)?;
+            vec![site.base_url.clone()]
+        }
+    };
+    Ok(functions::Config {
         // site.toml's number was checked by config::load: `new` dials it the same way.
         phone: site
             .and_then(|c| c.phone)
@@ -126,11 +166,11 @@ pub fn config(content: &Path, port: u16) -> functions::Config {
             title.replace(['<', '>', '"'], "")
         ),
         site_title: title,
-        public_url: local[0].clone(),
-        allowed_origins: local.to_vec(),
+        public_url: origins[0].clone(),
+        allowed_origins: origins,
         privacy_url: registration_pages::PRIVACY_URL.into(),
         limits: functions::Limits::default(),
-    }
+    })
 }
 
 /// The handler's templates, each replaced by `content/templates/<same name>` when present; a
@@ -226,7 +266,7 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
     let view = load_view(setup.content).map_err(|d| {
         format!("{d}\nLe gestionnaire du formulaire ne démarre pas : corrigez ce modèle.")
     })?;
-    let config = config(setup.content, setup.port);
+    let config = config(setup.content, setup.links)?;
     let mailer = match smtp_settings(|name| std::env::var(name).ok(), &config.mail_from)? {
         Some(settings) => LocalMailer::Smtp(
             SmtpMailer::new(settings).map_err(|e| format!("Réglages SMTP : {e}"))?,
@@ -342,6 +382,28 @@ mod tests {
             |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
             "CPTS <ne-pas-repondre@cpts.invalid>",
         )
+    }
+
+    #[test]
+    fn production_links_must_be_https_except_to_this_machine() {
+        for ok in [
+            "https://medecin-traitant-ardennes.fr",
+            "https://127.0.0.1:8443",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_public_url(ok), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://medecin-traitant-ardennes.fr",
+            "http://127.0.0.1.example.org",
+            "ftp://example.org",
+            "medecin.fr",
+        ] {
+            let e = check_public_url(refused).unwrap_err();
+            assert!(e.contains("https://"), "{refused}: {e}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ async fn run_once(options: Options) -> ExitCode {
     let opened = match handler::open(&Setup {
         content: &options.content,
         data: &options.data,
-        port: options.port,
+        links: handler::Links::Loopback(options.port),
         today: options.today,
         create: false,
     }) {

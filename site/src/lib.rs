@@ -13,6 +13,8 @@ pub mod markdown;
 pub mod output;
 pub mod posters;
 pub mod registration_pages;
+pub mod run;
+pub mod running;
 pub mod serve;
 pub mod slug;
 pub mod statics;

@@ -1,5 +1,6 @@
 //! `cpts`: build and check a CPTS website from its content folder.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +18,15 @@ const USAGE: &str = "Utilisation :
                                                    (8000 par défaut) avec le formulaire d'inscription ;
                                                    base, courriels et clés dans --data (.cpts par défaut) ;
                                                    les tâches planifiées y passent chaque minute
+  cpts run --data DOSSIER [--content DOSSIER] [--listen ADRESSE:PORT] [--trusted-proxy LISTE]
+                                                   le serveur de production : construit le site dans
+                                                   --data et le sert sur --listen (127.0.0.1:8080 par
+                                                   défaut, derrière Caddy) avec le formulaire et
+                                                   l'espace équipe ; liens des courriels vers le
+                                                   base_url de site.toml (https obligatoire) ;
+                                                   --trusted-proxy : adresses des proxys dont
+                                                   X-Forwarded-For est cru, séparées par des virgules ;
+                                                   SIGHUP (systemctl reload) republie le contenu
   cpts jobs run [--content DOSSIER] [--data DOSSIER] [--port N]
                                                    passe une fois les tâches planifiées sur les données
                                                    de « cpts serve » : propositions expirées, rappels,
@@ -37,7 +47,14 @@ struct Args {
     data: PathBuf,
     /// `cpts backup`'s destination folder.
     destination: Option<PathBuf>,
+    /// `cpts run`: where it listens, and the proxies it trusts.
+    listen: SocketAddr,
+    trusted_proxies: Vec<String>,
+    data_given: bool,
 }
+
+/// `cpts run` listens on this machine only: Caddy, on the same machine, faces the Internet.
+const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 8080);
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
@@ -55,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
             None => return Err("« cpts jobs » attend « run »".into()),
         }
     }
+    let production = command == "run";
     let uses_data = command == "serve" || command == "jobs run";
     let backup = command == "backup";
     let mut parsed = Args {
@@ -64,6 +82,9 @@ fn parse_args() -> Result<Args, String> {
         port: 8000,
         data: PathBuf::from(".cpts"),
         destination: None,
+        listen: SocketAddr::from(DEFAULT_LISTEN),
+        trusted_proxies: Vec::new(),
+        data_given: false,
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -73,7 +94,31 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--content" => parsed.content = PathBuf::from(value()?),
             "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
-            "--data" if uses_data || backup => parsed.data = PathBuf::from(value()?),
+            "--data" if uses_data || backup || production => {
+                parsed.data = PathBuf::from(value()?);
+                parsed.data_given = true;
+            }
+            "--listen" if production => {
+                let v = args
+                    .next()
+                    .ok_or_else(|| "--listen attend une adresse et un port".to_string())?;
+                parsed.listen = v.parse().map_err(|_| {
+                    format!(
+                        "--listen attend une adresse et un port, par exemple 127.0.0.1:8080, pas « {v} »"
+                    )
+                })?;
+            }
+            "--trusted-proxy" if production => {
+                let v = args.next().ok_or_else(|| {
+                    "--trusted-proxy attend une liste d'adresses, par exemple 127.0.0.1".to_string()
+                })?;
+                parsed.trusted_proxies.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from),
+                );
+            }
             "--port" if uses_data => {
                 let v = value()?;
                 parsed.port = v
@@ -86,6 +131,14 @@ fn parse_args() -> Result<Args, String> {
             }
             other => return Err(format!("option inconnue : {other}")),
         }
+    }
+    // No default data folder in production: a mistyped unit must not start an empty database
+    // (with new signing keys) in whatever folder the server happens to start in.
+    if production && !parsed.data_given {
+        return Err(
+            "« cpts run » attend --data DOSSIER, le dossier des demandes et des clés (par exemple /var/lib/cpts)"
+                .into(),
+        );
     }
     if backup && parsed.destination.is_none() {
         return Err("« cpts backup » attend le dossier où écrire la sauvegarde".into());
@@ -116,7 +169,7 @@ fn now_on(today: NaiveDate, fixed: bool) -> i64 {
         .map_or_else(functions::now, |t| t.timestamp())
 }
 
-/// The form handler's logs (`cpts serve`, `cpts jobs run`): one readable line per event on the
+/// The form handler's logs (`cpts serve`, `cpts run`, `cpts jobs run`): one readable line per event on the
 /// error output, beside the French messages for staff; `RUST_LOG` chooses what (by default the
 /// handler's events from `info`, the libraries' from `warn`). Events carry ids only.
 fn console_logs() {
@@ -176,7 +229,7 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
-    if matches!(args.command.as_str(), "serve" | "jobs run") {
+    if matches!(args.command.as_str(), "serve" | "run" | "jobs run") {
         console_logs();
     }
     match args.command.as_str() {
@@ -185,6 +238,13 @@ fn main() -> ExitCode {
             port: args.port,
             data: args.data,
             today,
+        }),
+        "run" => site::run::run(site::run::Options {
+            content: args.content,
+            data: args.data,
+            listen: args.listen,
+            trusted_proxies: args.trusted_proxies,
+            today: fixed.then_some(today),
         }),
         "jobs run" => {
             if fixed {

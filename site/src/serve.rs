@@ -10,9 +10,9 @@ use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::html::esc;
 use axum::Router;
@@ -22,8 +22,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 
-use crate::handler::{self, LocalApp, Setup};
-use crate::{build, output};
+use crate::handler::{self, Links, Setup};
+use crate::output;
+use crate::running::{self, Jobs};
 
 pub struct Options {
     pub content: PathBuf,
@@ -34,8 +35,6 @@ pub struct Options {
 }
 
 const VERSION_URL: &str = "/__cpts/version";
-/// How often the handler's scheduled jobs run.
-const JOBS_EVERY: Duration = Duration::from_secs(60);
 
 /// The live-reload script, a file of its own: the Content-Security-Policy allows no inline script.
 const RELOAD_URL: &str = "/__cpts/reload.js";
@@ -61,34 +60,15 @@ impl Preview {
 
     /// Builds the site into the preview folder; the previous site stays if this one fails.
     fn rebuild(&self) {
-        let started = Instant::now();
-        let result = match build::load(&self.content, self.today) {
-            Err(diagnostics) => Err(diagnostics.iter().map(|d| format!("{d}\n")).collect()),
-            Ok(site) => {
-                for w in &site.warnings {
-                    eprintln!("{w}");
-                }
-                // Posters whose inputs did not change are reused, so a live rebuild stays quick.
-                let site = site.with_poster_cache(self.out_dir.join(output::POSTER_CACHE));
-                match output::write(&site, &self.out_dir) {
-                    Ok(_) => Ok(site.page_count()),
-                    Err(output::WriteError::Content(diagnostics)) => {
-                        Err(diagnostics.iter().map(|d| format!("{d}\n")).collect())
-                    }
-                    Err(output::WriteError::Io(path, e)) => {
-                        Err(format!("Impossible d'écrire {} : {e}\n", path.display()))
-                    }
-                }
-            }
-        };
-        match result {
-            Ok(pages) => {
-                eprintln!(
-                    "Site construit : {pages} pages en {:.2} s.",
-                    started.elapsed().as_secs_f64()
-                );
-                *self.error.write().expect("lock") = None;
-            }
+        // Posters whose inputs did not change are reused, so a live rebuild stays quick.
+        let built = running::build_into(
+            &self.content,
+            self.today,
+            &self.out_dir,
+            self.out_dir.join(output::POSTER_CACHE),
+        );
+        match built {
+            Ok(_) => *self.error.write().expect("lock") = None,
             Err(text) => {
                 eprint!("{text}");
                 eprintln!(
@@ -153,7 +133,7 @@ async fn serve(options: Options) -> Result<(), String> {
     let opened = handler::open(&Setup {
         content: &options.content,
         data,
-        port: options.port,
+        links: Links::Loopback(options.port),
         today: options.today,
         create: true,
     })?;
@@ -166,12 +146,7 @@ async fn serve(options: Options) -> Result<(), String> {
     }
     app.spawn_mail_dispatcher()
         .map_err(|e| format!("Impossible de lancer l'envoi des courriels : {e}"))?;
-    let jobs = Arc::new(Jobs {
-        app: Arc::clone(&app),
-        running: tokio::sync::Mutex::new(()),
-        territory_ok: AtomicBool::new(opened.territory_errors.is_none()),
-    });
-    tokio::spawn(every_minute(Arc::clone(&jobs)));
+    let jobs = Jobs::start(Arc::clone(&app), opened.territory_errors.is_none());
 
     let preview = Arc::new(Preview {
         content: options.content.clone(),
@@ -216,80 +191,6 @@ async fn serve(options: Options) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
-}
-
-/// The handler's scheduled work (expiries, reminders, patients informed, waiting requests
-/// examined again, pending mails), one run at a time.
-struct Jobs {
-    app: Arc<LocalApp>,
-    running: tokio::sync::Mutex<()>,
-    /// False while the handler has no readable territory: mails would have no coordinator.
-    territory_ok: AtomicBool,
-}
-
-impl Jobs {
-    /// Runs the jobs now and says on the console what they did, if anything.
-    async fn run(&self) {
-        if !self.territory_ok.load(Ordering::SeqCst) {
-            return;
-        }
-        let _one_at_a_time = self.running.lock().await;
-        match self.app.run_jobs(functions::now()).await {
-            Ok(report) => {
-                if let Some(line) = handler::summary(&report) {
-                    eprintln!("{line}");
-                }
-            }
-            Err(e) => {
-                eprintln!("Tâches planifiées interrompues : {e} ; nouvel essai dans une minute.")
-            }
-        }
-    }
-
-    /// Gives the handler the templates of the content folder; broken ones are not taken (the
-    /// site build just reported them): the handler keeps its last good templates.
-    fn reload_view(&self, content: &Path) {
-        match handler::load_view(content) {
-            Ok(view) => self.app.replace_view(view),
-            Err(d) => eprintln!(
-                "{d}\nModèles du formulaire non rechargés : ses pages et ses courriels gardent les modèles précédents."
-            ),
-        }
-    }
-
-    /// Publishes the territory of the content folder to the handler (a new doctors.csv, say)
-    /// and examines the waiting requests against it at once. A territory with errors is not
-    /// published: the handler keeps the previous one.
-    async fn reload_territory(&self, content: PathBuf, today: NaiveDate) {
-        let loaded = tokio::task::spawn_blocking(move || handler::load_territory(&content, today))
-            .await
-            .map_err(|_| Vec::new())
-            .and_then(|r| r);
-        match loaded {
-            Ok(territory) => {
-                let doctors = territory.doctors.len();
-                self.app.replace_territory(Arc::new(territory));
-                self.territory_ok.store(true, Ordering::SeqCst);
-                eprintln!(
-                    "Territoire rechargé ({doctors} médecins) : les demandes en attente sont réexaminées."
-                );
-                self.run().await;
-            }
-            // The site build just printed the errors.
-            Err(_) => eprintln!(
-                "Territoire non rechargé (erreurs ci-dessus) : le formulaire et les propositions gardent la version précédente."
-            ),
-        }
-    }
-}
-
-async fn every_minute(jobs: Arc<Jobs>) {
-    let mut ticks = tokio::time::interval(JOBS_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        jobs.run().await;
-    }
 }
 
 /// Rebuilds when anything under the content folder changes; when `territory/` changed, the

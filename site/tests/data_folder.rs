@@ -17,7 +17,7 @@ fn open(content: &Path, data: &Path) -> Result<handler::Opened, String> {
     handler::open(&Setup {
         content,
         data,
-        port: 8000,
+        links: handler::Links::Loopback(8000),
         today: today(),
         create: true,
     })

@@ -1,0 +1,140 @@
+//! What `cpts serve` and `cpts run` share once the handler is open: its scheduled jobs every
+//! minute, one run at a time, and the reloading of its templates and territory after the content
+//! changed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::handler::{self, LocalApp};
+use crate::{build, output};
+
+/// How often the handler's scheduled jobs run.
+pub const JOBS_EVERY: Duration = Duration::from_secs(60);
+
+/// Builds the site of `content` into `out_dir/site` (the previous one stays if this build fails),
+/// reusing the posters of `poster_cache` whose inputs did not change. Prints the warnings and
+/// returns the page count, or the errors as text, one per line.
+pub fn build_into(
+    content: &Path,
+    today: NaiveDate,
+    out_dir: &Path,
+    poster_cache: PathBuf,
+) -> Result<usize, String> {
+    let started = Instant::now();
+    let site = build::load(content, today).map_err(|diagnostics| {
+        diagnostics
+            .iter()
+            .map(|d| format!("{d}\n"))
+            .collect::<String>()
+    })?;
+    for w in &site.warnings {
+        eprintln!("{w}");
+    }
+    let site = site.with_poster_cache(poster_cache);
+    match output::write(&site, out_dir) {
+        Ok(_) => {
+            eprintln!(
+                "Site construit : {} pages en {:.2} s.",
+                site.page_count(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(site.page_count())
+        }
+        Err(output::WriteError::Content(diagnostics)) => {
+            Err(diagnostics.iter().map(|d| format!("{d}\n")).collect())
+        }
+        Err(output::WriteError::Io(path, e)) => {
+            Err(format!("Impossible d'écrire {} : {e}\n", path.display()))
+        }
+    }
+}
+
+/// The handler's scheduled work (expiries, reminders, patients informed, waiting requests
+/// examined again, pending mails), one run at a time.
+pub struct Jobs {
+    app: Arc<LocalApp>,
+    running: tokio::sync::Mutex<()>,
+    /// False while the handler has no readable territory: mails would have no coordinator.
+    territory_ok: AtomicBool,
+}
+
+impl Jobs {
+    /// The jobs of `app`, run every minute from now on; `territory_ok` is false when the handler
+    /// was opened without a readable territory.
+    pub fn start(app: Arc<LocalApp>, territory_ok: bool) -> Arc<Self> {
+        let jobs = Arc::new(Jobs {
+            app,
+            running: tokio::sync::Mutex::new(()),
+            territory_ok: AtomicBool::new(territory_ok),
+        });
+        tokio::spawn(every_minute(Arc::clone(&jobs)));
+        jobs
+    }
+
+    /// Runs the jobs now and says on the console what they did, if anything.
+    pub async fn run(&self) {
+        if !self.territory_ok.load(Ordering::SeqCst) {
+            return;
+        }
+        let _one_at_a_time = self.running.lock().await;
+        match self.app.run_jobs(functions::now()).await {
+            Ok(report) => {
+                if let Some(line) = handler::summary(&report) {
+                    eprintln!("{line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("Tâches planifiées interrompues : {e} ; nouvel essai dans une minute.")
+            }
+        }
+    }
+
+    /// Gives the handler the templates of the content folder; broken ones are not taken (the
+    /// site build just reported them): the handler keeps its last good templates.
+    pub fn reload_view(&self, content: &Path) {
+        match handler::load_view(content) {
+            Ok(view) => self.app.replace_view(view),
+            Err(d) => eprintln!(
+                "{d}\nModèles du formulaire non rechargés : ses pages et ses courriels gardent les modèles précédents."
+            ),
+        }
+    }
+
+    /// Publishes the territory of the content folder to the handler (a new doctors.csv, say)
+    /// and examines the waiting requests against it at once. A territory with errors is not
+    /// published: the handler keeps the previous one.
+    pub async fn reload_territory(&self, content: PathBuf, today: NaiveDate) {
+        let loaded = tokio::task::spawn_blocking(move || handler::load_territory(&content, today))
+            .await
+            .map_err(|_| Vec::new())
+            .and_then(|r| r);
+        match loaded {
+            Ok(territory) => {
+                let doctors = territory.doctors.len();
+                self.app.replace_territory(Arc::new(territory));
+                self.territory_ok.store(true, Ordering::SeqCst);
+                eprintln!(
+                    "Territoire rechargé ({doctors} médecins) : les demandes en attente sont réexaminées."
+                );
+                self.run().await;
+            }
+            // The site build just printed the errors.
+            Err(_) => eprintln!(
+                "Territoire non rechargé (erreurs ci-dessus) : le formulaire et les propositions gardent la version précédente."
+            ),
+        }
+    }
+}
+
+pub async fn every_minute(jobs: Arc<Jobs>) {
+    let mut ticks = tokio::time::interval(JOBS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        jobs.run().await;
+    }
+}
