@@ -8,6 +8,7 @@ pub mod handler;
 pub mod html;
 pub mod jobs;
 pub mod links;
+pub mod listener;
 pub mod map;
 pub mod markdown;
 pub mod output;

@@ -6,7 +6,6 @@
 //! reloads the territory and the templates: a failed rebuild keeps the previous site online.
 //! `SIGTERM` and Ctrl+C stop it after the requests under way.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +24,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_status::SetStatus;
 
 use crate::handler::{self, Links, Setup};
+use crate::listener::{self, Limits, TrustedProxies};
 use crate::output;
 use crate::running::{self, Jobs};
 
@@ -139,6 +139,8 @@ async fn serve(options: Options) -> Result<(), String> {
     let mut hangups = signal(SignalKind::hangup()).map_err(|e| format!("Signal SIGHUP : {e}"))?;
     let mut terminate =
         signal(SignalKind::terminate()).map_err(|e| format!("Signal SIGTERM : {e}"))?;
+    // Refused before anything is opened: the address a visitor is counted under depends on it.
+    let proxies = TrustedProxies::parse(&options.trusted_proxies.join(","))?;
     let data = &options.data;
     let today = options
         .today
@@ -230,34 +232,18 @@ async fn serve(options: Options) -> Result<(), String> {
         "Données : {}. « systemctl reload cpts » (SIGHUP) republie le contenu.",
         data.display()
     );
-    serve_http(listener, router, &options.trusted_proxies, async move {
+    let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}
         }
         eprintln!("Arrêt demandé : fin des requêtes en cours…");
-    })
-    .await
+    };
+    listener::serve(listener, router, Limits::default(), proxies, shutdown)
+        .await
     .map_err(|e| format!("Serveur arrêté sur une erreur : {e}"))?;
     eprintln!("Serveur arrêté.");
     Ok(())
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then lets the requests under way
-/// end. `trusted_proxies` are the addresses whose `X-Forwarded-For` is believed.
-async fn serve_http(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    trusted_proxies: &[String],
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let _ = trusted_proxies;
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 /// After SIGHUP: the site rebuilt and swapped in, the handler's templates and territory

@@ -23,8 +23,8 @@ use axum::routing::get;
 use chrono::NaiveDate;
 
 use crate::handler::{self, Links, Setup};
-use crate::output;
 use crate::running::{self, Jobs};
+use crate::{listener, output};
 
 pub struct Options {
     pub content: PathBuf,
@@ -182,13 +182,17 @@ async fn serve(options: Options) -> Result<(), String> {
         data.display(),
         outbox_dir.display()
     );
-    axum::serve(
+    // The production limits (header, body and idle timeouts, a connection limit): a preview is
+    // often left running. On loopback, nobody is a proxy.
+    listener::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        listener::Limits::default(),
+        listener::TrustedProxies::none(),
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
     .await
     .map_err(|e| e.to_string())
 }
