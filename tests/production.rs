@@ -3,6 +3,7 @@
 //! broken content keeps the site online), a `base_url` without https is refused — and the whole
 //! path through Caddy over HTTPS with its internal certificate authority, as in production.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -178,7 +179,11 @@ impl Caddy {
 
 https://127.0.0.1:{port} {{
 \ttls internal
-\treverse_proxy 127.0.0.1:{upstream}
+\treverse_proxy 127.0.0.1:{upstream} {{
+\t\ttransport http {{
+\t\t\tkeepalive 5s
+\t\t}}
+\t}}
 }}
 ",
             storage = storage.display()
@@ -276,4 +281,46 @@ fn a_registration_through_caddy_over_https_reaches_cpts_run() {
     // The coordinator's link opens through Caddy.
     let page = server.get(&server.link_in(&mail, "/api/demandes/"));
     assert_eq!(page.status, 200, "{}", page.body);
+
+    // Each visitor is counted under her own address, which Caddy forwards and `cpts run`
+    // believes from 127.0.0.1 only: one visitor's forms stop at the hourly limit, her
+    // neighbour's still go through. Were every visitor counted as Caddy (127.0.0.1, which sent
+    // the first form above), the limit would come one form sooner and stop the neighbour too.
+    let limit = functions::Limits::default().per_address_per_hour as usize;
+    let tokens: Vec<String> = (0..limit + 2)
+        .map(|_| {
+            let reply = server.get("/api/form-token");
+            between(&reply.body, r#""token":""#, "\"")
+                .expect("a form token")
+                .to_string()
+        })
+        .collect();
+    let fill = functions::Limits::default().min_fill_seconds;
+    std::thread::sleep(Duration::from_secs(u64::try_from(fill).unwrap() + 1));
+    let send = |server: &Server, token: &str, n: usize| {
+        let phone = format!("06 11 22 {:02} {:02}", n / 100, n % 100);
+        let fields = registration_fields(token, &phone);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        server.post_form("/api/registrations", &fields).status
+    };
+    server.visit_from(Ipv4Addr::new(127, 0, 0, 9));
+    for (n, token) in tokens[..limit].iter().enumerate() {
+        assert_eq!(
+            send(&server, token, n),
+            303,
+            "form {n} of the first visitor"
+        );
+    }
+    assert_eq!(
+        send(&server, &tokens[limit], limit),
+        429,
+        "the first visitor's form past the limit"
+    );
+    server.visit_from(Ipv4Addr::new(127, 0, 0, 10));
+    assert_eq!(
+        send(&server, &tokens[limit + 1], limit + 1),
+        303,
+        "her neighbour's form"
+    );
+    assert_eq!(count_with_store(server.data.path()), limit as i64 + 2);
 }

@@ -109,6 +109,8 @@ pub enum Via {
     Tls {
         port: u16,
         config: Arc<rustls::ClientConfig>,
+        /// The visitor's own address on loopback (127.0.0.0/8): the proxy forwards it.
+        source: Ipv4Addr,
     },
 }
 
@@ -183,8 +185,19 @@ impl Server {
     }
 
     /// From now on, requests go through the TLS proxy at 127.0.0.1:`port`.
+    /// Later requests through the TLS proxy come from `source` (127.0.0.0/8).
+    pub fn visit_from(&mut self, visitor: Ipv4Addr) {
+        if let Via::Tls { source, .. } = &mut self.via {
+            *source = visitor;
+        }
+    }
+
     pub fn through_tls(&mut self, port: u16, config: Arc<rustls::ClientConfig>) {
-        self.via = Via::Tls { port, config };
+        self.via = Via::Tls {
+            port,
+            config,
+            source: LOCALHOST,
+        };
     }
 
     /// Sends `signal` (e.g. "HUP") to the server.
@@ -258,10 +271,20 @@ impl Server {
     ) -> Reply {
         match &self.via {
             Via::Direct => request(self.port, method, path, headers, body),
-            Via::Tls { port, config } => {
-                tls_request(*port, Arc::clone(config), method, path, headers, body)
-                    .unwrap_or_else(|e| panic!("{method} {path} over TLS: {e}"))
-            }
+            Via::Tls {
+                port,
+                config,
+                source,
+            } => tls_request_from(
+                *source,
+                *port,
+                Arc::clone(config),
+                method,
+                path,
+                headers,
+                body,
+            )
+            .unwrap_or_else(|e| panic!("{method} {path} over TLS from {source}: {e}")),
         }
     }
 
@@ -347,8 +370,25 @@ pub fn tls_request(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> std::io::Result<Reply> {
+    tls_request_from(LOCALHOST, port, config, method, path, headers, body)
+}
+
+/// [`tls_request`] from the loopback address `source` (any of 127.0.0.0/8), as a visitor of
+/// her own address.
+pub fn tls_request_from(
+    source: Ipv4Addr,
+    port: u16,
+    config: Arc<rustls::ClientConfig>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Reply> {
     let address = SocketAddr::from((LOCALHOST, port));
-    let tcp = TcpStream::connect_timeout(&address, IO_TIMEOUT)?;
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.bind(&SocketAddr::from((source, 0)).into())?;
+    socket.connect_timeout(&address.into(), IO_TIMEOUT)?;
+    let tcp: TcpStream = socket.into();
     tcp.set_read_timeout(Some(IO_TIMEOUT))?;
     tcp.set_write_timeout(Some(IO_TIMEOUT))?;
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("an IP address");
@@ -517,6 +557,30 @@ pub fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> 
 }
 
 /// Registers a patient of Sedan through the public form's endpoint; returns the reference.
+/// A complete form from Léa Dupré of Sedan, with `token` and `phone`.
+pub fn registration_fields(token: &str, phone: &str) -> Vec<(&'static str, String)> {
+    [
+        ("token", token),
+        ("gp_status", "none"),
+        ("filled_by", "patient"),
+        ("last_name", "Dupré"),
+        ("first_name", "Léa"),
+        ("birth_date", "14/07/1950"),
+        ("phone", phone),
+        ("commune", "Sedan (08200)"),
+        ("email", "patient@example.fr"),
+        ("call_time", "morning"),
+        ("max_distance", "20"),
+        ("home_visits", "no"),
+        ("without_gp_since", "1to2y"),
+        ("reason", "retired"),
+        ("consent", "oui"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
 pub fn register(server: &Server, last_name: &str, first_name: &str, phone: &str) -> String {
     register_in(server, "Sedan (08200)", last_name, first_name, phone)
 }
@@ -536,26 +600,17 @@ pub fn register_in(
     // A form sent sooner than this after its token was issued is taken for a robot's.
     let fill = functions::Limits::default().min_fill_seconds;
     std::thread::sleep(Duration::from_secs(u64::try_from(fill).unwrap() + 1));
-    let reply = server.post_form(
-        "/api/registrations",
-        &[
-            ("token", &token),
-            ("gp_status", "none"),
-            ("filled_by", "patient"),
-            ("last_name", last_name),
-            ("first_name", first_name),
-            ("birth_date", "14/07/1950"),
-            ("phone", phone),
-            ("email", "patient@example.fr"),
-            ("call_time", "morning"),
-            ("commune", commune),
-            ("max_distance", "20"),
-            ("home_visits", "no"),
-            ("without_gp_since", "1to2y"),
-            ("reason", "retired"),
-            ("consent", "oui"),
-        ],
-    );
+    let mut fields = registration_fields(&token, phone);
+    for (name, value) in &mut fields {
+        match *name {
+            "last_name" => *value = last_name.to_string(),
+            "first_name" => *value = first_name.to_string(),
+            "commune" => *value = commune.to_string(),
+            _ => {}
+        }
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = server.post_form("/api/registrations", &fields);
     assert_eq!(reply.status, 303, "{}", reply.body);
     let location = reply.header("location").expect("Location").to_string();
     let reference = location
