@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod output;
 pub mod posters;
 pub mod registration_pages;
+pub mod restore;
 pub mod serve;
 pub mod slug;
 pub mod statics;

@@ -266,6 +266,36 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Checks that `path` is a sound database of this handler without writing to it: it opens as
+    /// SQLite, passes `PRAGMA integrity_check` and has the requests table. The number of requests
+    /// it holds, or a French sentence naming the file.
+    pub fn check(path: &Path) -> std::result::Result<u64, String> {
+        let sqlite = |e: rusqlite::Error| {
+            format!(
+                "{} n'est pas une base SQLite lisible ({e}) : prenez le cpts.sqlite d'une autre sauvegarde.",
+                path.display()
+            )
+        };
+        let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sqlite)?;
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if check != "ok" {
+            return Err(format!(
+                "{} est abîmée (PRAGMA integrity_check : {check}) : prenez le cpts.sqlite d'une autre sauvegarde.",
+                path.display()
+            ));
+        }
+        c.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0))
+            .map_err(|e| {
+                format!(
+                    "{} n'est pas une base de « cpts serve » ({e}) : prenez le cpts.sqlite d'une sauvegarde faite par « cpts backup ».",
+                    path.display()
+                )
+            })
+    }
+
     /// How many requests the database holds (erased ones included): a database with requests has
     /// sent links signed with its keys.
     pub fn request_count(&self) -> Result<u64> {
