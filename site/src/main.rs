@@ -89,7 +89,11 @@ fn parse_args() -> Result<Args, String> {
             }
             "-h" | "--help" => return Err(String::new()),
             "--force" if restore => parsed.force = true,
-            other if (backup || restore) && !other.starts_with('-') && parsed.destination.is_none() => {
+            other
+                if (backup || restore)
+                    && !other.starts_with('-')
+                    && parsed.destination.is_none() =>
+            {
                 parsed.destination = Some(PathBuf::from(other));
             }
             other => return Err(format!("option inconnue : {other}")),
@@ -100,7 +104,8 @@ fn parse_args() -> Result<Args, String> {
     }
     if restore && parsed.destination.is_none() {
         return Err(
-            "« cpts restore » attend le dossier de la sauvegarde (écrit par « cpts backup »)".into(),
+            "« cpts restore » attend le dossier de la sauvegarde (écrit par « cpts backup »)"
+                .into(),
         );
     }
     Ok(parsed)

@@ -179,7 +179,11 @@ fn cpts(args: &[&OsStr]) -> (bool, String) {
 }
 
 fn restore(data: &Path, source: &Path, force: bool) -> (bool, String) {
-    let mut args = vec![OsStr::new("restore"), OsStr::new("--data"), data.as_os_str()];
+    let mut args = vec![
+        OsStr::new("restore"),
+        OsStr::new("--data"),
+        data.as_os_str(),
+    ];
     if force {
         args.push(OsStr::new("--force"));
     }
@@ -236,7 +240,10 @@ async fn a_backup_taken_while_registrations_are_written_restores_whole() {
     assert!(ok, "{said}");
     assert!(said.contains("Sauvegarde faite"), "{said}");
     assert!(said.contains("cpts restore"), "{said}");
-    assert!(committed_before > 0, "registrations were written before the backup started");
+    assert!(
+        committed_before > 0,
+        "registrations were written before the backup started"
+    );
     assert!(
         during > committed_before,
         "registrations were written during the backup"
@@ -256,10 +263,10 @@ async fn a_backup_taken_while_registrations_are_written_restores_whole() {
     assert!(said.contains("est utilisé par un serveur"), "{said}");
     assert!(said.contains("Restauration non faite"), "{said}");
     assert!(
-        !std::fs::read_dir(&data)
-            .unwrap()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("avant-restauration")),
+        !std::fs::read_dir(&data).unwrap().flatten().any(|e| e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("avant-restauration")),
         "nothing was moved"
     );
 
