@@ -90,6 +90,9 @@ pub fn smtp_settings(
 pub const DATABASE_FILE: &str = "cpts.sqlite";
 pub const KEYS_FILE: &str = "keys.json";
 pub const OUTBOX_DIR: &str = "outbox";
+/// The file `cpts serve` and `cpts jobs run` hold a shared lock on while they use the data
+/// folder, and `cpts restore` an exclusive one while it replaces the database.
+pub const LOCK_FILE: &str = "cpts.lock";
 
 /// Where and how to open the handler.
 pub struct Setup<'a> {
@@ -197,7 +200,7 @@ pub fn outbox_dir(data: &Path) -> PathBuf {
 
 /// Creates `dir` and the folders above it that are missing, readable by their owner only: the
 /// data folder holds every request and the keys that sign links.
-fn private_folder(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn private_folder(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -218,9 +221,63 @@ fn private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A lock on the data folder's [`LOCK_FILE`], released when dropped (or when the process dies:
+/// the system releases it, a crash leaves no stale lock behind).
+#[derive(Debug)]
+pub struct DataLock {
+    _file: std::fs::File,
+}
+
+impl DataLock {
+    fn file(data: &Path) -> Result<std::fs::File, String> {
+        let path = data.join(LOCK_FILE);
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&path)
+            .map_err(|e| format!("{} : {e}", path.display()))
+    }
+
+    /// Shared: several `cpts serve` and `cpts jobs run` may use the folder together (SQLite
+    /// orders their writes), but not while a restore replaces the database under them.
+    pub fn shared(data: &Path) -> Result<Self, String> {
+        let file = Self::file(data)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "Une restauration (« cpts restore ») est en cours dans {} : attendez qu'elle finisse, puis relancez.",
+                data.display()
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("{} : {e}", data.join(LOCK_FILE).display()))
+            }
+        }
+    }
+
+    /// Exclusive: nobody else uses the folder, and nobody can start using it until dropped.
+    pub fn exclusive(data: &Path) -> Result<Self, String> {
+        let file = Self::file(data)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "Le dossier de données {} est utilisé par un serveur (« cpts serve ») ou des tâches (« cpts jobs run ») : \
+                 arrêtez-les (par exemple « systemctl stop cpts »), puis relancez.",
+                data.display()
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("{} : {e}", data.join(LOCK_FILE).display()))
+            }
+        }
+    }
+}
+
 /// The handler, opened.
 pub struct Opened {
     pub app: Arc<LocalApp>,
+    /// Held as long as the handler uses the data folder: `cpts restore` refuses meanwhile.
+    pub lock: DataLock,
     /// The territory could not be read: the handler has an empty one (the form finds no commune,
     /// and jobs must not run: their mails would have no coordinator to go to).
     pub territory_errors: Option<Vec<Diagnostic>>,
@@ -240,6 +297,7 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
     let outbox = outbox_dir(data);
     private_folder(&outbox)
         .map_err(|e| format!("Impossible de créer {} : {e}", outbox.display()))?;
+    let lock = DataLock::shared(data)?;
     private_file(&database).map_err(|e| format!("Base de données {} : {e}", database.display()))?;
     let store = SqliteStore::open(&database)
         .map_err(|e| format!("Base de données {} : {e}", database.display()))?;
@@ -288,6 +346,7 @@ pub fn open(setup: &Setup) -> Result<Opened, String> {
     app.replace_view(view);
     Ok(Opened {
         app,
+        lock,
         territory_errors,
     })
 }

@@ -61,6 +61,8 @@ async fn run_once(options: Options) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let app = opened.app;
+    // Until the process ends: `cpts restore` must not replace the database under it.
+    let _data_lock = opened.lock;
     let mut report = match app.run_jobs(options.now).await {
         Ok(r) => r,
         Err(e) => {

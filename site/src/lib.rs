@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod output;
 pub mod posters;
 pub mod registration_pages;
+pub mod restore;
 pub mod run;
 pub mod running;
 pub mod serve;

@@ -35,6 +35,9 @@ const USAGE: &str = "Utilisation :
                                                    « cpts serve », pour les liens des courriels)
   cpts backup [--data DOSSIER] DESTINATION         copie la base (même pendant que le serveur tourne)
                                                    et les clés de signature dans le dossier DESTINATION
+  cpts restore [--data DOSSIER] [--force] SOURCE   remet la base et les clés d'une sauvegarde dans
+                                                   --data (serveur arrêté) ; avec --force, les fichiers
+                                                   présents sont déplacés dans avant-restauration-<date>/
 
 La date du jour (pour les disponibilités à confirmer, et pour « cpts jobs run » celle des
 échéances) peut être fixée par CPTS_TODAY=AAAA-MM-JJ.";
@@ -45,12 +48,14 @@ struct Args {
     out: PathBuf,
     port: u16,
     data: PathBuf,
-    /// `cpts backup`'s destination folder.
+    /// `cpts backup`'s destination folder, `cpts restore`'s source folder.
     destination: Option<PathBuf>,
     /// `cpts run`: where it listens, and the proxies it trusts.
     listen: SocketAddr,
     trusted_proxies: Vec<String>,
     data_given: bool,
+    /// `cpts restore --force`: move the data folder's files aside.
+    force: bool,
 }
 
 /// `cpts run` listens on this machine only: Caddy, on the same machine, faces the Internet.
@@ -75,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
     let production = command == "run";
     let uses_data = command == "serve" || command == "jobs run";
     let backup = command == "backup";
+    let restore = command == "restore";
     let mut parsed = Args {
         command,
         content: PathBuf::from("content"),
@@ -85,6 +91,7 @@ fn parse_args() -> Result<Args, String> {
         listen: SocketAddr::from(DEFAULT_LISTEN),
         trusted_proxies: Vec::new(),
         data_given: false,
+        force: false,
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -94,7 +101,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--content" => parsed.content = PathBuf::from(value()?),
             "--out" if parsed.command == "build" => parsed.out = PathBuf::from(value()?),
-            "--data" if uses_data || backup || production => {
+            "--data" if uses_data || backup || restore || production => {
                 parsed.data = PathBuf::from(value()?);
                 parsed.data_given = true;
             }
@@ -126,7 +133,12 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--port attend un numéro de port, pas « {v} »"))?;
             }
             "-h" | "--help" => return Err(String::new()),
-            other if backup && !other.starts_with('-') && parsed.destination.is_none() => {
+            "--force" if restore => parsed.force = true,
+            other
+                if (backup || restore)
+                    && !other.starts_with('-')
+                    && parsed.destination.is_none() =>
+            {
                 parsed.destination = Some(PathBuf::from(other));
             }
             other => return Err(format!("option inconnue : {other}")),
@@ -142,6 +154,12 @@ fn parse_args() -> Result<Args, String> {
     }
     if backup && parsed.destination.is_none() {
         return Err("« cpts backup » attend le dossier où écrire la sauvegarde".into());
+    }
+    if restore && parsed.destination.is_none() {
+        return Err(
+            "« cpts restore » attend le dossier de la sauvegarde (écrit par « cpts backup »)"
+                .into(),
+        );
     }
     Ok(parsed)
 }
@@ -269,14 +287,37 @@ fn main() -> ExitCode {
                         eprintln!("Écrit : {}", file.display());
                     }
                     eprintln!(
-                        "Sauvegarde faite en {:.2} s. Pour restaurer : arrêtez le serveur, recopiez ces deux fichiers dans {}, relancez-le.",
+                        "Sauvegarde faite en {:.2} s. Pour restaurer : arrêtez le serveur, lancez « cpts restore --data {} {} », relancez-le.",
                         started.elapsed().as_secs_f64(),
-                        args.data.display()
+                        args.data.display(),
+                        destination.display()
                     );
                     ExitCode::SUCCESS
                 }
                 Err(message) => {
                     eprintln!("{message}\nSauvegarde non faite.");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        "restore" => {
+            let source = args.destination.expect("checked by parse_args");
+            match site::restore::run(&source, &args.data, args.force) {
+                Ok(restored) => {
+                    if let Some(folder) = &restored.set_aside {
+                        eprintln!("Anciens fichiers déplacés dans : {}", folder.display());
+                    }
+                    for file in &restored.files {
+                        eprintln!("Écrit : {}", file.display());
+                    }
+                    eprintln!(
+                        "Restauration faite : {} demande(s). Relancez le serveur (« cpts serve » ou « systemctl start cpts »).",
+                        restored.requests
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("{message}\nRestauration non faite.");
                     ExitCode::FAILURE
                 }
             }

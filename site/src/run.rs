@@ -241,7 +241,7 @@ async fn serve(options: Options) -> Result<(), String> {
     };
     listener::serve(listener, router, Limits::default(), proxies, shutdown)
         .await
-    .map_err(|e| format!("Serveur arrêté sur une erreur : {e}"))?;
+        .map_err(|e| format!("Serveur arrêté sur une erreur : {e}"))?;
     eprintln!("Serveur arrêté.");
     Ok(())
 }

@@ -138,6 +138,8 @@ async fn serve(options: Options) -> Result<(), String> {
         create: true,
     })?;
     let app = opened.app;
+    // Until the process ends: `cpts restore` must not replace the database under it.
+    let _data_lock = opened.lock;
     if opened.territory_errors.is_some() {
         // The site build below prints the errors.
         eprintln!(

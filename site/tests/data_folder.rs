@@ -3,6 +3,7 @@
 
 mod fixture;
 
+use std::ffi::OsStr;
 use std::path::Path;
 
 use fixture::{Fixture, today};
@@ -165,25 +166,55 @@ async fn the_data_folder_is_readable_by_its_owner_only() {
     assert_eq!(mode(&data.join("cpts.sqlite")), 0o600);
 }
 
+/// Runs `cpts` with `args`; its success and its error output.
+fn cpts(args: &[&OsStr]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cpts"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn restore(data: &Path, source: &Path, force: bool) -> (bool, String) {
+    let mut args = vec![
+        OsStr::new("restore"),
+        OsStr::new("--data"),
+        data.as_os_str(),
+    ];
+    if force {
+        args.push(OsStr::new("--force"));
+    }
+    args.push(source.as_os_str());
+    cpts(&args)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_registrations_are_written_restores_whole() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let f = Fixture::complete();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join(".cpts");
-    let app = open(f.path(), &data).unwrap().app;
+    let opened = open(f.path(), &data).unwrap();
+    let app = Arc::clone(&opened.app);
     const BEFORE: usize = 200;
     for i in 0..BEFORE {
         register(&app, &app.store, &format!("A{i:07}")).await;
     }
     // The server goes on writing while the backup runs, in another process.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let committed = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let (app, stop) = (std::sync::Arc::clone(&app), std::sync::Arc::clone(&stop));
+        let (app, stop, committed) = (Arc::clone(&app), Arc::clone(&stop), Arc::clone(&committed));
         tokio::spawn(async move {
             let mut written = 0;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            while !stop.load(Ordering::SeqCst) {
                 register(&app, &app.store, &format!("B{written:07}")).await;
                 written += 1;
+                committed.store(written, Ordering::SeqCst);
                 tokio::task::yield_now().await;
             }
             written
@@ -191,24 +222,32 @@ async fn a_backup_taken_while_registrations_are_written_restores_whole() {
     };
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let saved = dir.path().join("sauvegarde");
+    // Every registration committed by now must be in the backup.
+    let committed_before = committed.load(Ordering::SeqCst);
     let (data_arg, saved_arg) = (data.clone(), saved.clone());
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_cpts"))
-            .arg("backup")
-            .arg("--data")
-            .arg(&data_arg)
-            .arg(&saved_arg)
-            .output()
-            .unwrap()
+    let (ok, said) = tokio::task::spawn_blocking(move || {
+        cpts(&[
+            OsStr::new("backup"),
+            OsStr::new("--data"),
+            data_arg.as_os_str(),
+            saved_arg.as_os_str(),
+        ])
     })
     .await
     .unwrap();
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
     let during = writer.await.unwrap();
-    let said = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{said}");
+    assert!(ok, "{said}");
     assert!(said.contains("Sauvegarde faite"), "{said}");
-    assert!(during > 0, "registrations were written during the backup");
+    assert!(said.contains("cpts restore"), "{said}");
+    assert!(
+        committed_before > 0,
+        "registrations were written before the backup started"
+    );
+    assert!(
+        during > committed_before,
+        "registrations were written during the backup"
+    );
     #[cfg(unix)]
     for file in [handler::DATABASE_FILE, handler::KEYS_FILE] {
         assert_eq!(mode(&saved.join(file)), 0o600, "{file}");
@@ -218,34 +257,149 @@ async fn a_backup_taken_while_registrations_are_written_restores_whole() {
         );
     }
 
-    // Restore as the README says: the two files back into a (here fresh) data folder.
+    // While the server uses its data folder, a restore into it is refused and changes nothing.
+    let (ok, said) = restore(&data, &saved, true);
+    assert!(!ok, "{said}");
+    assert!(said.contains("est utilisé par un serveur"), "{said}");
+    assert!(said.contains("Restauration non faite"), "{said}");
+    assert!(
+        !std::fs::read_dir(&data).unwrap().flatten().any(|e| e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("avant-restauration")),
+        "nothing was moved"
+    );
+
+    // Restore into a fresh data folder.
     let restored = dir.path().join("restauré");
-    std::fs::create_dir(&restored).unwrap();
-    for file in [handler::DATABASE_FILE, handler::KEYS_FILE] {
-        std::fs::copy(saved.join(file), restored.join(file)).unwrap();
+    let (ok, said) = restore(&restored, &saved, false);
+    assert!(ok, "{said}");
+    assert!(said.contains("Restauration faite"), "{said}");
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&restored), 0o700);
+        for file in [handler::DATABASE_FILE, handler::KEYS_FILE] {
+            assert_eq!(mode(&restored.join(file)), 0o600, "{file}");
+        }
     }
+    // The restored database is sound.
+    let count = SqliteStore::check(&restored.join(handler::DATABASE_FILE)).unwrap() as usize;
     let back = open(f.path(), &restored)
         .expect("the restored folder opens")
         .app;
-    let count = back.store.request_count().unwrap() as usize;
+    assert_eq!(back.store.request_count().unwrap() as usize, count);
     assert!(
-        (BEFORE..=BEFORE + during).contains(&count),
-        "{count} requests restored, {BEFORE} written before the backup, {during} during"
+        (BEFORE + committed_before..=BEFORE + during).contains(&count),
+        "{count} requests restored, {BEFORE} written before the writer, {committed_before} more before the backup, {during} in all"
     );
-    for i in 0..BEFORE {
-        let reference = format!("A{i:07}");
+    assert!(said.contains(&format!("{count} demande(s)")), "{said}");
+    let references = (0..BEFORE)
+        .map(|i| format!("A{i:07}"))
+        .chain((0..committed_before).map(|i| format!("B{i:07}")));
+    for reference in references {
         assert!(
             back.store.request(&reference).await.unwrap().is_some(),
-            "{reference}"
+            "{reference} was committed before the backup started"
         );
     }
     // Links signed before the backup still verify after the restore.
     let token = app.keys.sign("voir", "A0000001", functions::now() + 600);
     assert!(back.keys.verify(&token, "voir", functions::now()).is_ok());
-    // `backup` checks the copy's integrity: copying the restored database passes it too.
-    SqliteStore::backup(
-        &restored.join(handler::DATABASE_FILE),
-        &dir.path().join("again.sqlite"),
+    drop(back);
+
+    // The restored folder now holds data: a second restore is refused without --force...
+    let (ok, said) = restore(&restored, &saved, false);
+    assert!(!ok, "{said}");
+    assert!(said.contains("contient déjà des données"), "{said}");
+    assert!(said.contains("--force"), "{said}");
+    // ...and with it, the data are moved aside, not deleted.
+    let before = std::fs::read(restored.join(handler::KEYS_FILE)).unwrap();
+    let (ok, said) = restore(&restored, &saved, true);
+    assert!(ok, "{said}");
+    let aside: Vec<_> = std::fs::read_dir(&restored)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("avant-restauration-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(said.contains(&aside[0].display().to_string()), "{said}");
+    assert_eq!(
+        std::fs::read(aside[0].join(handler::KEYS_FILE)).unwrap(),
+        before
+    );
+    assert_eq!(
+        SqliteStore::check(&aside[0].join(handler::DATABASE_FILE)).unwrap() as usize,
+        count
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&aside[0]), 0o700);
+    drop(opened);
+}
+
+#[test]
+fn a_damaged_backup_is_refused_before_anything_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("sauvegarde");
+    std::fs::create_dir(&saved).unwrap();
+    let data = dir.path().join(".cpts");
+    // A folder without the database.
+    let (ok, said) = restore(&data, &saved, false);
+    assert!(!ok);
+    assert!(said.contains("cpts.sqlite manque"), "{said}");
+
+    let ring = functions::signed::KeyRing::generate();
+    std::fs::write(
+        saved.join(handler::KEYS_FILE),
+        serde_json::to_string(&ring).unwrap(),
     )
     .unwrap();
+    // Not a database at all.
+    std::fs::write(saved.join(handler::DATABASE_FILE), b"pas une base").unwrap();
+    let (ok, said) = restore(&data, &saved, false);
+    assert!(!ok);
+    assert!(
+        said.contains("n'est pas une base SQLite lisible") && said.contains("cpts.sqlite"),
+        "{said}"
+    );
+    // A database whose pages were damaged.
+    let database = saved.join(handler::DATABASE_FILE);
+    std::fs::remove_file(&database).unwrap();
+    {
+        let store = SqliteStore::open(&database).unwrap();
+        drop(store);
+    }
+    let mut bytes = std::fs::read(&database).unwrap();
+    // Every page after the first (the schema) scrambled.
+    assert!(bytes.len() > 4096 * 4, "the handler's tables take pages");
+    for b in bytes.iter_mut().skip(4096) {
+        *b = 0xA5;
+    }
+    std::fs::write(&database, &bytes).unwrap();
+    let (ok, said) = restore(&data, &saved, false);
+    assert!(!ok);
+    assert!(
+        said.contains("cpts.sqlite") && said.contains("autre sauvegarde"),
+        "{said}"
+    );
+    // A sound database with an empty key.
+    std::fs::remove_file(&database).unwrap();
+    drop(SqliteStore::open(&database).unwrap());
+    std::fs::write(
+        saved.join(handler::KEYS_FILE),
+        r#"{"current": "k1", "keys": {"k1": ""}}"#,
+    )
+    .unwrap();
+    let (ok, said) = restore(&data, &saved, false);
+    assert!(!ok);
+    assert!(
+        said.contains("keys.json est refusé") && said.contains("est vide"),
+        "{said}"
+    );
+    assert!(!data.exists(), "the data folder was not created");
 }

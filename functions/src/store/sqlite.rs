@@ -165,6 +165,12 @@ const MIGRATIONS: &[&str] = &["
     -- from version 1, which a database rolled back to it keeps.)
     CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (at);
     CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+", "
+    -- A rate counter carries its last increment: the purge deletes it after its period, as
+    -- DynamoDB's TTL does. The counters already there count from now.
+    ALTER TABLE rate_counters ADD COLUMN counted_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE rate_counters SET counted_at = unixepoch();
+    CREATE INDEX rate_counters_by_time ON rate_counters (counted_at);
 "];
 
 pub struct SqliteStore {
@@ -264,6 +270,36 @@ impl SqliteStore {
             ));
         }
         Ok(())
+    }
+
+    /// Checks that `path` is a sound database of this handler without writing to it: it opens as
+    /// SQLite, passes `PRAGMA integrity_check` and has the requests table. The number of requests
+    /// it holds, or a French sentence naming the file.
+    pub fn check(path: &Path) -> std::result::Result<u64, String> {
+        let sqlite = |e: rusqlite::Error| {
+            format!(
+                "{} n'est pas une base SQLite lisible ({e}) : prenez le cpts.sqlite d'une autre sauvegarde.",
+                path.display()
+            )
+        };
+        let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(sqlite)?;
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if check != "ok" {
+            return Err(format!(
+                "{} est abîmée (PRAGMA integrity_check : {check}) : prenez le cpts.sqlite d'une autre sauvegarde.",
+                path.display()
+            ));
+        }
+        c.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0))
+            .map_err(|e| {
+                format!(
+                    "{} n'est pas une base de « cpts serve » ({e}) : prenez le cpts.sqlite d'une sauvegarde faite par « cpts backup ».",
+                    path.display()
+                )
+            })
     }
 
     /// How many requests the database holds (erased ones included): a database with requests has
@@ -458,14 +494,15 @@ fn insert_audit(c: &Connection, e: &AuditEntry) -> rusqlite::Result<()> {
 
 /// Counts one more against each of `limits`; false as soon as one is exceeded (the caller then
 /// drops its transaction, which undoes the counting).
-fn count_within(c: &Connection, limits: &[RateLimit]) -> rusqlite::Result<bool> {
+fn count_within(c: &Connection, limits: &[RateLimit], now: i64) -> rusqlite::Result<bool> {
     for l in limits {
         let count: u32 = c
             .prepare_cached(
-                "INSERT INTO rate_counters (key, window, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
+                "INSERT INTO rate_counters (key, window, count, counted_at) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (key, window) DO UPDATE SET count = count + 1, counted_at = ?3
+                 RETURNING count",
             )?
-            .query_row(params![l.key, l.window], |r| r.get(0))?;
+            .query_row(params![l.key, l.window, now], |r| r.get(0))?;
         if count > l.limit {
             return Ok(false);
         }
@@ -670,7 +707,7 @@ impl Store for SqliteStore {
             if let Some(reference) = existing {
                 return Ok(Registered::Duplicate(reference));
             }
-            if !count_within(&tx, limits)? {
+            if !count_within(&tx, limits, request.created_at)? {
                 // Dropping the transaction rolls it back: nothing is written.
                 return Ok(Registered::Limited);
             }
@@ -881,7 +918,9 @@ impl Store for SqliteStore {
                 .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
                 .execute([now])?
                 + tx.prepare_cached("DELETE FROM used_once WHERE expires_at < ?1")?
-                    .execute([now])?;
+                    .execute([now])?
+                + tx.prepare_cached("DELETE FROM rate_counters WHERE counted_at <= ?1")?
+                    .execute([now - retention::RATE_COUNTER.seconds])?;
             tx.commit()?;
             Ok(Purged {
                 requests: ended.len(),
@@ -1037,7 +1076,7 @@ impl Store for SqliteStore {
     ) -> impl Future<Output = Result<bool>> + Send {
         self.with(|c| {
             let tx = c.transaction()?;
-            if !count_within(&tx, limits)? {
+            if !count_within(&tx, limits, now)? {
                 return Ok(false);
             }
             insert_mail(&tx, mail, now)?;

@@ -321,7 +321,9 @@ macro_rules! store_contract {
             an_erasure_leaves_no_personal_data_and_keeps_the_counts,
             an_erasure_releases_an_open_proposal,
             a_correction_rewrites_the_request_with_its_case,
-            each_kind_of_data_goes_at_the_end_of_its_period);
+            each_kind_of_data_goes_at_the_end_of_its_period,
+            a_reopened_request_keeps_what_it_wrote,
+            a_rate_counter_goes_after_its_period);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -66,10 +66,11 @@
 //!
 //! * form nonces: [`NONCE`](crate::domain::retention::NONCE) after the registration;
 //! * rate counters: [`RATE_COUNTER`](crate::domain::retention::RATE_COUNTER) after their last increment;
-//! * requests, their cases, proposals and timeline entries: at
-//!   [`request_ends`](crate::domain::retention::request_ends) as computed when each is written (two
-//!   years after registration, one year after closure if sooner: a closure rewrites the case and
-//!   the request item; search keys and the timeline entries written before it keep the longer end);
+//! * requests, their cases, search keys, proposals and timeline entries: at
+//!   [`request_ends`](crate::domain::retention::request_ends) (two years after registration, one
+//!   year after closure if sooner): a closure (or a reopening) rewrites the case and the request
+//!   item in its transaction, then stamps the new end on the search keys, timeline entries and
+//!   proposals written before it (`restamp.rs`);
 //! * sent mails: [`SENT_MAIL`](crate::domain::retention::SENT_MAIL) after sending;
 //!   pending mails never expire: a mail not yet sent is never lost;
 //! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
@@ -123,6 +124,7 @@ mod outbox;
 mod privacy;
 mod queries;
 mod register;
+mod restamp;
 mod schema;
 mod search;
 mod sessions;

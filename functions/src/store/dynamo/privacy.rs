@@ -46,7 +46,7 @@ impl Table {
     }
 
     /// The keys of the request's timeline items, read consistently.
-    async fn timeline_keys(&self, reference: &str) -> Result<Vec<Item>> {
+    pub(super) async fn timeline_keys(&self, reference: &str) -> Result<Vec<Item>> {
         let query = self
             .timeline_query(reference)
             .projection_expression("#pk, #sk");

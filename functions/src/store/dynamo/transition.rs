@@ -155,6 +155,8 @@ impl Table {
             let check_only = plans.iter().any(|p| p.write.is_none());
             let mut items = Vec::new();
             let mut parts = Vec::new();
+            // The case whose new end the request's other items get once the transaction is done.
+            let mut restamp = None;
             if let Some((expected, case)) = &t.case {
                 items.push(self.case_check_or_put(*expected, case, check_only)?);
                 parts.push(Part::Expected);
@@ -164,6 +166,7 @@ impl Table {
                 {
                     items.push(self.request_expiry(case)?);
                     parts.push(Part::Other);
+                    restamp = Some(case);
                 }
             }
             // What the transition writes of its request expires with it, as its case does.
@@ -220,7 +223,16 @@ impl Table {
                 .send()
                 .await
             {
-                Ok(_) => return Ok(done),
+                Ok(_) => {
+                    if let Some(case) = restamp {
+                        // The transition is done and stays done: a failure here leaves the
+                        // older, longer expiry on some items, which the log says (ids only).
+                        if let Err(e) = self.restamp(case).await {
+                            tracing::warn!(reference = %case.reference, error = %e, "expiry not restamped after closure");
+                        }
+                    }
+                    return Ok(done);
+                }
                 Err(e) => cancellation(e, "apply")?,
             };
             let codes = reason_codes(cancelled.cancellation_reasons());
