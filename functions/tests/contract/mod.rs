@@ -13,11 +13,13 @@
 // Not every test binary that includes the suite runs every part of it.
 #![allow(unused_imports)]
 
+pub mod health;
 pub mod privacy;
 pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub use health::*;
 pub use privacy::*;
 pub use retention::*;
 pub use search::*;
@@ -321,7 +323,9 @@ macro_rules! store_contract {
             an_erasure_leaves_no_personal_data_and_keeps_the_counts,
             an_erasure_releases_an_open_proposal,
             a_correction_rewrites_the_request_with_its_case,
-            each_kind_of_data_goes_at_the_end_of_its_period);
+            each_kind_of_data_goes_at_the_end_of_its_period,
+            health_writes_and_counts_the_mail_queue,
+            undelivered_mails_are_those_failed_often_or_given_up);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(
