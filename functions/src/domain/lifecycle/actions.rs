@@ -559,7 +559,7 @@ mod tests {
 }
 
 /// What the timeline says when the person's mail was given up.
-pub const PATIENT_MAIL_GIVEN_UP: &str = "Le courriel qui devait prévenir la personne n'a pas pu être envoyé : son adresse est refusée. Elle ne sait pas encore qu'un médecin l'accepte : appelez-la, puis indiquez-le ici.";
+pub const PATIENT_MAIL_GIVEN_UP: &str = "Le courriel qui devait prévenir la personne n'a pas pu être envoyé : son adresse est refusée. Elle ne sait pas encore qu'un médecin l'accepte : appelez-la, puis indiquez-le ici";
 
 /// The mail that told the person a doctor accepted him was given up (it will never go): the
 /// case no longer says « personne prévenue ». It goes back to accepted, as for a person without

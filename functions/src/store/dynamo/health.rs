@@ -110,4 +110,3 @@ impl Table {
         Ok(found)
     }
 }
-
