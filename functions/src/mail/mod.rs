@@ -196,9 +196,9 @@ impl MailError {
 /// ([`MailError::is_unbuildable`]), or when the server refused it for good
 /// [`PERMANENT_REFUSAL_ATTEMPTS`] times.
 pub fn retry_at(error: &MailError, attempts: u32, now: i64) -> i64 {
-    if error.is_unbuildable() {
-        GIVEN_UP
-    } else if error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS {
+    if error.is_unbuildable()
+        || (error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS)
+    {
         GIVEN_UP
     } else {
         now.saturating_add(backoff(attempts))
