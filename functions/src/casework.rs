@@ -329,3 +329,38 @@ fn action_code(action: &Action) -> &'static str {
         Action::Erase => "erase",
     }
 }
+
+/// How long one « viewed » audit entry stands for every view of a request by one reader (an
+/// hour of the clock): who looked at which request is still known to the hour — what an access
+/// review asks — while a link scanner that fetches a mailed link twenty times, or a coordinator
+/// reloading the page as she works, writes one entry, not one per GET.
+pub const VIEW_WINDOW_SECONDS: i64 = 3600;
+
+/// Records that `actor` viewed request `reference` at `now`, unless it already did within the
+/// same [`VIEW_WINDOW_SECONDS`]: the window is taken once by [`Store::use_once`] (ids only in
+/// its key, forgotten when the window ends). Returns whether an entry was written. A store that
+/// cannot tell gets the entry anyway: a view is never left out.
+pub async fn record_view<S: Store>(
+    store: &S,
+    reference: &str,
+    actor: &str,
+    now: i64,
+) -> std::result::Result<bool, crate::store::StoreError> {
+    let window = now.div_euclid(VIEW_WINDOW_SECONDS);
+    let key = format!("viewed#{reference}#{actor}#{window}");
+    let first = store
+        .use_once(&key, (window + 1) * VIEW_WINDOW_SECONDS)
+        .await
+        .unwrap_or(true);
+    if first {
+        store
+            .audit(&lifecycle::AuditEntry {
+                at: now,
+                actor: actor.to_string(),
+                action: "viewed".into(),
+                object: reference.to_string(),
+            })
+            .await?;
+    }
+    Ok(first)
+}

@@ -226,7 +226,7 @@ pub fn doctor_accepted(
     patient_has_email: bool,
 ) -> Mail {
     let informed = if patient_has_email {
-        "La personne est prévenue par courriel."
+        "La personne va être prévenue par courriel."
     } else {
         "La personne n'a pas d'adresse électronique : appelez-la pour le lui dire, puis indiquez-le sur la page de la demande."
     };
@@ -359,4 +359,40 @@ pub fn expired(proposal_id: &str, reference: &str, commune: &str, who: &str) -> 
             lifecycle::ANSWER_DAYS
         ),
     }
+}
+
+/// Whom a mail of a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    Person,
+    Doctor,
+    Coordinators,
+}
+
+impl Recipient {
+    pub fn label(self) -> &'static str {
+        match self {
+            Recipient::Person => "courriel à la personne",
+            Recipient::Doctor => "courriel au médecin",
+            Recipient::Coordinators => "courriel à la coordination",
+        }
+    }
+}
+
+/// The request a mail is about and whom it is for, read from its id (as written above): the
+/// person (`<reference>-patient`), a doctor (`…-medecin`) or the coordinators (every other mail
+/// of a request). `None` for a mail of no request (a sign-in link).
+pub fn concerns(id: &str) -> Option<(&str, Recipient)> {
+    let reference = id.split('-').next()?;
+    if !crate::register::is_reference(reference) {
+        return None;
+    }
+    let whom = if id == format!("{reference}-patient") {
+        Recipient::Person
+    } else if id.ends_with("-medecin") {
+        Recipient::Doctor
+    } else {
+        Recipient::Coordinators
+    };
+    Some((reference, whom))
 }

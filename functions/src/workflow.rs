@@ -543,6 +543,35 @@ impl<S: Store, M: Mailer> App<S, M> {
         Ok(done)
     }
 
+    /// A person's mail given up ([`crate::mail::GIVEN_UP`]): his case no longer says he was told
+    /// ([`lifecycle::patient_mail_given_up`]), the coordinator calls him. Returns how many.
+    async fn after_given_up_mails(&self, now: i64) -> Result<usize> {
+        let mut changed = 0;
+        // Given-up mails only: no count of attempts reaches `u32::MAX`.
+        for mail in self.store.undelivered_mails(u32::MAX).await? {
+            let Some((reference, mails::Recipient::Person)) = mails::concerns(&mail.id) else {
+                continue;
+            };
+            let Some(case) = self.store.case(reference).await? else {
+                continue;
+            };
+            let Some(proposal) = (match case.current_proposal() {
+                Some(id) => self.store.proposal(id).await?,
+                None => None,
+            }) else {
+                continue;
+            };
+            let Ok(t) = lifecycle::patient_mail_given_up(&case, &proposal, now) else {
+                continue;
+            };
+            if self.store.apply(&t).await? == Applied::Done {
+                tracing::warn!(reference = %reference, "courriel à la personne abandonné : à appeler");
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
     async fn remind(
         &self,
         territory: &Territory,
@@ -622,6 +651,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;
+        self.after_given_up_mails(now).await?;
         report.purged = self.store.purge(now).await?;
         tracing::debug!(
             expired = report.expired,

@@ -524,15 +524,61 @@ async fn coordinator_mail_holds_no_personal_data_and_its_link_opens_the_request(
     for criterion in ["Grossesse", "Affection de longue durée (ALD)"] {
         assert!(page.contains(criterion), "{criterion} on the page");
     }
-    // GET changes nothing: same record, same mails, only an audit line per view.
+    // GET changes nothing: same record, same mails, only an audit line per reader and hour.
     let before = h.app.store.request(&reference).await.unwrap();
     h.get(path).await;
     assert_eq!(h.app.store.request(&reference).await.unwrap(), before);
     assert_eq!(h.pending().await, 0);
     let trail = h.app.store.audit_trail(&reference).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["registered", "viewed", "viewed"]);
+    assert_eq!(actions, ["registered", "viewed"]);
     assert!(trail.iter().all(|e| !e.actor.contains('@')), "ids only");
+}
+
+/// A link scanner fetching a mailed link twenty times writes one « viewed » entry; the same
+/// reader an hour later (the clock moved) writes a second.
+#[tokio::test]
+async fn views_are_audited_once_per_reader_and_hour() {
+    let h = Harness::new(quick_limits());
+    let reference = register_one(&h).await;
+    let now = functions::now();
+    let link = h.app.coordinator_link(&reference, now);
+    let path = link.trim_start_matches("http://127.0.0.1:8000");
+    for _ in 0..20 {
+        let (r, page) = h.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{page}");
+    }
+    let viewed = |trail: Vec<functions::domain::lifecycle::AuditEntry>| {
+        trail
+            .into_iter()
+            .filter(|e| e.action == "viewed")
+            .collect::<Vec<_>>()
+    };
+    let views = viewed(h.app.store.audit_trail(&reference).await.unwrap());
+    assert_eq!(views.len(), 1, "{views:?}");
+    let actor = views[0].actor.clone();
+    assert!(actor.starts_with("coordinator:"), "{actor}");
+    // The page's reader, an hour later.
+    let later = now + functions::casework::VIEW_WINDOW_SECONDS;
+    let recorded = functions::casework::record_view(&h.app.store, &reference, &actor, later)
+        .await
+        .unwrap();
+    assert!(recorded);
+    assert!(
+        !functions::casework::record_view(&h.app.store, &reference, &actor, later)
+            .await
+            .unwrap()
+    );
+    // Another reader in the same hour is recorded too.
+    assert!(
+        functions::casework::record_view(&h.app.store, &reference, "staff:claire", now)
+            .await
+            .unwrap()
+    );
+    let views = viewed(h.app.store.audit_trail(&reference).await.unwrap());
+    let at: Vec<i64> = views.iter().map(|e| e.at).collect();
+    assert_eq!(at.len(), 3, "{views:?}");
+    assert_eq!(at[1], later);
 }
 
 #[tokio::test]

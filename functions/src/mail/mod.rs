@@ -167,15 +167,38 @@ pub fn backoff(attempts: u32) -> i64 {
 /// usual backoff, then given up (never retried for ever).
 pub const PERMANENT_REFUSAL_ATTEMPTS: u32 = 3;
 
-/// The next attempt of a mail given up: never. It stays unsent (and counted as waiting), so
-/// nothing claims it was sent.
-pub const GIVEN_UP: i64 = i64::MAX;
+pub use crate::store::GIVEN_UP;
+
+/// Failed attempts after which a mail still not sent is reported on the coordinators' to-do list
+/// ([`Store::undelivered_mails`]): after the 7th failure the mail has waited about an hour
+/// (30 s + 1 min + … + 32 min) and the backoff has reached its cap of one hour — no longer a
+/// passing hiccup of the provider. A mail given up is reported at once.
+pub const REPORT_AFTER_ATTEMPTS: u32 = 7;
+
+impl MailError {
+    /// A mail this error stops for ever, whatever the server says next: the recipient's address
+    /// or the message itself cannot be built (an address the form took but lettre refuses, such
+    /// as `"lea dupre"@exemple.fr`). The sender's address comes from the settings: fixing them
+    /// lets every mail go, so it is not one.
+    pub fn is_unbuildable(&self) -> bool {
+        matches!(
+            self,
+            MailError::Address {
+                of: Party::Recipient,
+                ..
+            } | MailError::Build(_)
+        )
+    }
+}
 
 /// When to try again after the failure `error`, the mail having failed `attempts` times before:
-/// after the backoff, or [`GIVEN_UP`] when the server refused it for good
+/// after the backoff; [`GIVEN_UP`] at once when the mail cannot be built
+/// ([`MailError::is_unbuildable`]), or when the server refused it for good
 /// [`PERMANENT_REFUSAL_ATTEMPTS`] times.
 pub fn retry_at(error: &MailError, attempts: u32, now: i64) -> i64 {
-    if error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS {
+    if error.is_unbuildable()
+        || (error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS)
+    {
         GIVEN_UP
     } else {
         now.saturating_add(backoff(attempts))
@@ -227,7 +250,7 @@ pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -
                         mail = %pending.mail.id,
                         attempts = pending.attempts + 1,
                         error = %e,
-                        "courriel refusé définitivement par le serveur : abandonné"
+                        "courriel impossible à envoyer : abandonné"
                     );
                 } else {
                     let retry_in = next - now;
@@ -283,6 +306,25 @@ mod tests {
             permanent,
             message: "550".into(),
         }
+    }
+
+    #[test]
+    fn an_address_lettre_cannot_build_is_given_up_at_once() {
+        let mail = Mail {
+            id: "REF-patient".into(),
+            to: vec!["\"lea dupre\"@exemple.fr".into()],
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            reply_to: Vec::new(),
+        };
+        let error = build_message(&mail, "CPTS <ne-pas-repondre@example.org>").unwrap_err();
+        assert!(error.is_unbuildable(), "{error}");
+        assert_eq!(retry_at(&error, 0, 1_000), GIVEN_UP);
+        // A wrong sender is the settings' fault: fixed, every mail goes.
+        let error = build_message(&mail, "pas une adresse").unwrap_err();
+        assert!(!error.is_unbuildable());
+        assert_eq!(retry_at(&error, 0, 1_000), 1_030);
     }
 
     #[test]

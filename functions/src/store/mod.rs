@@ -32,6 +32,30 @@ pub struct PendingMail {
     pub next_attempt_at: i64,
 }
 
+/// The next attempt of a mail given up: never. It stays unsent (and counted as waiting), so
+/// nothing claims it was sent; [`Store::undelivered_mails`] and [`Store::health`] report it.
+pub const GIVEN_UP: i64 = i64::MAX;
+
+/// What [`Store::health`] found, once the database was read and written.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// Mails not sent yet, given-up ones included.
+    pub pending_mails: usize,
+    /// When the oldest mail still to be tried was queued (given-up ones aside).
+    pub oldest_pending_at: Option<i64>,
+    /// Mails given up ([`GIVEN_UP`]): they need a person.
+    pub given_up_mails: usize,
+}
+
+/// A mail not sent after several attempts, or given up: ids and counts only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undelivered {
+    pub id: String,
+    pub created_at: i64,
+    pub attempts: u32,
+    pub given_up: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registered {
     /// Stored, with its mail, now.
@@ -99,6 +123,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many mails are still waiting.
     fn pending_mail_count(&self) -> impl Future<Output = Result<usize>> + Send;
+
+    /// Checks that the database can be read and written at `now` (SQLite: its pages are sound
+    /// and a probe row is written in a transaction; DynamoDB: a probe item is written and read
+    /// back, expiring within the hour) and reads the state of the mail queue. An error when any
+    /// of it fails.
+    fn health(&self, now: i64) -> impl Future<Output = Result<Health>> + Send;
+
+    /// Mails not sent that failed at least `min_attempts` times, or were given up, oldest first.
+    fn undelivered_mails(
+        &self,
+        min_attempts: u32,
+    ) -> impl Future<Output = Result<Vec<Undelivered>>> + Send;
 
     /// Applies `transition` atomically: every conditional write holds, or nothing is written.
     fn apply(&self, transition: &Transition) -> impl Future<Output = Result<Applied>> + Send;

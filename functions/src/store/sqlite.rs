@@ -1,14 +1,17 @@
 //! The Store on one machine: one SQLite file in WAL mode, schema upgraded by numbered migrations.
 
 use std::future::{Future, Ready, ready};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::Undecodable;
-use super::{Applied, PendingMail, Purged, RateLimit, Registered, Result, Store, StoreError};
+use super::{
+    Applied, GIVEN_UP, Health, PendingMail, Purged, RateLimit, Registered, Result, Store,
+    StoreError, Undelivered,
+};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
@@ -171,10 +174,18 @@ const MIGRATIONS: &[&str] = &["
     ALTER TABLE rate_counters ADD COLUMN counted_at INTEGER NOT NULL DEFAULT 0;
     UPDATE rate_counters SET counted_at = unixepoch();
     CREATE INDEX rate_counters_by_time ON rate_counters (counted_at);
+", "
+    -- One row, rewritten by each health check: proof that the database takes writes.
+    CREATE TABLE health (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        checked_at INTEGER NOT NULL
+    );
 "];
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// The database's file (`None`: in memory).
+    path: Option<PathBuf>,
     /// While the store lives, a background thread checkpoints the WAL (see `open`).
     _alive: Option<Arc<()>>,
 }
@@ -208,6 +219,7 @@ impl SqliteStore {
                 }
             })?;
         store._alive = Some(alive);
+        store.path = Some(path.to_path_buf());
         Ok(store)
     }
 
@@ -232,6 +244,7 @@ impl SqliteStore {
         backfill_search_keys(&mut connection)?;
         Ok(Self {
             connection: Mutex::new(connection),
+            path: None,
             _alive: None,
         })
     }
@@ -343,6 +356,23 @@ impl SqliteStore {
         };
         ready(f(&mut connection).map_err(StoreError::from))
     }
+}
+
+/// Reads every page (`PRAGMA quick_check`: without the slower index cross-checks of
+/// `integrity_check`); an error when one is damaged. About 1 ms on the demo database, 130 ms on
+/// 80 MB (40 000 requests, more than a CPTS keeps within its retention periods).
+fn quick_check(c: &Connection) -> rusqlite::Result<()> {
+    let check: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check == "ok" {
+        return Ok(());
+    }
+    Err(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+        Some(format!(
+            "quick_check : {}",
+            check.lines().next().unwrap_or_default()
+        )),
+    ))
 }
 
 /// Requests stored before search keys existed get theirs (a no-op once they all have them).
@@ -816,6 +846,72 @@ impl Store for SqliteStore {
                 [],
                 |r| r.get(0),
             )
+        })
+    }
+
+    fn health(&self, now: i64) -> impl Future<Output = Result<Health>> + Send {
+        // On a file, the pages are read by a connection of the check's own: requests go on
+        // meanwhile (WAL: readers never wait), and it reads the file as it is on disk.
+        let on_file = self.path.as_deref().map(|path| {
+            let c = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            c.busy_timeout(Duration::from_secs(5))?;
+            quick_check(&c)
+        });
+        if let Some(Err(e)) = on_file {
+            return ready(Err(e.into()));
+        }
+        let in_memory = on_file.is_none();
+        self.with(move |c| {
+            if in_memory {
+                quick_check(c)?;
+            }
+            let tx = c.transaction()?;
+            tx.prepare_cached(
+                "INSERT INTO health (id, checked_at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET checked_at = ?1",
+            )?
+            .execute([now])?;
+            let health = tx
+                .prepare_cached(
+                    "SELECT COUNT(*),
+                            MIN(CASE WHEN next_attempt_at <> ?1 THEN created_at END),
+                            TOTAL(next_attempt_at = ?1)
+                     FROM outbox WHERE sent_at IS NULL",
+                )?
+                .query_row([GIVEN_UP], |r| {
+                    Ok(Health {
+                        pending_mails: r.get(0)?,
+                        oldest_pending_at: r.get(1)?,
+                        given_up_mails: r.get::<_, f64>(2)? as usize,
+                    })
+                })?;
+            tx.commit()?;
+            Ok(health)
+        })
+    }
+
+    fn undelivered_mails(
+        &self,
+        min_attempts: u32,
+    ) -> impl Future<Output = Result<Vec<Undelivered>>> + Send {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT id, created_at, attempts, next_attempt_at FROM outbox
+                 WHERE sent_at IS NULL AND (attempts >= ?1 OR next_attempt_at = ?2)
+                 ORDER BY created_at, id",
+            )?;
+            let rows = statement.query_map(params![min_attempts, GIVEN_UP], |r| {
+                Ok(Undelivered {
+                    id: r.get(0)?,
+                    created_at: r.get(1)?,
+                    attempts: r.get(2)?,
+                    given_up: r.get::<_, i64>(3)? == GIVEN_UP,
+                })
+            })?;
+            rows.collect()
         })
     }
 

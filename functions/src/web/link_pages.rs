@@ -306,6 +306,7 @@ pub fn entry_text(territory: &Territory, e: &TimelineEntry) -> String {
         .trim_end()
         .to_string(),
         EntryKind::Reopened => format!("Demande rouverte. {}", e.text),
+        EntryKind::MailGivenUp => e.text.clone(),
         EntryKind::Corrected { fields } => {
             let fields: Vec<&str> = fields
                 .iter()

@@ -28,7 +28,7 @@ use crate::app::{App, now};
 use crate::domain::answers::Answers;
 use crate::domain::communes::{commune_name, coordinators_of};
 use crate::domain::dates::{local_date, unix_date_fr};
-use crate::domain::lifecycle::{self, AuditEntry, Case, ClosingReason, Proposal, RejectionReason};
+use crate::domain::lifecycle::{self, Case, ClosingReason, Proposal, RejectionReason};
 use crate::domain::matching::{self, Loads};
 use crate::domain::search::Identity;
 use crate::domain::staff::Scope;
@@ -233,16 +233,8 @@ async fn coordinator_page<S: Store, M: Mailer>(
         }
         Access::Staff(_) => return staff::forbidden(&app),
     };
-    // Who looked at which request, when: ids only.
-    let _ = app
-        .store
-        .audit(&AuditEntry {
-            at: now,
-            actor,
-            action: "viewed".into(),
-            object: reference.clone(),
-        })
-        .await;
+    // Who looked at which request, when: ids only, once an hour per reader.
+    let _ = crate::casework::record_view(&app.store, &reference, &actor, now).await;
     let territory = app.territory();
     let commune = commune_name(&territory, &stored.registration.commune);
     let overview_link = app.overview_link(case.cpts.as_deref(), now);

@@ -16,8 +16,9 @@ use crate::domain::dates::{local_date, unix_date_fr};
 use crate::domain::lifecycle::{Case, CaseState, Needs};
 use crate::domain::matching::{self, Loads, Unfit};
 use crate::links::{Link, OUTSIDE_CPTS};
-use crate::mail::Mailer;
-use crate::store::{Result, Store};
+use crate::mail::{Mailer, REPORT_AFTER_ATTEMPTS};
+use crate::mails::Recipient;
+use crate::store::{Result, Store, Undelivered};
 use crate::web::link_pages::by_label;
 use crate::web::pages::level_label;
 
@@ -40,6 +41,10 @@ pub struct Overview {
     /// (commune name, waiting requests no doctor within [`SATURATION_KM`] would take), most
     /// first.
     pub saturated: Vec<(String, usize)>,
+    /// Mails of its open requests still not sent after [`REPORT_AFTER_ATTEMPTS`] tries, or given
+    /// up (position in `cases`, whom the mail is for, the mail), oldest first. They stay listed
+    /// until sent, or until the address is corrected or the request closed.
+    pub undelivered: Vec<(usize, Recipient, Undelivered)>,
 }
 
 pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> Result<Overview> {
@@ -70,9 +75,29 @@ pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> R
             matching::why_none(&territory, &loads, &c.needs, &c.tried, today).map(|why| (i, why))
         })
         .collect();
+    let undelivered = app
+        .store
+        .undelivered_mails(REPORT_AFTER_ATTEMPTS)
+        .await?
+        .into_iter()
+        .filter_map(|mail| {
+            let (reference, whom) = crate::mails::concerns(&mail.id)?;
+            let i = cases.iter().position(|c| {
+                c.reference == reference
+                    && c.state != CaseState::Closed
+                    // The person's mail given up is handled once someone told him otherwise.
+                    && !(whom == Recipient::Person
+                        && mail.given_up
+                        && c.state == CaseState::Informed
+                        && !c.has_email)
+            })?;
+            Some((i, whom, mail))
+        })
+        .collect();
     Ok(Overview {
         id: id.to_string(),
         title,
+        undelivered,
         saturated: saturated(
             &territory,
             &loads,
@@ -240,6 +265,8 @@ pub struct OverviewPage<'a> {
     pub ask_first_visit_days: i64,
     /// Suspended after unanswered calls: a letter to send.
     pub suspended: Vec<Item>,
+    /// Mails not sent (see [`Overview::undelivered`]).
+    pub undelivered: Vec<Item>,
     /// Whether any of the lists above has something.
     pub anything_waits: bool,
     pub saturated: Vec<Saturated<'a>>,
@@ -291,7 +318,21 @@ pub fn page<'a, S: Store, M: Mailer>(
             item(c, format!("suspendue il y a {days} jours"))
         })
         .collect();
+    let undelivered: Vec<Item> = o
+        .undelivered
+        .iter()
+        .map(|(i, whom, mail)| {
+            let whom = whom.label();
+            let why = if mail.given_up {
+                format!("{whom} abandonné : il ne partira pas")
+            } else {
+                format!("{whom}, {} essais sans succès", mail.attempts)
+            };
+            item(&o.cases[*i], why)
+        })
+        .collect();
     let anything_waits = !(to_validate.is_empty()
+        && undelivered.is_empty()
         && to_call.is_empty()
         && no_doctor.is_empty()
         && ask_first_visit.is_empty()
@@ -306,6 +347,7 @@ pub fn page<'a, S: Store, M: Mailer>(
         ask_first_visit,
         ask_first_visit_days: ASK_FIRST_VISIT_AFTER_DAYS,
         suspended,
+        undelivered,
         anything_waits,
         saturated: o
             .saturated

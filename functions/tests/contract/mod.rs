@@ -13,11 +13,13 @@
 // Not every test binary that includes the suite runs every part of it.
 #![allow(unused_imports)]
 
+pub mod health;
 pub mod privacy;
 pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub use health::*;
 pub use privacy::*;
 pub use retention::*;
 pub use search::*;
@@ -323,7 +325,9 @@ macro_rules! store_contract {
             a_correction_rewrites_the_request_with_its_case,
             each_kind_of_data_goes_at_the_end_of_its_period,
             a_reopened_request_keeps_what_it_wrote,
-            a_rate_counter_goes_after_its_period);
+            a_rate_counter_goes_after_its_period,
+            health_writes_and_counts_the_mail_queue,
+            undelivered_mails_are_those_failed_often_or_given_up);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

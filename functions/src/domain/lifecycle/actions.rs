@@ -103,6 +103,7 @@ pub fn kind_code(kind: &EntryKind) -> &'static str {
         EntryKind::DoctorChosen { .. } => "doctor_chosen",
         EntryKind::Reopened => "reopened",
         EntryKind::Corrected { .. } => "corrected",
+        EntryKind::MailGivenUp => "mail_given_up",
     }
 }
 
@@ -363,6 +364,59 @@ pub fn reopen(case: &Case, now: i64, by: &str) -> Result<Transition, Refused> {
         by,
         vec![entry(case, now, by, EntryKind::Reopened, text)],
     ))
+}
+
+/// What the timeline says when the person's mail was given up.
+pub const PATIENT_MAIL_GIVEN_UP: &str = "Le courriel qui devait prévenir la personne n'a pas pu être envoyé : son adresse est refusée. Elle ne sait pas encore qu'un médecin l'accepte : appelez-la, puis indiquez-le ici";
+
+/// The mail that told the person a doctor accepted him was given up (it will never go): the
+/// case no longer says « personne prévenue ». It goes back to accepted, as for a person without
+/// an address (`has_email` false: no mail is written again, the coordinator calls him — a task
+/// on her overview), with a timeline entry saying so. Only from `informed` by that mail: once
+/// a person said she told him, nothing changes.
+pub fn patient_mail_given_up(
+    case: &Case,
+    proposal: &Proposal,
+    now: i64,
+) -> Result<Transition, Refused> {
+    let refused = Refused {
+        state: case.state,
+        action: "courriel à la personne abandonné",
+    };
+    let by_mail = proposal
+        .last_step()
+        .is_some_and(|s| s.state == ProposalState::Informed && s.by == "system");
+    if case.state != CaseState::Informed
+        || proposal.state != ProposalState::Informed
+        || case.proposals.last() != Some(&proposal.id)
+        || !by_mail
+    {
+        return Err(refused);
+    }
+    let mut next = case.next(CaseState::Accepted, now);
+    next.has_email = false;
+    let mut t = with_entries(
+        case,
+        next,
+        now,
+        "system",
+        vec![entry(
+            case,
+            now,
+            "system",
+            EntryKind::MailGivenUp,
+            PATIENT_MAIL_GIVEN_UP.to_string(),
+        )],
+    );
+    let next_proposal = proposal.next(
+        ProposalState::Accepted,
+        now,
+        "system",
+        Some("courriel à la personne non envoyé".into()),
+    );
+    t.proposals
+        .push((Some(ProposalState::Informed), next_proposal));
+    Ok(t)
 }
 
 #[cfg(test)]

@@ -153,6 +153,9 @@ pub enum EntryKind {
     Corrected {
         fields: Vec<String>,
     },
+    /// The mail telling the person a doctor accepted him could not be sent and was given up:
+    /// he does not know yet (the entry's text says what to do).
+    MailGivenUp,
 }
 
 /// One line of a request's timeline, written with the transition it comes from. It may hold

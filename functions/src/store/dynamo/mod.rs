@@ -20,6 +20,7 @@
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
 //! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
+//! | health probe    | `HEALTH`              | `HEALTH`                     | `checked_at` (TTL: an hour after the last check) |
 //! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
 //! | erased request  | `CASE#<reference>`    | `REQUEST`                    | `record` (JSON of [`Erased`](crate::domain::lifecycle::Erased): no personal data), `erased_at`, `created_at`, `cpts`, `priority` |
 //!
@@ -114,11 +115,12 @@
 //! * [`table`] — the handle (client and table name) the others work through;
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
-//! * [`register`], [`transition`], [`outbox`], [`queries`], [`sessions`], [`search`],
+//! * [`register`], [`transition`], [`outbox`], [`health`], [`queries`], [`sessions`], [`search`],
 //!   [`privacy`] — what the [`Store`] methods do ([`privacy`]: correcting a request, erasing it).
 
 mod attrs;
 mod doctors;
+mod health;
 mod items;
 mod outbox;
 mod privacy;
@@ -145,7 +147,9 @@ use crate::domain::matching::DoctorLoad;
 use crate::domain::search::{Found, Identity, Query};
 use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
-use crate::store::{Applied, PendingMail, RateLimit, Registered, Result, Store};
+use crate::store::{
+    Applied, Health, PendingMail, RateLimit, Registered, Result, Store, Undelivered,
+};
 use table::Table;
 
 /// The Store on one DynamoDB table (see the module documentation for its design).
@@ -221,6 +225,17 @@ impl Store for DynamoStore {
 
     fn pending_mail_count(&self) -> impl Future<Output = Result<usize>> + Send {
         self.table.pending_mail_count()
+    }
+
+    fn health(&self, now: i64) -> impl Future<Output = Result<Health>> + Send {
+        self.table.health(now)
+    }
+
+    fn undelivered_mails(
+        &self,
+        min_attempts: u32,
+    ) -> impl Future<Output = Result<Vec<Undelivered>>> + Send {
+        self.table.undelivered_mails(min_attempts)
     }
 
     fn apply(&self, transition: &Transition) -> impl Future<Output = Result<Applied>> + Send {
