@@ -46,7 +46,7 @@ echo "== Rust tests"
 # Snapshots are never written by a test run: a difference fails (review with `cargo insta review`).
 # A failing Rust suite does not stop the other suites: every failure is reported at the end.
 rust_ok=1
-INSTA_UPDATE=no cargo test --workspace --all-features 2>&1 | tee -a "$log" || rust_ok=0
+INSTA_UPDATE=no cargo test --workspace --all-features --no-fail-fast 2>&1 | tee -a "$log" || rust_ok=0
 
 echo "== Infrastructure lint (cfn-lint on the SAM template)"
 cfn_lint="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cfn-lint"

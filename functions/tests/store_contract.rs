@@ -82,6 +82,7 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
          DROP TABLE search_words; DROP TABLE search_vocabulary; DROP TABLE search_keys;
          ALTER TABLE requests DROP COLUMN erased_at;
          DROP INDEX rate_counters_by_time; ALTER TABLE rate_counters DROP COLUMN counted_at;
+         DROP TABLE health;
          PRAGMA user_version = 1;",
     )
     .unwrap();

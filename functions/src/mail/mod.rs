@@ -175,6 +175,12 @@ pub use crate::store::GIVEN_UP;
 /// passing hiccup of the provider. A mail given up is reported at once.
 pub const REPORT_AFTER_ATTEMPTS: u32 = 7;
 
+/// Failed attempts after which any mail is given up: the 7 of the first hour, then one an hour
+/// for a day. A mail a day late is no longer the news it was (a proposal may have been answered
+/// by phone since); by then it has been on the to-do list for 23 hours, and a person whose mail
+/// is given up is put back on the list of people to call.
+pub const MAX_ATTEMPTS: u32 = REPORT_AFTER_ATTEMPTS + 24;
+
 impl MailError {
     /// A mail this error stops for ever, whatever the server says next: the recipient's address
     /// or the message itself cannot be built (an address the form took but lettre refuses, such
@@ -193,11 +199,12 @@ impl MailError {
 
 /// When to try again after the failure `error`, the mail having failed `attempts` times before:
 /// after the backoff; [`GIVEN_UP`] at once when the mail cannot be built
-/// ([`MailError::is_unbuildable`]), or when the server refused it for good
-/// [`PERMANENT_REFUSAL_ATTEMPTS`] times.
+/// ([`MailError::is_unbuildable`]), when the server refused it for good
+/// [`PERMANENT_REFUSAL_ATTEMPTS`] times, or after [`MAX_ATTEMPTS`] failures of any kind.
 pub fn retry_at(error: &MailError, attempts: u32, now: i64) -> i64 {
     if error.is_unbuildable()
         || (error.is_permanent() && attempts + 1 >= PERMANENT_REFUSAL_ATTEMPTS)
+        || attempts + 1 >= MAX_ATTEMPTS
     {
         GIVEN_UP
     } else {
@@ -205,8 +212,8 @@ pub fn retry_at(error: &MailError, attempts: u32, now: i64) -> i64 {
     }
 }
 
-/// Sends every mail due at `now`; a failure stays pending and is retried later, except a mail
-/// the server refused for good [`PERMANENT_REFUSAL_ATTEMPTS`] times, which is given up.
+/// Sends every mail due at `now`; a failure stays pending and is retried later, unless
+/// [`retry_at`] gives it up.
 /// Returns (sent, failed). Logs (span `mail_delivery`) name mails by id only.
 #[tracing::instrument(name = "mail_delivery", skip_all)]
 pub async fn deliver_due<S: Store, M: Mailer>(store: &S, mailer: &M, now: i64) -> (usize, usize) {
@@ -328,13 +335,17 @@ mod tests {
     }
 
     #[test]
-    fn a_permanent_refusal_is_given_up_after_its_attempts_a_transient_one_never() {
+    fn a_permanent_refusal_is_given_up_after_its_attempts_a_transient_one_after_a_day() {
         let now = 1_000;
         assert_eq!(retry_at(&smtp(true), 0, now), now + 30);
         assert_eq!(
             retry_at(&smtp(true), PERMANENT_REFUSAL_ATTEMPTS - 1, now),
             GIVEN_UP
         );
-        assert_eq!(retry_at(&smtp(false), 50, now), now + 3600);
+        assert_eq!(retry_at(&smtp(false), MAX_ATTEMPTS - 2, now), now + 3600);
+        assert_eq!(retry_at(&smtp(false), MAX_ATTEMPTS - 1, now), GIVEN_UP);
+        // The attempts before giving up take about a day.
+        let waited: i64 = (0..MAX_ATTEMPTS - 1).map(backoff).sum();
+        assert!((23 * 3600..26 * 3600).contains(&waited), "{waited} s");
     }
 }
