@@ -1,0 +1,167 @@
+//! A doctor who did not opt in to being named must not be found through the public map.
+//!
+//! The attack: someone reads the published files (the communes' GeoJSON and the data of every
+//! commune page) and, knowing the open-source code, the communes' centres (public geography),
+//! the named doctors (published) and even the hidden doctor's declaration, tries every commune as
+//! the hidden doctor's place: the communes that would publish exactly the same files are where he
+//! may be. The attack succeeds when that set holds his commune and is small: at most three
+//! communes, or all within a 5 km disc.
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde_json::Value;
+use site::map::MapData;
+use site::territory_pages::commune_page;
+use territory::{Availability, Commune, Doctor, LonLat, Territory, great_circle_km};
+
+fn today() -> NaiveDate {
+    "2026-11-24".parse().unwrap()
+}
+
+/// Columns and rows of the grid of communes: 12 × 12 communes of about 3.6 × 3.7 km.
+const SIDE: usize = 12;
+const WEST: f64 = 4.2;
+const SOUTH: f64 = 49.2;
+const DLON: f64 = 0.05;
+const DLAT: f64 = 0.4 / SIDE as f64;
+
+fn communes() -> Vec<Commune> {
+    let mut list = Vec::new();
+    for row in 0..SIDE {
+        for column in 0..SIDE {
+            let (w, s) = (WEST + column as f64 * DLON, SOUTH + row as f64 * DLAT);
+            let (e, n) = (w + DLON, s + DLAT);
+            let i = list.len();
+            list.push(Commune {
+                code: format!("99{i:03}"),
+                name: format!("Commune {i}"),
+                postcodes: vec![format!("99{i:03}")],
+                population: 500,
+                centre: LonLat {
+                    lon: w + DLON / 2.0,
+                    lat: s + DLAT / 2.0,
+                },
+                area_km2: 13.0,
+                geometry: vec![vec![vec![[w, s], [e, s], [e, n], [w, n], [w, s]]]],
+                cpts: None,
+            });
+        }
+    }
+    list
+}
+
+fn doctor(id: &str, location: LonLat, public: bool) -> Doctor {
+    Doctor {
+        id: id.into(),
+        name: format!("Dr {id}"),
+        commune: 0,
+        location,
+        availability: Availability::AcceptingNow,
+        yearly_capacity: 10,
+        home_visit_radius_km: Some(8.0),
+        priority_only: false,
+        public,
+        updated: "2026-11-01".parse().unwrap(),
+        email: format!("{id}@example.org"),
+    }
+}
+
+fn commune_index(column: usize, row: usize) -> usize {
+    row * SIDE + column
+}
+
+/// One named doctor in a corner, and the hidden one (not named) at the centre of `place`.
+fn territory_with_hidden_at(place: usize) -> Territory {
+    let communes = communes();
+    let mut named = doctor("nomme", communes[0].centre, true);
+    named.commune = 0;
+    let mut hidden = doctor("discret", communes[place].centre, false);
+    hidden.commune = place;
+    Territory::new(communes, Vec::new(), vec![named, hidden])
+}
+
+/// Everything the public can read about each commune: its feature in the communes' GeoJSON and
+/// the data of its page.
+fn published(territory: &Territory) -> Vec<String> {
+    let map = MapData::build(territory, today());
+    let file = map
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("/communes.geojson"))
+        .expect("one communes layer");
+    let layer: Value = serde_json::from_slice(&file.bytes).unwrap();
+    let features = layer["features"].as_array().unwrap();
+    assert_eq!(features.len(), territory.communes.len());
+    territory
+        .communes
+        .iter()
+        .zip(features)
+        .map(|(commune, feature)| {
+            let page = commune_page(territory, commune, today());
+            format!(
+                "{} {} {}",
+                feature["properties"],
+                serde_json::to_string(&page).unwrap(),
+                map.legend_of(feature["id"].as_u64().unwrap() as usize).code
+            )
+        })
+        .collect()
+}
+
+struct Found {
+    communes: Vec<usize>,
+    /// Radius of the disc around their mean centre that holds them all.
+    radius_km: f64,
+}
+
+fn attack(seen: &[String]) -> Found {
+    let communes = communes();
+    let candidates: Vec<usize> = (0..communes.len())
+        .into_par_iter()
+        .filter(|&place| published(&territory_with_hidden_at(place)) == seen)
+        .collect();
+    let n = candidates.len().max(1) as f64;
+    let centre = LonLat {
+        lon: candidates
+            .iter()
+            .map(|&i| communes[i].centre.lon)
+            .sum::<f64>()
+            / n,
+        lat: candidates
+            .iter()
+            .map(|&i| communes[i].centre.lat)
+            .sum::<f64>()
+            / n,
+    };
+    let radius_km = candidates
+        .iter()
+        .map(|&i| great_circle_km(centre, communes[i].centre))
+        .fold(0.0, f64::max);
+    Found {
+        communes: candidates,
+        radius_km,
+    }
+}
+
+#[test]
+fn an_isolated_doctor_who_is_not_named_cannot_be_located() {
+    let truth = commune_index(8, 7);
+    let seen = published(&territory_with_hidden_at(truth));
+    let found = attack(&seen);
+    println!(
+        "attack: {} commune(s) consistent with the published files, within {:.1} km of their middle",
+        found.communes.len(),
+        found.radius_km
+    );
+    assert!(
+        found.communes.contains(&truth),
+        "the attacker must not be misled either: the truth stays among the candidates"
+    );
+    let located = found.communes.len() <= 3 || found.radius_km <= 5.0;
+    assert!(
+        !located,
+        "the hidden doctor is located: {} commune(s) within {:.1} km",
+        found.communes.len(),
+        found.radius_km
+    );
+}
