@@ -165,3 +165,90 @@ fn an_isolated_doctor_who_is_not_named_cannot_be_located() {
         found.radius_km
     );
 }
+
+#[test]
+fn moving_a_doctor_who_is_not_named_within_his_square_changes_no_public_byte() {
+    let communes = communes();
+    let place = commune_index(8, 7);
+    let at = |offset_km: f64| {
+        let mut hidden = doctor("discret", communes[place].centre, false);
+        hidden.location.lon += offset_km / 72.0;
+        hidden.location.lat -= offset_km / 111.0;
+        let map = MapData::build(
+            &Territory::new(communes.clone(), Vec::new(), vec![hidden]),
+            today(),
+        );
+        map.files
+            .iter()
+            .map(|f| (f.path.clone(), f.bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at(0.0), at(1.5), "the map data moved with him");
+}
+
+#[test]
+fn named_doctors_are_still_shown_where_they_practise() {
+    let territory = territory_with_hidden_at(commune_index(8, 7));
+    let map = MapData::build(&territory, today());
+    let file = map
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("/medecins.geojson"))
+        .expect("a doctors layer");
+    let layer: Value = serde_json::from_slice(&file.bytes).unwrap();
+    let features = layer["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "only the named doctor");
+    assert_eq!(features[0]["properties"]["nom"], "Dr nomme");
+    let centre = territory.communes[0].centre;
+    let point = &features[0]["geometry"]["coordinates"];
+    assert!((point[0].as_f64().unwrap() - centre.lon).abs() < 1e-4);
+    assert!((point[1].as_f64().unwrap() - centre.lat).abs() < 1e-4);
+    // His own commune says « within 10 km » from his real place, and names him.
+    assert_eq!(map.legend_of(0).code, "disponible");
+    let page = commune_page(&territory, &territory.communes[0], today());
+    assert_eq!(page.named.len(), 1);
+    assert_eq!(page.named[0].name, "Dr nomme");
+}
+
+#[test]
+fn a_commune_with_many_doctors_around_still_says_so() {
+    let communes = communes();
+    let town = commune_index(3, 9);
+    let doctors: Vec<Doctor> = (0..5)
+        .map(|k| {
+            let mut d = doctor(&format!("discret-{k}"), communes[town].centre, false);
+            d.location.lon += 0.002 * k as f64;
+            d.commune = town;
+            d
+        })
+        .collect();
+    let territory = Territory::new(communes, Vec::new(), doctors);
+    let map = MapData::build(&territory, today());
+    assert_eq!(map.legend_of(town).code, "disponible");
+    // And so do the communes around, though the doctors count at the centre of their square.
+    let accepting = (0..territory.communes.len())
+        .filter(|&i| map.legend_of(i).code == "disponible")
+        .count();
+    assert!(accepting >= 9, "{accepting} communes say so");
+    // Yes or no, never how many: the layer carries no count of doctors.
+    let file = map
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("/communes.geojson"))
+        .unwrap();
+    let layer: Value = serde_json::from_slice(&file.bytes).unwrap();
+    for f in layer["features"].as_array().unwrap() {
+        for (key, value) in f["properties"].as_object().unwrap() {
+            assert!(!value.is_number(), "{key} is a number: {value}");
+        }
+    }
+}
+
+#[test]
+fn the_map_panel_and_the_commune_pages_say_the_same_facts() {
+    use site::map::status::{SAY_HOME_VISITS, SAY_LATER, SAY_PRIORITY_ONLY, SAY_TO_CONFIRM};
+    let script = include_str!("../static/carte.js");
+    for sentence in [SAY_PRIORITY_ONLY, SAY_LATER, SAY_HOME_VISITS, SAY_TO_CONFIRM] {
+        assert!(script.contains(sentence), "carte.js does not say « {sentence} »");
+    }
+}

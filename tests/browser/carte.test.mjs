@@ -90,7 +90,7 @@ test('a filter changes what is shown', async () => {
   await idleAfter(page, () => page.check('#carte-filtres input[value="maintenant"]'));
   const after = await renderedCommunes();
   assert.ok(after.length > 0 && after.length < before.length, `${before.length} → ${after.length}`);
-  assert.ok(after.every((c) => c.proches > 0), 'only communes with a doctor accepting within 10 km');
+  assert.ok(after.every((c) => c.proches === true), 'only communes with a doctor accepting within 10 km');
   assert.match(await page.textContent('#carte-resultats'), /commune\(s\) correspondent/);
   await idleAfter(page, () => page.uncheck('#carte-filtres input[value="maintenant"]'));
   assert.equal((await renderedCommunes()).length, before.length);
