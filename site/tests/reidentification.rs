@@ -248,7 +248,15 @@ fn a_commune_with_many_doctors_around_still_says_so() {
 fn the_map_panel_and_the_commune_pages_say_the_same_facts() {
     use site::map::status::{SAY_HOME_VISITS, SAY_LATER, SAY_PRIORITY_ONLY, SAY_TO_CONFIRM};
     let script = include_str!("../static/carte.js");
-    for sentence in [SAY_PRIORITY_ONLY, SAY_LATER, SAY_HOME_VISITS, SAY_TO_CONFIRM] {
-        assert!(script.contains(sentence), "carte.js does not say « {sentence} »");
+    for sentence in [
+        SAY_PRIORITY_ONLY,
+        SAY_LATER,
+        SAY_HOME_VISITS,
+        SAY_TO_CONFIRM,
+    ] {
+        assert!(
+            script.contains(sentence),
+            "carte.js does not say « {sentence} »"
+        );
     }
 }

@@ -155,7 +155,7 @@ pub struct Facts {
 /// The sentences that say the `Facts`, the same on the commune pages and in the map's panel.
 pub const SAY_PRIORITY_ONLY: &str = "Certains médecins acceptent seulement les patients prioritaires (maladie de longue durée, 70 ans et plus, C2S…).";
 pub const SAY_LATER: &str =
-    "D'autres médecins à moins de 20 km accepteront de nouveaux patients plus tard.";
+    "Des médecins à moins de 20 km accepteront de nouveaux patients plus tard.";
 pub const SAY_HOME_VISITS: &str = "Certains médecins font des visites à domicile jusqu'ici.";
 pub const SAY_TO_CONFIRM: &str =
     "Certaines informations sont à confirmer : elles ont plus de trois mois.";
