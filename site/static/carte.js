@@ -113,7 +113,7 @@ const COMMUNE_FILTERS = {
 /** What the map says about the doctors near a commune: yes or no, never how many (the commune pages say the same). */
 const FACTS = [
   ['prioritaires', 'Certains médecins acceptent seulement les patients prioritaires (maladie de longue durée, 70 ans et plus, C2S…).'],
-  ['plus_tard', "Des médecins à moins de 20 km accepteront de nouveaux patients plus tard."],
+  ['plus_tard', "Des médecins à 20 km environ accepteront de nouveaux patients plus tard."],
   ['domicile', "Certains médecins font des visites à domicile jusqu'ici."],
   ['a_confirmer', 'Certaines informations sont à confirmer : elles ont plus de trois mois.'],
 ];

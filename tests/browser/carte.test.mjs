@@ -147,7 +147,7 @@ test('without JavaScript, the SVG map and the table show the same statuses as th
   assert.equal(table.length, expected.size, 'one table row per commune');
   for (const [code, statut] of svg) assert.equal(statut, expected.get(code), `SVG ${code}`);
   const labels = {
-    disponible: 'Acceptent à moins de 10 km', limite: 'Possibilités limitées', 'a-confirmer': 'À confirmer', aucun: 'Aucun à moins de 20 km',
+    disponible: 'Acceptent à 10 km environ', limite: 'Possibilités limitées', 'a-confirmer': 'À confirmer', aucun: 'Aucun à 20 km environ',
   };
   for (const [code, statut, text] of table) {
     assert.equal(statut, expected.get(code), `table ${code}`);

@@ -63,22 +63,22 @@ impl Status {
 
     pub fn label(self) -> &'static str {
         match self {
-            Status::Accepting => "Médecins qui acceptent de nouveaux patients à moins de 10 km",
+            Status::Accepting => "Médecins qui acceptent de nouveaux patients à 10 km environ",
             Status::Limited => {
                 "Possibilités limitées : plus tard, plus loin (10 à 20 km) ou patients prioritaires seulement"
             }
             Status::ToConfirm => "Information à confirmer (déclarations de plus de trois mois)",
-            Status::None => "Aucun médecin disponible à moins de 20 km",
+            Status::None => "Aucun médecin disponible à 20 km environ",
         }
     }
 
     /// A few words for tables and popups.
     pub fn short_label(self) -> &'static str {
         match self {
-            Status::Accepting => "Acceptent à moins de 10 km",
+            Status::Accepting => "Acceptent à 10 km environ",
             Status::Limited => "Possibilités limitées",
             Status::ToConfirm => "À confirmer",
-            Status::None => "Aucun à moins de 20 km",
+            Status::None => "Aucun à 20 km environ",
         }
     }
 
@@ -155,7 +155,7 @@ pub struct Facts {
 /// The sentences that say the `Facts`, the same on the commune pages and in the map's panel.
 pub const SAY_PRIORITY_ONLY: &str = "Certains médecins acceptent seulement les patients prioritaires (maladie de longue durée, 70 ans et plus, C2S…).";
 pub const SAY_LATER: &str =
-    "Des médecins à moins de 20 km accepteront de nouveaux patients plus tard.";
+    "Des médecins à 20 km environ accepteront de nouveaux patients plus tard.";
 pub const SAY_HOME_VISITS: &str = "Certains médecins font des visites à domicile jusqu'ici.";
 pub const SAY_TO_CONFIRM: &str =
     "Certaines informations sont à confirmer : elles ont plus de trois mois.";
