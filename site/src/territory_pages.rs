@@ -8,8 +8,7 @@ use crate::slug::{index_letter, slugify};
 use territory::dates::french_long;
 
 /// Within this distance a patient can usually reach a GP (DOMAIN.md §4: "distance > 20 km" is a
-/// reason for failure); the nearer radius is what most patients hope for.
-pub const NEAR_KM: f64 = 10.0;
+/// reason for failure): the named doctors a commune page lists.
 pub const FAR_KM: f64 = 20.0;
 /// Commune pages name at most this many doctors, nearest first.
 const MAX_NAMED: usize = 12;
@@ -97,31 +96,23 @@ pub struct CommunePage {
     pub postcodes: String,
     pub population: String,
     pub cpts: Option<CptsLink>,
-    pub accepting_near: usize,
-    pub accepting_far: usize,
-    pub priority_only_far: usize,
-    pub to_confirm_far: usize,
-    pub later_far: usize,
     pub named: Vec<NamedDoctor>,
     pub named_more: usize,
-    pub near_km: u32,
-    pub far_km: u32,
 }
 
+/// A commune's page names the doctors who opted in, nearest first; it counts no one (how many
+/// doctors accept near each commune would locate those who are not named: the page says the
+/// map's status and facts instead, see `map::privacy`).
 pub fn commune_page(territory: &Territory, commune: &Commune, today: NaiveDate) -> CommunePage {
     let nearby = territory.doctors_within(commune.centre, FAR_KM, |d| {
-        d.accepts_on(today)
-            || matches!(
-                d.availability,
-                Availability::AcceptingFrom(_) | Availability::PausedUntil(_)
-            )
+        d.public
+            && (d.accepts_on(today)
+                || matches!(
+                    d.availability,
+                    Availability::AcceptingFrom(_) | Availability::PausedUntil(_)
+                ))
     });
-    let accepting: Vec<_> = nearby
-        .iter()
-        .filter(|n| n.doctor.accepts_on(today))
-        .collect();
-    let named_all: Vec<_> = nearby.iter().filter(|n| n.doctor.public).collect();
-    let named = named_all
+    let named = nearby
         .iter()
         .take(MAX_NAMED)
         .map(|n| named_doctor(territory, n.doctor, n.distance_km, today))
@@ -148,21 +139,8 @@ pub fn commune_page(territory: &Territory, commune: &Commune, today: NaiveDate) 
         postcodes: commune.postcodes.join(", "),
         population: thousands(commune.population),
         cpts,
-        accepting_near: accepting
-            .iter()
-            .filter(|n| n.distance_km <= NEAR_KM)
-            .count(),
-        accepting_far: accepting.len(),
-        priority_only_far: accepting.iter().filter(|n| n.doctor.priority_only).count(),
-        to_confirm_far: accepting
-            .iter()
-            .filter(|n| n.doctor.is_stale(today))
-            .count(),
-        later_far: nearby.len() - accepting.len(),
-        named_more: named_all.len().saturating_sub(MAX_NAMED),
+        named_more: nearby.len().saturating_sub(MAX_NAMED),
         named,
-        near_km: NEAR_KM as u32,
-        far_km: FAR_KM as u32,
     }
 }
 

@@ -105,11 +105,18 @@ async function json(url) {
 
 /** Which communes and doctors each filter keeps (a feature is shown when any checked filter keeps it). */
 const COMMUNE_FILTERS = {
-  maintenant: ['>', ['get', 'proches'], 0],
-  plus_tard: ['>', ['get', 'plus_tard'], 0],
-  domicile: ['>', ['get', 'domicile'], 0],
-  prioritaires: ['>', ['get', 'prioritaires'], 0],
+  maintenant: ['==', ['get', 'proches'], true],
+  plus_tard: ['==', ['get', 'plus_tard'], true],
+  domicile: ['==', ['get', 'domicile'], true],
+  prioritaires: ['==', ['get', 'prioritaires'], true],
 };
+/** What the map says about the doctors near a commune: yes or no, never how many (the commune pages say the same). */
+const FACTS = [
+  ['prioritaires', 'Certains médecins acceptent seulement les patients prioritaires (maladie de longue durée, 70 ans et plus, C2S…).'],
+  ['plus_tard', "Des médecins à 20 km environ accepteront de nouveaux patients plus tard."],
+  ['domicile', "Certains médecins font des visites à domicile jusqu'ici."],
+  ['a_confirmer', 'Certaines informations sont à confirmer : elles ont plus de trois mois.'],
+];
 const DOCTOR_FILTERS = {
   maintenant: ['all', ['==', ['get', 'statut'], 'maintenant'], ['!', ['get', 'prioritaires']]],
   plus_tard: ['==', ['get', 'statut'], 'plus-tard'],
@@ -342,26 +349,18 @@ class AvailabilityMap {
       : 'Toutes les communes sont affichées.';
   }
 
-  /** Next step for a commune: its status, the anonymous counts, then the phone and the form. */
+  /** Next step for a commune: its status, what is known of the doctors near it, then the phone and the form. */
   showCommune(p) {
     const s = statuses[p.statut] ?? {};
     this.map.setFilter('commune-choisie', ['==', ['get', 'code'], p.code]);
     panelTitle.textContent = `${p.nom} (${p.cp})`;
-    const counts = [];
-    if (p.proches !== undefined) {
-      counts.push(`${p.proches} médecin(s) acceptent de nouveaux patients à moins de 10 km ;`);
-      counts.push(`${p.loin} à moins de 20 km ;`);
-      if (p.prioritaires) counts.push(`dont ${p.prioritaires} seulement pour les patients prioritaires ;`);
-      if (p.plus_tard) counts.push(`${p.plus_tard} accepteront plus tard ;`);
-      if (p.domicile) counts.push(`${p.domicile} font des visites à domicile jusqu'ici ;`);
-      if (p.a_confirmer) counts.push(`${p.a_confirmer} déclaration(s) de plus de trois mois, à confirmer.`);
-    }
+    const facts = FACTS.filter(([key]) => p[key] === true).map(([, text]) => text);
     panelText.replaceChildren(...[
       h('p', { class: 'statut-commune' },
         h('span', { class: `pastille s-${p.statut}`, 'aria-hidden': 'true' }),
         h('span', { class: 'icone', 'aria-hidden': 'true' }, s.icone ?? ''),
         h('strong', {}, s.texte ?? p.statut)),
-      counts.length ? h('ul', {}, counts.map((c) => h('li', {}, c))) : null,
+      facts.length ? h('ul', { class: 'faits' }, facts.map((c) => h('li', {}, c))) : null,
       nextStep(p.code),
       h('p', {}, h('a', { href: p.url }, `Page de ${p.nom}`)),
     ].filter(Boolean));
@@ -440,7 +439,7 @@ function button(text, onClick) {
 
 function keeps(p, checked) {
   if (checked.length === 0) return true;
-  const has = { maintenant: p.proches > 0, plus_tard: p.plus_tard > 0, domicile: p.domicile > 0, prioritaires: p.prioritaires > 0 };
+  const has = { maintenant: p.proches === true, plus_tard: p.plus_tard === true, domicile: p.domicile === true, prioritaires: p.prioritaires === true };
   return checked.some((c) => has[c]);
 }
 

@@ -90,7 +90,7 @@ test('a filter changes what is shown', async () => {
   await idleAfter(page, () => page.check('#carte-filtres input[value="maintenant"]'));
   const after = await renderedCommunes();
   assert.ok(after.length > 0 && after.length < before.length, `${before.length} → ${after.length}`);
-  assert.ok(after.every((c) => c.proches > 0), 'only communes with a doctor accepting within 10 km');
+  assert.ok(after.every((c) => c.proches === true), 'only communes with a doctor accepting within 10 km');
   assert.match(await page.textContent('#carte-resultats'), /commune\(s\) correspondent/);
   await idleAfter(page, () => page.uncheck('#carte-filtres input[value="maintenant"]'));
   assert.equal((await renderedCommunes()).length, before.length);
@@ -147,7 +147,7 @@ test('without JavaScript, the SVG map and the table show the same statuses as th
   assert.equal(table.length, expected.size, 'one table row per commune');
   for (const [code, statut] of svg) assert.equal(statut, expected.get(code), `SVG ${code}`);
   const labels = {
-    disponible: 'Acceptent à moins de 10 km', limite: 'Possibilités limitées', 'a-confirmer': 'À confirmer', aucun: 'Aucun à moins de 20 km',
+    disponible: 'Acceptent à 10 km environ', limite: 'Possibilités limitées', 'a-confirmer': 'À confirmer', aucun: 'Aucun à 20 km environ',
   };
   for (const [code, statut, text] of table) {
     assert.equal(statut, expected.get(code), `table ${code}`);

@@ -78,6 +78,8 @@ struct WithMap<T: Serialize> {
     data: T,
     map: Option<MapBlock>,
     status: Option<map::LegendItem>,
+    /// Yes-or-no sentences about the doctors near a commune (never how many).
+    facts: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -169,6 +171,7 @@ impl Site {
                     data: tp::cpts_page(territory, i, self.today),
                     map: self.map.as_ref().map(|m| m.cpts_block(territory, i)),
                     status: None,
+                    facts: Vec::new(),
                 };
                 t.render("cpts.html", &self.page(url, data))
             }
@@ -182,6 +185,7 @@ impl Site {
                         .filter(|m| m.has_commune_maps())
                         .map(|m| m.commune_block(territory, i)),
                     status: self.map.as_ref().map(|m| m.legend_of(i)),
+                    facts: self.map.as_ref().map(|m| m.facts_of(i)).unwrap_or_default(),
                 };
                 t.render("commune.html", &self.page(url, data))
             }

@@ -211,13 +211,13 @@ fn commune_feature(c: &CommuneInfo, shape: &MultiPolygon<f64>) -> String {
     json_string(&mut out, &c.postcodes);
     out.push_str(",\"url\":");
     json_string(&mut out, &c.url);
-    let n = &c.status.counts;
+    // Yes or no, never how many (see `privacy`).
+    let n = c.status.facts();
     let _ = write!(
         out,
-        ",\"statut\":\"{}\",\"proches\":{},\"loin\":{},\"plus_tard\":{},\"prioritaires\":{},\"domicile\":{},\"a_confirmer\":{}}}",
+        ",\"statut\":\"{}\",\"proches\":{},\"plus_tard\":{},\"prioritaires\":{},\"domicile\":{},\"a_confirmer\":{}}}",
         c.status.status.code(),
         n.accepting_near,
-        n.accepting_far,
         n.later,
         n.priority_only,
         n.home_visits,

@@ -3,6 +3,7 @@
 
 pub mod geojson;
 pub mod geometry;
+pub mod privacy;
 pub mod status;
 pub mod svg;
 
@@ -140,7 +141,6 @@ pub struct Row {
     pub status: &'static str,
     pub label: &'static str,
     pub icon: &'static str,
-    pub accepting_near: usize,
     pub here: bool,
 }
 
@@ -190,13 +190,20 @@ pub struct MapData {
 
 impl MapData {
     /// Statuses of every commune, CPTS perimeters and the data files of the interactive map.
+    /// The statuses place the doctors who are not named at their square, not their practice
+    /// (`privacy`): no public file can locate them.
     pub fn build(territory: &Territory, today: NaiveDate) -> MapData {
+        let places = Territory::new(
+            Vec::new(),
+            Vec::new(),
+            privacy::published_places(&territory.doctors),
+        );
         let communes: Vec<CommuneInfo> = territory
             .communes
             .par_iter()
             .enumerate()
             .map(|(index, c)| {
-                let nearby = territory.doctors_within(c.centre, FAR_KM, |_| true);
+                let nearby = places.doctors_within(c.centre, FAR_KM, |_| true);
                 let shape = geometry::to_geo(&c.geometry);
                 let bbox = geometry::bbox(&shape).unwrap_or([
                     c.centre.lon,
@@ -269,7 +276,6 @@ impl MapData {
             status: s.code(),
             label: s.short_label(),
             icon: s.look().icon,
-            accepting_near: c.status.counts.accepting_near,
             here,
         }
     }
@@ -354,7 +360,6 @@ impl MapData {
                 status: s.code(),
                 label: s.short_label(),
                 icon: s.look().icon,
-                accepting_near: counts[0],
                 here: false,
             });
         }
@@ -462,6 +467,11 @@ fn public_doctors(territory: &Territory, today: NaiveDate) -> Vec<DoctorInfo> {
 
 impl MapData {
     /// The status of commune `index` as the legend shows it.
+    /// The sentences of a commune's `Facts`, for its page.
+    pub fn facts_of(&self, index: usize) -> Vec<&'static str> {
+        self.communes[index].status.facts().sentences()
+    }
+
     pub fn legend_of(&self, index: usize) -> LegendItem {
         let code = self.communes[index].status.status.code();
         legend()

@@ -63,22 +63,22 @@ impl Status {
 
     pub fn label(self) -> &'static str {
         match self {
-            Status::Accepting => "Médecins qui acceptent de nouveaux patients à moins de 10 km",
+            Status::Accepting => "Médecins qui acceptent de nouveaux patients à 10 km environ",
             Status::Limited => {
                 "Possibilités limitées : plus tard, plus loin (10 à 20 km) ou patients prioritaires seulement"
             }
             Status::ToConfirm => "Information à confirmer (déclarations de plus de trois mois)",
-            Status::None => "Aucun médecin disponible à moins de 20 km",
+            Status::None => "Aucun médecin disponible à 20 km environ",
         }
     }
 
     /// A few words for tables and popups.
     pub fn short_label(self) -> &'static str {
         match self {
-            Status::Accepting => "Acceptent à moins de 10 km",
+            Status::Accepting => "Acceptent à 10 km environ",
             Status::Limited => "Possibilités limitées",
             Status::ToConfirm => "À confirmer",
-            Status::None => "Aucun à moins de 20 km",
+            Status::None => "Aucun à 20 km environ",
         }
     }
 
@@ -112,7 +112,9 @@ impl Status {
     }
 }
 
-/// A commune's status and the anonymous counts behind it: no doctor is named here.
+/// The counts behind a commune's status: no doctor is named here. They are never published (a
+/// count per commune lets one intersect neighbouring communes' counts and find a doctor): the
+/// public files carry the status and the `Facts` only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Counts {
     /// Up-to-date doctors accepting any patient now within `NEAR_KM`.
@@ -133,6 +135,57 @@ pub struct Counts {
 pub struct CommuneStatus {
     pub status: Status,
     pub counts: Counts,
+}
+
+/// What the public may read about a commune besides its status: yes or no, never how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Facts {
+    /// Some doctor accepts any patient now within `NEAR_KM`.
+    pub accepting_near: bool,
+    /// Some doctor within `FAR_KM` will accept later.
+    pub later: bool,
+    /// Some doctor within `FAR_KM` accepts priority patients only.
+    pub priority_only: bool,
+    /// Some doctor accepting now makes home visits up to the commune.
+    pub home_visits: bool,
+    /// Some declaration that would count is older than three months.
+    pub to_confirm: bool,
+}
+
+/// The sentences that say the `Facts`, the same on the commune pages and in the map's panel.
+pub const SAY_PRIORITY_ONLY: &str = "Certains médecins acceptent seulement les patients prioritaires (maladie de longue durée, 70 ans et plus, C2S…).";
+pub const SAY_LATER: &str =
+    "Des médecins à 20 km environ accepteront de nouveaux patients plus tard.";
+pub const SAY_HOME_VISITS: &str = "Certains médecins font des visites à domicile jusqu'ici.";
+pub const SAY_TO_CONFIRM: &str =
+    "Certaines informations sont à confirmer : elles ont plus de trois mois.";
+
+impl Facts {
+    /// The sentences to show, in a fixed order.
+    pub fn sentences(&self) -> Vec<&'static str> {
+        [
+            (self.priority_only, SAY_PRIORITY_ONLY),
+            (self.later, SAY_LATER),
+            (self.home_visits, SAY_HOME_VISITS),
+            (self.to_confirm, SAY_TO_CONFIRM),
+        ]
+        .into_iter()
+        .filter_map(|(yes, text)| yes.then_some(text))
+        .collect()
+    }
+}
+
+impl CommuneStatus {
+    pub fn facts(&self) -> Facts {
+        let n = &self.counts;
+        Facts {
+            accepting_near: n.accepting_near > 0,
+            later: n.later > 0,
+            priority_only: n.priority_only > 0,
+            home_visits: n.home_visits > 0,
+            to_confirm: n.to_confirm > 0,
+        }
+    }
 }
 
 /// What one declaration alone would say about the commune, at this distance.
@@ -156,7 +209,8 @@ fn status_from(doctor: &Doctor, distance_km: f64, today: NaiveDate) -> Status {
 
 /// The status of a commune from the doctors near its centre (`nearby`, with their distances).
 /// Up-to-date declarations decide; when an older one (more than three months) would give better
-/// news, the status is "à confirmer". Doctors count whether or not they opted in to be named.
+/// news, the status is "à confirmer". Doctors count whether or not they opted in to be named; the
+/// map gives `nearby` from the places of `privacy::published_places`, not the doctors' addresses.
 pub fn commune_status(nearby: &[Nearby<'_>], today: NaiveDate) -> CommuneStatus {
     let mut fresh = Status::None;
     let mut stale = Status::None;

@@ -1,0 +1,97 @@
+//! Where the public files place the doctors who did not opt in to being named.
+//!
+//! The risk: a commune's status says whether a doctor accepts within 10 km, within 20 km or not
+//! at all. Around one isolated doctor, the communes saying « within 10 km » are exactly those
+//! whose centre lies in his 10 km disc; intersecting those discs (and leaving out the discs of
+//! the communes saying otherwise) finds him to within a commune or two. Counts per commune make
+//! it easier still, but a status alone is enough: removing the counts does not protect him.
+//!
+//! The rule: the public files never depend on where exactly a doctor who is not named practises,
+//! only on the square of a fixed grid that holds his practice. Each such doctor counts, for
+//! every public status, as if he practised at the centre of his square:
+//! - a square is about 11 km on a side (0.1° of latitude, 0.15° of longitude);
+//! - when fewer than `COVER` doctors not named practise in that square, the square of four
+//!   squares around it (about 22 km on a side) is used instead, so that a doctor is hidden
+//!   among at least `COVER` colleagues wherever the roster is dense enough, and within about
+//!   480 km² (the size of a small intercommunality) where it is not.
+//!
+//! Moving a doctor within his square changes no public byte, so no reading of the public files,
+//! however clever, can place him more precisely than his square. Named doctors (opt-in) are
+//! placed at their practice: their place is published anyway. No public file says how many
+//! doctors accept near a commune either, only yes or no (`status::Facts`): a patient needs to
+//! know whether to register, not the count, and counts would tell how many colleagues hide a
+//! doctor in his square.
+//!
+//! The cost for patients: a status is off by up to the half-diagonal of a square (about 8 km,
+//! 16 km for the larger squares); on the demo, 68 of the 447 communes change status. The
+//! matching of requests uses the real places, not these.
+
+use std::collections::HashMap;
+
+use territory::{Doctor, LonLat};
+
+/// The fewest doctors not named a square must hold for its own centre to be used.
+pub const COVER: usize = 3;
+const CELL_LAT_DEG: f64 = 0.1;
+const CELL_LON_DEG: f64 = 0.15;
+/// Squares double in side at each level; level 1 is the largest.
+const MAX_LEVEL: u32 = 1;
+
+fn cell(location: LonLat, level: u32) -> (i64, i64) {
+    let scale = f64::from(1u32 << level);
+    (
+        (location.lon / (CELL_LON_DEG * scale)).floor() as i64,
+        (location.lat / (CELL_LAT_DEG * scale)).floor() as i64,
+    )
+}
+
+fn centre((x, y): (i64, i64), level: u32) -> LonLat {
+    let scale = f64::from(1u32 << level);
+    LonLat {
+        lon: (x as f64 + 0.5) * CELL_LON_DEG * scale,
+        lat: (y as f64 + 0.5) * CELL_LAT_DEG * scale,
+    }
+}
+
+/// The doctors as the public statuses see them: named ones at their practice, the others at the
+/// centre of their square (see the module's comment).
+pub fn published_places(doctors: &[Doctor]) -> Vec<Doctor> {
+    let mut hidden: Vec<HashMap<(i64, i64), usize>> = vec![HashMap::new(); MAX_LEVEL as usize + 1];
+    for d in doctors.iter().filter(|d| !d.public) {
+        for (level, counts) in hidden.iter_mut().enumerate() {
+            *counts.entry(cell(d.location, level as u32)).or_default() += 1;
+        }
+    }
+    doctors
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if !d.public {
+                let level = (0..MAX_LEVEL)
+                    .find(|&l| hidden[l as usize][&cell(d.location, l)] >= COVER)
+                    .unwrap_or(MAX_LEVEL);
+                d.location = centre(cell(d.location, level), level);
+            }
+            d
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squares_nest_and_centres_lie_inside() {
+        let p = LonLat {
+            lon: 4.72,
+            lat: 49.77,
+        };
+        for level in 0..=MAX_LEVEL {
+            let c = centre(cell(p, level), level);
+            assert_eq!(cell(c, level), cell(p, level));
+        }
+        let (x, y) = cell(p, 0);
+        assert_eq!(cell(p, 1), (x.div_euclid(2), y.div_euclid(2)));
+    }
+}
