@@ -276,10 +276,14 @@ fn dkim_check(args: &[&str], input: &[u8]) -> std::process::Output {
 /// `selector._domainkey.cpts-ardennes.example` (the DNS answer given by the test).
 fn verifies(message: &[u8], selector: &str, p: &str) -> bool {
     let out = dkim_check(&["verify", selector, DKIM_DOMAIN, p], message);
+    let said = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(0) => true,
-        Some(1) => false,
-        _ => panic!("dkim_check.py: {}", String::from_utf8_lossy(&out.stderr)),
+        Some(1) => {
+            eprintln!("dkimpy refuses the message:\n{said}");
+            false
+        }
+        _ => panic!("dkim_check.py: {said}"),
     }
 }
 
@@ -321,7 +325,7 @@ async fn dkim_signed_mails_verify_with_the_published_key_and_one_changed_byte_br
             "d=cpts-ardennes.example",
             "s=cpts",
             "c=relaxed/relaxed",
-            "h=from:to:subject:date:message-id:reply-to:mime-version:content-type:content-transfer-encoding",
+            "h=from:to:subject:date:message-id:reply-to:mime-version;",
         ] {
             assert!(signature.contains(tag), "{file}: {tag} in {signature}");
         }

@@ -20,8 +20,11 @@ use lettre::message::dkim::{
 use lettre::message::header::HeaderName;
 
 /// The headers signed, when the message has them. A header listed but absent is signed as absent
-/// (RFC 6376 §5.4): a `Reply-To` added on the way breaks the signature.
-pub const SIGNED_HEADERS: [&str; 9] = [
+/// (RFC 6376 §5.4): a `Reply-To` added on the way breaks the signature. `Content-Type` is not
+/// among them: lettre writes it with the body, out of the signer's sight (listed, it would be
+/// signed as absent and every signature would fail); the body hash covers the parts, their own
+/// `Content-Type` and `Content-Transfer-Encoding` included.
+pub const SIGNED_HEADERS: [&str; 7] = [
     "From",
     "To",
     "Subject",
@@ -29,8 +32,6 @@ pub const SIGNED_HEADERS: [&str; 9] = [
     "Message-ID",
     "Reply-To",
     "MIME-Version",
-    "Content-Type",
-    "Content-Transfer-Encoding",
 ];
 
 /// Smallest RSA key accepted (RFC 8301: receivers ignore signatures by smaller keys).
