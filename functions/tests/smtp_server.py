@@ -9,11 +9,12 @@ until its standard input closes (the test process ended).
 
 Each mail received becomes SPOOL_DIR/<n>.json: envelope sender and recipients, the client's
 address and port (one connection reused → one port), whether it came over TLS, who authenticated,
-and the message itself. Recipients starting with `refuse` get 550; a recipient starting with
+and the message itself (as text, and its exact bytes in base64 for checks such as DKIM's). Recipients starting with `refuse` get 550; a recipient starting with
 `drop` has the connection closed the first time it is given, and is accepted afterwards.
 """
 
 import asyncio
+import base64
 import datetime
 import json
 import os
@@ -129,6 +130,7 @@ class Handler:
             or server.transport.get_extra_info("ssl_object") is not None,
             "user": session.auth_data.login.decode() if session.authenticated else None,
             "message": envelope.content.decode("utf-8", "replace"),
+            "raw": base64.b64encode(envelope.original_content or envelope.content).decode(),
         }
         partial = os.path.join(self.spool, ".%d.tmp" % number)
         with open(partial, "w") as f:

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use functions::domain::lifecycle::Mail;
-use functions::mail::{MailError, Mailer, Outbox, Security, SmtpMailer, SmtpSettings};
+use functions::mail::{Dkim, MailError, Mailer, Outbox, Security, SmtpMailer, SmtpSettings};
 use functions::signed::KeyRing;
 use functions::store::SqliteStore;
 use functions::view::View;
@@ -45,7 +45,8 @@ impl Mailer for LocalMailer {
 /// The SMTP settings from the environment: `CPTS_SMTP_HOST` (none: no SMTP),
 /// `CPTS_SMTP_SECURITY` (`tls`, `starttls` — the default — or `none` for a relay on loopback),
 /// `CPTS_SMTP_PORT` (465, 587 or 25 by default), `CPTS_SMTP_USER` and `CPTS_SMTP_PASSWORD`,
-/// `CPTS_MAIL_FROM` (the sender, `from` by default). The error is a French sentence.
+/// `CPTS_MAIL_FROM` (the sender, `from` by default), and DKIM signing ([`dkim_settings`]). The
+/// error is a French sentence.
 pub fn smtp_settings(
     var: impl Fn(&str) -> Option<String>,
     from: &str,
@@ -84,7 +85,85 @@ pub fn smtp_settings(
             );
         }
     }
+    settings.dkim = dkim_settings(var, &settings.from)?;
     Ok(Some(settings))
+}
+
+/// DKIM signing from the environment, all three or none: `CPTS_DKIM_DOMAIN` (the domain of
+/// `CPTS_MAIL_FROM`), `CPTS_DKIM_SELECTOR` and `CPTS_DKIM_KEY` (the path of the PEM private key,
+/// which only its owner should read: a warning on the console otherwise). The error is a French
+/// sentence; neither it nor the warning quotes the key.
+pub fn dkim_settings(
+    var: impl Fn(&str) -> Option<String>,
+    from: &str,
+) -> Result<Option<Dkim>, String> {
+    let names = ["CPTS_DKIM_DOMAIN", "CPTS_DKIM_SELECTOR", "CPTS_DKIM_KEY"];
+    let (domain, selector, key) = match names.map(|n| var(n).filter(|v| !v.trim().is_empty())) {
+        [None, None, None] => return Ok(None),
+        [Some(domain), Some(selector), Some(key)] => (domain, selector, key),
+        values => {
+            let missing: Vec<&str> = names
+                .iter()
+                .zip(&values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(format!(
+                "Signature DKIM incomplète : {} manque. Donnez CPTS_DKIM_DOMAIN, CPTS_DKIM_SELECTOR et CPTS_DKIM_KEY ensemble, ou aucun des trois.",
+                missing.join(" et ")
+            ));
+        }
+    };
+    let path = Path::new(key.trim());
+    let pem = std::fs::read_to_string(path).map(zeroize::Zeroizing::new).map_err(|e| {
+        format!(
+            "CPTS_DKIM_KEY : impossible de lire {} ({e}). Donnez le chemin du fichier de la clé privée, par exemple /etc/cpts/dkim.pem, lisible par le service.",
+            path.display()
+        )
+    })?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path)
+        && let Some(warning) = key_file_warning(
+            path,
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+        )
+    {
+        eprintln!("{warning}");
+    }
+    let dkim = Dkim::new(&domain, &selector, &pem).map_err(|e| match e {
+        functions::mail::DkimError::Domain => {
+            format!("CPTS_DKIM_DOMAIN vaut « {domain} » : {e}.")
+        }
+        functions::mail::DkimError::Selector => {
+            format!("CPTS_DKIM_SELECTOR vaut « {selector} » : {e}.")
+        }
+        _ => format!(
+            "CPTS_DKIM_KEY ({}) : {e}. Créez la clé avec « openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {} ».",
+            path.display(),
+            path.display()
+        ),
+    })?;
+    if !dkim.signs_for(from) {
+        return Err(format!(
+            "CPTS_DKIM_DOMAIN vaut « {domain} » mais les courriels partent de « {from} » (CPTS_MAIL_FROM) : \
+             les destinataires n'acceptent que la signature du domaine de l'expéditeur. \
+             Écrivez dans CPTS_DKIM_DOMAIN le domaine de l'adresse de CPTS_MAIL_FROM."
+        ));
+    }
+    Ok(Some(dkim))
+}
+
+/// The warning for a key file others may read (`mode` its permission bits), in French.
+pub fn key_file_warning(path: &Path, mode: u32) -> Option<String> {
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "Attention : la clé DKIM {} peut être lue par d'autres comptes que son propriétaire (droits {:o}). \
+             Corrigez avec « chmod 600 {} ».",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
 }
 
 pub const DATABASE_FILE: &str = "cpts.sqlite";
@@ -498,5 +577,117 @@ mod tests {
         assert!(e.contains("CPTS_SMTP_PORT"), "{e}");
         let e = settings(&[("CPTS_SMTP_HOST", "h"), ("CPTS_SMTP_USER", "u")]).unwrap_err();
         assert!(e.contains("ensemble"), "{e}");
+    }
+
+    /// RFC 8410 §10.3's example Ed25519 private key (a published test vector, signs nothing real).
+    const ED25519_PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
+        MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n\
+        -----END PRIVATE KEY-----\n";
+
+    fn with_dkim(extra: &[(&str, &str)]) -> Result<Option<SmtpSettings>, String> {
+        let mut vars = vec![
+            ("CPTS_SMTP_HOST", "smtp.example.org"),
+            ("CPTS_MAIL_FROM", "CPTS <ne-pas-repondre@cpts-ardennes.fr>"),
+        ];
+        vars.extend_from_slice(extra);
+        settings(&vars)
+    }
+
+    #[test]
+    fn dkim_is_set_by_its_three_variables() {
+        let folder = tempfile::tempdir().unwrap();
+        let key = folder.path().join("dkim.pem");
+        std::fs::write(&key, ED25519_PEM).unwrap();
+        let key = key.to_str().unwrap();
+        assert!(with_dkim(&[]).unwrap().unwrap().dkim.is_none());
+        let s = with_dkim(&[
+            ("CPTS_DKIM_DOMAIN", "CPTS-Ardennes.fr"),
+            ("CPTS_DKIM_SELECTOR", "cpts"),
+            ("CPTS_DKIM_KEY", key),
+        ])
+        .unwrap()
+        .unwrap();
+        let dkim = s.dkim.unwrap();
+        assert_eq!(
+            (dkim.domain(), dkim.selector(), dkim.algorithm()),
+            ("cpts-ardennes.fr", "cpts", "ed25519")
+        );
+        // The settings may be printed: the key is not.
+        let shown = format!("{dkim:?}");
+        assert!(!shown.contains("MC4C"), "{shown}");
+    }
+
+    #[test]
+    fn partial_unreadable_or_misaligned_dkim_settings_are_refused_in_french() {
+        let folder = tempfile::tempdir().unwrap();
+        let key = folder.path().join("dkim.pem");
+        std::fs::write(&key, ED25519_PEM).unwrap();
+        let key = key.to_str().unwrap();
+        let domain = ("CPTS_DKIM_DOMAIN", "cpts-ardennes.fr");
+        let selector = ("CPTS_DKIM_SELECTOR", "cpts");
+        let file = ("CPTS_DKIM_KEY", key);
+        // Any one or two of the three.
+        for (given, missing) in [
+            (vec![domain], "CPTS_DKIM_SELECTOR et CPTS_DKIM_KEY manque"),
+            (vec![selector], "CPTS_DKIM_DOMAIN et CPTS_DKIM_KEY manque"),
+            (vec![file], "CPTS_DKIM_DOMAIN et CPTS_DKIM_SELECTOR manque"),
+            (vec![domain, selector], "CPTS_DKIM_KEY manque"),
+            (vec![domain, file], "CPTS_DKIM_SELECTOR manque"),
+            (vec![selector, file], "CPTS_DKIM_DOMAIN manque"),
+        ] {
+            let e = with_dkim(&given).unwrap_err();
+            assert!(
+                e.contains(missing) && e.contains("ensemble"),
+                "{given:?}: {e}"
+            );
+        }
+        // A file that is not there.
+        let absent = folder.path().join("absente.pem");
+        let e = with_dkim(&[
+            domain,
+            selector,
+            ("CPTS_DKIM_KEY", absent.to_str().unwrap()),
+        ])
+        .unwrap_err();
+        assert!(e.starts_with("CPTS_DKIM_KEY : impossible de lire"), "{e}");
+        assert!(e.contains("absente.pem"), "{e}");
+        // A file that holds no private key: the fix is how to make one.
+        for text in [
+            "bonjour",
+            "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            let bad = folder.path().join("mauvaise.pem");
+            std::fs::write(&bad, text).unwrap();
+            let e = with_dkim(&[domain, selector, ("CPTS_DKIM_KEY", bad.to_str().unwrap())])
+                .unwrap_err();
+            assert!(e.starts_with("CPTS_DKIM_KEY ("), "{e}");
+            assert!(e.contains("openssl genpkey"), "{e}");
+            assert!(!e.contains("AAAA") && !e.contains("MCow"), "{e}");
+        }
+        // A name that is not one.
+        let e = with_dkim(&[("CPTS_DKIM_DOMAIN", "cpts ardennes"), selector, file]).unwrap_err();
+        assert!(e.starts_with("CPTS_DKIM_DOMAIN vaut"), "{e}");
+        let e = with_dkim(&[domain, ("CPTS_DKIM_SELECTOR", "cpts_2025"), file]).unwrap_err();
+        assert!(e.starts_with("CPTS_DKIM_SELECTOR vaut"), "{e}");
+        // Another domain than the sender's: DMARC would not count the signature.
+        for other in ["autre.fr", "mail.cpts-ardennes.fr"] {
+            let e = with_dkim(&[("CPTS_DKIM_DOMAIN", other), selector, file]).unwrap_err();
+            assert!(
+                e.contains("CPTS_DKIM_DOMAIN") && e.contains("CPTS_MAIL_FROM"),
+                "{other}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_warned_about() {
+        let path = Path::new("/etc/cpts/dkim.pem");
+        assert_eq!(key_file_warning(path, 0o100600), None);
+        assert_eq!(key_file_warning(path, 0o100400), None);
+        for mode in [0o100644, 0o100640, 0o100604] {
+            let w = key_file_warning(path, mode).unwrap();
+            assert!(w.contains("chmod 600 /etc/cpts/dkim.pem"), "{w}");
+        }
     }
 }

@@ -12,11 +12,13 @@ use lettre::message::{Mailbox, MultiPart};
 use crate::domain::lifecycle::Mail;
 use crate::store::Store;
 
+pub mod dkim;
 mod outbox;
 #[cfg(feature = "aws")]
 pub mod ses;
 pub mod smtp;
 
+pub use dkim::{Dkim, DkimError};
 pub use outbox::Outbox;
 pub use smtp::{Security, SmtpMailer, SmtpSettings};
 

@@ -1,6 +1,7 @@
 //! The Mailer on one machine in production: SMTP to the CPTS's mail provider, with lettre's pool
 //! of connections. What leaves is the message [`build_message`] writes — the same as the outbox's
-//! `.eml` files and SES's raw content — with a `Reply-To` when the mail names one.
+//! `.eml` files and SES's raw content — with a `Reply-To` when the mail names one, and a
+//! `DKIM-Signature` when [`SmtpSettings::dkim`] is set.
 
 use std::future::Future;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::{self, PoolConfig};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use super::dkim::Dkim;
 use super::{MailError, Mailer, Party, build_message, without_addresses};
 use crate::domain::lifecycle::Mail;
 
@@ -66,6 +68,8 @@ pub struct SmtpSettings {
     pub max_connections: u32,
     /// How long a command may take before the attempt fails (and is retried later).
     pub timeout: Duration,
+    /// Sign each message with DKIM (none: the provider signs, or nobody does).
+    pub dkim: Option<Dkim>,
 }
 
 impl SmtpSettings {
@@ -79,6 +83,7 @@ impl SmtpSettings {
             root_certificate: None,
             max_connections: 4,
             timeout: Duration::from_secs(30),
+            dkim: None,
         }
     }
 }
@@ -86,6 +91,7 @@ impl SmtpSettings {
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: String,
+    dkim: Option<Dkim>,
 }
 
 impl SmtpMailer {
@@ -126,6 +132,7 @@ impl SmtpMailer {
         Ok(Self {
             transport: builder.build(),
             from: settings.from,
+            dkim: settings.dkim,
         })
     }
 
@@ -146,6 +153,10 @@ impl Mailer for SmtpMailer {
                     })?);
                 }
                 message.headers_mut().set(ReplyTo::from(to));
+            }
+            // Last: the signature covers the message as it leaves.
+            if let Some(dkim) = &self.dkim {
+                dkim.sign(&mut message);
             }
             Ok(message)
         });
