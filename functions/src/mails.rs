@@ -384,7 +384,7 @@ impl Recipient {
 /// of a request). `None` for a mail of no request (a sign-in link).
 pub fn concerns(id: &str) -> Option<(&str, Recipient)> {
     let reference = id.split('-').next()?;
-    if !crate::register::is_reference(reference) {
+    if !crate::domain::reference::is_reference(reference) {
         return None;
     }
     let whom = if id == format!("{reference}-patient") {
