@@ -74,23 +74,39 @@ done
 curl -sf --cacert "$root" "https://127.0.0.1:$proxy_port/api/health" >/dev/null \
     || { echo "Caddy ou cpts run ne répond pas :"; tail -20 "$work/run.log" "$work/caddy.log"; exit 1; }
 
-load() {
-    ./target/release/examples/registrations_load --clients "${CLIENTS:-50}" \
-        --count "${COUNT:-20000}" --seconds "${SECONDS_MAX:-60}" \
-        --origin "https://127.0.0.1:$proxy_port" "$@"
-}
 mails() { find "$work/spool" -name '*.json' | wc -l; }
+# CPU seconds (user + system) each process used so far: where the time goes.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+smtp_pid=${pids[0]} cpts_pid=${pids[1]} caddy_pid=${pids[2]}
+run=0
+measured() {
+    local before_cpts before_caddy before_smtp
+    before_cpts=$(cpu "$cpts_pid") before_caddy=$(cpu "$caddy_pid") before_smtp=$(cpu "$smtp_pid")
+    /usr/bin/time -f "%U %S" -o "$work/load.time" \
+        ./target/release/examples/registrations_load --clients "${CLIENTS:-50}" \
+        --count "${COUNT:-20000}" --seconds "${SECONDS_MAX:-60}" --first $((run * 100000)) \
+        --origin "https://127.0.0.1:$proxy_port" "$@"
+    run=$((run + 1))
+    python3 - "$before_cpts" "$(cpu "$cpts_pid")" "$before_caddy" "$(cpu "$caddy_pid")" \
+        "$before_smtp" "$(cpu "$smtp_pid")" "$(cat "$work/load.time")" <<'PY'
+import sys
+a = [float(x) for x in sys.argv[1:7]]
+load = sum(float(x) for x in sys.argv[7].split())
+print(f"CPU seconds: cpts run {a[1] - a[0]:.1f}, Caddy {a[3] - a[2]:.1f}, "
+      f"SMTP server {a[5] - a[4]:.1f}, load generator {load:.1f} (2 cores)")
+PY
+}
 
 echo "== Straight to cpts run (HTTP, 127.0.0.1:$app_port), saturation: 50 clients"
-load --port "$app_port"
+measured --port "$app_port"
 echo "== Straight to cpts run, 1 000 registrations/s offered"
-load --port "$app_port" --rate "${RATE:-1000}"
+measured --port "$app_port" --rate "${RATE:-1000}"
 echo "== Through Caddy (HTTPS, a new TLS session per visitor), saturation: 50 clients"
-load --port "$proxy_port" --tls-root "$root"
+measured --port "$proxy_port" --tls-root "$root"
 echo "== Through Caddy, 1 000 registrations/s offered"
 started_mails=$(mails)
 started=$(date +%s.%N)
-load --port "$proxy_port" --tls-root "$root" --rate "${RATE:-1000}"
+measured --port "$proxy_port" --tls-root "$root" --rate "${RATE:-1000}"
 
 # Mails: the SMTP server's count until it stops growing for 3 s.
 last=$(mails); last_at=$(date +%s.%N); still=0
@@ -106,4 +122,8 @@ sent = after - before
 print(f"mails: {sent} received by the SMTP server during and after the last run, "
       f"{sent / max(t1 - t0, 1e-9):.0f} mails/s (from the run's start to the last mail)")
 EOF
+# The queue left behind, drained with no registration coming in: the sender's own pace.
+pending() { curl -s --cacert "$root" "https://127.0.0.1:$proxy_port/api/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pending_mails"])'; }
+p0=$(pending); m0=$(mails); sleep 10; p1=$(pending); m1=$(mails)
+echo "mails with no load: $((m1 - m0)) received in 10 s ($(( (m1 - m0) / 10 ))/s); pending $p0 → $p1"
 echo "health: $(curl -s --cacert "$root" "https://127.0.0.1:$proxy_port/api/health")"

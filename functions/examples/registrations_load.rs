@@ -29,6 +29,9 @@ struct Options {
     seconds: u64,
     /// Registrations per second offered in all (0: each client sends as soon as it has an answer).
     rate: u64,
+    /// The first visitor's number: each run of one benchmark gives its visitors new phone
+    /// numbers and addresses, so the real limits (3 forms a day per phone) never refuse them.
+    first: usize,
     /// HTTPS, trusting only this root certificate (PEM).
     tls_root: Option<String>,
     /// The site's address, sent as the forms' Origin (the handler refuses other origins).
@@ -42,12 +45,13 @@ fn options() -> Options {
         count: 20_000,
         seconds: 60,
         rate: 0,
+        first: 0,
         tls_root: None,
         origin: None,
     };
     let usage = || -> ! {
         eprintln!(
-            "usage: --port N --clients N --count N --seconds N [--rate N] [--tls-root CA.pem] [--origin URL]"
+            "usage: --port N --clients N --count N --seconds N [--rate N] [--first N] [--tls-root CA.pem] [--origin URL]"
         );
         std::process::exit(2)
     };
@@ -72,6 +76,7 @@ fn options() -> Options {
             "--count" => o.count = value as usize,
             "--seconds" => o.seconds = value,
             "--rate" => o.rate = value,
+            "--first" => o.first = value as usize,
             other => {
                 eprintln!("unknown option {other}");
                 std::process::exit(2)
@@ -254,7 +259,7 @@ async fn main() {
     let mut tasks = Vec::new();
     for _ in 0..o.clients {
         let (tokens, next) = (Arc::clone(&tokens), Arc::clone(&next));
-        let (port, rate) = (o.port, o.rate);
+        let (port, rate, first) = (o.port, o.rate, o.first);
         let (tls, origin) = (tls.clone(), Arc::clone(&origin));
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -265,7 +270,8 @@ async fn main() {
                     break;
                 }
                 let token = tokens[i].lock().unwrap().clone();
-                let raw = form(i, &token, port, &origin);
+                let visitor = first + i;
+                let raw = form(visitor, &token, port, &origin);
                 // Paced: request i is due at i / rate; its latency counts from then, so a late
                 // answer delays nothing unseen (no coordinated omission).
                 let sent = if rate > 0 {
@@ -275,7 +281,7 @@ async fn main() {
                 } else {
                     Instant::now()
                 };
-                match exchange(server, source(i), &raw, tls.as_deref()).await {
+                match exchange(server, source(visitor), &raw, tls.as_deref()).await {
                     Ok((303, _)) => latencies.push(sent.elapsed()),
                     Ok((status, body)) => {
                         failures += 1;
