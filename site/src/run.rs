@@ -45,23 +45,7 @@ pub struct Options {
 pub const SITE_DIR: &str = "site";
 
 pub fn run(options: Options) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("Impossible de démarrer le serveur : {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}\nLe serveur ne démarre pas.");
-            ExitCode::FAILURE
-        }
-    }
+    running::until_stopped(serve(options), Some("Le serveur ne démarre pas."))
 }
 
 /// The site being served, swapped whole after each good build.

@@ -138,3 +138,32 @@ pub async fn every_minute(jobs: Arc<Jobs>) {
         jobs.run().await;
     }
 }
+
+/// Runs a server's `serve` future on a multi-threaded runtime until it ends; its error (a French
+/// sentence) is printed, followed by `failed` when there is one.
+pub fn until_stopped(
+    serve: impl std::future::Future<Output = Result<(), String>>,
+    failed: Option<&str>,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Impossible de démarrer le serveur : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            match failed {
+                Some(line) => eprintln!("{message}\n{line}"),
+                None => eprintln!("{message}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

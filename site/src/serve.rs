@@ -108,23 +108,7 @@ fn fingerprint(dir: &Path) -> u64 {
 }
 
 pub fn run(options: Options) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("Impossible de démarrer le serveur : {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
-            ExitCode::FAILURE
-        }
-    }
+    running::until_stopped(serve(options), None)
 }
 
 async fn serve(options: Options) -> Result<(), String> {

@@ -4,7 +4,7 @@
 
 use super::attrs::{Item, get_n, get_s, n, s, sdk_err};
 use super::schema::{GSI1, MAILS_PENDING, TTL_ATTRIBUTE, key};
-use super::table::Table;
+use super::table::{Table, each_item};
 use crate::store::{GIVEN_UP, Health, Result, StoreError, Undelivered};
 
 /// The probe item's key (`pk` and `sk`).
@@ -25,20 +25,12 @@ impl Table {
             .expression_attribute_values(":pending", s(MAILS_PENDING))
             .projection_expression(projection);
         let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_err("list pending mails"))?;
-            items.extend(page.items().iter().cloned());
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        each_item(query, "list pending mails", |item| {
+            items.push(item.clone());
+            Ok(true)
+        })
+        .await?;
+        Ok(items)
     }
 
     pub(super) async fn health(&self, now: i64) -> Result<Health> {
