@@ -16,7 +16,7 @@ use functions::domain::registration::{Criterion, DeclaredCriterion};
 use functions::store::Store;
 use functions::web::link_pages::declared_rows;
 use functions::web::overview::{self, ASK_FIRST_VISIT_AFTER_DAYS, Overview, OverviewPage};
-use functions::workflow::{Answer, Decision, Outcome};
+use functions::workflow::Decision;
 use territory::Territory;
 
 const BASE: &str = "http://127.0.0.1:8000";
@@ -52,27 +52,6 @@ fn territory_with(h: &Harness, change: impl Fn(&mut territory::Doctor)) -> Arc<T
     let mut doctors = t.doctors.clone();
     doctors.iter_mut().for_each(change);
     Arc::new(Territory::new(t.communes.clone(), t.cpts.clone(), doctors))
-}
-
-/// Validates the current proposal of `reference` and has its doctor accept.
-async fn accepted(h: &Harness, reference: &str, now: i64) {
-    let id = case(h, reference)
-        .await
-        .current_proposal()
-        .unwrap()
-        .to_string();
-    let validated = h
-        .app
-        .coordinator_decides(reference, Some(&id), Decision::Validate, "Claire", now)
-        .await
-        .unwrap();
-    assert_eq!(validated, Outcome::Done);
-    let answer = h
-        .app
-        .doctor_answers(&id, Answer::Accept, now)
-        .await
-        .unwrap();
-    assert_eq!(answer, Outcome::Done);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use functions::domain::lifecycle::{CaseState, EntryKind, Mail, PATIENT_MAIL_GIVE
 use functions::mail::{GIVEN_UP, Outbox, REPORT_AFTER_ATTEMPTS, deliver_due};
 use functions::store::{SqliteStore, Store, Undelivered};
 use functions::web::overview::{self, OverviewPage};
-use functions::workflow::{Answer, Decision, Outcome};
+use functions::workflow::{Decision, Outcome};
 
 const BASE: &str = "http://127.0.0.1:8000";
 
@@ -61,23 +61,6 @@ async fn register(h: &Harness, phone: &str) -> String {
     let (r, page) = h.post_form(&body).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
     reference_of(&location(&r))
-}
-
-async fn accepted(h: &Harness, reference: &str, now: i64) {
-    let case = h.app.store.case(reference).await.unwrap().unwrap();
-    let id = case.current_proposal().unwrap().to_string();
-    let validated = h
-        .app
-        .coordinator_decides(reference, Some(&id), Decision::Validate, "Claire", now)
-        .await
-        .unwrap();
-    assert_eq!(validated, Outcome::Done);
-    let answer = h
-        .app
-        .doctor_answers(&id, Answer::Accept, now)
-        .await
-        .unwrap();
-    assert_eq!(answer, Outcome::Done);
 }
 
 #[tokio::test]

@@ -261,3 +261,23 @@ pub fn without_random_parts(mail: &str, reference: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Validates the current proposal of `reference` and has its doctor accept.
+pub async fn accepted(h: &Harness, reference: &str, now: i64) {
+    use functions::store::Store;
+    use functions::workflow::{Answer, Decision, Outcome};
+    let case = h.app.store.case(reference).await.unwrap().unwrap();
+    let id = case.current_proposal().unwrap().to_string();
+    let validated = h
+        .app
+        .coordinator_decides(reference, Some(&id), Decision::Validate, "Claire", now)
+        .await
+        .unwrap();
+    assert_eq!(validated, Outcome::Done);
+    let answer = h
+        .app
+        .doctor_answers(&id, Answer::Accept, now)
+        .await
+        .unwrap();
+    assert_eq!(answer, Outcome::Done);
+}
