@@ -7,6 +7,7 @@ use crate::model::{Doctor, LonLat};
 
 type Entry = GeomWithData<[f64; 3], usize>;
 
+#[derive(Clone)]
 pub struct DoctorIndex {
     tree: RTree<Entry>,
 }

@@ -16,11 +16,13 @@ pub use distance::great_circle_km;
 pub use index::Nearby;
 pub use load::{FOLDER, Loaded, load, load_published};
 pub use model::{
-    Availability, Commune, Coordinator, Cpts, Doctor, LonLat, Polygon, Ring, Staff, StaffRole,
+    Availability, Commune, Coordinator, Cpts, Declared, Doctor, LonLat, Polygon, Ring, Staff,
+    StaffRole,
 };
 
 use index::DoctorIndex;
 
+#[derive(Clone)]
 pub struct Territory {
     /// Sorted as loaded (by INSEE code in the demo).
     pub communes: Vec<Commune>,
@@ -110,6 +112,26 @@ impl Territory {
 
     pub fn commune(&self, code: &str) -> Option<&Commune> {
         self.commune_by_code.get(code).map(|&i| &self.communes[i])
+    }
+
+    /// Applies each doctor's own declaration (by id) over his row where it is current
+    /// ([`Doctor::is_superseded_by`]); unknown ids are ignored. Returns how many were applied.
+    /// Positions and places are unchanged, so the spatial index stays valid.
+    pub fn apply_declarations<'a>(
+        &mut self,
+        declarations: impl IntoIterator<Item = (&'a str, &'a Declared)>,
+    ) -> usize {
+        let mut applied = 0;
+        for (id, declared) in declarations {
+            if let Some(&i) = self.doctor_by_id.get(id) {
+                let doctor = &mut self.doctors[i];
+                if doctor.is_superseded_by(declared) {
+                    doctor.take(declared);
+                    applied += 1;
+                }
+            }
+        }
+        applied
     }
 
     pub fn doctor(&self, id: &str) -> Option<&Doctor> {

@@ -156,9 +156,50 @@ pub struct Doctor {
     pub email: String,
 }
 
+/// The columns of a doctor's row he may declare himself through his standing link (DOMAIN.md §3),
+/// with the day he declared them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub availability: Availability,
+    pub yearly_capacity: u32,
+    pub home_visit_radius_km: Option<f64>,
+    pub priority_only: bool,
+    pub public: bool,
+    pub on: NaiveDate,
+}
+
 impl Doctor {
     pub fn accepts_on(&self, date: NaiveDate) -> bool {
         self.availability.accepts_on(date)
+    }
+
+    /// What his row declares, as of its `mis_a_jour` date.
+    pub fn declared(&self) -> Declared {
+        Declared {
+            availability: self.availability,
+            yearly_capacity: self.yearly_capacity,
+            home_visit_radius_km: self.home_visit_radius_km,
+            priority_only: self.priority_only,
+            public: self.public,
+            on: self.updated,
+        }
+    }
+
+    /// Whether `declared` is current rather than this row. Staff's row wins only when they dated
+    /// it after the declaration (they published a newer row for him); on the same day the
+    /// doctor's own word wins, since the row carries no time of day.
+    pub fn is_superseded_by(&self, declared: &Declared) -> bool {
+        declared.on >= self.updated
+    }
+
+    /// Takes `declared` in place of the availability columns of his row.
+    pub fn take(&mut self, declared: &Declared) {
+        self.availability = declared.availability;
+        self.yearly_capacity = declared.yearly_capacity;
+        self.home_visit_radius_km = declared.home_visit_radius_km;
+        self.priority_only = declared.priority_only;
+        self.public = declared.public;
+        self.updated = declared.on;
     }
 
     /// Declared more than three months before `today`: to be confirmed.

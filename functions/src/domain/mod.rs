@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod communes;
 pub mod dates;
+pub mod declarations;
 pub mod intake;
 pub mod lifecycle;
 pub mod matching;

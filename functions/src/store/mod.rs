@@ -16,6 +16,7 @@ pub use dynamo::DynamoStore;
 pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
+use crate::domain::declarations::{Declaration, Declarations};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Mail, Opening, Proposal, Request,
     TimelineEntry, Transition,
@@ -160,6 +161,22 @@ pub trait Store: Send + Sync + 'static {
     fn doctor_loads(&self, period: i32) -> impl Future<Output = Result<Vec<DoctorLoad>>> + Send;
 
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// In one transaction: stores `declaration` as its doctor's current one (replacing his
+    /// previous one whole), writes `audit`, and counts one more change of the declarations.
+    fn declare(
+        &self,
+        declaration: &Declaration,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every doctor's current declaration, by doctor id, with the count of changes read before
+    /// the list (so a change made meanwhile is seen again at the next read).
+    fn declarations(&self) -> impl Future<Output = Result<Declarations>> + Send;
+
+    /// The count of changes of the declarations so far: 0 before the first one. Cheap: read
+    /// before each matching to know whether the list must be read again.
+    fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send;
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 

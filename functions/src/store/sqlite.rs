@@ -12,6 +12,7 @@ use super::{
     Applied, GIVEN_UP, Health, PendingMail, Purged, RateLimit, Registered, Result, Store,
     StoreError, Undelivered,
 };
+use crate::domain::declarations::{Declaration, Declarations};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
@@ -179,6 +180,18 @@ const MIGRATIONS: &[&str] = &["
     CREATE TABLE health (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         checked_at INTEGER NOT NULL
+    );
+", "
+    -- Each doctor's own current declaration (JSON of Declaration), and the count of changes
+    -- readers compare to know whether to read them again.
+    CREATE TABLE declarations (
+        doctor TEXT PRIMARY KEY,
+        declared_at INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE TABLE declarations_stamp (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        stamp INTEGER NOT NULL
     );
 "];
 
@@ -700,6 +713,14 @@ fn forget_mails(tx: &Connection, addresses: &[String]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn declarations_stamp(c: &Connection) -> rusqlite::Result<u64> {
+    let stamp: Option<i64> = c
+        .prepare_cached("SELECT stamp FROM declarations_stamp WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(stamp.map_or(0, |s| s as u64))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
@@ -1124,6 +1145,50 @@ impl Store for SqliteStore {
 
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send {
         self.with(|c| insert_audit(c, entry))
+    }
+
+    fn declare(
+        &self,
+        declaration: &Declaration,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.prepare_cached(
+                "INSERT INTO declarations (doctor, declared_at, record) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (doctor) DO UPDATE SET declared_at = ?2, record = ?3",
+            )?
+            .execute(params![
+                declaration.doctor,
+                declaration.declared_at,
+                json(declaration)?
+            ])?;
+            tx.prepare_cached(
+                "INSERT INTO declarations_stamp (id, stamp) VALUES (1, 1)
+                 ON CONFLICT (id) DO UPDATE SET stamp = stamp + 1",
+            )?
+            .execute([])?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn declarations(&self) -> impl Future<Output = Result<Declarations>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let stamp = declarations_stamp(&tx)?;
+            let list = tx
+                .prepare_cached("SELECT record FROM declarations ORDER BY doctor")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .map(|text| from_json(&text?))
+                .collect::<rusqlite::Result<Vec<Declaration>>>()?;
+            Ok(Declarations { stamp, list })
+        })
+    }
+
+    fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send {
+        self.with(|c| declarations_stamp(c))
     }
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {

@@ -13,12 +13,14 @@
 // Not every test binary that includes the suite runs every part of it.
 #![allow(unused_imports)]
 
+pub mod declarations;
 pub mod health;
 pub mod privacy;
 pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub use declarations::*;
 pub use health::*;
 pub use privacy::*;
 pub use retention::*;
@@ -327,7 +329,9 @@ macro_rules! store_contract {
             a_reopened_request_keeps_what_it_wrote,
             a_rate_counter_goes_after_its_period,
             health_writes_and_counts_the_mail_queue,
-            undelivered_mails_are_those_failed_often_or_given_up);
+            undelivered_mails_are_those_failed_often_or_given_up,
+            declarations_are_kept_one_per_doctor_and_counted,
+            a_same_declaration_still_counts_as_a_change);
     };
     (@tests $make:expr; $($name:ident),*) => {
         $(

@@ -20,6 +20,8 @@
 //! | audit entry     | `AUDIT#<object>`      | `<insertion clock>#<random>` | `at`, `actor`, `action`, `object` |
 //! | timeline entry  | `CASE#<reference>`    | `TIMELINE#<insertion clock>#<random>` | `record` (JSON of [`TimelineEntry`]: may hold personal content), `at` |
 //! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
+//! | declaration     | `DECLARATION`         | `<doctor id>`                | `record` (JSON of [`Declaration`](crate::domain::declarations::Declaration)), `declared_at` |
+//! | declarations stamp | `DECLARATION#STAMP` | `DECLARATION#STAMP`        | `stamp` (count of changes, `ADD 1` with each declaration) |
 //! | health probe    | `HEALTH`              | `HEALTH`                     | `checked_at` (TTL: an hour after the last check) |
 //! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
 //! | erased request  | `CASE#<reference>`    | `REQUEST`                    | `record` (JSON of [`Erased`](crate::domain::lifecycle::Erased): no personal data), `erased_at`, `created_at`, `cpts`, `priority` |
@@ -74,7 +76,8 @@
 //!   proposals written before it (`restamp.rs`);
 //! * sent mails: [`SENT_MAIL`](crate::domain::retention::SENT_MAIL) after sending;
 //!   pending mails never expire: a mail not yet sent is never lost;
-//! * doctors' counters: never (a handful of numbers per doctor and year, no personal data);
+//! * doctors' counters and declarations: never (no patient data; a doctor leaving the roster
+//!   leaves one small item) (a handful of numbers per doctor and year, no personal data);
 //! * single-use keys (sign-in links): until the link's own expiry;
 //! * staff sessions: at their end; reads refuse an expired session before the TTL deletes it;
 //! * audit entries: [`AUDIT_ENTRY`](crate::domain::retention::AUDIT_ENTRY).
@@ -116,9 +119,10 @@
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
 //! * [`register`], [`transition`], [`outbox`], [`health`], [`queries`], [`sessions`], [`search`],
-//!   [`privacy`] — what the [`Store`] methods do ([`privacy`]: correcting a request, erasing it).
+//!   [`privacy`], [`declarations`] — what the [`Store`] methods do ([`privacy`]: correcting a request, erasing it).
 
 mod attrs;
+mod declarations;
 mod doctors;
 mod health;
 mod items;
@@ -138,6 +142,7 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::Client;
 
+use crate::domain::declarations::{Declaration, Declarations};
 use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Opening, Proposal, Request,
@@ -294,6 +299,22 @@ impl Store for DynamoStore {
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send {
         self.table.queue_mail(mail, audit, limits, now)
+    }
+
+    fn declare(
+        &self,
+        declaration: &Declaration,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.table.declare(declaration, audit)
+    }
+
+    fn declarations(&self) -> impl Future<Output = Result<Declarations>> + Send {
+        self.table.declarations()
+    }
+
+    fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send {
+        self.table.declarations_stamp()
     }
 
     fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {

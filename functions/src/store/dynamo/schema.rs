@@ -35,6 +35,11 @@ pub(super) const MAILS_PENDING: &str = "MAIL#PENDING";
 pub(super) const PROPOSALS_OPEN: &str = "PROPOSAL#OPEN";
 pub(super) const DOCTORS: &str = "DOCTOR";
 
+/// The partition of the doctors' own declarations (sort key: the doctor's id).
+pub(super) const DECLARATIONS: &str = "DECLARATION";
+/// Key (`pk` and `sk`) of the count of changes of the declarations.
+pub(super) const DECLARATIONS_STAMP: &str = "DECLARATION#STAMP";
+
 /// The primary key of an item.
 pub(super) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(PK.into(), s(pk)), (SK.into(), s(sk))])

@@ -1,0 +1,195 @@
+//! A doctor's own declaration of availability (DOMAIN.md §3, DESIGN.md "Doctors' declarations"):
+//! what he may change himself through his standing link, dated and stored; which of it and his
+//! published row is current; and what the public site must show once pauses and the capacity
+//! used this year are counted.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use territory::{Availability, Declared, Territory};
+
+use crate::domain::dates::local_date;
+use crate::domain::matching::Loads;
+
+/// His status, as stored (the same four as the `statut` column of doctors.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "date", rename_all = "snake_case")]
+pub enum Status {
+    AcceptingNow,
+    AcceptingFrom(NaiveDate),
+    NotAccepting,
+    PausedUntil(NaiveDate),
+}
+
+impl From<Status> for Availability {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::AcceptingNow => Availability::AcceptingNow,
+            Status::AcceptingFrom(d) => Availability::AcceptingFrom(d),
+            Status::NotAccepting => Availability::NotAccepting,
+            Status::PausedUntil(d) => Availability::PausedUntil(d),
+        }
+    }
+}
+
+impl From<Availability> for Status {
+    fn from(availability: Availability) -> Self {
+        match availability {
+            Availability::AcceptingNow => Status::AcceptingNow,
+            Availability::AcceptingFrom(d) => Status::AcceptingFrom(d),
+            Availability::NotAccepting => Status::NotAccepting,
+            Availability::PausedUntil(d) => Status::PausedUntil(d),
+        }
+    }
+}
+
+/// One doctor's current declaration, as stored: it replaces his previous one whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// His id in the roster (doctors.csv).
+    pub doctor: String,
+    pub status: Status,
+    pub yearly_capacity: u32,
+    /// Radius in km of his home visits, if he makes any.
+    pub home_visit_radius_km: Option<f64>,
+    pub priority_only: bool,
+    /// Opted in to appear by name on public pages.
+    pub public: bool,
+    /// When he declared it (unix seconds).
+    pub declared_at: i64,
+    /// Who wrote it: `doctor` (his standing link) or `staff:<id>`.
+    pub by: String,
+}
+
+impl Declaration {
+    /// The same declaration in the territory's terms, dated the local day it was made.
+    pub fn declared(&self) -> Declared {
+        Declared {
+            availability: self.status.into(),
+            yearly_capacity: self.yearly_capacity,
+            home_visit_radius_km: self.home_visit_radius_km,
+            priority_only: self.priority_only,
+            public: self.public,
+            on: local_date(self.declared_at),
+        }
+    }
+
+    /// A declaration by `by` at `at` repeating `declared` (a confirmation that nothing changed,
+    /// or the starting point of a change).
+    pub fn from_declared(doctor: &str, declared: &Declared, by: &str, at: i64) -> Self {
+        Self {
+            doctor: doctor.to_string(),
+            status: declared.availability.into(),
+            yearly_capacity: declared.yearly_capacity,
+            home_visit_radius_km: declared.home_visit_radius_km,
+            priority_only: declared.priority_only,
+            public: declared.public,
+            declared_at: at,
+            by: by.to_string(),
+        }
+    }
+}
+
+/// Every current declaration, with the store's count of changes when it was read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Declarations {
+    /// Grows by one at every declaration stored: a reader that saw the same stamp has the same list.
+    pub stamp: u64,
+    pub list: Vec<Declaration>,
+}
+
+/// Which of a doctor's row and his own declaration is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// No declaration of his own: his row in doctors.csv.
+    Roster,
+    /// His own declaration, newer than his row.
+    Declaration,
+    /// His row, published by staff after his declaration.
+    NewerRoster,
+}
+
+/// Which source is current for doctor `id` of `published` (the territory as loaded from the
+/// content), given `declarations`.
+pub fn source_of(published: &Territory, declarations: &[Declaration], id: &str) -> Source {
+    let Some(doctor) = published.doctor(id) else {
+        return Source::Roster;
+    };
+    match declarations.iter().find(|d| d.doctor == id) {
+        None => Source::Roster,
+        Some(d) if doctor.is_superseded_by(&d.declared()) => Source::Declaration,
+        Some(_) => Source::NewerRoster,
+    }
+}
+
+/// The territory the matching works with: `published` with each current declaration applied.
+pub fn current_territory(published: &Territory, declarations: &[Declaration]) -> Territory {
+    let mut current = published.clone();
+    let declared: Vec<(&str, Declared)> = declarations
+        .iter()
+        .map(|d| (d.doctor.as_str(), d.declared()))
+        .collect();
+    current.apply_declarations(declared.iter().map(|(id, d)| (*id, d)));
+    current
+}
+
+/// What the public site must show for each doctor whose public availability differs from his
+/// row in `published`: his current declaration, and on top of it a pause made through a proposal
+/// link (shown as the pause) or a year's capacity used up (shown as « accepte à partir du
+/// 1er janvier »). `current` is [`current_territory`]; `loads` its counters for `today`'s year.
+pub fn public_declarations(
+    published: &Territory,
+    current: &Territory,
+    loads: &Loads,
+    today: NaiveDate,
+) -> Vec<(String, Declared)> {
+    let next_year = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap_or(today);
+    current
+        .doctors
+        .iter()
+        .zip(&loads.usage)
+        .filter_map(|(doctor, usage)| {
+            let mut shown = doctor.declared();
+            if let Some(until) = usage.paused_until.filter(|until| *until >= today) {
+                shown.availability = match shown.availability {
+                    Availability::PausedUntil(own) if own >= until => shown.availability,
+                    Availability::NotAccepting => Availability::NotAccepting,
+                    _ => Availability::PausedUntil(until),
+                };
+            }
+            if usage.load >= doctor.yearly_capacity && shown.availability.accepts_on(today) {
+                shown.availability = Availability::AcceptingFrom(next_year);
+            }
+            let row = published.doctor(&doctor.id)?;
+            // Dated as his row at least, so that the site applies it over that row.
+            shown.on = shown.on.max(row.updated);
+            (shown != row.declared()).then(|| (doctor.id.clone(), shown))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_stored_as_code_and_date() {
+        let status = Status::PausedUntil("2027-01-15".parse().unwrap());
+        let json = serde_json::to_string(&status).unwrap();
+        assert_eq!(json, r#"{"code":"paused_until","date":"2027-01-15"}"#);
+        assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), status);
+        let now = serde_json::to_string(&Status::AcceptingNow).unwrap();
+        assert_eq!(now, r#"{"code":"accepting_now"}"#);
+    }
+
+    #[test]
+    fn status_round_trips_through_availability() {
+        for status in [
+            Status::AcceptingNow,
+            Status::AcceptingFrom("2027-02-01".parse().unwrap()),
+            Status::NotAccepting,
+            Status::PausedUntil("2027-01-15".parse().unwrap()),
+        ] {
+            assert_eq!(Status::from(Availability::from(status)), status);
+        }
+    }
+}
