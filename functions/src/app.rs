@@ -1,11 +1,13 @@
-//! The handler's state and settings: the published territory, the templates, the key ring, the
-//! store, the mailer, the abuse limits, and the thread that sends pending mails.
+//! The handler's state and settings: the published territory and the doctors' own declarations
+//! over it, the templates, the key ring, the store, the mailer, the abuse limits, and the thread
+//! that sends pending mails.
 
 use std::sync::{Arc, RwLock};
 
 use territory::Territory;
 use tokio::sync::Notify;
 
+use crate::domain::declarations::{self, Declaration, Declarations};
 use crate::domain::{communes, phone};
 use crate::mail::Mailer;
 use crate::signed::KeyRing;
@@ -87,11 +89,24 @@ impl Published {
     }
 }
 
+/// The published territory with the doctors' own declarations applied: what the matching uses.
+struct Current {
+    /// The store's count of changes the declarations were read at; `None` before the first read.
+    stamp: Option<u64>,
+    declarations: Arc<Vec<Declaration>>,
+    territory: Arc<Territory>,
+}
+
 /// Everything the handler works with.
 pub struct App<S: Store, M: Mailer> {
     pub config: Config,
     /// Replaced whole when a new territory (doctors.csv) is published.
     published: RwLock<Arc<Published>>,
+    /// Made again from `published` when it or the declarations change.
+    current: RwLock<Arc<Current>>,
+    /// Wakes whoever rebuilds the public site when what it shows of doctors changed (a
+    /// declaration, a pause, a place taken).
+    pub doctors_changed: Notify,
     /// The templates of every page and mail: the built-in ones until [`App::replace_view`].
     view: RwLock<Arc<View>>,
     pub keys: KeyRing,
@@ -109,9 +124,16 @@ impl<S: Store, M: Mailer> App<S, M> {
         store: S,
         mailer: M,
     ) -> Arc<Self> {
+        let current = Current {
+            stamp: None,
+            declarations: Arc::default(),
+            territory: Arc::clone(&territory),
+        };
         Arc::new(Self {
             config,
             published: RwLock::new(Published::new(territory)),
+            current: RwLock::new(Arc::new(current)),
+            doctors_changed: Notify::new(),
             view: RwLock::new(Arc::new(View::builtin())),
             keys,
             store,
@@ -120,9 +142,61 @@ impl<S: Store, M: Mailer> App<S, M> {
         })
     }
 
-    /// The territory as published now (doctors, their declarations, communes, CPTS).
+    /// The territory as published now (communes, CPTS, doctors), with the doctors' own
+    /// declarations as last read from the store. Before matching, use [`App::current_territory`].
     pub fn territory(&self) -> Arc<Territory> {
-        Arc::clone(&self.published().territory)
+        Arc::clone(&self.current().territory)
+    }
+
+    fn current(&self) -> Arc<Current> {
+        match self.current.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The doctors' own declarations, as last read from the store.
+    pub fn declarations(&self) -> Arc<Vec<Declaration>> {
+        Arc::clone(&self.current().declarations)
+    }
+
+    /// [`App::territory`] with the declarations read again if any changed since (another
+    /// process, or another Lambda instance, may have stored one): what the matching must use.
+    /// One small read when nothing changed. When the store cannot be read, the last known
+    /// declarations are used: whatever writes next reports the store's error itself.
+    pub async fn current_territory(&self) -> Arc<Territory> {
+        let known = self.current().stamp;
+        let read = match self.store.declarations_stamp().await {
+            Ok(stamp) if Some(stamp) == known => None,
+            Ok(_) => self.store.declarations().await.ok(),
+            Err(_) => None,
+        };
+        if read.is_some() {
+            self.remake_current(read);
+        }
+        self.territory()
+    }
+
+    /// Makes the current territory again from the published one and `read` (or, without it or
+    /// when a newer read was taken meanwhile, the declarations already known).
+    fn remake_current(&self, read: Option<Declarations>) {
+        let mut current = match self.current.write() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (stamp, list) = match read {
+            Some(read) if current.stamp.is_none_or(|known| known <= read.stamp) => {
+                (Some(read.stamp), Arc::new(read.list))
+            }
+            _ => (current.stamp, Arc::clone(&current.declarations)),
+        };
+        let published = self.published();
+        let territory = declarations::current_territory(&published.territory, &list);
+        *current = Arc::new(Current {
+            stamp,
+            declarations: list,
+            territory: Arc::new(territory),
+        });
     }
 
     pub fn published(&self) -> Arc<Published> {
@@ -140,6 +214,7 @@ impl<S: Store, M: Mailer> App<S, M> {
             Ok(mut p) => *p = next,
             Err(poisoned) => *poisoned.into_inner() = next,
         }
+        self.remake_current(None);
     }
 
     /// The templates pages and mails are written with now.

@@ -274,7 +274,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         by: &str,
         now: i64,
     ) -> Result<std::result::Result<Transition, Acted>> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let today = local_date(now);
         let Some(position) = territory.doctors.iter().position(|d| d.id == doctor) else {
             return Ok(Err(Acted::DoctorGone));

@@ -4,7 +4,7 @@
 //!
 //! Layers, top to bottom (a module imports only from the layers below it):
 //! - [`web`] (routes and pages) and [`aws`] (the Lambda entry point) — transport;
-//! - [`register`], [`intake`], [`workflow`] — the use cases; [`links`] and [`mails`] — what is sent to people;
+//! - [`register`], [`intake`], [`workflow`], [`declaring`] — the use cases; [`links`] and [`mails`] — what is sent to people;
 //! - [`app`] — the handler's state and settings;
 //! - [`store`], [`mail`], [`signed`], [`view`] — persistence, delivery, signing, templates;
 //! - [`domain`] — pure types and rules, with no I/O.
@@ -13,6 +13,7 @@ pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod casework;
+pub mod declaring;
 pub mod domain;
 pub mod intake;
 pub mod links;

@@ -145,7 +145,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         rate_limits: &[RateLimit],
         now: i64,
     ) -> Result<Opened, StoreError> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let today = local_date(now);
         let commune = territory
             .commune(&entry.registration.commune)

@@ -149,7 +149,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         now: i64,
         notice: Notice,
     ) -> Result<Option<Proposal>> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let today = local_date(now);
         let mut last_case = None;
         for _ in 0..ATTEMPTS {
@@ -197,6 +197,8 @@ impl<S: Store, M: Mailer> App<S, M> {
                 Applied::Done => {
                     tracing::info!(reference = %reference, proposal = %proposal.id, "médecin proposé");
                     self.mail_waiting.notify_one();
+                    // A place is held: the public status of his communes may change.
+                    self.doctors_changed.notify_one();
                     return Ok(Some(proposal));
                 }
                 // Someone else changed the case, or the doctor's last place went meanwhile.
@@ -278,7 +280,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         actor: Option<&str>,
         now: i64,
     ) -> Result<Outcome> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let Some((case, proposal)) = self.case_and_proposal(reference, proposal_id).await? else {
             return Ok(Outcome::Unknown);
         };
@@ -372,7 +374,7 @@ impl<S: Store, M: Mailer> App<S, M> {
 
     /// Performs the doctor's `answer` on proposal `id`.
     pub async fn doctor_answers(&self, id: &str, answer: Answer, now: i64) -> Result<Outcome> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let Some(proposal) = self.store.proposal(id).await? else {
             return Ok(Outcome::Unknown);
         };
@@ -427,6 +429,8 @@ impl<S: Store, M: Mailer> App<S, M> {
                     Answer::Pause(_) => "pause",
                 };
                 tracing::info!(reference = %proposal.reference, proposal = %id, answer, "réponse du médecin");
+                // A pause, or a place given back or taken: his public status may change.
+                self.doctors_changed.notify_one();
             }
             Applied::Conflict => return Ok(Outcome::AlreadyDone),
             Applied::NoCapacity => {
@@ -606,7 +610,7 @@ impl<S: Store, M: Mailer> App<S, M> {
     /// says them in French, the Lambda as fields).
     #[tracing::instrument(name = "jobs", skip(self))]
     pub async fn run_jobs(&self, now: i64) -> Result<JobReport> {
-        let territory = self.territory();
+        let territory = self.current_territory().await;
         let today = local_date(now);
         let mut report = JobReport::default();
         for proposal in self.store.open_proposals().await? {

@@ -18,15 +18,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use territory::Declared;
 use tokio::signal::unix::{SignalKind, signal};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_status::SetStatus;
 
-use crate::handler::{self, Links, Setup};
+use crate::handler::{self, Links, LocalApp, Setup};
 use crate::listener::{self, Limits, TrustedProxies};
 use crate::output;
-use crate::running::{self, Jobs};
+use crate::running::{self, Jobs, Shown};
 
 pub struct Options {
     pub content: PathBuf,
@@ -56,6 +57,10 @@ struct Published {
     fixed_today: Option<NaiveDate>,
     current: RwLock<Arc<Build>>,
     generation: AtomicU64,
+    /// One build at a time: each swaps in a newer one than the last.
+    building: std::sync::Mutex<()>,
+    /// What the last build showed of doctors.
+    shown: Shown,
 }
 
 struct Build {
@@ -70,14 +75,18 @@ impl Published {
             .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    /// Builds the site into a new numbered folder and serves it once it is complete; the previous
-    /// build keeps being served if this one fails, and is removed once replaced.
-    fn rebuild(&self) -> Result<(), String> {
+    /// Builds the site into a new numbered folder, with `declared` over the doctors' rows, and
+    /// serves it once it is complete; the previous build keeps being served if this one fails,
+    /// and is removed once replaced.
+    fn rebuild(&self, declared: &[(String, Declared)]) -> Result<(), String> {
+        let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        self.shown.is_new(declared);
         let n = self.generation.fetch_add(1, Ordering::SeqCst);
         let dir = self.root.join(n.to_string());
         running::build_into(
             &self.content,
             self.today(),
+            declared,
             &dir,
             self.root.join(output::POSTER_CACHE),
         )
@@ -97,6 +106,21 @@ impl Published {
             let _ = std::fs::remove_dir_all(&previous.dir);
         }
         Ok(())
+    }
+
+    /// [`Published::rebuild`] after a change of what the site shows of doctors, unless the last
+    /// build already shows `declared`.
+    fn rebuild_for_doctors(&self, declared: Vec<(String, Declared)>) {
+        if !self.shown.is_new(&declared) {
+            return;
+        }
+        match self.rebuild(&declared) {
+            Ok(()) => eprintln!("Site republié : disponibilités des médecins à jour."),
+            Err(errors) => {
+                eprint!("{errors}");
+                eprintln!("Site non reconstruit : le site précédent reste en ligne.");
+            }
+        }
     }
 
     fn current(&self) -> Arc<Build> {
@@ -160,10 +184,13 @@ async fn serve(options: Options) -> Result<(), String> {
             files: first,
         })),
         generation: AtomicU64::new(0),
+        building: std::sync::Mutex::new(()),
+        shown: Shown::default(),
     });
     {
         let p = Arc::clone(&published);
-        tokio::task::spawn_blocking(move || p.rebuild())
+        let declared = running::public_declarations(&app, published.today()).await;
+        tokio::task::spawn_blocking(move || p.rebuild(&declared))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|errors| format!("{errors}Site non construit : corrigez le contenu."))?;
@@ -173,13 +200,21 @@ async fn serve(options: Options) -> Result<(), String> {
         .map_err(|e| format!("Impossible de lancer l'envoi des courriels : {e}"))?;
     let jobs = Jobs::start(Arc::clone(&app), true);
     {
-        let (published, jobs) = (Arc::clone(&published), Arc::clone(&jobs));
+        let (published, jobs, app) = (Arc::clone(&published), Arc::clone(&jobs), Arc::clone(&app));
         tokio::spawn(async move {
             while hangups.recv().await.is_some() {
                 eprintln!("SIGHUP reçu : reconstruction du site…");
-                republish(&published, &jobs).await;
+                republish(&published, &jobs, &app).await;
             }
         });
+    }
+    {
+        let (p, q) = (Arc::clone(&published), Arc::clone(&published));
+        tokio::spawn(running::rebuild_when_doctors_change(
+            Arc::clone(&app),
+            move || p.today(),
+            move |declared| q.rebuild_for_doctors(declared),
+        ));
     }
 
     let router = functions::web::respond::with_security_headers(
@@ -230,11 +265,15 @@ async fn serve(options: Options) -> Result<(), String> {
     Ok(())
 }
 
-/// After SIGHUP: the site rebuilt and swapped in, the handler's templates and territory
-/// reloaded, the waiting requests examined again. A failed build keeps the site online.
-async fn republish(published: &Arc<Published>, jobs: &Arc<Jobs>) {
+/// After SIGHUP: the handler's templates and territory reloaded, the waiting requests examined
+/// again, the site rebuilt and swapped in. A failed build keeps the site online.
+async fn republish(published: &Arc<Published>, jobs: &Arc<Jobs>, app: &LocalApp) {
+    jobs.reload_view(&published.content);
+    jobs.reload_territory(published.content.clone(), published.today())
+        .await;
     let p = Arc::clone(published);
-    match tokio::task::spawn_blocking(move || p.rebuild()).await {
+    let declared = running::public_declarations(app, published.today()).await;
+    match tokio::task::spawn_blocking(move || p.rebuild(&declared)).await {
         Ok(Ok(())) => eprintln!("Site republié."),
         Ok(Err(errors)) => {
             eprint!("{errors}");
@@ -244,9 +283,6 @@ async fn republish(published: &Arc<Published>, jobs: &Arc<Jobs>) {
         }
         Err(e) => eprintln!("Site non reconstruit ({e}) : le site précédent reste en ligne."),
     }
-    jobs.reload_view(&published.content);
-    jobs.reload_territory(published.content.clone(), published.today())
-        .await;
 }
 
 /// `path_and_query` with one leading slash: a folder's address is redirected to itself with a

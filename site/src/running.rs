@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use territory::Declared;
 
 use crate::handler::{self, LocalApp};
 use crate::{build, output};
@@ -16,16 +17,18 @@ use crate::{build, output};
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 
 /// Builds the site of `content` into `out_dir/site` (the previous one stays if this build fails),
-/// reusing the posters of `poster_cache` whose inputs did not change. Prints the warnings and
-/// returns the page count, or the errors as text, one per line.
+/// with `declared` (what the doctors declared themselves, [`public_declarations`]) over their
+/// rows, reusing the posters of `poster_cache` whose inputs did not change. Prints the warnings
+/// and returns the page count, or the errors as text, one per line.
 pub fn build_into(
     content: &Path,
     today: NaiveDate,
+    declared: &[(String, Declared)],
     out_dir: &Path,
     poster_cache: PathBuf,
 ) -> Result<usize, String> {
     let started = Instant::now();
-    let site = build::load(content, today).map_err(|diagnostics| {
+    let site = build::load_declared(content, today, declared).map_err(|diagnostics| {
         diagnostics
             .iter()
             .map(|d| format!("{d}\n"))
@@ -50,6 +53,64 @@ pub fn build_into(
         Err(output::WriteError::Io(path, e)) => {
             Err(format!("Impossible d'écrire {} : {e}\n", path.display()))
         }
+    }
+}
+
+/// What the public site must show of the doctors' own declarations, pauses and places used, as
+/// of `today`. When the store cannot be read, nothing (the rows of doctors.csv), said on the
+/// console: the site is still built.
+pub async fn public_declarations(app: &LocalApp, today: NaiveDate) -> Vec<(String, Declared)> {
+    match app.public_declarations(today).await {
+        Ok(declared) => declared,
+        Err(e) => {
+            eprintln!(
+                "Déclarations des médecins illisibles ({e}) : le site montre la liste doctors.csv seule."
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// How long to wait after a change of what the site shows of doctors before rebuilding: the
+/// changes that come together (a proposal and the next one) make one build.
+pub const DOCTORS_SETTLE: Duration = Duration::from_millis(200);
+
+/// Calls `rebuild` with the new public declarations each time what the site shows of doctors
+/// may have changed (a declaration, a pause, a place held or given back), after
+/// [`DOCTORS_SETTLE`]. `rebuild` skips a build that would show the same as the last one.
+pub async fn rebuild_when_doctors_change<T, F>(app: Arc<LocalApp>, today: T, rebuild: F)
+where
+    T: Fn() -> NaiveDate + Send + 'static,
+    F: Fn(Vec<(String, Declared)>) + Send + Sync + Clone + 'static,
+{
+    loop {
+        app.doctors_changed.notified().await;
+        tokio::time::sleep(DOCTORS_SETTLE).await;
+        let declared = public_declarations(&app, today()).await;
+        let rebuild = rebuild.clone();
+        let _ = tokio::task::spawn_blocking(move || rebuild(declared)).await;
+    }
+}
+
+/// What the site shows of doctors, as last built: a build that would show the same is skipped.
+#[derive(Default)]
+pub struct Shown {
+    last: std::sync::Mutex<Option<Vec<(String, Declared)>>>,
+}
+
+impl Shown {
+    /// Whether a build with `declared` would show something new; when it would, remembers it as
+    /// shown (the caller builds it).
+    pub fn is_new(&self, declared: &[(String, Declared)]) -> bool {
+        let mut last = match self.last.lock() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if last.as_deref() == Some(declared) {
+            return false;
+        }
+        *last = Some(declared.to_vec());
+        true
     }
 }
 

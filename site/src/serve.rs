@@ -21,9 +21,10 @@ use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
+use territory::Declared;
 
-use crate::handler::{self, Links, Setup};
-use crate::running::{self, Jobs};
+use crate::handler::{self, Links, LocalApp, Setup};
+use crate::running::{self, Jobs, Shown};
 use crate::{listener, output};
 
 pub struct Options {
@@ -51,6 +52,10 @@ struct Preview {
     generation: AtomicU64,
     /// The last build's errors, shown instead of the pages until fixed.
     error: RwLock<Option<String>>,
+    /// One build at a time into the preview folder.
+    building: std::sync::Mutex<()>,
+    /// What the last build showed of doctors.
+    shown: Shown,
 }
 
 impl Preview {
@@ -58,12 +63,16 @@ impl Preview {
         self.out_dir.join(output::SITE_DIR)
     }
 
-    /// Builds the site into the preview folder; the previous site stays if this one fails.
-    fn rebuild(&self) {
+    /// Builds the site into the preview folder, with `declared` over the doctors' rows; the
+    /// previous site stays if this one fails.
+    fn rebuild(&self, declared: &[(String, Declared)]) {
+        let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        self.shown.is_new(declared);
         // Posters whose inputs did not change are reused, so a live rebuild stays quick.
         let built = running::build_into(
             &self.content,
             self.today,
+            declared,
             &self.out_dir,
             self.out_dir.join(output::POSTER_CACHE),
         );
@@ -78,6 +87,14 @@ impl Preview {
             }
         }
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// [`Preview::rebuild`] after a change of what the site shows of doctors, unless the last
+    /// build already shows `declared`.
+    fn rebuild_for_doctors(&self, declared: Vec<(String, Declared)>) {
+        if self.shown.is_new(&declared) {
+            self.rebuild(&declared);
+        }
     }
 }
 
@@ -140,14 +157,26 @@ async fn serve(options: Options) -> Result<(), String> {
         today: options.today,
         generation: AtomicU64::new(0),
         error: RwLock::new(None),
+        building: std::sync::Mutex::new(()),
+        shown: Shown::default(),
     });
     {
         let p = Arc::clone(&preview);
-        tokio::task::spawn_blocking(move || p.rebuild())
+        let declared = running::public_declarations(&app, options.today).await;
+        tokio::task::spawn_blocking(move || p.rebuild(&declared))
             .await
             .map_err(|e| e.to_string())?;
     }
-    tokio::spawn(watch(Arc::clone(&preview), jobs));
+    tokio::spawn(watch(Arc::clone(&preview), jobs, Arc::clone(&app)));
+    {
+        let p = Arc::clone(&preview);
+        let today = options.today;
+        tokio::spawn(running::rebuild_when_doctors_change(
+            Arc::clone(&app),
+            move || today,
+            move |declared| p.rebuild_for_doctors(declared),
+        ));
+    }
 
     let router = functions::web::respond::with_security_headers(
         functions::router(app).merge(
@@ -184,8 +213,8 @@ async fn serve(options: Options) -> Result<(), String> {
 }
 
 /// Rebuilds when anything under the content folder changes; when `territory/` changed, the
-/// handler gets the new territory too.
-async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>) {
+/// handler gets the new territory first.
+async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>, app: Arc<LocalApp>) {
     let territory_dir = preview.content.join(territory::FOLDER);
     let mut last = fingerprint(&preview.content);
     let mut last_territory = fingerprint(&territory_dir);
@@ -195,15 +224,16 @@ async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>) {
         if now != last {
             last = now;
             eprintln!("Contenu modifié : reconstruction…");
-            let p = Arc::clone(&preview);
-            let _ = tokio::task::spawn_blocking(move || p.rebuild()).await;
-            jobs.reload_view(&preview.content);
             let territory = fingerprint(&territory_dir);
             if territory != last_territory {
                 last_territory = territory;
                 jobs.reload_territory(preview.content.clone(), preview.today)
                     .await;
             }
+            let declared = running::public_declarations(&app, preview.today).await;
+            let p = Arc::clone(&preview);
+            let _ = tokio::task::spawn_blocking(move || p.rebuild(&declared)).await;
+            jobs.reload_view(&preview.content);
         }
     }
 }

@@ -14,6 +14,7 @@
 #![allow(unused_imports)]
 
 pub mod declarations;
+pub mod declaring;
 pub mod health;
 pub mod privacy;
 pub mod retention;
@@ -21,6 +22,7 @@ pub mod search;
 pub mod sessions;
 pub mod timeline;
 pub use declarations::*;
+pub use declaring::*;
 pub use health::*;
 pub use privacy::*;
 pub use retention::*;
@@ -332,13 +334,28 @@ macro_rules! store_contract {
             undelivered_mails_are_those_failed_often_or_given_up,
             declarations_are_kept_one_per_doctor_and_counted,
             a_same_declaration_still_counts_as_a_change);
+        $crate::store_contract!(@apps $make;
+            matching_uses_a_new_declaration_at_once,
+            a_newer_row_wins_over_an_older_declaration,
+            the_public_site_is_told_of_pauses_and_full_capacity);
     };
     (@tests $make:expr; $($name:ident),*) => {
+
         $(
             #[tokio::test]
             async fn $name() {
                 let store = $make;
                 $crate::contract::$name(&store).await;
+            }
+        )*
+    };
+    // Use cases of the handler on this store: each test gets the store itself, to build an App.
+    (@apps $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let store = $make;
+                $crate::contract::$name(store).await;
             }
         )*
     };

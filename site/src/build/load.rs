@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use territory::{Diagnostic, Territory};
+use territory::{Declared, Diagnostic, Territory};
 
 use crate::config::{self, SiteConfig};
 use crate::content::{self, Document};
@@ -49,6 +49,16 @@ pub struct Site {
 /// Loads and checks the whole content folder. All problems are reported together; warnings come
 /// back with the site, errors instead of it.
 pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic>> {
+    load_declared(content_dir, today, &[])
+}
+
+/// [`load`], with what the doctors declared themselves since their row was published (by id,
+/// from the handler's store: declarations, pauses, places used) shown over their rows.
+pub fn load_declared(
+    content_dir: &Path,
+    today: NaiveDate,
+    declared: &[(String, Declared)],
+) -> Result<Site, Vec<Diagnostic>> {
     // Nothing is read through a symbolic link: refused before any file is opened.
     let links = symlinks::refuse(content_dir);
     if !links.is_empty() {
@@ -65,7 +75,10 @@ pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic
     let territory = if has_territory {
         let loaded = territory::load(&territory_dir, today);
         diagnostics.extend(loaded.diagnostics);
-        loaded.territory
+        loaded.territory.map(|mut t| {
+            t.apply_declarations(declared.iter().map(|(id, d)| (id.as_str(), d)));
+            t
+        })
     } else {
         None
     };

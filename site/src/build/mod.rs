@@ -6,5 +6,5 @@ mod navigation;
 mod plan;
 mod render;
 
-pub use load::{Site, load};
+pub use load::{Site, load, load_declared};
 pub use render::Rendered;

@@ -1,0 +1,243 @@
+//! Doctors' own declarations through the handler (issue #15), on each store: the matching uses a
+//! new declaration at once, even one stored by another process; a newer row of doctors.csv wins
+//! over an older declaration; the public site is told of pauses and of capacity used up.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use functions::domain::dates::local_date;
+use functions::domain::declarations::{Declaration, Source, Status};
+use functions::domain::lifecycle::AuditEntry;
+use functions::domain::matching::{self, Loads};
+use functions::mail::Outbox;
+use functions::signed::KeyRing;
+use functions::store::Store;
+use functions::workflow::{Answer, Decision, Notice, Outcome};
+use functions::{App, Config, Limits};
+use territory::{Availability, Territory};
+
+use super::registered;
+
+fn demo_territory(today: NaiveDate) -> Territory {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/territory");
+    territory::load_published(&dir, today).expect("the demo territory loads")
+}
+
+fn app<S: Store>(store: S, outbox: &Path) -> Arc<App<S, Outbox>> {
+    let config = Config {
+        site_title: "Médecin traitant Ardennes".into(),
+        phone: None,
+        public_url: "http://127.0.0.1:8000".into(),
+        allowed_origins: vec![],
+        privacy_url: "/donnees-personnelles/".into(),
+        mail_from: "CPTS <ne-pas-repondre@example.org>".into(),
+        limits: Limits::default(),
+    };
+    let outbox = Outbox {
+        dir: outbox.to_path_buf(),
+        from: config.mail_from.clone(),
+        print_paths: false,
+    };
+    let now = functions::now();
+    let territory = Arc::new(demo_territory(local_date(now)));
+    App::new(config, territory, KeyRing::generate(), store, outbox)
+}
+
+fn by_doctor(doctor: &str, status: Status, capacity: u32, at: i64) -> Declaration {
+    Declaration {
+        doctor: doctor.into(),
+        status,
+        yearly_capacity: capacity,
+        home_visit_radius_km: None,
+        priority_only: false,
+        public: false,
+        declared_at: at,
+        by: "doctor".into(),
+    }
+}
+
+/// The doctor the matching would propose for `reference` now.
+async fn best_for<S: Store>(app: &App<S, Outbox>, reference: &str, now: i64) -> String {
+    let territory = app.current_territory().await;
+    let today = local_date(now);
+    let loads = app
+        .store
+        .doctor_loads(matching::period_of(today))
+        .await
+        .unwrap();
+    let loads = Loads::new(&territory, &loads);
+    let case = app.store.case(reference).await.unwrap().unwrap();
+    let best = matching::best(&territory, &loads, &case.needs, &case.tried, today)
+        .expect("a doctor for the sample request");
+    territory.doctors[best.doctor].id.clone()
+}
+
+pub async fn matching_uses_a_new_declaration_at_once<S: Store>(store: S) {
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path());
+    let now = functions::now();
+    registered(&app.store, "DECL-A", now).await;
+    let expected = best_for(&app, "DECL-A", now).await;
+
+    // He says he no longer takes new patients: he is not proposed, from the next request on.
+    let no = by_doctor(&expected, Status::NotAccepting, 10, now);
+    app.declare(&no, &format!("doctor:{expected}"))
+        .await
+        .unwrap();
+    assert_eq!(app.declaration_source(&expected), Source::Declaration);
+    let proposal = app
+        .propose_for("DECL-A", now, Notice::Silent)
+        .await
+        .unwrap()
+        .expect("another doctor is proposed");
+    assert_ne!(proposal.doctor, expected);
+
+    // A declaration stored by another process (another Lambda instance) is seen too: the
+    // stamp tells the handler to read them again before matching.
+    registered(&app.store, "DECL-B", now).await;
+    let next = best_for(&app, "DECL-B", now).await;
+    let paused = Status::PausedUntil(local_date(now) + Duration::days(20));
+    let audit = AuditEntry {
+        at: now,
+        actor: format!("doctor:{next}"),
+        action: "declared".into(),
+        object: format!("doctor:{next}"),
+    };
+    app.store
+        .declare(&by_doctor(&next, paused, 10, now), &audit)
+        .await
+        .unwrap();
+    let proposal = app
+        .propose_for("DECL-B", now, Notice::Silent)
+        .await
+        .unwrap()
+        .expect("another doctor is proposed");
+    assert_ne!(proposal.doctor, next);
+    assert_ne!(proposal.doctor, expected);
+    let current = app.current_territory().await;
+    assert_eq!(
+        current.doctor(&next).unwrap().availability,
+        Availability::from(paused)
+    );
+    // Audited with the doctor as the actor.
+    let trail = app
+        .store
+        .audit_trail(&format!("doctor:{expected}"))
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].actor, format!("doctor:{expected}"));
+}
+
+pub async fn a_newer_row_wins_over_an_older_declaration<S: Store>(store: S) {
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path());
+    let now = functions::now();
+    let today = local_date(now);
+    let id = app.territory().doctors[0].id.clone();
+    app.declare(&by_doctor(&id, Status::NotAccepting, 2, now), "staff:test")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.territory().doctor(&id).unwrap().availability,
+        Availability::NotAccepting
+    );
+
+    // Staff publish a row for him dated the same day: his own declaration still wins (the row
+    // has no time of day).
+    let mut same_day = demo_territory(today);
+    let i = same_day.doctors.iter().position(|d| d.id == id).unwrap();
+    same_day.doctors[i].availability = Availability::AcceptingNow;
+    same_day.doctors[i].yearly_capacity = 12;
+    same_day.doctors[i].updated = today;
+    app.replace_territory(Arc::new(same_day));
+    assert_eq!(app.declaration_source(&id), Source::Declaration);
+    assert_eq!(app.territory().doctor(&id).unwrap().yearly_capacity, 2);
+
+    // A row dated after it wins, until he declares again.
+    let mut newer = demo_territory(today);
+    newer.doctors[i].availability = Availability::AcceptingNow;
+    newer.doctors[i].yearly_capacity = 12;
+    newer.doctors[i].updated = today + Duration::days(1);
+    app.replace_territory(Arc::new(newer));
+    assert_eq!(app.declaration_source(&id), Source::NewerRoster);
+    let shown = app.current_territory().await;
+    assert_eq!(shown.doctor(&id).unwrap().yearly_capacity, 12);
+    assert_eq!(
+        shown.doctor(&id).unwrap().availability,
+        Availability::AcceptingNow
+    );
+    let later = now + 2 * 86_400;
+    app.declare(&by_doctor(&id, Status::NotAccepting, 3, later), "doctor")
+        .await
+        .unwrap();
+    assert_eq!(app.declaration_source(&id), Source::Declaration);
+    assert_eq!(app.territory().doctor(&id).unwrap().yearly_capacity, 3);
+}
+
+pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store: S) {
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path());
+    let now = functions::now();
+    let today = local_date(now);
+    assert!(app.public_declarations(today).await.unwrap().is_empty());
+
+    // One place a year, held by a proposal: he shows as accepting again on 1 January.
+    registered(&app.store, "DECL-C", now).await;
+    let full = best_for(&app, "DECL-C", now).await;
+    app.declare(&by_doctor(&full, Status::AcceptingNow, 1, now), "doctor")
+        .await
+        .unwrap();
+    let proposal = app
+        .propose_for("DECL-C", now, Notice::Silent)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(proposal.doctor, full);
+    let next_year = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap();
+    let shown = app.public_declarations(today).await.unwrap();
+    let of = |id: &str| shown.iter().find(|(d, _)| d == id).map(|(_, d)| d.clone());
+    assert_eq!(
+        of(&full).expect("the full doctor").availability,
+        Availability::AcceptingFrom(next_year)
+    );
+
+    // A pause asked through a proposal link shows as that pause.
+    registered(&app.store, "DECL-D", now).await;
+    let proposal = app
+        .propose_for("DECL-D", now, Notice::Silent)
+        .await
+        .unwrap()
+        .unwrap();
+    let pausing = proposal.doctor.clone();
+    assert_ne!(pausing, full);
+    let validated = app
+        .coordinator_decides(
+            "DECL-D",
+            Some(&proposal.id),
+            Decision::Validate,
+            "Claire",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(validated, Outcome::Done);
+    let until = today + Duration::days(30);
+    let answered = app
+        .doctor_answers(&proposal.id, Answer::Pause(until), now)
+        .await
+        .unwrap();
+    assert_eq!(answered, Outcome::Done);
+    let shown = app.public_declarations(today).await.unwrap();
+    let of = |id: &str| shown.iter().find(|(d, _)| d == id).map(|(_, d)| d.clone());
+    assert_eq!(
+        of(&pausing).expect("the paused doctor").availability,
+        Availability::PausedUntil(until)
+    );
+    // Applied over the rows, as the site does, the territory shows both.
+    let mut site = demo_territory(today);
+    site.apply_declarations(shown.iter().map(|(id, d)| (id.as_str(), d)));
+    assert!(!site.doctor(&pausing).unwrap().accepts_on(today));
+    assert!(!site.doctor(&full).unwrap().accepts_on(today));
+}
