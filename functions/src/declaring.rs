@@ -63,6 +63,27 @@ impl<S: Store, M: Mailer> App<S, M> {
         Ok(())
     }
 
+    /// Doctor `id` says nothing changed (« rien n'a changé »): his current declaration, whichever
+    /// its source, is stored again dated `now`, which makes it fresh for three more months.
+    pub async fn confirm_declaration(
+        &self,
+        id: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), DeclareError> {
+        let current = self.current_territory().await;
+        let Some(doctor) = current.doctor(id) else {
+            return Err(DeclareError::UnknownDoctor);
+        };
+        let by = if actor.starts_with("staff:") {
+            actor
+        } else {
+            "doctor"
+        };
+        let declaration = Declaration::from_declared(id, &doctor.declared(), by, now);
+        self.declare(&declaration, actor).await
+    }
+
     /// Which of his row and his own declaration is current for doctor `id`, as last read.
     pub fn declaration_source(&self, id: &str) -> Source {
         declarations::source_of(&self.published().territory, &self.declarations(), id)

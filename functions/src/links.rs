@@ -25,6 +25,10 @@ pub enum Link {
     /// A staff member's sign-in link, single use, valid 15 minutes:
     /// `/espace/connexion/{nonce and staff hash}`.
     SignIn,
+    /// A doctor's standing link to his own declaration and proposals: `/api/medecins/{id}`.
+    /// Sent when he joins, with every quarterly confirmation and on request; each mail carries
+    /// a new one, valid longer than the quarter between two confirmations.
+    Doctor,
 }
 
 /// Overview id of the requests from communes outside every CPTS.
@@ -42,6 +46,7 @@ impl Link {
             Link::Follow => "patient",
             Link::Overview => "tableau",
             Link::SignIn => "connexion",
+            Link::Doctor => "declaration",
         }
     }
 
@@ -55,6 +60,7 @@ impl Link {
             Link::Overview => Some(7),
             // Minutes, not days: said by the sign-in mail itself.
             Link::SignIn => None,
+            Link::Doctor => Some(120),
         }
     }
 
@@ -66,6 +72,7 @@ impl Link {
             Link::Follow => "/api/suivi/{object}",
             Link::Overview => "/api/coordination/{object}",
             Link::SignIn => "/espace/connexion/{object}",
+            Link::Doctor => "/api/medecins/{object}",
         }
     }
 
@@ -156,6 +163,16 @@ impl<S: Store, M: Mailer> App<S, M> {
         )
     }
 
+    /// Doctor `id`'s standing link to his declaration and proposals, signed at `now`.
+    pub fn standing_link(&self, id: &str, now: i64) -> String {
+        Link::Doctor.url(
+            &self.keys,
+            &self.config.public_url,
+            id,
+            Link::Doctor.expires(now, now),
+        )
+    }
+
     pub fn patient_link(&self, reference: &str, now: i64) -> String {
         Link::Follow.url(
             &self.keys,
@@ -178,6 +195,7 @@ mod tests {
             Link::Follow,
             Link::Overview,
             Link::SignIn,
+            Link::Doctor,
         ];
         for a in all {
             for b in all {
