@@ -5,11 +5,17 @@
 use chrono::NaiveDate;
 use territory::Declared;
 
+use std::collections::HashMap;
+
 use crate::app::App;
-use crate::domain::declarations::{self, Declaration, Source};
+use crate::domain::dates::local_date;
+use crate::domain::declarations::{
+    self, ConfirmationAsk, ConfirmationStep, Declaration, Source, confirmation_step,
+};
 use crate::domain::lifecycle::AuditEntry;
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
+use crate::mails;
 use crate::store::{Store, StoreError};
 
 /// Why a declaration was not stored.
@@ -104,5 +110,117 @@ impl<S: Store, M: Mailer> App<S, M> {
             &loads,
             today,
         ))
+    }
+
+    /// The jobs' part: asks each doctor whose declaration is stale to confirm it, and reminds
+    /// those asked [`territory::model::REMINDER_AFTER_DAYS`] ago without an answer
+    /// ([`confirmation_step`]). Each mail is queued with the record of it, once even if two
+    /// runs race. Returns (asked, reminded).
+    pub async fn ask_confirmations(&self, now: i64) -> Result<(usize, usize), StoreError> {
+        let territory = self.current_territory().await;
+        let asks: HashMap<String, ConfirmationAsk> = self
+            .store
+            .confirmation_asks()
+            .await?
+            .into_iter()
+            .map(|a| (a.doctor.clone(), a))
+            .collect();
+        let (mut asked, mut reminded) = (0, 0);
+        for doctor in &territory.doctors {
+            let last = asks.get(&doctor.id);
+            let Some(step) = confirmation_step(doctor, last, now) else {
+                continue;
+            };
+            let (ask, expected, reminder) = match step {
+                ConfirmationStep::Ask => (
+                    ConfirmationAsk {
+                        doctor: doctor.id.clone(),
+                        about: doctor.updated,
+                        asked_at: now,
+                        reminded_at: None,
+                    },
+                    last,
+                    false,
+                ),
+                ConfirmationStep::Remind => {
+                    let Some(last) = last else { continue };
+                    let ask = ConfirmationAsk {
+                        reminded_at: Some(now),
+                        ..last.clone()
+                    };
+                    (ask, Some(last), true)
+                }
+            };
+            let deadline = doctor
+                .stale_from()
+                .checked_add_days(chrono::Days::new(territory::model::CONFIRMATION_DAYS))
+                .unwrap_or(doctor.stale_from());
+            let reply_to = territory
+                .communes
+                .get(doctor.commune)
+                .map(|c| {
+                    crate::domain::communes::coordinator_addresses(
+                        &territory,
+                        territory.cpts_of(c).map(|p| p.id.as_str()),
+                    )
+                })
+                .unwrap_or_default();
+            let mail = mails::confirm_availability(
+                &self.view(),
+                doctor,
+                reply_to,
+                &self.standing_link(&doctor.id, now),
+                deadline,
+                reminder,
+            );
+            let audit = AuditEntry {
+                at: now,
+                actor: "system".into(),
+                action: if reminder {
+                    "confirmation reminded"
+                } else {
+                    "confirmation asked"
+                }
+                .into(),
+                object: format!("doctor:{}", doctor.id),
+            };
+            if self
+                .store
+                .ask_confirmation(&ask, expected, &mail, &audit)
+                .await?
+            {
+                tracing::info!(doctor = %doctor.id, reminder, "confirmation demandée");
+                if reminder {
+                    reminded += 1;
+                } else {
+                    asked += 1;
+                }
+            }
+        }
+        if asked + reminded > 0 {
+            self.mail_waiting.notify_one();
+        }
+        Ok((asked, reminded))
+    }
+
+    /// The doctors of `cpts` no longer proposed because they did not confirm their stale
+    /// declaration in time ([`territory::Doctor::is_lapsed`]), for the coordinator to call.
+    pub fn unconfirmed_doctors(&self, cpts: Option<&str>, now: i64) -> Vec<territory::Doctor> {
+        let territory = self.territory();
+        let today = local_date(now);
+        territory
+            .doctors
+            .iter()
+            .filter(|d| d.is_lapsed(today))
+            .filter(|d| {
+                let of = territory
+                    .communes
+                    .get(d.commune)
+                    .and_then(|c| territory.cpts_of(c))
+                    .map(|c| c.id.as_str());
+                of == cpts
+            })
+            .cloned()
+            .collect()
     }
 }

@@ -179,6 +179,55 @@ pub fn sign_in(view: &View, id: &str, to: &str, link: &str, minutes: i64) -> Mai
     )
 }
 
+/// `doctor`'s declaration is more than three months old: he is asked to confirm it (`reminder`:
+/// the second time), by `deadline` (the last day he is proposed without confirming), through his
+/// standing `link`. To his address, with his CPTS's coordinators (`reply_to`) to answer to.
+pub fn confirm_availability(
+    view: &View,
+    doctor: &territory::Doctor,
+    reply_to: Vec<String>,
+    link: &str,
+    deadline: chrono::NaiveDate,
+    reminder: bool,
+) -> Mail {
+    use territory::dates::french_long;
+    let declared_on = doctor.updated;
+    let (to, doctor) = (doctor.email.as_str(), doctor.id.as_str());
+    let (id, subject) = if reminder {
+        (
+            format!("confirmation-{doctor}-{declared_on}-rappel"),
+            "Rappel : votre disponibilité est-elle toujours la même ?",
+        )
+    } else {
+        (
+            format!("confirmation-{doctor}-{declared_on}"),
+            "Votre disponibilité est-elle toujours la même ?",
+        )
+    };
+    let mut mail = compose(
+        view,
+        &id,
+        vec![to.to_string()],
+        subject.to_string(),
+        &[
+            format!(
+                "Vous avez déclaré votre disponibilité le {}. Tous les trois mois, nous vous demandons de la confirmer.",
+                french_long(declared_on)
+            ),
+            "Rien n'a changé ? Ouvrez votre page et cliquez sur « Rien n'a changé ». Un clic suffit.".to_string(),
+            "Quelque chose a changé ? Modifiez votre déclaration sur la même page.".to_string(),
+            format!(
+                "Sans réponse après le {}, nous ne vous proposons plus de patients. La coordination vous appellera.",
+                french_long(deadline)
+            ),
+            "Pour toute question, répondez à ce courriel : il arrive à la coordination de votre CPTS.".to_string(),
+        ],
+        &[(labelled("Ouvrir ma page", Link::Doctor), link)],
+    );
+    mail.reply_to = reply_to;
+    mail
+}
+
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at
 /// `received_at`.
 pub fn doctor_proposed(

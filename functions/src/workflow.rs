@@ -120,6 +120,9 @@ pub struct JobReport {
     pub informed: usize,
     pub proposed: usize,
     pub still_waiting: usize,
+    /// Doctors asked to confirm their stale declaration, and reminded.
+    pub confirmations_asked: usize,
+    pub confirmations_reminded: usize,
     pub mails_sent: usize,
     pub mails_failed: usize,
     /// What was past its retention period and is deleted (on DynamoDB, the TTL does it).
@@ -652,6 +655,8 @@ impl<S: Store, M: Mailer> App<S, M> {
             }
         }
         report.still_waiting = waiting.len() - plan_proposed;
+        (report.confirmations_asked, report.confirmations_reminded) =
+            self.ask_confirmations(now).await?;
         let (sent, failed) = self.deliver_due(now).await;
         report.mails_sent = sent;
         report.mails_failed = failed;

@@ -487,6 +487,14 @@ pub fn summary(report: &JobReport) -> Option<String> {
         (r.reminded, "rappel(s)"),
         (r.informed, "patient(s) prévenu(s)"),
         (r.proposed, "médecin(s) proposé(s)"),
+        (
+            r.confirmations_asked,
+            "médecin(s) invité(s) à confirmer sa disponibilité",
+        ),
+        (
+            r.confirmations_reminded,
+            "relance(s) de confirmation de disponibilité",
+        ),
         (r.mails_failed, "courriel(s) en échec"),
         (
             r.purged.requests,

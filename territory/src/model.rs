@@ -134,6 +134,11 @@ impl Availability {
 
 /// A declaration older than this must be confirmed again before the public can rely on it.
 pub const DECLARATION_VALIDITY: Months = Months::new(3);
+/// Days a doctor has to confirm once his declaration is stale (he is asked that day, reminded
+/// after [`REMINDER_AFTER_DAYS`]); after them he is no longer proposed.
+pub const CONFIRMATION_DAYS: u64 = 20;
+/// Days after the first request to confirm before the reminder.
+pub const REMINDER_AFTER_DAYS: u64 = 10;
 
 #[derive(Debug, Clone)]
 pub struct Doctor {
@@ -204,8 +209,21 @@ impl Doctor {
 
     /// Declared more than three months before `today`: to be confirmed.
     pub fn is_stale(&self, today: NaiveDate) -> bool {
+        self.stale_from() < today
+    }
+
+    /// The last day his declaration is fresh: from the next one on, it is to be confirmed.
+    pub fn stale_from(&self) -> NaiveDate {
         self.updated
             .checked_add_months(DECLARATION_VALIDITY)
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// Stale and not confirmed within [`CONFIRMATION_DAYS`]: no longer proposed until he
+    /// confirms (or staff publish a newer row for him).
+    pub fn is_lapsed(&self, today: NaiveDate) -> bool {
+        self.stale_from()
+            .checked_add_days(chrono::Days::new(CONFIRMATION_DAYS))
             .is_some_and(|limit| limit < today)
     }
 }

@@ -97,6 +97,48 @@ pub struct Declarations {
     pub list: Vec<Declaration>,
 }
 
+/// The request to a doctor to confirm his declaration of `about` (its date), once it is stale:
+/// when he was asked, and reminded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationAsk {
+    pub doctor: String,
+    /// The date of the declaration he is asked to confirm: a newer one makes the ask obsolete.
+    pub about: NaiveDate,
+    pub asked_at: i64,
+    pub reminded_at: Option<i64>,
+}
+
+/// What the jobs must do about a doctor's stale declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmationStep {
+    /// Ask him to confirm (the first mail).
+    Ask,
+    /// Remind him, [`territory::model::REMINDER_AFTER_DAYS`] after asking.
+    Remind,
+}
+
+/// The next mail to send to `doctor` about his declaration, given his last `ask`, at `now`.
+/// Nothing while his declaration is fresh, once reminded, or when he is past the days to confirm
+/// ([`Doctor::is_lapsed`](territory::Doctor::is_lapsed)): then the coordinator calls him.
+pub fn confirmation_step(
+    doctor: &territory::Doctor,
+    ask: Option<&ConfirmationAsk>,
+    now: i64,
+) -> Option<ConfirmationStep> {
+    let today = local_date(now);
+    if !doctor.is_stale(today) || doctor.is_lapsed(today) {
+        return None;
+    }
+    match ask.filter(|a| a.about == doctor.updated) {
+        None => Some(ConfirmationStep::Ask),
+        Some(a) if a.reminded_at.is_none() => {
+            let due = a.asked_at + territory::model::REMINDER_AFTER_DAYS as i64 * 86_400;
+            (now >= due).then_some(ConfirmationStep::Remind)
+        }
+        Some(_) => None,
+    }
+}
+
 /// Which of a doctor's row and his own declaration is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -179,6 +221,70 @@ mod tests {
         assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), status);
         let now = serde_json::to_string(&Status::AcceptingNow).unwrap();
         assert_eq!(now, r#"{"code":"accepting_now"}"#);
+    }
+
+    fn doctor(updated: &str) -> territory::Doctor {
+        territory::Doctor {
+            id: "med-001".into(),
+            name: "Dr Test".into(),
+            commune: 0,
+            location: territory::LonLat {
+                lon: 4.7,
+                lat: 49.7,
+            },
+            availability: Availability::AcceptingNow,
+            yearly_capacity: 5,
+            home_visit_radius_km: None,
+            priority_only: false,
+            public: false,
+            updated: updated.parse().unwrap(),
+            email: "dr@example.org".into(),
+        }
+    }
+
+    fn at(date: &str) -> i64 {
+        let d: NaiveDate = date.parse().unwrap();
+        d.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp()
+    }
+
+    #[test]
+    fn a_stale_declaration_is_asked_then_reminded_then_left_to_the_coordinator() {
+        let d = doctor("2026-09-01");
+        // Fresh until 1 December: nothing.
+        assert_eq!(confirmation_step(&d, None, at("2026-12-01")), None);
+        assert_eq!(
+            confirmation_step(&d, None, at("2026-12-02")),
+            Some(ConfirmationStep::Ask)
+        );
+        let asked = ConfirmationAsk {
+            doctor: d.id.clone(),
+            about: d.updated,
+            asked_at: at("2026-12-02"),
+            reminded_at: None,
+        };
+        assert_eq!(confirmation_step(&d, Some(&asked), at("2026-12-11")), None);
+        assert_eq!(
+            confirmation_step(&d, Some(&asked), at("2026-12-12")),
+            Some(ConfirmationStep::Remind)
+        );
+        let reminded = ConfirmationAsk {
+            reminded_at: Some(at("2026-12-12")),
+            ..asked.clone()
+        };
+        assert_eq!(
+            confirmation_step(&d, Some(&reminded), at("2026-12-15")),
+            None
+        );
+        // Twenty days after it went stale he is no longer proposed, and no more mail goes.
+        assert!(!d.is_lapsed("2026-12-21".parse().unwrap()));
+        assert!(d.is_lapsed("2026-12-22".parse().unwrap()));
+        assert_eq!(confirmation_step(&d, Some(&asked), at("2026-12-22")), None);
+        // An ask about an older declaration does not count: he declared since, and is asked anew.
+        let newer = doctor("2026-09-10");
+        assert_eq!(
+            confirmation_step(&newer, Some(&reminded), at("2026-12-11")),
+            Some(ConfirmationStep::Ask)
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! their counters (capacity used, last solicitation, pauses), the request's needs and the date.
 //!
 //! A doctor is a candidate when he accepts new patients on that date (now, or "later" once the
-//! date has come, or back from a pause), is not paused through his emailed link, practises within
+//! date has come, or back from a pause), is not paused through his emailed link, confirmed his
+//! declaration in time (three months, then [`territory::model::CONFIRMATION_DAYS`] to answer the
+//! request to confirm it), practises within
 //! the patient's reach (commune centre to practice), makes home visits that far when the patient
 //! needs them, takes this priority level (priority-only doctors take levels 1 and 2), has capacity
 //! left this year, and was not already proposed for this request.
@@ -86,6 +88,8 @@ impl Loads {
 pub enum Unfit {
     NotAccepting,
     Paused,
+    /// Stale declaration not confirmed in time ([`territory::Doctor::is_lapsed`]).
+    Unconfirmed,
     TooFar,
     NoHomeVisitsThatFar,
     PriorityOnly,
@@ -99,6 +103,7 @@ impl Unfit {
         match self {
             Self::NotAccepting => "il ne prend pas de nouveaux patients",
             Self::Paused => "il a demandé une pause",
+            Self::Unconfirmed => "il n'a pas confirmé sa disponibilité depuis plus de trois mois",
             Self::TooFar => "il est plus loin que la distance acceptée par la personne",
             Self::NoHomeVisitsThatFar => "il ne fait pas de visites à domicile jusque-là",
             Self::PriorityOnly => "il ne prend que des patients prioritaires (niveaux 1 et 2)",
@@ -112,6 +117,7 @@ impl Unfit {
         match self {
             Self::NotAccepting => "aucun médecin proche n'accepte de nouveaux patients",
             Self::Paused => "les médecins proches sont en pause",
+            Self::Unconfirmed => "les médecins proches n'ont pas confirmé leur disponibilité",
             Self::TooFar => "aucun médecin disponible dans la distance acceptée",
             Self::NoHomeVisitsThatFar => {
                 "aucun médecin disponible ne fait de visites à domicile jusque-là"
@@ -167,13 +173,14 @@ fn rules(
     distance_km: f64,
     tried: &[String],
     today: NaiveDate,
-) -> [(Unfit, bool); 7] {
+) -> [(Unfit, bool); 8] {
     [
         (Unfit::NotAccepting, doctor.accepts_on(today)),
         (
             Unfit::Paused,
             usage.paused_until.is_none_or(|until| today > until),
         ),
+        (Unfit::Unconfirmed, !doctor.is_lapsed(today)),
         (Unfit::TooFar, distance_km <= reach_km(needs)),
         (
             Unfit::NoHomeVisitsThatFar,
@@ -578,8 +585,8 @@ fn best_in_list(
     best.map(|(candidate, _)| candidate)
 }
 
-/// The doctors who may take a patient today at all (accepting on that date, not paused, a place
-/// left), in cells of a longitude/latitude grid, for many "who is within N km of here" queries.
+/// The doctors who may take a patient today at all (accepting on that date, not paused,
+/// confirmed in time, a place left), in cells of a longitude/latitude grid, for many "who is within N km of here" queries.
 struct OpenDoctors {
     /// Position in `territory.doctors` of each open doctor, cell by cell.
     doctors: Vec<u32>,
@@ -603,6 +610,7 @@ impl OpenDoctors {
                 let (doctor, usage) = (&territory.doctors[p], &loads.usage[p]);
                 doctor.accepts_on(today)
                     && usage.paused_until.is_none_or(|until| today > until)
+                    && !doctor.is_lapsed(today)
                     && usage.load < doctor.yearly_capacity
             })
             .map(|p| p as u32)

@@ -16,7 +16,7 @@ pub use dynamo::DynamoStore;
 pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
-use crate::domain::declarations::{Declaration, Declarations};
+use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Mail, Opening, Proposal, Request,
     TimelineEntry, Transition,
@@ -177,6 +177,20 @@ pub trait Store: Send + Sync + 'static {
     /// The count of changes of the declarations so far: 0 before the first one. Cheap: read
     /// before each matching to know whether the list must be read again.
     fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Every doctor's last request to confirm his declaration.
+    fn confirmation_asks(&self) -> impl Future<Output = Result<Vec<ConfirmationAsk>>> + Send;
+
+    /// In one transaction, when the doctor's stored request to confirm is still `expected`
+    /// (`None`: he has none): stores `ask` in its place, queues `mail` and writes `audit`.
+    /// False, with nothing written, when it changed meanwhile (another run of the jobs sent it).
+    fn ask_confirmation(
+        &self,
+        ask: &ConfirmationAsk,
+        expected: Option<&ConfirmationAsk>,
+        mail: &Mail,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 

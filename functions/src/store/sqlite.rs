@@ -12,7 +12,7 @@ use super::{
     Applied, GIVEN_UP, Health, PendingMail, Purged, RateLimit, Registered, Result, Store,
     StoreError, Undelivered,
 };
-use crate::domain::declarations::{Declaration, Declarations};
+use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
@@ -192,6 +192,12 @@ const MIGRATIONS: &[&str] = &["
     CREATE TABLE declarations_stamp (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         stamp INTEGER NOT NULL
+    );
+", "
+    -- Each doctor's last request to confirm his declaration (JSON of ConfirmationAsk).
+    CREATE TABLE confirmation_asks (
+        doctor TEXT PRIMARY KEY,
+        record TEXT NOT NULL
     );
 "];
 
@@ -1189,6 +1195,45 @@ impl Store for SqliteStore {
 
     fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send {
         self.with(|c| declarations_stamp(c))
+    }
+
+    fn confirmation_asks(&self) -> impl Future<Output = Result<Vec<ConfirmationAsk>>> + Send {
+        self.with(|c| {
+            c.prepare_cached("SELECT record FROM confirmation_asks ORDER BY doctor")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .map(|text| from_json(&text?))
+                .collect()
+        })
+    }
+
+    fn ask_confirmation(
+        &self,
+        ask: &ConfirmationAsk,
+        expected: Option<&ConfirmationAsk>,
+        mail: &Mail,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let stored: Option<String> = tx
+                .prepare_cached("SELECT record FROM confirmation_asks WHERE doctor = ?1")?
+                .query_row([&ask.doctor], |r| r.get(0))
+                .optional()?;
+            let stored: Option<ConfirmationAsk> =
+                stored.map(|text| from_json(&text)).transpose()?;
+            if stored.as_ref() != expected {
+                return Ok(false);
+            }
+            tx.prepare_cached(
+                "INSERT INTO confirmation_asks (doctor, record) VALUES (?1, ?2)
+                 ON CONFLICT (doctor) DO UPDATE SET record = ?2",
+            )?
+            .execute(params![ask.doctor, json(ask)?])?;
+            insert_mail(&tx, mail, audit.at)?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(true)
+        })
     }
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send {

@@ -32,6 +32,8 @@ pub const ASK_FIRST_VISIT_AFTER_DAYS: i64 = 30;
 
 pub struct Overview {
     pub id: String,
+    /// The CPTS's id; `None` for the communes outside every CPTS.
+    pub cpts: Option<String>,
     pub title: String,
     /// Every request of the CPTS, oldest first.
     pub cases: Vec<Case>,
@@ -96,6 +98,7 @@ pub async fn read<S: Store, M: Mailer>(app: &App<S, M>, id: &str, now: i64) -> R
         .collect();
     Ok(Overview {
         id: id.to_string(),
+        cpts: cpts.map(str::to_string),
         title,
         undelivered,
         saturated: saturated(
@@ -226,6 +229,16 @@ pub struct Item {
     pub why: String,
 }
 
+/// A doctor to call: his stale declaration was not confirmed in time, he is no longer proposed.
+#[derive(Serialize)]
+pub struct Unconfirmed {
+    pub name: String,
+    pub commune: String,
+    pub email: String,
+    /// The date of the declaration he did not confirm, in French.
+    pub since: String,
+}
+
 #[derive(Serialize)]
 pub struct Saturated<'a> {
     pub commune: &'a str,
@@ -267,6 +280,8 @@ pub struct OverviewPage<'a> {
     pub suspended: Vec<Item>,
     /// Mails not sent (see [`Overview::undelivered`]).
     pub undelivered: Vec<Item>,
+    /// Doctors no longer proposed: they did not confirm their stale declaration in time.
+    pub unconfirmed: Vec<Unconfirmed>,
     /// Whether any of the lists above has something.
     pub anything_waits: bool,
     pub saturated: Vec<Saturated<'a>>,
@@ -331,8 +346,22 @@ pub fn page<'a, S: Store, M: Mailer>(
             item(&o.cases[*i], why)
         })
         .collect();
+    let unconfirmed: Vec<Unconfirmed> = app
+        .unconfirmed_doctors(o.cpts.as_deref(), now)
+        .into_iter()
+        .map(|d| Unconfirmed {
+            commune: territory
+                .communes
+                .get(d.commune)
+                .map_or_else(String::new, |c| c.name.clone()),
+            since: territory::dates::french_long(d.updated),
+            name: d.name,
+            email: d.email,
+        })
+        .collect();
     let anything_waits = !(to_validate.is_empty()
         && undelivered.is_empty()
+        && unconfirmed.is_empty()
         && to_call.is_empty()
         && no_doctor.is_empty()
         && ask_first_visit.is_empty()
@@ -348,6 +377,7 @@ pub fn page<'a, S: Store, M: Mailer>(
         ask_first_visit_days: ASK_FIRST_VISIT_AFTER_DAYS,
         suspended,
         undelivered,
+        unconfirmed,
         anything_waits,
         saturated: o
             .saturated

@@ -1,7 +1,7 @@
 //! Doctors' own declarations (issue #15): stored one per doctor, replaced whole, audited in the
 //! same transaction, and counted so that a reader knows when to read them again.
 
-use functions::domain::declarations::{Declaration, Status};
+use functions::domain::declarations::{ConfirmationAsk, Declaration, Status};
 use functions::domain::lifecycle::AuditEntry;
 use functions::store::Store;
 
@@ -86,4 +86,63 @@ pub async fn a_same_declaration_still_counts_as_a_change<S: Store>(store: &S) {
     let read = store.declarations().await.unwrap();
     assert_eq!(read.stamp, 2);
     assert_eq!(read.list, vec![again]);
+}
+
+fn ask(doctor: &str, about: &str, asked_at: i64, reminded_at: Option<i64>) -> ConfirmationAsk {
+    ConfirmationAsk {
+        doctor: doctor.into(),
+        about: about.parse().unwrap(),
+        asked_at,
+        reminded_at,
+    }
+}
+
+fn asked(doctor: &str, at: i64) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor: "system".into(),
+        action: "confirmation asked".into(),
+        object: format!("doctor:{doctor}"),
+    }
+}
+
+pub async fn a_request_to_confirm_is_sent_once<S: Store>(store: &S) {
+    assert!(store.confirmation_asks().await.unwrap().is_empty());
+    let first = ask("med-004", "2026-09-01", 1_000, None);
+    let mail = super::sample_mail("confirmation-med-004-2026-09-01");
+    assert!(
+        store
+            .ask_confirmation(&first, None, &mail, &asked("med-004", 1_000))
+            .await
+            .unwrap()
+    );
+    // A second run of the jobs that read no request finds one: nothing is written twice.
+    let again = super::sample_mail("confirmation-med-004-2026-09-01-bis");
+    assert!(
+        !store
+            .ask_confirmation(&first, None, &again, &asked("med-004", 1_001))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.pending_mail_count().await.unwrap(), 1);
+
+    // The reminder replaces the request it was read with, once.
+    let reminded = ask("med-004", "2026-09-01", 1_000, Some(2_000));
+    let reminder = super::sample_mail("confirmation-med-004-2026-09-01-rappel");
+    assert!(
+        store
+            .ask_confirmation(&reminded, Some(&first), &reminder, &asked("med-004", 2_000))
+            .await
+            .unwrap()
+    );
+    let late = super::sample_mail("confirmation-med-004-2026-09-01-rappel-bis");
+    assert!(
+        !store
+            .ask_confirmation(&reminded, Some(&first), &late, &asked("med-004", 2_001))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.confirmation_asks().await.unwrap(), vec![reminded]);
+    assert_eq!(store.pending_mail_count().await.unwrap(), 2);
+    assert_eq!(store.audit_trail("doctor:med-004").await.unwrap().len(), 2);
 }

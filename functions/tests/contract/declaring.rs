@@ -241,3 +241,99 @@ pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store
     assert!(!site.doctor(&pausing).unwrap().accepts_on(today));
     assert!(!site.doctor(&full).unwrap().accepts_on(today));
 }
+
+pub async fn a_stale_declaration_is_confirmed_or_no_longer_proposed<S: Store>(store: S) {
+    const DAY: i64 = 86_400;
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path());
+    let now = functions::now();
+    let today = local_date(now);
+    // Every doctor fresh but one, declared three months and a day ago.
+    let mut territory = demo_territory(today);
+    for d in &mut territory.doctors {
+        d.updated = today;
+    }
+    let stale = territory.doctors[0].id.clone();
+    territory.doctors[0].updated =
+        today.checked_sub_months(chrono::Months::new(3)).unwrap() - Duration::days(1);
+    let email = territory.doctors[0].email.clone();
+    let coordinators: Vec<String> = territory
+        .cpts_of(&territory.communes[territory.doctors[0].commune])
+        .expect("a doctor of a CPTS")
+        .coordinators
+        .iter()
+        .map(|c| c.email.clone())
+        .collect();
+    app.replace_territory(Arc::new(territory));
+
+    assert_eq!(app.ask_confirmations(now).await.unwrap(), (1, 0));
+    // Asked once: the next runs send nothing until the reminder is due.
+    assert_eq!(app.ask_confirmations(now + 60).await.unwrap(), (0, 0));
+    assert_eq!(app.ask_confirmations(now + 9 * DAY).await.unwrap(), (0, 0));
+    assert_eq!(app.ask_confirmations(now + 10 * DAY).await.unwrap(), (0, 1));
+    assert_eq!(app.ask_confirmations(now + 15 * DAY).await.unwrap(), (0, 0));
+    let mails = app.store.due_mails(now + 20 * DAY, 50).await.unwrap();
+    let to_him: Vec<_> = mails
+        .iter()
+        .filter(|m| m.mail.to == vec![email.clone()])
+        .collect();
+    assert_eq!(to_him.len(), 2, "the request and the reminder");
+    for m in &to_him {
+        assert!(m.mail.id.starts_with(&format!("confirmation-{stale}-")));
+        assert!(m.mail.text.contains("Rien n'a changé"));
+        assert!(
+            m.mail
+                .text
+                .contains(&format!("/api/medecins/{stale}?jeton="))
+        );
+        // Answers reach his CPTS's coordination.
+        assert_eq!(m.mail.reply_to, coordinators);
+    }
+
+    // Twenty days on without an answer, he is no longer proposed and his coordinator sees him.
+    let late = now + 21 * DAY;
+    let current = app.current_territory().await;
+    let position = current.doctors.iter().position(|d| d.id == stale).unwrap();
+    let doctor = &current.doctors[position];
+    assert!(doctor.is_lapsed(local_date(late)));
+    let cpts = current
+        .cpts_of(&current.communes[doctor.commune])
+        .map(|c| c.id.clone());
+    let listed = app.unconfirmed_doctors(cpts.as_deref(), late);
+    assert_eq!(
+        listed.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        [stale.as_str()]
+    );
+    registered(&app.store, "DECL-E", late).await;
+    let case = app.store.case("DECL-E").await.unwrap().unwrap();
+    let loads = Loads::new(&current, &[]);
+    let (_, unmet) = matching::assess(
+        &current,
+        &loads,
+        &case.needs,
+        &[],
+        position,
+        local_date(late),
+    )
+    .unwrap();
+    assert!(unmet.contains(&matching::Unfit::Unconfirmed), "{unmet:?}");
+    assert_eq!(app.ask_confirmations(late).await.unwrap(), (0, 0));
+
+    // « Rien n'a changé »: fresh again, proposed again, off the list.
+    app.confirm_declaration(&stale, &format!("doctor:{stale}"), late)
+        .await
+        .unwrap();
+    let current = app.current_territory().await;
+    let (_, unmet) = matching::assess(
+        &current,
+        &loads,
+        &case.needs,
+        &[],
+        position,
+        local_date(late),
+    )
+    .unwrap();
+    assert!(!unmet.contains(&matching::Unfit::Unconfirmed));
+    assert!(app.unconfirmed_doctors(cpts.as_deref(), late).is_empty());
+    assert!(!current.doctors[position].is_stale(local_date(late)));
+}

@@ -333,11 +333,13 @@ macro_rules! store_contract {
             health_writes_and_counts_the_mail_queue,
             undelivered_mails_are_those_failed_often_or_given_up,
             declarations_are_kept_one_per_doctor_and_counted,
-            a_same_declaration_still_counts_as_a_change);
+            a_same_declaration_still_counts_as_a_change,
+            a_request_to_confirm_is_sent_once);
         $crate::store_contract!(@apps $make;
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,
-            the_public_site_is_told_of_pauses_and_full_capacity);
+            the_public_site_is_told_of_pauses_and_full_capacity,
+            a_stale_declaration_is_confirmed_or_no_longer_proposed);
     };
     (@tests $make:expr; $($name:ident),*) => {
 

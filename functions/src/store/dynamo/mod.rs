@@ -22,6 +22,7 @@
 //! | single-use key  | `ONCE#<key>`          | `ONCE`                       | (its TTL only) |
 //! | declaration     | `DECLARATION`         | `<doctor id>`                | `record` (JSON of [`Declaration`](crate::domain::declarations::Declaration)), `declared_at` |
 //! | declarations stamp | `DECLARATION#STAMP` | `DECLARATION#STAMP`        | `stamp` (count of changes, `ADD 1` with each declaration) |
+//! | confirmation ask | `CONFIRMATION`       | `<doctor id>`                | `record` (JSON of [`ConfirmationAsk`](crate::domain::declarations::ConfirmationAsk)), replaced under `record = :expected` |
 //! | health probe    | `HEALTH`              | `HEALTH`                     | `checked_at` (TTL: an hour after the last check) |
 //! | staff session   | `SESSION#<id hash>`   | `SESSION`                    | `staff`, `created_at`, `agent_hash`, `csrf` (TTL: the session's end) |
 //! | erased request  | `CASE#<reference>`    | `REQUEST`                    | `record` (JSON of [`Erased`](crate::domain::lifecycle::Erased): no personal data), `erased_at`, `created_at`, `cpts`, `priority` |
@@ -142,7 +143,7 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::Client;
 
-use crate::domain::declarations::{Declaration, Declarations};
+use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
 use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Opening, Proposal, Request,
@@ -315,6 +316,20 @@ impl Store for DynamoStore {
 
     fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send {
         self.table.declarations_stamp()
+    }
+
+    fn confirmation_asks(&self) -> impl Future<Output = Result<Vec<ConfirmationAsk>>> + Send {
+        self.table.confirmation_asks()
+    }
+
+    fn ask_confirmation(
+        &self,
+        ask: &ConfirmationAsk,
+        expected: Option<&ConfirmationAsk>,
+        mail: &Mail,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.table.ask_confirmation(ask, expected, mail, audit)
     }
 
     fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {

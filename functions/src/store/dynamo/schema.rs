@@ -37,6 +37,8 @@ pub(super) const DOCTORS: &str = "DOCTOR";
 
 /// The partition of the doctors' own declarations (sort key: the doctor's id).
 pub(super) const DECLARATIONS: &str = "DECLARATION";
+/// The partition of the requests to confirm a declaration (sort key: the doctor's id).
+pub(super) const CONFIRMATIONS: &str = "CONFIRMATION";
 /// Key (`pk` and `sk`) of the count of changes of the declarations.
 pub(super) const DECLARATIONS_STAMP: &str = "DECLARATION#STAMP";
 
