@@ -283,3 +283,105 @@ fn a_new_doctors_csv_gets_waiting_requests_a_doctor_on_cpts_serve() {
     let page = server.get(&server.link_in(&proposal, "/api/demandes/"));
     assert!(page.body.contains("Médecin proposé"), "{}", page.body);
 }
+
+/// The public site follows what the doctors' answers change (issue #15): `cpts serve` rebuilds by
+/// itself when a proposal takes a doctor's last place, and when he pauses through his link.
+#[test]
+fn the_site_rebuilt_by_serve_shows_full_capacity_and_a_pause() {
+    use chrono::Datelike;
+    // The demo with every doctor named on the map and one place a year each.
+    let content = tempfile::tempdir().unwrap();
+    copy_dir(&content_dir(), content.path());
+    let doctors = content.path().join("territory/doctors.csv");
+    let published = std::fs::read_to_string(&doctors).unwrap();
+    let mut lines = published.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let mut cells: Vec<&str> = line.split(';').collect();
+        cells[7] = "1";
+        cells[11] = "oui";
+        csv.push_str(&cells.join(";"));
+        csv.push('\n');
+    }
+    std::fs::write(&doctors, csv).unwrap();
+    let binary = cpts_binary();
+    let server = Server::start(&binary, content.path());
+    let outbox = server.outbox();
+    let shown = |name: &str| -> String {
+        let map = server.get("/carte/donnees/medecins.geojson");
+        assert_eq!(map.status, 200);
+        let from = map
+            .body
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} on the map"));
+        let rest = &map.body[from..];
+        rest[..rest.find('}').unwrap_or(rest.len())].to_string()
+    };
+    let wait_until = |name: &str, text: &str| {
+        let started = Instant::now();
+        loop {
+            let now = shown(name);
+            if now.contains(text) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < START_TIMEOUT,
+                "« {text} » never shown for {name}: {now}\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    let reference = register(&server, "Durand", "Jeanne", "06 11 22 33 44");
+    let mail = wait_for_mail(&outbox, &format!("{reference}-coordination.eml"));
+    let page = server.get(&server.link_in(&mail, "/api/demandes/"));
+    let doctor = between(&page.body, "Médecin proposé : ", " (cabinet")
+        .expect("the proposed doctor's name")
+        .to_string();
+    // His one place is held by the proposal: the map says when he accepts again.
+    let next_year = chrono::Local::now().date_naive().year() + 1;
+    let full = wait_until(&doctor, &format!("à partir du 1er janvier {next_year}"));
+    eprintln!(
+        "full capacity shown {:.2} s after the check began",
+        full.as_secs_f64()
+    );
+
+    // The coordinator validates; he answers « pause » through his link.
+    let proposal = field_value(&page.body, "proposition").expect("the proposal's id");
+    let token = field_value(&page.body, "jeton").expect("the page's token");
+    let mut decision = vec![
+        ("jeton", token.as_str()),
+        ("proposition", proposal.as_str()),
+        ("decision", "valider"),
+    ];
+    if page.body.contains(r#"name="qui""#) {
+        decision.push(("qui", "0"));
+    }
+    let done = server.post_form(&format!("/api/demandes/{reference}"), &decision);
+    assert_eq!(done.status, 200, "{}", done.body);
+    let mail = wait_for_mail(&outbox, &format!("{proposal}-medecin.eml"));
+    let offer = server.get(&server.link_in(&mail, "/api/propositions/"));
+    let doctor_token = field_value(&offer.body, "jeton").expect("the doctor's token");
+    let paused = server.post_form(
+        &format!("/api/propositions/{proposal}"),
+        &[
+            ("jeton", &doctor_token),
+            ("reponse", "pause"),
+            ("pause_mois", "1"),
+        ],
+    );
+    assert!(paused.status < 400, "{}", paused.body);
+    let rebuilt = wait_until(&doctor, "en pause jusqu'au");
+    eprintln!(
+        "pause shown on the public map {:.2} s after his answer",
+        rebuilt.as_secs_f64()
+    );
+    assert!(
+        server
+            .log()
+            .contains("Disponibilités des médecins modifiées"),
+        "{}",
+        server.log()
+    );
+}

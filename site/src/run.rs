@@ -114,6 +114,7 @@ impl Published {
         if !self.shown.is_new(&declared) {
             return;
         }
+        eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
         match self.rebuild(&declared) {
             Ok(()) => eprintln!("Site republié : disponibilités des médecins à jour."),
             Err(errors) => {

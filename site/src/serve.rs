@@ -93,6 +93,7 @@ impl Preview {
     /// build already shows `declared`.
     fn rebuild_for_doctors(&self, declared: Vec<(String, Declared)>) {
         if self.shown.is_new(&declared) {
+            eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
             self.rebuild(&declared);
         }
     }
