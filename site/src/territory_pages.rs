@@ -184,6 +184,20 @@ pub(crate) fn named_doctor(
     }
 }
 
+/// The fewest doctors not named a published count may rest on (DOMAIN.md §4.2: the French rule
+/// masks counts under 11).
+pub const MIN_COUNT: usize = 11;
+/// What a CPTS page prints instead of a count that would rest on too few doctors.
+pub const MASKED: &str = "moins de 11";
+
+/// One line of a CPTS page's table: a kind of declaration, and how many doctors made it.
+#[derive(Serialize)]
+pub struct CountRow {
+    pub label: &'static str,
+    /// A number, or `MASKED`.
+    pub figure: String,
+}
+
 #[derive(Serialize)]
 pub struct CptsPage {
     pub title: String,
@@ -195,15 +209,59 @@ pub struct CptsPage {
     pub communes: Vec<CommuneLink>,
     pub population: String,
     pub coordinators: Vec<territory::Coordinator>,
-    pub doctors: usize,
-    pub accepting: usize,
-    pub later: usize,
-    pub not_accepting: usize,
-    pub paused: usize,
-    pub to_confirm: usize,
+    /// How many doctors participate, when that can be published (see `published_counts`).
+    pub doctors: Option<usize>,
+    pub rows: Vec<CountRow>,
+    /// Some row says `MASKED`: the page says why.
+    pub masked: bool,
+    /// Some declaration is older than three months (a named doctor's, or at least `MIN_COUNT`
+    /// others): yes or no, never how many.
+    pub to_confirm: bool,
     pub next_opening: Option<String>,
     /// The CPTS's printable paper form.
     pub paper_form_url: String,
+}
+
+/// The kinds of declaration a CPTS page counts; every doctor is in exactly one.
+const KINDS: [&str; 4] = [
+    "Acceptent de nouveaux patients",
+    "Accepteront plus tard",
+    "En pause",
+    "N'acceptent pas de nouveaux patients",
+];
+
+fn kind(doctor: &Doctor, today: NaiveDate) -> usize {
+    if doctor.accepts_on(today) {
+        return 0;
+    }
+    match doctor.availability {
+        Availability::AcceptingFrom(_) => 1,
+        Availability::PausedUntil(_) => 2,
+        Availability::AcceptingNow | Availability::NotAccepting => 3,
+    }
+}
+
+/// Which counts of a CPTS page may be published. A count covers all its doctors, named or not,
+/// but the named ones are published one by one (commune pages, the map), so a reader can
+/// subtract them: a count is printed only when at least `MIN_COUNT` doctors who are not named
+/// are in it, otherwise it says `MASKED` (true: then fewer than 11 of them are). The total is
+/// the sum of the rows, so it would give the masked rows by difference: it is printed only when
+/// no row is masked, or when the masked rows together hold at least `MIN_COUNT` doctors who are
+/// not named. `rows[k]` is `(doctors, of whom not named)` for `KINDS[k]`; returns the figures of
+/// the rows and the total.
+pub fn published_counts(rows: [(usize, usize); 4]) -> ([Option<usize>; 4], Option<usize>) {
+    let shown = rows.map(|(all, hidden)| (hidden >= MIN_COUNT).then_some(all));
+    let hidden_masked: usize = rows
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| s.is_none())
+        .map(|((_, hidden), _)| hidden)
+        .sum();
+    let masked = shown.iter().any(Option::is_none);
+    let hidden_total: usize = rows.iter().map(|r| r.1).sum();
+    let total = (hidden_total >= MIN_COUNT && (!masked || hidden_masked >= MIN_COUNT))
+        .then(|| rows.iter().map(|r| r.0).sum());
+    (shown, total)
 }
 
 pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsPage {
@@ -213,21 +271,37 @@ pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsP
         .iter()
         .filter(|d| territory.communes[d.commune].cpts == Some(index))
         .collect();
-    let count = |f: &dyn Fn(&Doctor) -> bool| doctors.iter().filter(|d| f(d)).count();
+    let mut tally = [(0usize, 0usize); 4];
+    for d in &doctors {
+        let row = &mut tally[kind(d, today)];
+        row.0 += 1;
+        if !d.public {
+            row.1 += 1;
+        }
+    }
+    let (shown, total) = published_counts(tally);
     let mut communes: Vec<&Commune> = cpts
         .communes
         .iter()
         .map(|&c| &territory.communes[c])
         .collect();
     communes.sort_by_key(|c| slugify(&c.name));
+    // A date, or « some declaration is old », is about one doctor: a named doctor's is published
+    // anyway; the others' only when at least `MIN_COUNT` of them are concerned.
+    let opening = |d: &&&Doctor| match d.availability {
+        _ if d.accepts_on(today) => None,
+        Availability::AcceptingFrom(date) => Some(date),
+        Availability::PausedUntil(date) => date.succ_opt(),
+        _ => None,
+    };
+    let hidden_openings = doctors
+        .iter()
+        .filter(|d| !d.public && opening(d).is_some())
+        .count();
     let next_opening = doctors
         .iter()
-        .filter(|d| !d.accepts_on(today))
-        .filter_map(|d| match d.availability {
-            Availability::AcceptingFrom(date) => Some(date),
-            Availability::PausedUntil(date) => date.succ_opt(),
-            _ => None,
-        })
+        .filter(|d| d.public || hidden_openings >= MIN_COUNT)
+        .filter_map(|d| opening(&d))
         .min()
         .map(french_long);
     CptsPage {
@@ -247,16 +321,22 @@ pub fn cpts_page(territory: &Territory, index: usize, today: NaiveDate) -> CptsP
         population: thousands(communes.iter().map(|c| c.population).sum()),
         communes: communes.into_iter().map(CommuneLink::of).collect(),
         coordinators: cpts.coordinators.clone(),
-        doctors: doctors.len(),
-        accepting: count(&|d| d.accepts_on(today)),
-        later: count(&|d| {
-            !d.accepts_on(today) && matches!(d.availability, Availability::AcceptingFrom(_))
-        }),
-        not_accepting: count(&|d| d.availability == Availability::NotAccepting),
-        paused: count(&|d| {
-            !d.accepts_on(today) && matches!(d.availability, Availability::PausedUntil(_))
-        }),
-        to_confirm: count(&|d| d.is_stale(today)),
+        doctors: total,
+        rows: KINDS
+            .iter()
+            .zip(shown)
+            .map(|(&label, n)| CountRow {
+                label,
+                figure: n.map_or_else(|| MASKED.to_string(), |n| n.to_string()),
+            })
+            .collect(),
+        masked: shown.iter().any(Option::is_none),
+        to_confirm: doctors.iter().any(|d| d.public && d.is_stale(today))
+            || doctors
+                .iter()
+                .filter(|d| !d.public && d.is_stale(today))
+                .count()
+                >= MIN_COUNT,
         next_opening,
         paper_form_url: paper_form_url(cpts),
     }

@@ -2,7 +2,7 @@
 
 use rstar::{PointDistance, RTree, primitives::GeomWithData};
 
-use crate::distance::{chord_km, great_circle_km, to_cartesian_km};
+use crate::distance::{Prepared, chord_km, great_circle_km, to_cartesian_km};
 use crate::model::{Doctor, LonLat};
 
 type Entry = GeomWithData<[f64; 3], usize>;
@@ -21,10 +21,13 @@ pub struct Nearby<'a> {
 
 impl DoctorIndex {
     pub fn new(doctors: &[Doctor]) -> Self {
-        let entries = doctors
-            .iter()
+        Self::of_places(doctors.iter().map(|d| d.location))
+    }
+
+    fn of_places(places: impl Iterator<Item = LonLat>) -> Self {
+        let entries = places
             .enumerate()
-            .map(|(i, d)| Entry::new(to_cartesian_km(d.location), i))
+            .map(|(i, p)| Entry::new(to_cartesian_km(p), i))
             .collect();
         Self {
             tree: RTree::bulk_load(entries),
@@ -94,5 +97,35 @@ impl DoctorIndex {
             .filter(|entry| entry.geom().distance_2(&query) <= max_chord_2)
             .filter(|entry| compatible(&doctors[entry.data]))
             .count()
+    }
+}
+
+/// Places of any kind (not doctors' practices) indexed the same way, for "within N km of here"
+/// with the same distances as the doctors' index.
+pub struct PlaceIndex {
+    index: DoctorIndex,
+    places: Vec<Prepared>,
+}
+
+impl PlaceIndex {
+    pub fn new(places: &[LonLat]) -> Self {
+        Self {
+            index: DoctorIndex::of_places(places.iter().copied()),
+            places: places.iter().copied().map(Prepared::new).collect(),
+        }
+    }
+
+    /// Calls `visit(position in places, distance in km)` for every place within `radius_km` of
+    /// `centre`, in no particular order.
+    pub fn visit_within(&self, centre: LonLat, radius_km: f64, mut visit: impl FnMut(usize, f64)) {
+        let from = Prepared::new(centre);
+        let query = to_cartesian_km(centre);
+        let max_chord_2 = chord_km(radius_km).powi(2);
+        for entry in self.index.tree.locate_within_distance(query, max_chord_2) {
+            let distance_km = from.great_circle_km(&self.places[entry.data]);
+            if distance_km <= radius_km {
+                visit(entry.data, distance_km);
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 pub use diagnostic::{Diagnostic, Severity, SourceFile};
 pub use distance::great_circle_km;
-pub use index::Nearby;
+pub use index::{Nearby, PlaceIndex};
 pub use load::{FOLDER, Loaded, load, load_published};
 pub use model::{
     Availability, Commune, Coordinator, Cpts, Declared, Doctor, LonLat, Polygon, Ring, Staff,

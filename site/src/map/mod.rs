@@ -193,17 +193,13 @@ impl MapData {
     /// The statuses place the doctors who are not named at their square, not their practice
     /// (`privacy`): no public file can locate them.
     pub fn build(territory: &Territory, today: NaiveDate) -> MapData {
-        let places = Territory::new(
-            Vec::new(),
-            Vec::new(),
-            privacy::published_places(&territory.doctors),
-        );
+        let statuses = statuses(territory, today);
         let communes: Vec<CommuneInfo> = territory
             .communes
             .par_iter()
+            .zip(statuses)
             .enumerate()
-            .map(|(index, c)| {
-                let nearby = places.doctors_within(c.centre, FAR_KM, |_| true);
+            .map(|(index, (c, status))| {
                 let shape = geometry::to_geo(&c.geometry);
                 let bbox = geometry::bbox(&shape).unwrap_or([
                     c.centre.lon,
@@ -220,7 +216,7 @@ impl MapData {
                     centre: [c.centre.lon, c.centre.lat],
                     bbox,
                     shape,
-                    status: status::commune_status(&nearby, today),
+                    status,
                     cpts: c.cpts,
                 }
             })
@@ -428,6 +424,45 @@ impl MapData {
             ),
         )
     }
+}
+
+/// Every commune's public status, in the order of `territory.communes`: what a declaration change
+/// recomputes before the map is drawn again. The doctors who are not named count at their square
+/// (`privacy::published_places`), not at their practice.
+pub fn statuses(territory: &Territory, today: NaiveDate) -> Vec<CommuneStatus> {
+    // Doctors with the same declaration at the same place count the same: one entry each, with
+    // how many they are (many share the centre of a square), so that a commune visits a few
+    // entries instead of hundreds of doctors.
+    let mut groups: HashMap<(u64, u64, status::Declared), usize> = HashMap::new();
+    let mut places: Vec<territory::LonLat> = Vec::new();
+    let mut entries: Vec<(status::Declared, usize)> = Vec::new();
+    for (d, place) in territory
+        .doctors
+        .iter()
+        .zip(privacy::published_locations(&territory.doctors))
+    {
+        let declared = status::Declared::of(d, today);
+        let key = (place.lon.to_bits(), place.lat.to_bits(), declared);
+        let entry = *groups.entry(key).or_insert_with(|| {
+            places.push(place);
+            entries.push((declared, 0));
+            entries.len() - 1
+        });
+        entries[entry].1 += 1;
+    }
+    let index = territory::PlaceIndex::new(&places);
+    territory
+        .communes
+        .par_iter()
+        .map(|c| {
+            let mut tally = status::Tally::default();
+            index.visit_within(c.centre, FAR_KM, |i, distance_km| {
+                let (declared, doctors) = entries[i];
+                tally.add(declared, distance_km, doctors);
+            });
+            tally.status()
+        })
+        .collect()
 }
 
 /// Opted-in doctors only; the others count in the communes' statuses without a name.

@@ -56,6 +56,18 @@ fn centre((x, y): (i64, i64), level: u32) -> LonLat {
 /// The doctors as the public statuses see them: named ones at their practice, the others at the
 /// centre of their square (see the module's comment).
 pub fn published_places(doctors: &[Doctor]) -> Vec<Doctor> {
+    doctors
+        .iter()
+        .zip(published_locations(doctors))
+        .map(|(d, location)| Doctor {
+            location,
+            ..d.clone()
+        })
+        .collect()
+}
+
+/// Where each doctor counts for the public statuses, in the order of `doctors`.
+pub fn published_locations(doctors: &[Doctor]) -> Vec<LonLat> {
     let mut hidden: Vec<HashMap<(i64, i64), usize>> = vec![HashMap::new(); MAX_LEVEL as usize + 1];
     for d in doctors.iter().filter(|d| !d.public) {
         for (level, counts) in hidden.iter_mut().enumerate() {
@@ -65,14 +77,13 @@ pub fn published_places(doctors: &[Doctor]) -> Vec<Doctor> {
     doctors
         .iter()
         .map(|d| {
-            let mut d = d.clone();
-            if !d.public {
-                let level = (0..MAX_LEVEL)
-                    .find(|&l| hidden[l as usize][&cell(d.location, l)] >= COVER)
-                    .unwrap_or(MAX_LEVEL);
-                d.location = centre(cell(d.location, level), level);
+            if d.public {
+                return d.location;
             }
-            d
+            let level = (0..MAX_LEVEL)
+                .find(|&l| hidden[l as usize][&cell(d.location, l)] >= COVER)
+                .unwrap_or(MAX_LEVEL);
+            centre(cell(d.location, level), level)
         })
         .collect()
 }

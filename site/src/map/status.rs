@@ -188,21 +188,116 @@ impl CommuneStatus {
     }
 }
 
-/// What one declaration alone would say about the commune, at this distance.
-fn status_from(doctor: &Doctor, distance_km: f64, today: NaiveDate) -> Status {
-    if distance_km > FAR_KM {
-        return Status::None;
-    }
-    if doctor.accepts_on(today) {
-        if distance_km <= NEAR_KM && !doctor.priority_only {
-            Status::Accepting
-        } else {
-            Status::Limited
+/// What of a doctor's declaration the statuses read, on a given day. Doctors with the same
+/// declaration at the same place count the same: the map counts them together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Declared {
+    stale: bool,
+    accepts: bool,
+    /// Not now, but from a date or after a pause.
+    later: bool,
+    priority_only: bool,
+    /// The radius of his home visits, as the bits of the f64 (to be hashed).
+    home_visits_km: Option<u64>,
+}
+
+impl Declared {
+    pub fn of(doctor: &Doctor, today: NaiveDate) -> Self {
+        let accepts = doctor.accepts_on(today);
+        Declared {
+            stale: doctor.is_stale(today),
+            accepts,
+            later: !accepts
+                && matches!(
+                    doctor.availability,
+                    Availability::AcceptingFrom(_) | Availability::PausedUntil(_)
+                ),
+            priority_only: doctor.priority_only,
+            home_visits_km: doctor.home_visit_radius_km.map(f64::to_bits),
         }
-    } else {
-        match doctor.availability {
-            Availability::AcceptingFrom(_) | Availability::PausedUntil(_) => Status::Limited,
-            Availability::AcceptingNow | Availability::NotAccepting => Status::None,
+    }
+
+    /// What this declaration alone would say about the commune, at this distance.
+    fn status_at(self, distance_km: f64) -> Status {
+        if distance_km > FAR_KM {
+            Status::None
+        } else if self.accepts {
+            if distance_km <= NEAR_KM && !self.priority_only {
+                Status::Accepting
+            } else {
+                Status::Limited
+            }
+        } else if self.later {
+            Status::Limited
+        } else {
+            Status::None
+        }
+    }
+}
+
+/// A commune's status being computed, one declaration (or group of equal ones) at a time.
+#[derive(Debug, Clone, Copy)]
+pub struct Tally {
+    fresh: Status,
+    stale: Status,
+    counts: Counts,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            fresh: Status::None,
+            stale: Status::None,
+            counts: Counts::default(),
+        }
+    }
+}
+
+impl Tally {
+    /// Counts `doctors` doctors who made `declared` at `distance_km` from the commune's centre.
+    pub fn add(&mut self, declared: Declared, distance_km: f64, doctors: usize) {
+        if distance_km > FAR_KM {
+            return;
+        }
+        let own = declared.status_at(distance_km);
+        let counts = &mut self.counts;
+        if declared.stale {
+            self.stale = self.stale.min(own);
+            if own != Status::None {
+                counts.to_confirm += doctors;
+            }
+            return;
+        }
+        self.fresh = self.fresh.min(own);
+        if declared.accepts {
+            counts.accepting_far += doctors;
+            if declared.priority_only {
+                counts.priority_only += doctors;
+            } else if distance_km <= NEAR_KM {
+                counts.accepting_near += doctors;
+            }
+            if declared
+                .home_visits_km
+                .is_some_and(|r| distance_km <= f64::from_bits(r))
+            {
+                counts.home_visits += doctors;
+            }
+        } else if own == Status::Limited {
+            counts.later += doctors;
+        }
+    }
+
+    /// Up-to-date declarations decide; when an older one (more than three months) would give
+    /// better news, the status is "à confirmer".
+    pub fn status(self) -> CommuneStatus {
+        let status = if self.stale < self.fresh {
+            Status::ToConfirm
+        } else {
+            self.fresh
+        };
+        CommuneStatus {
+            status,
+            counts: self.counts,
         }
     }
 }
@@ -210,42 +305,13 @@ fn status_from(doctor: &Doctor, distance_km: f64, today: NaiveDate) -> Status {
 /// The status of a commune from the doctors near its centre (`nearby`, with their distances).
 /// Up-to-date declarations decide; when an older one (more than three months) would give better
 /// news, the status is "à confirmer". Doctors count whether or not they opted in to be named; the
-/// map gives `nearby` from the places of `privacy::published_places`, not the doctors' addresses.
+/// map gives the places of `privacy::published_places`, not the doctors' addresses.
 pub fn commune_status(nearby: &[Nearby<'_>], today: NaiveDate) -> CommuneStatus {
-    let mut fresh = Status::None;
-    let mut stale = Status::None;
-    let mut counts = Counts::default();
-    for n in nearby.iter().filter(|n| n.distance_km <= FAR_KM) {
-        let d = n.doctor;
-        let own = status_from(d, n.distance_km, today);
-        if d.is_stale(today) {
-            stale = stale.min(own);
-            if own != Status::None {
-                counts.to_confirm += 1;
-            }
-            continue;
-        }
-        fresh = fresh.min(own);
-        if d.accepts_on(today) {
-            counts.accepting_far += 1;
-            if d.priority_only {
-                counts.priority_only += 1;
-            } else if n.distance_km <= NEAR_KM {
-                counts.accepting_near += 1;
-            }
-            if d.home_visit_radius_km.is_some_and(|r| n.distance_km <= r) {
-                counts.home_visits += 1;
-            }
-        } else if own == Status::Limited {
-            counts.later += 1;
-        }
+    let mut tally = Tally::default();
+    for n in nearby {
+        tally.add(Declared::of(n.doctor, today), n.distance_km, 1);
     }
-    let status = if stale < fresh {
-        Status::ToConfirm
-    } else {
-        fresh
-    };
-    CommuneStatus { status, counts }
+    tally.status()
 }
 
 /// WCAG 2.1 contrast ratio of two "#rrggbb" colours (1 to 21).
