@@ -100,6 +100,7 @@ fn compose(
         text,
         html,
         reply_to: Vec::new(),
+        from_name: None,
     }
 }
 
@@ -310,12 +311,31 @@ pub fn reminder_to_validate(
     )
 }
 
+/// Who a doctor's mail is from: his patient's CPTS, by its name, answering to its coordinators.
+pub struct FromCpts {
+    /// The CPTS's name (`None` for a commune outside every CPTS: the configured sender's).
+    pub name: Option<String>,
+    /// Its coordinators' addresses.
+    pub reply_to: Vec<String>,
+}
+
+impl FromCpts {
+    fn sign(self, mail: Mail) -> Mail {
+        Mail {
+            reply_to: self.reply_to,
+            from_name: self.name,
+            ..mail
+        }
+    }
+}
+
 /// The doctor's mail: the commune and the distance, a reference and his link. `reminder`
-/// words it as a reminder. His answer goes to `reply_to`, his CPTS's coordinators.
+/// words it as a reminder. It comes from his patient's CPTS and his answer goes to its
+/// coordinators (`from`).
 pub fn to_doctor(
     view: &View,
     to: &str,
-    reply_to: Vec<String>,
+    from: FromCpts,
     proposal: &Proposal,
     commune: &str,
     link: &str,
@@ -357,7 +377,28 @@ pub fn to_doctor(
         ],
         &[(labelled("Voir la proposition et répondre", Link::Proposal), link)],
     );
-    Mail { reply_to, ..mail }
+    from.sign(mail)
+}
+
+/// The doctor's proposal `proposal` expired without his answer: it is closed, he has nothing to
+/// do. The reference only (not even the commune): nothing he needs to act on.
+pub fn expired_to_doctor(view: &View, to: &str, from: FromCpts, proposal: &Proposal) -> Mail {
+    let mail = compose(
+        view,
+        &format!("{}-expiree-medecin", proposal.id),
+        vec![to.to_string()],
+        format!("Proposition close — réf. {}", proposal.id),
+        &[
+            format!(
+                "La proposition de patient réf. {} est close : le délai de réponse est passé.",
+                proposal.id
+            ),
+            "Vous n'avez rien à faire. La demande est proposée à un confrère.".into(),
+            "Une question ? Répondez à ce courriel : il va à la coordination de la CPTS.".into(),
+        ],
+        &[],
+    );
+    from.sign(mail)
 }
 
 /// The patient's mail once a doctor accepted him.

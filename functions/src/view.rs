@@ -129,6 +129,23 @@ pub struct Site<'a> {
     pub year: i32,
     /// Today's date in French ("24 novembre 2026").
     pub today: String,
+    /// On a doctor's pages: whom he reaches, in the footer instead of the patients' phone line
+    /// and emergency numbers.
+    pub contact: Option<Contact>,
+}
+
+/// The coordination of a CPTS, as a doctor's pages name it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    /// The CPTS's name.
+    pub cpts: String,
+    pub people: Vec<ContactPerson>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactPerson {
+    pub name: String,
+    pub email: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

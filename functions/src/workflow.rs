@@ -367,7 +367,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         mails::to_doctor(
             &self.view(),
             to,
-            coordinator_addresses(territory, case.cpts.as_deref()),
+            from_cpts(territory, case),
             proposal,
             &commune_name(territory, &case.needs.commune),
             &self.doctor_link(proposal),
@@ -500,7 +500,21 @@ impl<S: Store, M: Mailer> App<S, M> {
         } else {
             "le médecin"
         };
-        let Ok((t, _)) = lifecycle::expire(case, proposal, now, vec![]) else {
+        // A doctor who had the proposal is told it is closed, in the same transition: never
+        // lost, never sent for a proposal that did not expire. One the coordination did not
+        // validate never reached him.
+        let told = match territory.doctor(&proposal.doctor) {
+            Some(doctor) if proposal.state == ProposalState::Validated => {
+                vec![mails::expired_to_doctor(
+                    &self.view(),
+                    &doctor.email,
+                    from_cpts(territory, case),
+                    proposal,
+                )]
+            }
+            _ => vec![],
+        };
+        let Ok((t, _)) = lifecycle::expire(case, proposal, now, told) else {
             return Ok((false, false));
         };
         if self.store.apply(&t).await? != Applied::Done {
@@ -672,5 +686,17 @@ impl<S: Store, M: Mailer> App<S, M> {
             "tâches planifiées passées"
         );
         Ok(report)
+    }
+}
+
+/// Who a doctor's mail about `case` is from: its CPTS by name, answering to its coordinators.
+fn from_cpts(territory: &Territory, case: &Case) -> mails::FromCpts {
+    mails::FromCpts {
+        name: case
+            .cpts
+            .as_deref()
+            .and_then(|id| territory.cpts.iter().find(|c| c.id == id))
+            .map(|c| c.name.clone()),
+        reply_to: coordinator_addresses(territory, case.cpts.as_deref()),
     }
 }

@@ -570,6 +570,7 @@ async fn erasing_asks_first_then_deletes_the_personal_data_at_once() {
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),
             reply_to: Vec::new(),
+            from_name: None,
         })
         .await
         .unwrap();

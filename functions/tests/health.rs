@@ -112,6 +112,7 @@ async fn mails_waiting_too_long_or_given_up_are_reported() {
                 text: "t".into(),
                 html: "<p>h</p>".into(),
                 reply_to: Vec::new(),
+                from_name: None,
             };
             let audit = AuditEntry {
                 at,

@@ -150,6 +150,7 @@ fn mail(id: &str) -> Mail {
         text: "texte".into(),
         html: "<p>texte</p>".into(),
         reply_to: Vec::new(),
+        from_name: None,
     }
 }
 

@@ -114,6 +114,61 @@ async fn state(h: &Harness, reference: &str) -> String {
     )
 }
 
+/// The CPTS of request `reference`.
+async fn cpts_of(h: &Harness, reference: &str) -> territory::Cpts {
+    let case = h.app.store.case(reference).await.unwrap().unwrap();
+    h.app
+        .territory()
+        .cpts
+        .iter()
+        .find(|c| Some(c.id.as_str()) == case.cpts.as_deref())
+        .cloned()
+        .expect("the request's CPTS")
+}
+
+/// A doctor's mail (decoded) comes from `cpts`, by name, and answers to its coordinators.
+fn assert_sent_by_cpts(mail: &str, cpts: &territory::Cpts) {
+    let from = mail
+        .lines()
+        .find(|l| l.starts_with("From: "))
+        .unwrap_or_default();
+    let reply_to = mail
+        .lines()
+        .find(|l| l.starts_with("Reply-To: "))
+        .unwrap_or_default();
+    // The display name is encoded when it is not plain ASCII.
+    let name_ascii = cpts.name.is_ascii();
+    assert!(
+        !name_ascii || from.contains(&cpts.name),
+        "{from} is not from {}",
+        cpts.name
+    );
+    assert!(
+        from.contains("ne-pas-repondre@") || from.contains('<'),
+        "{from}"
+    );
+    assert!(!cpts.coordinators.is_empty());
+    for c in &cpts.coordinators {
+        assert!(reply_to.contains(&c.email), "{reply_to}: {}", c.email);
+    }
+}
+
+/// A doctor's page names his CPTS's coordination in its footer, not the patients' phone line.
+fn assert_doctor_footer(page: &str, cpts: &territory::Cpts) {
+    let footer = &page[page.find("<footer").expect("a footer")..];
+    assert!(footer.contains("Écrivez à la coordination"), "{footer}");
+    for c in &cpts.coordinators {
+        assert!(footer.contains(&c.email), "{footer}");
+        assert!(footer.contains(&c.name), "{footer}");
+    }
+    assert!(!page.contains("Numéro unique"), "{footer}");
+    assert!(
+        !page.contains("Pas de médecin traitant ? Appelez"),
+        "{page}"
+    );
+    assert!(!footer.contains("116 117"), "{footer}");
+}
+
 async fn validate(h: &Harness, reference: &str) -> String {
     let coordination = mail(h, &format!("{reference}-coordination")).await;
     let link = link_to(&coordination, "/api/demandes/");
@@ -175,12 +230,33 @@ async fn a_request_goes_from_registration_to_the_patient_informed() {
         to_doctor.contains(&format!("To: {}", doctor.email)) || to_doctor.contains(&doctor.email)
     );
     assert!(to_doctor.contains("Sedan"));
+    // It comes from the patient's CPTS, by name, and answers to its coordinators.
+    let cpts = &cpts_of(&h, &reference).await;
+    assert_sent_by_cpts(&to_doctor, cpts);
+    // The criteria the patient declared are on his signed page, never in his mail.
+    for criterion in ["Affection de longue durée", "ALD", "Grossesse", "Handicap"] {
+        assert!(!to_doctor.contains(criterion), "{criterion} in the mail");
+    }
     let doctor_link = link_to(&to_doctor, "/api/propositions/");
     let (r, page) = h.get(&doctor_link).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(page.contains("Commune du patient"));
     assert!(page.contains("Niveau 1"));
     assert!(page.contains("70 ans ou plus"));
+    assert!(page.contains("Distance de votre cabinet"), "{page}");
+    assert!(
+        page.contains("<dt>Affection de longue durée (ALD)</dt><dd>Oui</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>Grossesse</dt><dd>Oui</dd>"), "{page}");
+    assert!(
+        page.contains("<dt>Handicap ou perte d&#39;autonomie</dt><dd>Non</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("<dt>Traitement régulier</dt><dd>Non</dd>"));
+    assert!(page.contains("<dt>C2S ou AME</dt><dd>Non</dd>"));
+    assert!(!page.contains("précarité"), "not the doctor's to know");
+    assert_doctor_footer(&page, cpts);
     for hidden in ["Dupré", "Léa", "06 12", "lea.dupre"] {
         assert!(!page.contains(hidden), "{hidden} shown before accepting");
     }
@@ -194,6 +270,7 @@ async fn a_request_goes_from_registration_to_the_patient_informed() {
         page.contains("Léa Dupré-Lefèvre") && page.contains("06 12 34 56 78"),
         "{page}"
     );
+    assert_doctor_footer(&page, cpts);
     let load = h
         .app
         .store
@@ -452,6 +529,9 @@ async fn a_declined_or_paused_proposal_moves_on_to_another_doctor() {
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("ne vous proposera personne avant le"));
+    // The page after his answer names his coordination, not the patients' line.
+    let cpts = &cpts_of(&h, &reference).await;
+    assert_doctor_footer(&page, cpts);
     let case = h.app.store.case(&reference).await.unwrap().unwrap();
     assert_eq!(
         case.state,
@@ -629,6 +709,72 @@ async fn jobs_remind_expire_and_examine_waiting_requests_again() {
             .await
             .contains("Médecin proposé")
     );
+}
+
+#[tokio::test]
+async fn a_doctor_whose_proposal_expires_is_told_by_his_cpts_and_his_page_says_so() {
+    let h = Harness::new(quick_limits());
+    let now = functions::now();
+    let day = 86_400;
+    let reference = register(&h, &[]).await;
+    let proposal = validate(&h, &reference).await;
+    let doctor_link = link_to(
+        &mail(&h, &format!("{proposal}-medecin")).await,
+        "/api/propositions/",
+    );
+    let cpts = &cpts_of(&h, &reference).await;
+    let doctor_email = h
+        .app
+        .territory()
+        .doctor(
+            &h.app
+                .store
+                .proposal(&proposal)
+                .await
+                .unwrap()
+                .unwrap()
+                .doctor,
+        )
+        .unwrap()
+        .email
+        .clone();
+    let after = now + (functions::domain::lifecycle::ANSWER_DAYS + 1) * day;
+    let report = h.app.run_jobs(after).await.unwrap();
+    assert_eq!(report.expired, 1, "{report:?}");
+    let told = mail(&h, &format!("{proposal}-expiree-medecin")).await;
+    assert!(told.contains(&doctor_email), "{told}");
+    assert!(told.contains("est close"), "{told}");
+    assert!(told.contains("Vous n'avez rien à faire"), "{told}");
+    assert!(told.contains(&proposal), "the reference");
+    assert_sent_by_cpts(&told, cpts);
+    // The CPTS's name may name a town (the From line): look at the rest.
+    let body: String = told
+        .lines()
+        .filter(|l| !l.starts_with("From:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for personal in ["Sedan", "Dupré", "Léa", "06 12", "1950", "Grossesse", "ALD"] {
+        assert!(!body.contains(personal), "« {personal} » in:\n{told}");
+    }
+    // Once, and the coordinators are told as before.
+    h.app.run_jobs(after + 60).await.unwrap();
+    assert!(
+        mail(&h, &format!("{proposal}-expiree"))
+            .await
+            .contains("pas eu de réponse")
+    );
+    assert_eq!(
+        mail_ids(&h)
+            .iter()
+            .filter(|id| id.starts_with(&proposal) && id.ends_with("expiree-medecin"))
+            .count(),
+        1
+    );
+    // His link now says the proposal is closed, with his coordination in the footer.
+    let (r, page) = h.get(&doctor_link).await;
+    assert_eq!(r.status(), StatusCode::OK, "{page}");
+    assert!(page.contains("Cette proposition a expiré"), "{page}");
+    assert_doctor_footer(&page, cpts);
 }
 
 #[tokio::test]

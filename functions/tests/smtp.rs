@@ -84,6 +84,7 @@ fn mail(id: &str, to: &str) -> Mail {
         text: "Bonjour,\n\nVoir la proposition :\nhttps://cpts.example/p\n".into(),
         html: "<p>Bonjour,</p><p><a href=\"https://cpts.example/p\">Voir</a></p>".into(),
         reply_to: vec!["coordination@cpts-ardennes.example".into()],
+        from_name: None,
     }
 }
 

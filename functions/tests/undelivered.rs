@@ -30,6 +30,7 @@ async fn an_address_the_mailer_cannot_build_is_given_up_at_its_first_attempt() {
         text: "Bonjour".into(),
         html: "<p>Bonjour</p>".into(),
         reply_to: Vec::new(),
+        from_name: None,
     };
     let audit = functions::domain::lifecycle::AuditEntry {
         at: 1_000,

@@ -52,6 +52,7 @@ fn request(app: &handler::LocalApp, reference: &str) -> (Request, Mail) {
         text: String::new(),
         html: String::new(),
         reply_to: Vec::new(),
+        from_name: None,
     };
     (request, mail)
 }

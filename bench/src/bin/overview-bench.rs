@@ -86,6 +86,7 @@ async fn run(requests: usize, runs: usize) {
             text: String::new(),
             html: String::new(),
             reply_to: Vec::new(),
+            from_name: None,
         };
         store
             .register(&lifecycle::open(request, mail), &format!("n{i}"), &[])

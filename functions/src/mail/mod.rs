@@ -121,16 +121,28 @@ pub trait Mailer: Send + Sync + 'static {
     }
 }
 
-/// Builds the RFC 5322 message: multipart text + HTML, UTF-8.
+/// Builds the RFC 5322 message: multipart text + HTML, UTF-8, from `from` (under the mail's own
+/// display name when it has one), answering to the mail's `reply_to` when it has some.
 pub fn build_message(mail: &Mail, from: &str) -> Result<Message, MailError> {
     let address = |of| move |source| MailError::Address { of, source };
-    let from: Mailbox = from.parse().map_err(address(Party::Sender))?;
+    let mut from: Mailbox = from.parse().map_err(address(Party::Sender))?;
+    if let Some(name) = &mail.from_name {
+        from.name = Some(name.clone());
+    }
     let mut builder = Message::builder()
         .from(from)
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}@cpts.invalid>", mail.id)));
     for to in &mail.to {
         builder = builder.to(to.parse::<Mailbox>().map_err(address(Party::Recipient))?);
+    }
+    // The coordinators' addresses come from the territory, as the sender's from the settings.
+    for reply_to in &mail.reply_to {
+        builder = builder.reply_to(
+            reply_to
+                .parse::<Mailbox>()
+                .map_err(address(Party::Sender))?,
+        );
     }
     builder
         .multipart(MultiPart::alternative_plain_html(
@@ -326,6 +338,7 @@ mod tests {
             text: "t".into(),
             html: "<p>h</p>".into(),
             reply_to: Vec::new(),
+            from_name: None,
         };
         let error = build_message(&mail, "CPTS <ne-pas-repondre@example.org>").unwrap_err();
         assert!(error.is_unbuildable(), "{error}");
@@ -334,6 +347,64 @@ mod tests {
         let error = build_message(&mail, "pas une adresse").unwrap_err();
         assert!(!error.is_unbuildable());
         assert_eq!(retry_at(&error, 0, 1_000), 1_030);
+    }
+
+    #[test]
+    fn a_mail_says_its_own_sender_name_and_answers_to_its_reply_to() {
+        let mail = Mail {
+            id: "R1-medecin".into(),
+            to: vec!["dr.martin@example.fr".into()],
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            reply_to: vec![
+                "Mélanie Gosset <coordination@cpts.example>".into(),
+                "autre@cpts.example".into(),
+            ],
+            from_name: Some("CPTS Rethélois".into()),
+        };
+        let message = build_message(&mail, "CPTS <ne-pas-repondre@example.org>").unwrap();
+        // Read back as a reader's client does: the headers' mailboxes.
+        let headers = message.headers();
+        let from: Vec<Mailbox> = headers
+            .get::<lettre::message::header::From>()
+            .map(|f| lettre::message::Mailboxes::from(f).into_iter().collect())
+            .unwrap_or_default();
+        assert_eq!(from.len(), 1);
+        assert_eq!(from[0].name.as_deref(), Some("CPTS Rethélois"));
+        assert_eq!(from[0].email.to_string(), "ne-pas-repondre@example.org");
+        let reply_to: Vec<String> = headers
+            .get::<lettre::message::header::ReplyTo>()
+            .map(|r| {
+                lettre::message::Mailboxes::from(r)
+                    .into_iter()
+                    .map(|m| m.email.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            reply_to,
+            ["coordination@cpts.example", "autre@cpts.example"]
+        );
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains("\r\nReply-To: "), "{raw}");
+        // Without its own name and reply-to, the configured sender as it is, no Reply-To.
+        let plain = Mail {
+            reply_to: Vec::new(),
+            from_name: None,
+            ..mail
+        };
+        let raw = String::from_utf8(
+            build_message(&plain, "CPTS <ne-pas-repondre@example.org>")
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(
+            raw.contains("From: CPTS <ne-pas-repondre@example.org>"),
+            "{raw}"
+        );
+        assert!(!raw.contains("Reply-To"), "{raw}");
     }
 
     #[test]

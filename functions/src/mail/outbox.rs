@@ -95,6 +95,7 @@ mod tests {
             text: "Bonjour".into(),
             html: "<p>Bonjour</p>".into(),
             reply_to: Vec::new(),
+            from_name: None,
         }
     }
 

@@ -6,8 +6,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use lettre::message::Mailboxes;
-use lettre::message::header::ReplyTo;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -143,22 +141,12 @@ impl SmtpMailer {
 
 impl Mailer for SmtpMailer {
     fn send(&self, mail: &Mail) -> impl Future<Output = Result<(), MailError>> + Send {
-        let prepared = build_message(mail, &self.from).and_then(|mut message| {
-            if !mail.reply_to.is_empty() {
-                let mut to = Mailboxes::new();
-                for address in &mail.reply_to {
-                    to.push(address.parse().map_err(|source| MailError::Address {
-                        of: Party::Sender,
-                        source,
-                    })?);
-                }
-                message.headers_mut().set(ReplyTo::from(to));
-            }
+        let prepared = build_message(mail, &self.from).map(|mut message| {
             // Last: the signature covers the message as it leaves.
             if let Some(dkim) = &self.dkim {
                 dkim.sign(&mut message);
             }
-            Ok(message)
+            message
         });
         let id = mail.id.clone();
         async move {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use territory::dates::french_long;
 use territory::{Coordinator, Doctor, Territory};
 
+use crate::domain::communes::coordinators_of;
 use crate::domain::dates::unix_date_fr;
 use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{
@@ -16,6 +17,7 @@ use crate::domain::lifecycle::{
 };
 use crate::domain::matching;
 use crate::domain::registration::{self, Criterion, DeclaredCriterion, FilledBy};
+use crate::view::{Contact, ContactPerson};
 use crate::web::pages::{Message, call_time_label, level_label};
 use crate::workflow::{Answer, Decision};
 
@@ -651,6 +653,43 @@ pub fn already_decided<'a>(
     }
 }
 
+/// The coordination of `cpts` (every coordinator for a commune outside every CPTS), as a
+/// doctor's pages name it in their footer.
+pub fn coordination_contact(territory: &Territory, cpts: Option<&str>) -> Contact {
+    Contact {
+        cpts: cpts
+            .and_then(|id| territory.cpts.iter().find(|c| c.id == id))
+            .map_or_else(|| "CPTS".to_string(), |c| c.name.clone()),
+        people: coordinators_of(territory, cpts)
+            .into_iter()
+            .map(|c| ContactPerson {
+                name: c.name,
+                email: c.email,
+            })
+            .collect(),
+    }
+}
+
+/// The criteria a doctor is told, as yes/no answers: what the person declared, never a
+/// diagnosis. Precarity is left out: a social fact the coordination weighs, not his to know
+/// before he accepts.
+const FOR_DOCTOR: [Criterion; 6] = [
+    Criterion::LongTermCondition,
+    Criterion::Pregnancy,
+    Criterion::Disability,
+    Criterion::RegularTreatment,
+    Criterion::HospitalDischarge,
+    Criterion::C2sOrAme,
+];
+
+/// A criterion and the person's answer, on the doctor's page.
+#[derive(Debug, Serialize)]
+pub struct Answered {
+    pub label: &'static str,
+    /// « Oui » or « Non ».
+    pub answer: &'static str,
+}
+
 /// What the doctor sees before he answers (`doctor_offer.html`): no name, no contact details.
 #[derive(Debug, Serialize)]
 pub struct DoctorOffer<'a> {
@@ -658,6 +697,8 @@ pub struct DoctorOffer<'a> {
     pub km: String,
     pub priority: &'static str,
     pub age: &'static str,
+    /// The criteria the person declared (still valid today), yes or no.
+    pub criteria: Vec<Answered>,
     pub needs: String,
     pub deadline: String,
     pub action: String,
@@ -688,6 +729,21 @@ pub fn doctor_offer<'a>(
         km: matching::km(proposal.distance_km).to_string(),
         priority: level_label(case.needs.priority_level),
         age: age_bracket(r.birth_date.age_on(today)),
+        criteria: FOR_DOCTOR
+            .iter()
+            .map(|&criterion| Answered {
+                label: criterion_label(criterion),
+                answer: if r
+                    .criteria
+                    .iter()
+                    .any(|c| c.criterion == criterion && c.holds_on(today))
+                {
+                    "Oui"
+                } else {
+                    "Non"
+                },
+            })
+            .collect(),
         needs: if needs.is_empty() {
             "aucun signalé".into()
         } else {

@@ -40,7 +40,10 @@ use crate::web::casework;
 use crate::web::link_pages::{self, CoordinatorView};
 use crate::web::overview;
 use crate::web::pages::Message;
-use crate::web::replies::{message, not_found, page, token_error, unavailable};
+use crate::web::replies::{
+    doctor_message, doctor_page as doctor_page_of, message, not_found, page, token_error,
+    unavailable,
+};
 use crate::web::respond::{BODY_LIMIT, same_origin};
 use crate::web::staff::{self, SignedIn};
 use crate::workflow::{Answer, Decision, Outcome};
@@ -557,32 +560,36 @@ async fn doctor_page<S: Store, M: Mailer>(
     let territory = app.territory();
     let commune = commune_name(&territory, &case.needs.commune);
     let today = local_date(now);
+    let contact = link_pages::coordination_contact(&territory, case.cpts.as_deref());
     let accepted = proposal
         .history
         .iter()
         .any(|s| s.state == crate::domain::lifecycle::ProposalState::Accepted);
     if accepted {
-        page(
+        doctor_page_of(
             &app,
             StatusCode::OK,
             "doctor_accepted.html",
             "Patient accepté",
             &link_pages::doctor_accepted(&stored, &commune, today),
+            contact,
         )
     } else if proposal.state == crate::domain::lifecycle::ProposalState::Validated {
-        page(
+        doctor_page_of(
             &app,
             StatusCode::OK,
             "doctor_offer.html",
             "Proposition d'un nouveau patient",
             &link_pages::doctor_offer(&case, &proposal, &stored, &commune, &token, today),
+            contact,
         )
     } else {
-        message(
+        doctor_message(
             &app,
             StatusCode::OK,
             "Proposition close",
             &link_pages::doctor_closed(&proposal),
+            contact,
         )
     }
 }
@@ -597,6 +604,19 @@ async fn doctor_answers<S: Store, M: Mailer>(
         Err(r) => return r,
     };
     let back = Link::Proposal.local_url(&id, &token);
+    // The coordination of the proposal's CPTS, in the footer of every page he sees next.
+    let cpts = match app.store.proposal(&id).await {
+        Ok(Some(p)) => match app.store.case(&p.reference).await {
+            Ok(case) => case.and_then(|c| c.cpts),
+            Err(e) => return unavailable(&app, &e),
+        },
+        Ok(None) => return not_found(&app),
+        Err(e) => return unavailable(&app, &e),
+    };
+    let contact = link_pages::coordination_contact(&app.territory(), cpts.as_deref());
+    let message = |app: &App<S, M>, status, title: &str, m: &Message| {
+        doctor_message(app, status, title, m, contact.clone())
+    };
     let answer = match answers.get("reponse") {
         "accepter" => Answer::Accept,
         "refuser" => Answer::Decline,

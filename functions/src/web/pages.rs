@@ -10,7 +10,7 @@ use crate::domain::dates::local_date;
 use crate::domain::registration::CallTime;
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::view::{Site, SitePhone};
+use crate::view::{Contact, Site, SitePhone};
 use crate::web::form::{ASSETS_URL, CSS_FILE, JS_FILE};
 
 /// The `site` of the handler's pages: its name and phone line; no menu, feed, posters or CPTS.
@@ -38,6 +38,17 @@ pub fn site(config: &Config) -> Site<'_> {
         posters_url: None,
         year: chrono::Datelike::year(&today),
         today: territory::dates::french_long(today),
+        contact: None,
+    }
+}
+
+/// The `site` of a doctor's pages: the coordination of his patient's CPTS as the only contact,
+/// without the patients' phone line.
+fn site_for_doctor(config: &Config, contact: Contact) -> Site<'_> {
+    Site {
+        phone: None,
+        contact: Some(contact),
+        ..site(config)
     }
 }
 
@@ -64,7 +75,19 @@ pub fn page<S: Store, M: Mailer>(
     title: &str,
     data: &impl Serialize,
 ) -> String {
-    render(app, template, title, data, false)
+    render(app, template, title, data, false, None)
+}
+
+/// [`page`] for a doctor: his CPTS's coordination in the footer (`contact`), not the patients'
+/// phone line.
+pub fn page_for_doctor<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    template: &str,
+    title: &str,
+    data: &impl Serialize,
+    contact: Contact,
+) -> String {
+    render(app, template, title, data, false, Some(contact))
 }
 
 /// [`page`] with the form's script.
@@ -74,7 +97,7 @@ pub fn page_with_script<S: Store, M: Mailer>(
     title: &str,
     data: &impl Serialize,
 ) -> String {
-    render(app, template, title, data, true)
+    render(app, template, title, data, true, None)
 }
 
 fn render<S: Store, M: Mailer>(
@@ -83,6 +106,7 @@ fn render<S: Store, M: Mailer>(
     title: &str,
     data: &impl Serialize,
     script: bool,
+    contact: Option<Contact>,
 ) -> String {
     let page = Page {
         title,
@@ -95,7 +119,10 @@ fn render<S: Store, M: Mailer>(
         data,
     };
     let mut context = tera::Context::new();
-    context.insert("site", &site(&app.config));
+    match contact {
+        Some(contact) => context.insert("site", &site_for_doctor(&app.config, contact)),
+        None => context.insert("site", &site(&app.config)),
+    }
     context.insert("page", &page);
     app.view().render(template, &context)
 }

@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::mail::Mailer;
 use crate::signed::TokenError;
 use crate::store::Store;
+use crate::view::Contact;
 use crate::web::pages::{self, Message};
 use crate::web::respond::html;
 
@@ -24,7 +25,36 @@ pub fn page<S: Store, M: Mailer>(
     title: &str,
     data: &impl Serialize,
 ) -> Response {
-    let mut response = html(status, pages::page(app, template, title, data));
+    with_referrer_policy(html(status, pages::page(app, template, title, data)))
+}
+
+/// [`page`] for a doctor: his CPTS's coordination in the footer, not the patients' phone line.
+pub fn doctor_page<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    data: &impl Serialize,
+    contact: Contact,
+) -> Response {
+    with_referrer_policy(html(
+        status,
+        pages::page_for_doctor(app, template, title, data, contact),
+    ))
+}
+
+/// [`message`] for a doctor.
+pub fn doctor_message<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    status: StatusCode,
+    title: &str,
+    message: &Message,
+    contact: Contact,
+) -> Response {
+    doctor_page(app, status, "message.html", title, message, contact)
+}
+
+fn with_referrer_policy(mut response: Response) -> Response {
     // Links carry tokens: never pass them on to another site. ("no-referrer" would also make
     // browsers send `Origin: null` with the page's own forms, which the origin check refuses.)
     response.headers_mut().insert(

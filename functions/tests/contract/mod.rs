@@ -109,6 +109,7 @@ pub fn sample_mail(id: &str) -> Mail {
         text: "texte".into(),
         html: "<p>html</p>".into(),
         reply_to: Vec::new(),
+        from_name: None,
     }
 }
 

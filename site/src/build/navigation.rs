@@ -50,6 +50,8 @@ pub(super) struct Globals<'a> {
     pub posters_url: Option<&'static str>,
     year: i32,
     today: String,
+    /// A doctor's pages only (the handler's): whom he reaches, instead of the patients' footer.
+    contact: Option<functions::view::Contact>,
 }
 
 pub(super) fn globals<'a>(
@@ -130,6 +132,7 @@ pub(super) fn globals<'a>(
         posters_url: None,
         year: today.year(),
         today: french_long(today),
+        contact: None,
     }
 }
 
@@ -243,6 +246,7 @@ mod tests {
             posters_url: None,
             year: 2026,
             today: String::new(),
+            contact: None,
         })
         .unwrap();
         let (mut a, mut b) = (Vec::new(), Vec::new());

@@ -159,6 +159,7 @@ pub fn run(stored: usize, work: &Path, today: NaiveDate) -> Result<(), String> {
                 text: String::new(),
                 html: String::new(),
                 reply_to: Vec::new(),
+                from_name: None,
             };
             let opening = lifecycle::open(request, mail);
             store

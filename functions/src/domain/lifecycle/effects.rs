@@ -40,6 +40,10 @@ pub struct Mail {
     /// CPTS's coordinators. Mails queued before it existed have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reply_to: Vec<String>,
+    /// The sender's display name, when not the configured one: a doctor's mail comes from his
+    /// patient's CPTS by its name. Mails queued before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
 }
 
 /// Who did what to which object, when. Ids only, never personal data.
