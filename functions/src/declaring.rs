@@ -155,20 +155,21 @@ impl<S: Store, M: Mailer> App<S, M> {
                 .stale_from()
                 .checked_add_days(chrono::Days::new(territory::model::CONFIRMATION_DAYS))
                 .unwrap_or(doctor.stale_from());
-            let reply_to = territory
+            let cpts = territory
                 .communes
                 .get(doctor.commune)
-                .map(|c| {
-                    crate::domain::communes::coordinator_addresses(
-                        &territory,
-                        territory.cpts_of(c).map(|p| p.id.as_str()),
-                    )
-                })
-                .unwrap_or_default();
+                .and_then(|c| territory.cpts_of(c));
+            let from = mails::FromCpts {
+                name: cpts.map(|c| c.name.clone()),
+                reply_to: crate::domain::communes::coordinator_addresses(
+                    &territory,
+                    cpts.map(|c| c.id.as_str()),
+                ),
+            };
             let mail = mails::confirm_availability(
                 &self.view(),
                 doctor,
-                reply_to,
+                from,
                 &self.standing_link(&doctor.id, now),
                 deadline,
                 reminder,

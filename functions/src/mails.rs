@@ -182,11 +182,11 @@ pub fn sign_in(view: &View, id: &str, to: &str, link: &str, minutes: i64) -> Mai
 
 /// `doctor`'s declaration is more than three months old: he is asked to confirm it (`reminder`:
 /// the second time), by `deadline` (the last day he is proposed without confirming), through his
-/// standing `link`. To his address, with his CPTS's coordinators (`reply_to`) to answer to.
+/// standing `link`. To his address, from his CPTS, answering to its coordinators (`from`).
 pub fn confirm_availability(
     view: &View,
     doctor: &territory::Doctor,
-    reply_to: Vec<String>,
+    from: FromCpts,
     link: &str,
     deadline: chrono::NaiveDate,
     reminder: bool,
@@ -205,7 +205,7 @@ pub fn confirm_availability(
             "Votre disponibilité est-elle toujours la même ?",
         )
     };
-    let mut mail = compose(
+    let mail = compose(
         view,
         &id,
         vec![to.to_string()],
@@ -225,8 +225,7 @@ pub fn confirm_availability(
         ],
         &[(labelled("Ouvrir ma page", Link::Doctor), link)],
     );
-    mail.reply_to = reply_to;
-    mail
+    from.sign(mail)
 }
 
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at

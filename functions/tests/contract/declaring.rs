@@ -257,9 +257,11 @@ pub async fn a_stale_declaration_is_confirmed_or_no_longer_proposed<S: Store>(st
     territory.doctors[0].updated =
         today.checked_sub_months(chrono::Months::new(3)).unwrap() - Duration::days(1);
     let email = territory.doctors[0].email.clone();
-    let coordinators: Vec<String> = territory
+    let his_cpts = territory
         .cpts_of(&territory.communes[territory.doctors[0].commune])
-        .expect("a doctor of a CPTS")
+        .expect("a doctor of a CPTS");
+    let cpts_name = his_cpts.name.clone();
+    let coordinators: Vec<String> = his_cpts
         .coordinators
         .iter()
         .map(|c| c.email.clone())
@@ -286,7 +288,8 @@ pub async fn a_stale_declaration_is_confirmed_or_no_longer_proposed<S: Store>(st
                 .text
                 .contains(&format!("/api/medecins/{stale}?jeton="))
         );
-        // Answers reach his CPTS's coordination.
+        // From his CPTS; answers reach its coordination.
+        assert_eq!(m.mail.from_name.as_deref(), Some(cpts_name.as_str()));
         assert_eq!(m.mail.reply_to, coordinators);
     }
 
