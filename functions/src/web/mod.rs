@@ -4,6 +4,7 @@
 
 pub mod casework;
 pub mod client;
+pub mod doctor_page;
 pub mod form;
 pub mod intake;
 pub mod link_pages;
@@ -33,6 +34,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     let routes = Router::new()
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
+        .merge(doctor_page::routes::<S, M>())
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
