@@ -222,7 +222,8 @@ impl Doctor {
     pub fn conditions_fr(&self) -> Vec<String> {
         let mut conditions = Vec::new();
         if self.priority_only {
-            conditions.push("patients prioritaires uniquement (ALD, 70 ans et plus, C2S…)".to_string());
+            conditions
+                .push("patients prioritaires uniquement (ALD, 70 ans et plus, C2S…)".to_string());
         }
         match self.home_visit_radius_km {
             Some(km) => conditions.push(format!("visites à domicile jusqu'à {} km", km.round())),

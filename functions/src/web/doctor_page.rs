@@ -49,10 +49,7 @@ pub const MAX_RADIUS_KM: f64 = 100.0;
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
         .route(ASK, get(ask_page::<S, M>).post(ask_link::<S, M>))
-        .route(
-            Link::Doctor.route(),
-            get(show::<S, M>).post(change::<S, M>),
-        )
+        .route(Link::Doctor.route(), get(show::<S, M>).post(change::<S, M>))
 }
 
 /// The page for a standing link that cannot be used: expired, tampered with, signed with a
@@ -184,7 +181,9 @@ pub struct Declared {
 /// A date after `today`, or what to fix in field `label`.
 fn later_date(input: &str, label: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     if input.trim().is_empty() {
-        return Err(format!("{label} : écrivez une date, par exemple 01/03/2027."));
+        return Err(format!(
+            "{label} : écrivez une date, par exemple 01/03/2027."
+        ));
     }
     let Some(date) = parse_date(input) else {
         return Err(format!(
@@ -192,9 +191,7 @@ fn later_date(input: &str, label: &str, today: NaiveDate) -> Result<NaiveDate, S
         ));
     };
     if date <= today {
-        return Err(format!(
-            "{label} : choisissez une date après aujourd'hui."
-        ));
+        return Err(format!("{label} : choisissez une date après aujourd'hui."));
     }
     Ok(date)
 }
@@ -278,6 +275,8 @@ pub fn parse(fields: &Fields, today: NaiveDate) -> Result<Declared, Vec<FieldErr
 #[derive(Debug, Serialize)]
 struct Shown {
     status: String,
+    /// The same, to him: « vous acceptez de nouveaux patients »…
+    yours: String,
     conditions: Vec<String>,
     capacity: String,
     /// Named on the public pages (he opted in).
@@ -288,8 +287,10 @@ struct Shown {
 
 impl Shown {
     fn of(doctor: &Doctor, today: NaiveDate) -> Self {
+        let status = doctor.status_fr(today);
         Self {
-            status: doctor.status_fr(today),
+            yours: status_sentence(&status),
+            status,
             conditions: doctor.conditions_fr(),
             capacity: match doctor.yearly_capacity {
                 0 => "aucun nouveau patient par an par la CPTS".to_string(),
@@ -512,10 +513,15 @@ async fn change<S: Store, M: Mailer>(
     };
     let shown = Shown::of(doctor, local_date(now));
     let mut lines = vec![
-        format!("Votre disponibilité : vous {}.", shown.status_sentence()),
+        format!("Votre disponibilité : vous {}.", shown.yours),
         format!("Capacité : {}.", shown.capacity),
     ];
-    lines.extend(shown.conditions.iter().map(|c| format!("{}.", capitalized(c))));
+    lines.extend(
+        shown
+            .conditions
+            .iter()
+            .map(|c| format!("{}.", capitalized(c))),
+    );
     lines.push(if shown.named {
         "Votre nom est affiché sur le site public.".to_string()
     } else {
@@ -538,15 +544,13 @@ async fn change<S: Store, M: Mailer>(
     )
 }
 
-impl Shown {
-    /// « acceptez de nouveaux patients »… in the second person.
-    fn status_sentence(&self) -> String {
-        self.status
-            .replacen("acceptera ", "accepterez ", 1)
-            .replacen("n'accepte ", "n'acceptez ", 1)
-            .replacen("accepte ", "acceptez ", 1)
-            .replacen("en pause", "êtes en pause", 1)
-    }
+/// « acceptez de nouveaux patients »…: the public wording, in the second person.
+fn status_sentence(status: &str) -> String {
+    status
+        .replacen("acceptera ", "accepterez ", 1)
+        .replacen("n'accepte ", "n'acceptez ", 1)
+        .replacen("accepte ", "acceptez ", 1)
+        .replacen("en pause", "êtes en pause", 1)
 }
 
 fn capitalized(text: &str) -> String {
@@ -683,10 +687,7 @@ mod tests {
         assert_eq!(named, ["date_pause", "capacite", "rayon"]);
         assert!(errors[0].message.starts_with("Fin de la pause"));
         assert!(errors[1].message.contains("nombre entier"));
-        assert_eq!(
-            parse(&fields(""), today()).unwrap_err()[0].field,
-            "statut"
-        );
+        assert_eq!(parse(&fields(""), today()).unwrap_err()[0].field, "statut");
     }
 
     #[test]
