@@ -568,3 +568,59 @@ async fn the_logs_hold_no_token_address_or_name() {
         assert!(!logs.contains(secret), "« {secret} » in the logs:\n{logs}");
     }
 }
+
+#[tokio::test]
+async fn his_page_lists_the_proposals_waiting_for_him_and_his_year() {
+    use functions::workflow::{Answer, Decision, Outcome};
+    let h = Harness::new(quick_limits());
+    let body = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
+    let (r, page) = h.post_form(&body).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
+    let reference = reference_of(&location(&r));
+    let case = h.app.store.case(&reference).await.unwrap().unwrap();
+    let id = case.current_proposal().unwrap().to_string();
+    let proposal = h.app.store.proposal(&id).await.unwrap().unwrap();
+    let (path, token) = standing(&h, &proposal.doctor);
+
+    // Proposed, not yet validated by the coordinator: not his to answer yet.
+    let (_, page) = get(&h, &with_token(&path, &token)).await;
+    assert!(
+        page.contains("Aucune proposition n'attend votre réponse"),
+        "{page}"
+    );
+
+    let now = functions::now();
+    let validated = h
+        .app
+        .coordinator_decides(&reference, Some(&id), Decision::Validate, "Claire", now)
+        .await
+        .unwrap();
+    assert_eq!(validated, Outcome::Done);
+    let (_, page) = get(&h, &with_token(&path, &token)).await;
+    assert!(page.contains("Patient à Sedan"), "{page}");
+    assert!(
+        page.contains(&format!("{BASE}/api/propositions/{id}?jeton=")),
+        "{page}"
+    );
+    assert!(page.contains("aucun patient par la CPTS"), "{page}");
+    // Nothing of the patient on this page: his proposal's own page shows it.
+    for absent in ["Dupré", "Léa", "06 12 34 56 78", "lea.dupre"] {
+        assert!(!page.contains(absent), "« {absent} » on his page");
+    }
+
+    let answer = h
+        .app
+        .doctor_answers(&id, Answer::Accept, now)
+        .await
+        .unwrap();
+    assert_eq!(answer, Outcome::Done);
+    let (_, page) = get(&h, &with_token(&path, &token)).await;
+    assert!(
+        page.contains("vous avez accepté 1 patient par la CPTS"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Aucune proposition n'attend votre réponse"),
+        "{page}"
+    );
+}
