@@ -2,13 +2,10 @@
 //! declaration and changes nothing when opened (GET, HEAD); its form stores every change, read
 //! back by the matching's territory; « rien n'a changé » dates it again; bad answers are kept and
 //! nothing is stored; expired, tampered and other doctors' links are refused, each with its own
-//! page; asking for one's link answers the same for any address and mails only a doctor; the
-//! logs hold no token, address or name.
+//! page; asking for one's link answers the same for any address and mails only a doctor (its
+//! logs: `logs.rs`).
 
 mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -498,75 +495,6 @@ async fn asking_for_ones_link_answers_the_same_and_mails_only_a_doctor() {
         ))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_logs_hold_no_token_address_or_name() {
-    use tracing_subscriber::filter::LevelFilter;
-    use tracing_subscriber::layer::SubscriberExt;
-    let buffer = Buffer::default();
-    let lines = buffer.clone();
-    let subscriber = tracing_subscriber::registry()
-        .with(LevelFilter::TRACE)
-        .with(tracing_subscriber::fmt::layer().with_writer(move || lines.clone()));
-    let _logging = tracing::subscriber::set_default(subscriber);
-
-    let h = Harness::new(quick_limits());
-    send(
-        &h,
-        post("/api/medecins/lien", &[("courriel", CLAIRE_EMAIL)]),
-    )
-    .await;
-    send(
-        &h,
-        post("/api/medecins/lien", &[("courriel", "x@example.org")]),
-    )
-    .await;
-    let (_, text) = link_mails(&h).await.pop().unwrap();
-    let line = text.lines().find(|l| l.starts_with(BASE)).unwrap();
-    let (path, token) = split(&line[BASE.len()..]);
-    get(&h, &with_token(&path, &token)).await;
-    let fields = [
-        ("jeton", token.as_str()),
-        ("statut", "non"),
-        ("capacite", "3"),
-    ];
-    let (r, _) = send(&h, post(&path, &fields)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    send(
-        &h,
-        post(&path, &[("jeton", &token), ("action", "confirmer")]),
-    )
-    .await;
-    get(&h, &with_token(&path, "v1.abc")).await;
-
-    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
-    assert!(logs.contains("/api/medecins/{object}"), "{logs}");
-    assert!(logs.contains("déclaration enregistrée"), "{logs}");
-    for secret in [
-        CLAIRE_EMAIL,
-        "x@example.org",
-        "Claire",
-        "Vautrin",
-        &token,
-        "jeton=",
-    ] {
-        assert!(!logs.contains(secret), "« {secret} » in the logs:\n{logs}");
-    }
 }
 
 #[tokio::test]
