@@ -30,6 +30,10 @@ use crate::app::App;
 use crate::mail::Mailer;
 use crate::store::Store;
 
+/// The handler's pages that the site's own pages may link to (GET, no token): the site's link
+/// check knows them.
+pub const LINKABLE_PAGES: &[&str] = &[doctor_page::ASK];
+
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     let routes = Router::new()
         .merge(registration::routes::<S, M>())
