@@ -16,7 +16,8 @@ use crate::domain::lifecycle::AuditEntry;
 use crate::domain::matching::{self, Loads};
 use crate::mail::Mailer;
 use crate::mails;
-use crate::store::{Store, StoreError};
+use crate::signed::random_id;
+use crate::store::{RateLimit, Store, StoreError};
 
 /// Why a declaration was not stored.
 #[derive(Debug)]
@@ -88,6 +89,49 @@ impl<S: Store, M: Mailer> App<S, M> {
         };
         let declaration = Declaration::from_declared(id, &doctor.declared(), by, now);
         self.declare(&declaration, actor).await
+    }
+
+    /// Mails doctor's standing link to `email` if it is the address of a doctor of the published
+    /// roster and the address has not had [`declarations::LINK_MAILS_PER_HOUR`] this hour. Says
+    /// nothing either way: the page answers the same. `Err` only when the store failed.
+    pub async fn request_standing_link(&self, email: &str, now: i64) -> Result<(), StoreError> {
+        let territory = self.territory();
+        let email = email.trim();
+        let Some(doctor) = territory
+            .doctors
+            .iter()
+            .find(|d| !d.email.is_empty() && d.email.trim().eq_ignore_ascii_case(email))
+        else {
+            tracing::info!("demande de lien médecin pour une adresse non inscrite");
+            return Ok(());
+        };
+        let link = self.standing_link(&doctor.id, now);
+        let mail = mails::doctor_link(
+            &self.view(),
+            &format!("lien-medecin-{}", random_id(16)),
+            doctor.email.trim(),
+            &link,
+        );
+        let limit = RateLimit {
+            key: self
+                .keys
+                .pseudonym("doctor-link-mail", &doctor.email.trim().to_lowercase()),
+            window: now / 3600,
+            limit: declarations::LINK_MAILS_PER_HOUR,
+        };
+        let audit = AuditEntry {
+            at: now,
+            actor: "public".into(),
+            action: "standing-link-sent".into(),
+            object: format!("doctor:{}", doctor.id),
+        };
+        if self.store.queue_mail(&mail, &audit, &[limit], now).await? {
+            self.mail_waiting.notify_one();
+            tracing::info!(doctor = %doctor.id, "lien médecin envoyé");
+        } else {
+            tracing::info!("lien médecin non envoyé : limite horaire atteinte");
+        }
+        Ok(())
     }
 
     /// Which of his row and his own declaration is current for doctor `id`, as last read.

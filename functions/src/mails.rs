@@ -228,6 +228,22 @@ pub fn confirm_availability(
     from.sign(mail)
 }
 
+/// A doctor's standing link, which he asked for on `/medecins/`: the link, and no name.
+pub fn doctor_link(view: &View, id: &str, to: &str, link: &str) -> Mail {
+    compose(
+        view,
+        id,
+        vec![to.to_string()],
+        "Votre lien vers votre déclaration de disponibilité".to_string(),
+        &[
+            "Voici votre lien personnel. Il ouvre votre page : votre disponibilité déclarée, ce que le site public en montre, et vos propositions en cours. Vous pouvez y changer votre déclaration, ou confirmer que rien n'a changé.".to_string(),
+            "Gardez ce courriel et ne le transférez pas : ce lien permet de changer votre déclaration.".to_string(),
+            "Vous n'avez rien demandé ? Ne cliquez pas : rien ne change sans ce lien.".to_string(),
+        ],
+        &[(labelled("Ma déclaration", Link::Doctor), link)],
+    )
+}
+
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at
 /// `received_at`.
 pub fn doctor_proposed(

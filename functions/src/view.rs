@@ -100,6 +100,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../templates/staff_home.html"),
     ),
+    (
+        "doctor_page.html",
+        include_str!("../templates/doctor_page.html"),
+    ),
+    (
+        "doctor_declared.html",
+        include_str!("../templates/doctor_declared.html"),
+    ),
+    (
+        "doctor_link_request.html",
+        include_str!("../templates/doctor_link_request.html"),
+    ),
 ];
 
 /// Where the built-in templates are in the repository, to name them in diagnostics.

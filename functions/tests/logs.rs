@@ -267,3 +267,66 @@ async fn staff_sign_in_logs_no_address_name_or_token() {
         );
     }
 }
+
+/// A doctor's standing link asked for, opened, used to declare and to confirm, and a tampered
+/// one: neither his address, his name, nor the token appears.
+#[tokio::test]
+async fn the_doctors_standing_link_logs_no_address_name_or_token() {
+    let buffer = Buffer::default();
+    let lines = buffer.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(LevelFilter::TRACE)
+        .with(tracing_subscriber::fmt::layer().with_writer(move || lines.clone()));
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new(quick_limits());
+    let email = "dr.claire.vautrin@example.org";
+    let ask = "/api/medecins/lien";
+    assert_eq!(post(&h, ask, &[("courriel", email)]).await, StatusCode::OK);
+    assert_eq!(
+        post(&h, ask, &[("courriel", "x@example.org")]).await,
+        StatusCode::OK
+    );
+    let mails = h.app.store.due_mails(i64::MAX / 2, 10).await.unwrap();
+    let text = &mails[0].mail.text;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{BASE}/api/medecins/")))
+        .unwrap();
+    let (path, token) = split(&line[BASE.len()..]);
+    let (r, _) = h
+        .send(
+            Request::get(line[BASE.len()..].to_string())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let declared = [
+        ("jeton", token.as_str()),
+        ("statut", "non"),
+        ("capacite", "3"),
+    ];
+    assert_eq!(post(&h, &path, &declared).await, StatusCode::OK);
+    let confirmed = [("jeton", token.as_str()), ("action", "confirmer")];
+    assert_eq!(post(&h, &path, &confirmed).await, StatusCode::OK);
+    let tampered = format!("{path}?jeton=v1.k1.declaration.med-001.1.x");
+    let (r, _) = h
+        .send(Request::get(tampered).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let logs = buffer.text();
+    assert!(logs.contains("/api/medecins/{object}"), "{logs}");
+    assert!(logs.contains("déclaration enregistrée"), "{logs}");
+    for secret in [
+        email,
+        "x@example.org",
+        "Claire",
+        "Vautrin",
+        &token,
+        "jeton=",
+    ] {
+        assert!(!logs.contains(secret), "« {secret} » in the logs:\n{logs}");
+    }
+}

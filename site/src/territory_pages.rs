@@ -150,25 +150,8 @@ pub(crate) fn named_doctor(
     distance_km: f64,
     today: NaiveDate,
 ) -> NamedDoctor {
-    let status = match doctor.availability {
-        _ if doctor.accepts_on(today) => "accepte de nouveaux patients".to_string(),
-        Availability::AcceptingFrom(d) => format!(
-            "acceptera de nouveaux patients à partir du {}",
-            french_long(d)
-        ),
-        Availability::PausedUntil(d) => format!("en pause jusqu'au {}", french_long(d)),
-        Availability::NotAccepting | Availability::AcceptingNow => {
-            "n'accepte pas de nouveaux patients".to_string()
-        }
-    };
-    let mut conditions = Vec::new();
-    if doctor.priority_only {
-        conditions.push("patients prioritaires uniquement (ALD, 70 ans et plus, C2S…)".to_string());
-    }
-    match doctor.home_visit_radius_km {
-        Some(km) => conditions.push(format!("visites à domicile jusqu'à {} km", km.round())),
-        None => conditions.push("pas de visites à domicile".to_string()),
-    }
+    let status = doctor.status_fr(today);
+    let conditions = doctor.conditions_fr();
     NamedDoctor {
         name: doctor.name.clone(),
         town: territory.communes[doctor.commune].name.clone(),

@@ -207,6 +207,36 @@ impl Doctor {
         self.updated = declared.on;
     }
 
+    /// His availability on `today` as the public site says it: « accepte de nouveaux patients »…
+    pub fn status_fr(&self, today: NaiveDate) -> String {
+        use crate::dates::french_long;
+        match self.availability {
+            _ if self.accepts_on(today) => "accepte de nouveaux patients".to_string(),
+            Availability::AcceptingFrom(d) => format!(
+                "acceptera de nouveaux patients à partir du {}",
+                french_long(d)
+            ),
+            Availability::PausedUntil(d) => format!("en pause jusqu'au {}", french_long(d)),
+            Availability::NotAccepting | Availability::AcceptingNow => {
+                "n'accepte pas de nouveaux patients".to_string()
+            }
+        }
+    }
+
+    /// The conditions the public site lists under his status: priority patients only, home visits.
+    pub fn conditions_fr(&self) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if self.priority_only {
+            conditions
+                .push("patients prioritaires uniquement (ALD, 70 ans et plus, C2S…)".to_string());
+        }
+        match self.home_visit_radius_km {
+            Some(km) => conditions.push(format!("visites à domicile jusqu'à {} km", km.round())),
+            None => conditions.push("pas de visites à domicile".to_string()),
+        }
+        conditions
+    }
+
     /// Declared more than three months before `today`: to be confirmed.
     pub fn is_stale(&self, today: NaiveDate) -> bool {
         self.stale_from() < today

@@ -10,6 +10,9 @@ use territory::{Availability, Declared, Territory};
 use crate::domain::dates::local_date;
 use crate::domain::matching::Loads;
 
+/// Standing links one address may ask for in an hour, from `/medecins/`.
+pub const LINK_MAILS_PER_HOUR: u32 = 3;
+
 /// His status, as stored (the same four as the `statut` column of doctors.csv).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", content = "date", rename_all = "snake_case")]

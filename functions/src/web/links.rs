@@ -66,7 +66,7 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
         )
 }
 
-fn query_token(request: &Request) -> String {
+pub(crate) fn query_token(request: &Request) -> String {
     request
         .uri()
         .query()
@@ -91,7 +91,10 @@ fn verify<S: Store, M: Mailer>(
 }
 
 /// A POST's form, once its size and origin are checked.
-async fn form<S: Store, M: Mailer>(app: &App<S, M>, request: Request) -> Result<Answers, Response> {
+pub(crate) async fn form<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    request: Request,
+) -> Result<Answers, Response> {
     if !same_origin(request.headers(), &app.config.allowed_origins) {
         return Err(message(
             app,

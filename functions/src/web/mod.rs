@@ -4,6 +4,7 @@
 
 pub mod casework;
 pub mod client;
+pub mod doctor_page;
 pub mod form;
 pub mod intake;
 pub mod link_pages;
@@ -29,10 +30,15 @@ use crate::app::App;
 use crate::mail::Mailer;
 use crate::store::Store;
 
+/// The handler's pages that the site's own pages may link to (GET, no token): the site's link
+/// check knows them.
+pub const LINKABLE_PAGES: &[&str] = &[doctor_page::ASK];
+
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     let routes = Router::new()
         .merge(registration::routes::<S, M>())
         .merge(links::routes::<S, M>())
+        .merge(doctor_page::routes::<S, M>())
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())

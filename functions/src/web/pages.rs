@@ -179,13 +179,16 @@ pub fn token_error(error: crate::signed::TokenError) -> (&'static str, LinkError
         Invalid => ("Ce lien n'est pas valide", "invalid"),
         UnknownKey => ("Ce lien n'est plus reconnu", "unknown_key"),
     };
-    (title, LinkError { error })
+    (title, LinkError { error, ask: None })
 }
 
 #[derive(Debug, Serialize)]
 pub struct LinkError {
-    /// `expired`, `invalid` or `unknown_key`.
+    /// `expired`, `invalid`, `unknown_key`, or `other_doctor` (a doctor's standing link opened
+    /// on another doctor's page).
     pub error: &'static str,
+    /// Where a doctor asks for a new standing link, on his pages.
+    pub ask: Option<&'static str>,
 }
 
 pub const LEVELS: [&str; 3] = [

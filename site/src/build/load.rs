@@ -163,6 +163,8 @@ pub fn load_declared(
         .chain(statics.iter().map(|s| s.url.as_str()))
         .chain(poster_urls.iter().map(String::as_str))
         .chain(failed_urls.iter().map(String::as_str))
+        // Served by the form handler, not built here.
+        .chain(functions::web::LINKABLE_PAGES.iter().copied())
         .collect();
     for (document, links) in documents.iter().zip(&links) {
         for link in links {
