@@ -100,6 +100,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "staff_home.html",
         include_str!("../templates/staff_home.html"),
     ),
+    (
+        "join_form.html",
+        include_str!("../templates/join_form.html"),
+    ),
+    (
+        "join_offers.html",
+        include_str!("../templates/join_offers.html"),
+    ),
 ];
 
 /// Where the built-in templates are in the repository, to name them in diagnostics.

@@ -17,6 +17,7 @@ pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::declarations::{Declaration, Declarations};
+use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Mail, Opening, Proposal, Request,
     TimelineEntry, Transition,
@@ -177,6 +178,35 @@ pub trait Store: Send + Sync + 'static {
     /// The count of changes of the declarations so far: 0 before the first one. Cheap: read
     /// before each matching to know whether the list must be read again.
     fn declarations_stamp(&self) -> impl Future<Output = Result<u64>> + Send;
+
+    /// In one transaction: unless an offer with the same id exists, counts one more offer
+    /// against each of `limits` and, when all hold, stores `offer` (pending), queues `mail` (due
+    /// at once) and writes `audit`. Otherwise nothing is written.
+    fn offer_to_join(
+        &self,
+        offer: &JoinOffer,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+    ) -> impl Future<Output = Result<Registered>> + Send;
+
+    fn join_offer(&self, id: &str) -> impl Future<Output = Result<Option<JoinOffer>>> + Send;
+
+    /// The offers of CPTS `cpts` (`None`: of every CPTS and outside them), pending or decided,
+    /// oldest first.
+    fn join_offers(
+        &self,
+        cpts: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send;
+
+    /// In one transaction, only while the stored offer of the same id is still pending: stores
+    /// `decided` (the offer with its decision) and writes `audit`. Returns whether it did;
+    /// false when it was decided meanwhile or does not exist.
+    fn decide_join_offer(
+        &self,
+        decided: &JoinOffer,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 

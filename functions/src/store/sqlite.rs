@@ -13,6 +13,7 @@ use super::{
     StoreError, Undelivered,
 };
 use crate::domain::declarations::{Declaration, Declarations};
+use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
@@ -193,6 +194,16 @@ const MIGRATIONS: &[&str] = &["
         id INTEGER PRIMARY KEY CHECK (id = 1),
         stamp INTEGER NOT NULL
     );
+", "
+    -- Doctors' offers to join (JSON of JoinOffer): pending until a coordinator decides.
+    CREATE TABLE join_offers (
+        id TEXT PRIMARY KEY,
+        cpts TEXT,
+        offered_at INTEGER NOT NULL,
+        pending INTEGER NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX join_offers_by_cpts ON join_offers (cpts, offered_at);
 "];
 
 pub struct SqliteStore {
@@ -1184,6 +1195,86 @@ impl Store for SqliteStore {
                 .map(|text| from_json(&text?))
                 .collect::<rusqlite::Result<Vec<Declaration>>>()?;
             Ok(Declarations { stamp, list })
+        })
+    }
+
+    fn offer_to_join(
+        &self,
+        offer: &JoinOffer,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+    ) -> impl Future<Output = Result<Registered>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM join_offers WHERE id = ?1")?
+                .exists([&offer.id])?;
+            if exists {
+                return Ok(Registered::Duplicate(offer.id.clone()));
+            }
+            if !count_within(&tx, limits, offer.offered_at)? {
+                return Ok(Registered::Limited);
+            }
+            tx.prepare_cached(
+                "INSERT INTO join_offers (id, cpts, offered_at, pending, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                offer.id,
+                offer.cpts,
+                offer.offered_at,
+                offer.is_pending(),
+                json(offer)?
+            ])?;
+            insert_mail(&tx, mail, offer.offered_at)?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(Registered::New)
+        })
+    }
+
+    fn join_offer(&self, id: &str) -> impl Future<Output = Result<Option<JoinOffer>>> + Send {
+        self.with(|c| {
+            c.prepare_cached("SELECT record FROM join_offers WHERE id = ?1")?
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(|text| from_json(&text))
+                .transpose()
+        })
+    }
+
+    fn join_offers(
+        &self,
+        cpts: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT record FROM join_offers WHERE ?1 IS NULL OR cpts = ?1 ORDER BY offered_at, id",
+            )?
+            .query_map([cpts], |r| r.get::<_, String>(0))?
+            .map(|text| from_json(&text?))
+            .collect::<rusqlite::Result<Vec<JoinOffer>>>()
+        })
+    }
+
+    fn decide_join_offer(
+        &self,
+        decided: &JoinOffer,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE join_offers SET pending = ?2, record = ?3 WHERE id = ?1 AND pending = 1",
+                )?
+                .execute(params![decided.id, decided.is_pending(), json(decided)?])?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(true)
         })
     }
 

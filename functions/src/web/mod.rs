@@ -6,6 +6,7 @@ pub mod casework;
 pub mod client;
 pub mod form;
 pub mod intake;
+pub mod joining;
 pub mod link_pages;
 pub mod links;
 pub mod overview;
@@ -36,6 +37,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
+        .merge(joining::routes::<S, M>())
         .layer(middleware::from_fn(trace_request));
     respond::with_security_headers(routes).with_state(app)
 }
