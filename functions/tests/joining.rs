@@ -39,7 +39,10 @@ fn get(uri: &str, cookie: &str) -> Request<Body> {
 /// The value of the hidden field `name` on `page`.
 fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in {page}")) + marker.len();
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
     page[start..start + page[start..].find('"').unwrap()].to_string()
 }
 
@@ -66,8 +69,7 @@ async fn sign_in(h: &Harness, email: &str) -> String {
         .await
         .unwrap()
         .into_iter()
-        .filter(|m| m.mail.to == [email.to_string()])
-        .next_back()
+        .rfind(|m| m.mail.to == [email.to_string()])
         .expect("sign-in mail")
         .mail;
     let link = mail
@@ -92,7 +94,10 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
     let (r, page) = h.get(FORM).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(page.contains("Rethel (08300)"), "the communes' list");
-    assert!(!page.contains("name=\"public\" value=\"oui\" checked"), "public naming unchecked");
+    assert!(
+        !page.contains("name=\"public\" value=\"oui\" checked"),
+        "public naming unchecked"
+    );
     let token = hidden(&page, "token");
 
     // Errors: in French, next to their field, every answer kept, nothing stored.
@@ -102,18 +107,28 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
     bad.push(("home_visits", "oui".into()));
     let (r, page) = h.send(post(FORM, &encode(&bad), None, "10.0.0.1")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("Indiquez votre adresse de courriel complète"), "{page}");
-    assert!(page.contains("combien de kilomètres vous faites des visites"), "{page}");
+    assert!(
+        page.contains("Indiquez votre adresse de courriel complète"),
+        "{page}"
+    );
+    assert!(
+        page.contains("combien de kilomètres vous faites des visites"),
+        "{page}"
+    );
     assert!(page.contains("value=\"Dr Inès Morel\""), "answers kept");
     assert!(h.app.store.join_offers(None).await.unwrap().is_empty());
 
-    let (r, page) = h.send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1")).await;
+    let (r, page) = h
+        .send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK, "{page}");
     assert!(page.contains("Votre proposition est enregistrée"), "{page}");
     let offers = h.app.store.join_offers(None).await.unwrap();
     assert_eq!(offers.len(), 1, "stored as said");
     // Sent twice: stored once.
-    let (_, page) = h.send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1")).await;
+    let (_, page) = h
+        .send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1"))
+        .await;
     assert!(page.contains("déjà envoyé"), "{page}");
     assert_eq!(h.app.store.join_offers(None).await.unwrap().len(), 1);
 
@@ -124,21 +139,50 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
     let cookie = sign_in(&h, "coordination.rethelois@example.org").await;
     let (r, page) = h.send(get("/espace/", &cookie)).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(page.contains("/espace/medecins"), "linked from the workspace");
+    assert!(
+        page.contains("/espace/medecins"),
+        "linked from the workspace"
+    );
     let (r, page) = h.send(get("/espace/medecins", &cookie)).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(page.contains("Dr Inès Morel") && page.contains("Accepter"), "{page}");
+    assert!(
+        page.contains("Dr Inès Morel") && page.contains("Accepter"),
+        "{page}"
+    );
     let csrf = hidden(&page, "csrf");
     let accept = format!("/espace/medecins/{}/accepter", offers[0].id);
 
     // Without the session's token: refused, nothing decided.
-    let (r, _) = h.send(post(&accept, "csrf=faux", Some(&cookie), "10.0.0.2")).await;
+    let (r, _) = h
+        .send(post(&accept, "csrf=faux", Some(&cookie), "10.0.0.2"))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(h.app.store.join_offer(&offers[0].id).await.unwrap().unwrap().is_pending());
+    assert!(
+        h.app
+            .store
+            .join_offer(&offers[0].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_pending()
+    );
 
-    let (r, page) = h.send(post(&accept, &format!("csrf={csrf}"), Some(&cookie), "10.0.0.2")).await;
+    let (r, page) = h
+        .send(post(
+            &accept,
+            &format!("csrf={csrf}"),
+            Some(&cookie),
+            "10.0.0.2",
+        ))
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
-    let decided = h.app.store.join_offer(&offers[0].id).await.unwrap().unwrap();
+    let decided = h
+        .app
+        .store
+        .join_offer(&offers[0].id)
+        .await
+        .unwrap()
+        .unwrap();
     let doctor = decided.doctor_id().expect("accepted").to_string();
     assert!(decided.decision.unwrap().by.starts_with("staff:"));
     assert!(h.app.current_territory().await.doctor(&doctor).is_some());
@@ -148,9 +192,20 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
     // The export: doctors.csv with him in it.
     let (r, csv) = h.send(get("/espace/medecins/export.csv", &cookie)).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
-    assert!(csv.starts_with("\u{feff}id;nom;commune;lat;lon;statut"), "{csv}");
-    assert!(csv.contains(&format!("\"{doctor}\";\"Dr Inès Morel\";\"08362\"")), "{csv}");
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.starts_with("\u{feff}id;nom;commune;lat;lon;statut"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("\"{doctor}\";\"Dr Inès Morel\";\"08362\"")),
+        "{csv}"
+    );
     // Signed out: no export.
     let (r, csv) = h.get("/espace/medecins/export.csv").await;
     assert_ne!(r.status(), StatusCode::OK);
@@ -165,17 +220,23 @@ async fn offers_are_limited_per_address_and_the_limit_stores_nothing() {
     };
     let h = Harness::new(limits);
     let token = h.app.join_token(functions::now());
-    let (r, _) = h.send(post(FORM, &encode(&answers(&token)), None, "10.0.0.7")).await;
+    let (r, _) = h
+        .send(post(FORM, &encode(&answers(&token)), None, "10.0.0.7"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let second = h.app.join_token(functions::now());
-    let (r, page) = h.send(post(FORM, &encode(&answers(&second)), None, "10.0.0.7")).await;
+    let (r, page) = h
+        .send(post(FORM, &encode(&answers(&second)), None, "10.0.0.7"))
+        .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(page.contains("est PAS enregistrée"), "{page}");
     assert!(page.contains("value=\"Dr Inès Morel\""), "answers kept");
     assert_eq!(h.app.store.join_offers(None).await.unwrap().len(), 1);
     // Another connection is not held up.
     let third = h.app.join_token(functions::now());
-    let (r, _) = h.send(post(FORM, &encode(&answers(&third)), None, "10.0.0.8")).await;
+    let (r, _) = h
+        .send(post(FORM, &encode(&answers(&third)), None, "10.0.0.8"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(h.app.store.join_offers(None).await.unwrap().len(), 2);
 }
@@ -183,12 +244,16 @@ async fn offers_are_limited_per_address_and_the_limit_stores_nothing() {
 #[tokio::test]
 async fn a_form_without_a_token_is_confirmed_before_it_is_stored() {
     let h = Harness::new(quick_limits());
-    let (r, page) = h.send(post(FORM, &encode(&answers("")), None, "10.0.0.1")).await;
+    let (r, page) = h
+        .send(post(FORM, &encode(&answers("")), None, "10.0.0.1"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(page.contains("est encore enregistré"), "{page}");
     assert!(h.app.store.join_offers(None).await.unwrap().is_empty());
     let token = hidden(&page, "token");
     assert!(!token.is_empty());
-    let (_, page) = h.send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1")).await;
+    let (_, page) = h
+        .send(post(FORM, &encode(&answers(&token)), None, "10.0.0.1"))
+        .await;
     assert!(page.contains("Votre proposition est enregistrée"), "{page}");
 }

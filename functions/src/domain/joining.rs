@@ -12,6 +12,7 @@ use crate::domain::dates::local_date;
 use crate::domain::declarations::{Declaration, Status};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::registration::{Email, FieldError, Name};
+use crate::domain::retention;
 
 /// The fields of the joining form, in its order (errors are listed in it).
 pub const FIELDS: &[&str] = &[
@@ -65,6 +66,15 @@ pub struct JoinDecision {
 impl JoinOffer {
     pub fn is_pending(&self) -> bool {
         self.decision.is_none()
+    }
+
+    /// When it is deleted: a year after it was declined ([`retention::DECLINED_JOIN_OFFER`]);
+    /// never while pending or once accepted.
+    pub fn ends_at(&self) -> Option<i64> {
+        self.decision
+            .as_ref()
+            .filter(|d| !d.accepted)
+            .map(|d| d.at + retention::DECLINED_JOIN_OFFER.seconds)
     }
 
     /// His id in the roster, once accepted.

@@ -313,4 +313,6 @@ pub struct Purged {
     pub sent_mails: usize,
     /// Sessions, single-use keys and rate counters.
     pub technical: usize,
+    /// Declined offers to join past their period.
+    pub join_offers: usize,
 }

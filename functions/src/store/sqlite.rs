@@ -201,6 +201,7 @@ const MIGRATIONS: &[&str] = &["
         cpts TEXT,
         offered_at INTEGER NOT NULL,
         pending INTEGER NOT NULL,
+        ends_at INTEGER,
         record TEXT NOT NULL
     );
     CREATE INDEX join_offers_by_cpts ON join_offers (cpts, offered_at);
@@ -1049,12 +1050,16 @@ impl Store for SqliteStore {
                     .execute([now])?
                 + tx.prepare_cached("DELETE FROM rate_counters WHERE counted_at <= ?1")?
                     .execute([now - retention::RATE_COUNTER.seconds])?;
+            let join_offers = tx
+                .prepare_cached("DELETE FROM join_offers WHERE ends_at <= ?1")?
+                .execute([now])?;
             tx.commit()?;
             Ok(Purged {
                 requests: ended.len(),
                 audit_entries,
                 sent_mails,
                 technical,
+                join_offers,
             })
         })
     }
@@ -1217,13 +1222,14 @@ impl Store for SqliteStore {
                 return Ok(Registered::Limited);
             }
             tx.prepare_cached(
-                "INSERT INTO join_offers (id, cpts, offered_at, pending, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO join_offers (id, cpts, offered_at, pending, ends_at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 offer.id,
                 offer.cpts,
                 offer.offered_at,
                 offer.is_pending(),
+                offer.ends_at(),
                 json(offer)?
             ])?;
             insert_mail(&tx, mail, offer.offered_at)?;
@@ -1266,9 +1272,14 @@ impl Store for SqliteStore {
             let tx = c.transaction()?;
             let changed = tx
                 .prepare_cached(
-                    "UPDATE join_offers SET pending = ?2, record = ?3 WHERE id = ?1 AND pending = 1",
+                    "UPDATE join_offers SET pending = ?2, ends_at = ?3, record = ?4 WHERE id = ?1 AND pending = 1",
                 )?
-                .execute(params![decided.id, decided.is_pending(), json(decided)?])?;
+                .execute(params![
+                    decided.id,
+                    decided.is_pending(),
+                    decided.ends_at(),
+                    json(decided)?
+                ])?;
             if changed == 0 {
                 return Ok(false);
             }

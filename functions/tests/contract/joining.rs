@@ -424,3 +424,62 @@ pub async fn a_declined_offer_adds_no_doctor_and_mails_him_nothing<S: Store>(sto
     assert_eq!(decided.doctor_id(), None);
     assert_eq!(decided.decision.unwrap().by, "staff:territoire");
 }
+
+pub async fn a_declined_offer_to_join_goes_at_the_end_of_its_period<
+    S: Store + super::TimePasses,
+>(
+    store: &S,
+) {
+    use functions::domain::retention::DECLINED_JOIN_OFFER;
+    for id in ["attend", "accepte", "refuse"] {
+        store
+            .offer_to_join(
+                &offer(id, "rethelois", 1_000),
+                &sample_mail(&format!("rejoindre-{id}")),
+                &audit(id, 1_000, "public", "offered-to-join"),
+                &[],
+            )
+            .await
+            .unwrap();
+    }
+    let accepted =
+        offer("accepte", "rethelois", 1_000).decided(Some("med-a".into()), "staff:c", 2_000);
+    assert!(
+        store
+            .decide_join_offer(
+                &accepted,
+                &audit("accepte", 2_000, "staff:c", "accepted-join")
+            )
+            .await
+            .unwrap()
+    );
+    let declined = offer("refuse", "rethelois", 1_000).decided(None, "staff:c", 2_000);
+    assert!(
+        store
+            .decide_join_offer(
+                &declined,
+                &audit("refuse", 2_000, "staff:c", "declined-join")
+            )
+            .await
+            .unwrap()
+    );
+
+    let ends = 2_000 + DECLINED_JOIN_OFFER.seconds;
+    store.time_passes(ends - 1).await;
+    assert_eq!(store.join_offers(None).await.unwrap().len(), 3);
+    store.time_passes(ends).await;
+    assert_eq!(
+        store.join_offer("refuse").await.unwrap(),
+        None,
+        "declined: gone after its period"
+    );
+    assert!(
+        store.join_offer("attend").await.unwrap().is_some(),
+        "pending: kept"
+    );
+    assert_eq!(
+        store.join_offer("accepte").await.unwrap(),
+        Some(accepted),
+        "accepted: kept"
+    );
+}

@@ -338,7 +338,8 @@ macro_rules! store_contract {
             a_same_declaration_still_counts_as_a_change,
             an_offer_to_join_is_stored_with_its_notice_once,
             offers_to_join_are_rate_limited_and_refusals_write_nothing,
-            an_offer_to_join_is_decided_once);
+            an_offer_to_join_is_decided_once,
+            a_declined_offer_to_join_goes_at_the_end_of_its_period);
         $crate::store_contract!(@apps $make;
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,

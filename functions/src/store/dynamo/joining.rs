@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use super::attrs::{Item, build_err, n, record, s, to_json};
 use super::items::{audit_item, mail_item};
 use super::register::merge_limits;
-use super::schema::{JOIN_OFFERS, key};
+use super::schema::{JOIN_OFFERS, TTL_ATTRIBUTE, key};
 use super::table::Table;
 use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
 use crate::domain::joining::JoinOffer;
@@ -21,6 +21,9 @@ fn offer_item(offer: &JoinOffer) -> Result<Item> {
         ("offered_at".into(), n(offer.offered_at)),
         ("pending".into(), n(i64::from(offer.is_pending()))),
     ]);
+    if let Some(ends) = offer.ends_at() {
+        item.insert(TTL_ATTRIBUTE.into(), n(ends));
+    }
     Ok(item)
 }
 
