@@ -30,6 +30,10 @@ use crate::app::App;
 use crate::mail::Mailer;
 use crate::store::Store;
 
+/// The handler's public pages that a content page may link to (the site's link check knows
+/// them as pages): the joining form, linked from /medecins/.
+pub const PUBLIC_PAGES: &[&str] = &[joining::FORM];
+
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     let routes = Router::new()
         .merge(registration::routes::<S, M>())

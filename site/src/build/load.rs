@@ -163,6 +163,7 @@ pub fn load_declared(
         .chain(statics.iter().map(|s| s.url.as_str()))
         .chain(poster_urls.iter().map(String::as_str))
         .chain(failed_urls.iter().map(String::as_str))
+        .chain(functions::web::PUBLIC_PAGES.iter().copied())
         .collect();
     for (document, links) in documents.iter().zip(&links) {
         for link in links {
