@@ -36,9 +36,7 @@ pub(crate) fn load(
     today: NaiveDate,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Doctor> {
-    // A spreadsheet saves "CSV UTF-8" with a byte order mark; so does the staff's export.
-    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
-    let delimiter = if text.lines().next().unwrap_or("").contains(';') {
+    let delimiter = if source.text.lines().next().unwrap_or("").contains(';') {
         b';'
     } else {
         b','
@@ -46,7 +44,7 @@ pub(crate) fn load(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(source.text.as_bytes());
 
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
