@@ -82,7 +82,8 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
          DROP TABLE search_words; DROP TABLE search_vocabulary; DROP TABLE search_keys;
          ALTER TABLE requests DROP COLUMN erased_at;
          DROP INDEX rate_counters_by_time; ALTER TABLE rate_counters DROP COLUMN counted_at;
-         DROP TABLE health;
+         DROP TABLE health; DROP TABLE declarations; DROP TABLE declarations_stamp;
+         DROP TABLE join_offers;
          PRAGMA user_version = 1;",
     )
     .unwrap();
