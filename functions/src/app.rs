@@ -8,6 +8,7 @@ use territory::Territory;
 use tokio::sync::Notify;
 
 use crate::domain::declarations::{self, Declaration, Declarations};
+use crate::domain::joining::{self, JoinOffer};
 use crate::domain::{communes, phone};
 use crate::mail::Mailer;
 use crate::signed::KeyRing;
@@ -94,6 +95,8 @@ struct Current {
     /// The store's count of changes the declarations were read at; `None` before the first read.
     stamp: Option<u64>,
     declarations: Arc<Vec<Declaration>>,
+    /// The offers to join accepted since, whose doctors follow the roster's.
+    joined: Arc<Vec<JoinOffer>>,
     territory: Arc<Territory>,
 }
 
@@ -127,6 +130,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         let current = Current {
             stamp: None,
             declarations: Arc::default(),
+            joined: Arc::default(),
             territory: Arc::clone(&territory),
         };
         Arc::new(Self {
@@ -168,7 +172,13 @@ impl<S: Store, M: Mailer> App<S, M> {
         let known = self.current().stamp;
         let read = match self.store.declarations_stamp().await {
             Ok(stamp) if Some(stamp) == known => None,
-            Ok(_) => self.store.declarations().await.ok(),
+            Ok(_) => match (
+                self.store.join_offers(None).await,
+                self.store.declarations().await,
+            ) {
+                (Ok(offers), Ok(declarations)) => Some((declarations, accepted(offers))),
+                _ => None,
+            },
             Err(_) => None,
         };
         if read.is_some() {
@@ -177,24 +187,39 @@ impl<S: Store, M: Mailer> App<S, M> {
         self.territory()
     }
 
+    /// Reads the accepted offers to join again at once (one was just accepted), with the
+    /// declarations, and makes the current territory again with them.
+    pub async fn reload_joined(&self) -> Result<(), crate::store::StoreError> {
+        let offers = self.store.join_offers(None).await?;
+        let declarations = self.store.declarations().await?;
+        self.remake_current(Some((declarations, accepted(offers))));
+        Ok(())
+    }
+
     /// Makes the current territory again from the published one and `read` (or, without it or
     /// when a newer read was taken meanwhile, the declarations already known).
-    fn remake_current(&self, read: Option<Declarations>) {
+    fn remake_current(&self, read: Option<(Declarations, Vec<JoinOffer>)>) {
         let mut current = match self.current.write() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let (stamp, list) = match read {
-            Some(read) if current.stamp.is_none_or(|known| known <= read.stamp) => {
-                (Some(read.stamp), Arc::new(read.list))
+        let (stamp, list, joined) = match read {
+            Some((read, joined)) if current.stamp.is_none_or(|known| known <= read.stamp) => {
+                (Some(read.stamp), Arc::new(read.list), Arc::new(joined))
             }
-            _ => (current.stamp, Arc::clone(&current.declarations)),
+            _ => (
+                current.stamp,
+                Arc::clone(&current.declarations),
+                Arc::clone(&current.joined),
+            ),
         };
         let published = self.published();
-        let territory = declarations::current_territory(&published.territory, &list);
+        let roster = joining::with_joined(&published.territory, &joined);
+        let territory = declarations::current_territory(&roster, &list);
         *current = Arc::new(Current {
             stamp,
             declarations: list,
+            joined,
             territory: Arc::new(territory),
         });
     }
@@ -270,6 +295,12 @@ impl<S: Store, M: Mailer> App<S, M> {
             .spawn(move || runtime.block_on(app.dispatch_mails()))?;
         Ok(())
     }
+}
+
+/// The offers of `offers` that were accepted.
+fn accepted(mut offers: Vec<JoinOffer>) -> Vec<JoinOffer> {
+    offers.retain(|o| o.doctor_id().is_some());
+    offers
 }
 
 /// Unix milliseconds now.

@@ -46,12 +46,8 @@ impl<S: Store, M: Mailer> App<S, M> {
         declaration: &Declaration,
         actor: &str,
     ) -> Result<(), DeclareError> {
-        if self
-            .published()
-            .territory
-            .doctor(&declaration.doctor)
-            .is_none()
-        {
+        // The roster as published, and the doctors accepted since (their offers to join).
+        if self.territory().doctor(&declaration.doctor).is_none() {
             return Err(DeclareError::UnknownDoctor);
         }
         let audit = AuditEntry {

@@ -4,7 +4,7 @@
 //!
 //! Layers, top to bottom (a module imports only from the layers below it):
 //! - [`web`] (routes and pages) and [`aws`] (the Lambda entry point) — transport;
-//! - [`register`], [`intake`], [`workflow`], [`declaring`] — the use cases; [`links`] and [`mails`] — what is sent to people;
+//! - [`register`], [`intake`], [`joining`], [`workflow`], [`declaring`] — the use cases; [`links`] and [`mails`] — what is sent to people;
 //! - [`app`] — the handler's state and settings;
 //! - [`store`], [`mail`], [`signed`], [`view`] — persistence, delivery, signing, templates;
 //! - [`domain`] — pure types and rules, with no I/O.
@@ -16,6 +16,7 @@ pub mod casework;
 pub mod declaring;
 pub mod domain;
 pub mod intake;
+pub mod joining;
 pub mod links;
 pub mod mail;
 pub mod mails;

@@ -244,6 +244,40 @@ pub fn doctor_link(view: &View, id: &str, to: &str, link: &str) -> Mail {
     )
 }
 
+/// A doctor offered his availability through the joining form (offer `offer`): the
+/// coordinators of his commune's CPTS are told to look at their workspace. No name, no commune.
+pub fn join_offered(view: &View, offer: &str, to: Vec<String>, workspace: &str) -> Mail {
+    compose(
+        view,
+        &format!("rejoindre-{offer}"),
+        to,
+        "Un médecin propose ses disponibilités".to_string(),
+        &[
+            "Un médecin de votre territoire propose de prendre de nouveaux patients avec la CPTS.".to_string(),
+            "Connectez-vous à l'espace de coordination pour lire sa proposition, puis l'accepter ou la refuser.".to_string(),
+        ],
+        &[("Ouvrir l'espace de coordination".to_string(), workspace)],
+    )
+}
+
+/// A doctor's offer to join was accepted: his standing link (`link`), to keep.
+pub fn joined(view: &View, offer: &str, to: &str, link: &str, reply_to: Vec<String>) -> Mail {
+    let mut mail = compose(
+        view,
+        &format!("bienvenue-{offer}"),
+        vec![to.to_string()],
+        "Votre proposition est acceptée".to_string(),
+        &[
+            "La coordination a accepté votre proposition : vous faites maintenant partie des médecins de la CPTS.".to_string(),
+            "Voici votre lien personnel. Gardez ce courriel. Avec ce lien, vous pouvez changer vos disponibilités à tout moment.".to_string(),
+            "Une question ? Répondez à ce courriel : il arrive à la coordination.".to_string(),
+        ],
+        &[(labelled("Mes disponibilités", Link::Doctor), link)],
+    );
+    mail.reply_to = reply_to;
+    mail
+}
+
 /// A doctor is proposed for request `reference` (its `number`-th proposal), received at
 /// `received_at`.
 pub fn doctor_proposed(

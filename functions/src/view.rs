@@ -112,6 +112,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "doctor_link_request.html",
         include_str!("../templates/doctor_link_request.html"),
     ),
+    (
+        "join_form.html",
+        include_str!("../templates/join_form.html"),
+    ),
+    (
+        "join_offers.html",
+        include_str!("../templates/join_offers.html"),
+    ),
 ];
 
 /// Where the built-in templates are in the repository, to name them in diagnostics.

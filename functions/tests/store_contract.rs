@@ -84,6 +84,7 @@ async fn requests_stored_before_proposals_get_a_waiting_case() {
          DROP INDEX rate_counters_by_time; ALTER TABLE rate_counters DROP COLUMN counted_at;
          DROP TABLE health; DROP TABLE declarations; DROP TABLE declarations_stamp;
          DROP TABLE confirmation_asks;
+         DROP TABLE join_offers;
          PRAGMA user_version = 1;",
     )
     .unwrap();

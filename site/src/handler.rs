@@ -462,7 +462,7 @@ pub fn describe(report: &JobReport) -> Vec<String> {
             }
         ),
         format!(
-            "Supprimés car leur durée de conservation est passée : {}, {}, {}, {}",
+            "Supprimés car leur durée de conservation est passée : {}, {}, {}, {}, {}",
             plural(r.purged.requests, "demande", "demandes"),
             plural(
                 r.purged.audit_entries,
@@ -474,6 +474,11 @@ pub fn describe(report: &JobReport) -> Vec<String> {
                 r.purged.technical,
                 "session ou lien de connexion",
                 "sessions ou liens de connexion"
+            ),
+            plural(
+                r.purged.join_offers,
+                "proposition de médecin refusée",
+                "propositions de médecins refusées"
             ),
         ),
     ]

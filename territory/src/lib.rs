@@ -134,6 +134,22 @@ impl Territory {
         applied
     }
 
+    /// The same territory with `joined` added after its doctors (doctors accepted since the
+    /// roster was published); the index is made again. An id already in the roster is skipped.
+    pub fn with_doctors(&self, joined: impl IntoIterator<Item = Doctor>) -> Self {
+        let mut next = self.clone();
+        for doctor in joined {
+            if next.doctor_by_id.contains_key(&doctor.id) {
+                continue;
+            }
+            next.doctor_by_id
+                .insert(doctor.id.clone(), next.doctors.len());
+            next.doctors.push(doctor);
+        }
+        next.doctor_index = DoctorIndex::new(&next.doctors);
+        next
+    }
+
     pub fn doctor(&self, id: &str) -> Option<&Doctor> {
         self.doctor_by_id.get(id).map(|&i| &self.doctors[i])
     }

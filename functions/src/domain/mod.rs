@@ -7,6 +7,7 @@ pub mod communes;
 pub mod dates;
 pub mod declarations;
 pub mod intake;
+pub mod joining;
 pub mod lifecycle;
 pub mod matching;
 pub mod phone;

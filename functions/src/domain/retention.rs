@@ -55,6 +55,13 @@ pub const RATE_COUNTER: Period = Period {
     french: "2 jours",
 };
 
+/// A declined offer to join (the doctor's name and contact), after the decision. A pending
+/// offer waits for its decision; an accepted one is the doctor's entry in the roster.
+pub const DECLINED_JOIN_OFFER: Period = Period {
+    seconds: 365 * DAY,
+    french: "1 an",
+};
+
 /// A staff session ends at its own end ([`crate::domain::staff::SESSION_SECONDS`]) and a
 /// single-use key at its link's expiry: both carry their end and are deleted after it.
 pub const SESSION: Period = Period {

@@ -17,6 +17,7 @@ pub use error::{Result, StoreError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
+use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Mail, Opening, Proposal, Request,
     TimelineEntry, Transition,
@@ -192,6 +193,35 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditEntry,
     ) -> impl Future<Output = Result<bool>> + Send;
 
+    /// In one transaction: unless an offer with the same id exists, counts one more offer
+    /// against each of `limits` and, when all hold, stores `offer` (pending), queues `mail` (due
+    /// at once) and writes `audit`. Otherwise nothing is written.
+    fn offer_to_join(
+        &self,
+        offer: &JoinOffer,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+    ) -> impl Future<Output = Result<Registered>> + Send;
+
+    fn join_offer(&self, id: &str) -> impl Future<Output = Result<Option<JoinOffer>>> + Send;
+
+    /// The offers of CPTS `cpts` (`None`: of every CPTS and outside them), pending or decided,
+    /// oldest first.
+    fn join_offers(
+        &self,
+        cpts: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send;
+
+    /// In one transaction, only while the stored offer of the same id is still pending: stores
+    /// `decided` (the offer with its decision) and writes `audit`. Returns whether it did;
+    /// false when it was decided meanwhile or does not exist.
+    fn decide_join_offer(
+        &self,
+        decided: &JoinOffer,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 
     /// The timeline entries of request `reference` (notes, calls, changes), in the order they
@@ -297,4 +327,6 @@ pub struct Purged {
     pub sent_mails: usize,
     /// Sessions, single-use keys and rate counters.
     pub technical: usize,
+    /// Declined offers to join past their period.
+    pub join_offers: usize,
 }

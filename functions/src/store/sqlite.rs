@@ -13,6 +13,7 @@ use super::{
     StoreError, Undelivered,
 };
 use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
+use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, DoctorOp, Erased, Erasure, Mail, Opening, Proposal,
     Request, TimelineEntry, Transition,
@@ -199,6 +200,17 @@ const MIGRATIONS: &[&str] = &["
         doctor TEXT PRIMARY KEY,
         record TEXT NOT NULL
     );
+", "
+    -- Doctors' offers to join (JSON of JoinOffer): pending until a coordinator decides.
+    CREATE TABLE join_offers (
+        id TEXT PRIMARY KEY,
+        cpts TEXT,
+        offered_at INTEGER NOT NULL,
+        pending INTEGER NOT NULL,
+        ends_at INTEGER,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX join_offers_by_cpts ON join_offers (cpts, offered_at);
 "];
 
 pub struct SqliteStore {
@@ -1044,12 +1056,16 @@ impl Store for SqliteStore {
                     .execute([now])?
                 + tx.prepare_cached("DELETE FROM rate_counters WHERE counted_at <= ?1")?
                     .execute([now - retention::RATE_COUNTER.seconds])?;
+            let join_offers = tx
+                .prepare_cached("DELETE FROM join_offers WHERE ends_at <= ?1")?
+                .execute([now])?;
             tx.commit()?;
             Ok(Purged {
                 requests: ended.len(),
                 audit_entries,
                 sent_mails,
                 technical,
+                join_offers,
             })
         })
     }
@@ -1190,6 +1206,92 @@ impl Store for SqliteStore {
                 .map(|text| from_json(&text?))
                 .collect::<rusqlite::Result<Vec<Declaration>>>()?;
             Ok(Declarations { stamp, list })
+        })
+    }
+
+    fn offer_to_join(
+        &self,
+        offer: &JoinOffer,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+    ) -> impl Future<Output = Result<Registered>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM join_offers WHERE id = ?1")?
+                .exists([&offer.id])?;
+            if exists {
+                return Ok(Registered::Duplicate(offer.id.clone()));
+            }
+            if !count_within(&tx, limits, offer.offered_at)? {
+                return Ok(Registered::Limited);
+            }
+            tx.prepare_cached(
+                "INSERT INTO join_offers (id, cpts, offered_at, pending, ends_at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                offer.id,
+                offer.cpts,
+                offer.offered_at,
+                offer.is_pending(),
+                offer.ends_at(),
+                json(offer)?
+            ])?;
+            insert_mail(&tx, mail, offer.offered_at)?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(Registered::New)
+        })
+    }
+
+    fn join_offer(&self, id: &str) -> impl Future<Output = Result<Option<JoinOffer>>> + Send {
+        self.with(|c| {
+            c.prepare_cached("SELECT record FROM join_offers WHERE id = ?1")?
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(|text| from_json(&text))
+                .transpose()
+        })
+    }
+
+    fn join_offers(
+        &self,
+        cpts: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT record FROM join_offers WHERE ?1 IS NULL OR cpts = ?1 ORDER BY offered_at, id",
+            )?
+            .query_map([cpts], |r| r.get::<_, String>(0))?
+            .map(|text| from_json(&text?))
+            .collect::<rusqlite::Result<Vec<JoinOffer>>>()
+        })
+    }
+
+    fn decide_join_offer(
+        &self,
+        decided: &JoinOffer,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE join_offers SET pending = ?2, ends_at = ?3, record = ?4 WHERE id = ?1 AND pending = 1",
+                )?
+                .execute(params![
+                    decided.id,
+                    decided.is_pending(),
+                    decided.ends_at(),
+                    json(decided)?
+                ])?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(true)
         })
     }
 

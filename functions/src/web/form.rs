@@ -163,6 +163,7 @@ fn anchor(field: &str) -> String {
         "reason" => Some("retired"),
         "channel" => Some("telephone"),
         "caller_relation" => Some("person"),
+        "status" => Some("accepte_maintenant"),
         _ => None,
     };
     match first_option {
@@ -171,31 +172,51 @@ fn anchor(field: &str) -> String {
     }
 }
 
-/// The form's data for its template.
-pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
+/// The state of each field of `names`, with `answers` as sent and the message of `errors` next
+/// to it; and the error summary, each message linking to its field. For every form's template.
+pub fn states<'a>(
+    names: impl IntoIterator<Item = &'static str>,
+    answers: &'a Answers,
+    errors: &'a [FieldError],
+) -> (BTreeMap<&'static str, Field<'a>>, Vec<ErrorLink<'a>>) {
     let error = |field: &str| {
-        view.errors
+        errors
             .iter()
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     };
-    let fields = registration::FIELDS
-        .iter()
-        .copied()
-        .chain(Criterion::ALL.iter().map(|c| c.field()))
-        .chain([SOURCE_FIELD])
-        .chain(crate::domain::intake::FIELDS.iter().copied())
+    let fields = names
+        .into_iter()
         .map(|name| {
             let field = Field {
                 name,
                 id: id(name),
-                value: view.answers.get(name),
-                checked: view.answers.yes(name),
+                value: answers.get(name),
+                checked: answers.yes(name),
                 error: error(name),
             };
             (name, field)
         })
         .collect();
+    let links = errors
+        .iter()
+        .map(|e| ErrorLink {
+            anchor: anchor(e.field),
+            message: &e.message,
+        })
+        .collect();
+    (fields, links)
+}
+
+/// The form's data for its template.
+pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
+    let names = registration::FIELDS
+        .iter()
+        .copied()
+        .chain(Criterion::ALL.iter().map(|c| c.field()))
+        .chain([SOURCE_FIELD])
+        .chain(crate::domain::intake::FIELDS.iter().copied());
+    let (fields, errors) = states(names, view.answers, view.errors);
     FormContext {
         mode: Mode::Public,
         intake: None,
@@ -205,14 +226,7 @@ pub fn context<'a>(view: &FormView<'a>) -> FormContext<'a> {
         notice: view.notice,
         privacy_url: view.privacy_url,
         communes: view.communes,
-        errors: view
-            .errors
-            .iter()
-            .map(|e| ErrorLink {
-                anchor: anchor(e.field),
-                message: &e.message,
-            })
-            .collect(),
+        errors,
         fields,
         retention: Retention::new(),
     }

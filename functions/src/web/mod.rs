@@ -7,6 +7,7 @@ pub mod client;
 pub mod doctor_page;
 pub mod form;
 pub mod intake;
+pub mod joining;
 pub mod link_pages;
 pub mod links;
 pub mod overview;
@@ -31,8 +32,9 @@ use crate::mail::Mailer;
 use crate::store::Store;
 
 /// The handler's pages that the site's own pages may link to (GET, no token): the site's link
-/// check knows them.
-pub const LINKABLE_PAGES: &[&str] = &[doctor_page::ASK];
+/// check knows them as pages. The doctor's link request and the joining form, both linked from
+/// /medecins/.
+pub const LINKABLE_PAGES: &[&str] = &[doctor_page::ASK, joining::FORM];
 
 pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
     let routes = Router::new()
@@ -42,6 +44,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
+        .merge(joining::routes::<S, M>())
         .layer(middleware::from_fn(trace_request));
     respond::with_security_headers(routes).with_state(app)
 }

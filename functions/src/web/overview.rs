@@ -417,9 +417,16 @@ pub fn page<'a, S: Store, M: Mailer>(
     }
 }
 
+/// One CSV field, quoted (a `;`, a quote or a line break inside stays in its cell).
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// What an export starts with, so that French Excel reads it as UTF-8.
+pub const BOM: &str = "\u{feff}";
+
 /// The figures as CSV (semicolon-separated, as French spreadsheets expect): counts only.
 pub fn csv(o: &Overview, now: i64) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut out = String::from("indicateur;valeur\n");
     for (label, value) in figures(o, now) {
         let _ = writeln!(out, "{};{value}", quote(&label));

@@ -122,7 +122,7 @@ fn message<S: Store, M: Mailer>(
     )
 }
 
-fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
+pub fn unavailable<S: Store, M: Mailer>(app: &App<S, M>, e: &dyn std::error::Error) -> Response {
     tracing::error!(error = %e, "base de données indisponible");
     message(
         app,
@@ -321,6 +321,8 @@ struct HomePage<'a> {
     /// The intake form and the search, for those who may see requests.
     intake: Option<&'static str>,
     search: Option<&'static str>,
+    /// The doctors' offers to join, for the same.
+    joining: Option<&'static str>,
     csrf: &'a str,
 }
 
@@ -384,6 +386,10 @@ async fn home<S: Store, M: Mailer>(
             overviews,
             intake: signed_in.scope.as_ref().map(|_| INTAKE),
             search: signed_in.scope.as_ref().map(|_| SEARCH),
+            joining: signed_in
+                .scope
+                .as_ref()
+                .map(|_| crate::joining::OFFERS_PAGE),
             csrf: &signed_in.csrf,
         },
     )

@@ -16,6 +16,7 @@
 pub mod declarations;
 pub mod declaring;
 pub mod health;
+pub mod joining;
 pub mod privacy;
 pub mod retention;
 pub mod search;
@@ -24,6 +25,7 @@ pub mod timeline;
 pub use declarations::*;
 pub use declaring::*;
 pub use health::*;
+pub use joining::*;
 pub use privacy::*;
 pub use retention::*;
 pub use search::*;
@@ -335,12 +337,18 @@ macro_rules! store_contract {
             undelivered_mails_are_those_failed_often_or_given_up,
             declarations_are_kept_one_per_doctor_and_counted,
             a_same_declaration_still_counts_as_a_change,
-            a_request_to_confirm_is_sent_once);
+            a_request_to_confirm_is_sent_once,
+            an_offer_to_join_is_stored_with_its_notice_once,
+            offers_to_join_are_rate_limited_and_refusals_write_nothing,
+            an_offer_to_join_is_decided_once,
+            a_declined_offer_to_join_goes_at_the_end_of_its_period);
         $crate::store_contract!(@apps $make;
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,
             the_public_site_is_told_of_pauses_and_full_capacity,
-            a_stale_declaration_is_confirmed_or_no_longer_proposed);
+            a_stale_declaration_is_confirmed_or_no_longer_proposed,
+            an_accepted_offer_joins_the_roster_with_his_link,
+            a_declined_offer_adds_no_doctor_and_mails_him_nothing);
     };
     (@tests $make:expr; $($name:ident),*) => {
 

@@ -127,6 +127,7 @@ mod declarations;
 mod doctors;
 mod health;
 mod items;
+mod joining;
 mod outbox;
 mod privacy;
 mod queries;
@@ -144,6 +145,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::Client;
 
 use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
+use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::Mail;
 use crate::domain::lifecycle::{
     AuditEntry, Case, CaseState, Correction, Erased, Erasure, Opening, Proposal, Request,
@@ -330,6 +332,35 @@ impl Store for DynamoStore {
         audit: &AuditEntry,
     ) -> impl Future<Output = Result<bool>> + Send {
         self.table.ask_confirmation(ask, expected, mail, audit)
+    }
+
+    fn offer_to_join(
+        &self,
+        offer: &JoinOffer,
+        mail: &Mail,
+        audit: &AuditEntry,
+        limits: &[RateLimit],
+    ) -> impl Future<Output = Result<Registered>> + Send {
+        self.table.offer_to_join(offer, mail, audit, limits)
+    }
+
+    fn join_offer(&self, id: &str) -> impl Future<Output = Result<Option<JoinOffer>>> + Send {
+        self.table.join_offer(id)
+    }
+
+    fn join_offers(
+        &self,
+        cpts: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send {
+        self.table.join_offers(cpts)
+    }
+
+    fn decide_join_offer(
+        &self,
+        decided: &JoinOffer,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        self.table.decide_join_offer(decided, audit)
     }
 
     fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {

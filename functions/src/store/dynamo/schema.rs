@@ -42,6 +42,9 @@ pub(super) const CONFIRMATIONS: &str = "CONFIRMATION";
 /// Key (`pk` and `sk`) of the count of changes of the declarations.
 pub(super) const DECLARATIONS_STAMP: &str = "DECLARATION#STAMP";
 
+/// The partition of the doctors' offers to join (sort key: the offer's id).
+pub(super) const JOIN_OFFERS: &str = "JOIN";
+
 /// The primary key of an item.
 pub(super) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(PK.into(), s(pk)), (SK.into(), s(sk))])
