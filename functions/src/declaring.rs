@@ -3,7 +3,7 @@
 //! this year are counted.
 
 use chrono::NaiveDate;
-use territory::Declared;
+use territory::Overlay;
 
 use std::collections::HashMap;
 
@@ -135,16 +135,13 @@ impl<S: Store, M: Mailer> App<S, M> {
         declarations::source_of(&self.published().territory, &self.declarations(), id)
     }
 
-    /// What the public site must show for each doctor whose public availability differs from
-    /// his published row ([`declarations::public_declarations`]), as of `today`.
-    pub async fn public_declarations(
-        &self,
-        today: NaiveDate,
-    ) -> Result<Vec<(String, Declared)>, StoreError> {
+    /// What the public site must show of doctors beyond the published rows
+    /// ([`declarations::public_overlay`]), as of `today`.
+    pub async fn public_overlay(&self, today: NaiveDate) -> Result<Overlay, StoreError> {
         let current = self.current_territory().await;
         let loads = self.store.doctor_loads(matching::period_of(today)).await?;
         let loads = Loads::new(&current, &loads);
-        Ok(declarations::public_declarations(
+        Ok(declarations::public_overlay(
             &self.published().territory,
             &current,
             &loads,

@@ -18,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use territory::Declared;
+use territory::Overlay;
 use tokio::signal::unix::{SignalKind, signal};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -75,18 +75,19 @@ impl Published {
             .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    /// Builds the site into a new numbered folder, with `declared` over the doctors' rows, and
+    /// Builds the site into a new numbered folder, with `overlay` over the roster, and
     /// serves it once it is complete; the previous build keeps being served if this one fails,
     /// and is removed once replaced.
-    fn rebuild(&self, declared: &[(String, Declared)]) -> Result<(), String> {
+    fn rebuild(&self, overlay: &Overlay, print_warnings: bool) -> Result<(), String> {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
-        self.shown.is_new(declared);
+        self.shown.is_new(overlay);
         let n = self.generation.fetch_add(1, Ordering::SeqCst);
         let dir = self.root.join(n.to_string());
         running::build_into(
             &self.content,
             self.today(),
-            declared,
+            overlay,
+            print_warnings,
             &dir,
             self.root.join(output::POSTER_CACHE),
         )
@@ -109,13 +110,13 @@ impl Published {
     }
 
     /// [`Published::rebuild`] after a change of what the site shows of doctors, unless the last
-    /// build already shows `declared`.
-    fn rebuild_for_doctors(&self, declared: Vec<(String, Declared)>) {
-        if !self.shown.is_new(&declared) {
+    /// build already shows `overlay`.
+    fn rebuild_for_doctors(&self, overlay: Overlay) {
+        if !self.shown.is_new(&overlay) {
             return;
         }
         eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
-        match self.rebuild(&declared) {
+        match self.rebuild(&overlay, false) {
             Ok(()) => eprintln!("Site republié : disponibilités des médecins à jour."),
             Err(errors) => {
                 eprint!("{errors}");
@@ -190,8 +191,8 @@ async fn serve(options: Options) -> Result<(), String> {
     });
     {
         let p = Arc::clone(&published);
-        let declared = running::public_declarations(&app, published.today()).await;
-        tokio::task::spawn_blocking(move || p.rebuild(&declared))
+        let overlay = running::public_overlay(&app, published.today()).await;
+        tokio::task::spawn_blocking(move || p.rebuild(&overlay, true))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|errors| format!("{errors}Site non construit : corrigez le contenu."))?;
@@ -214,7 +215,7 @@ async fn serve(options: Options) -> Result<(), String> {
         tokio::spawn(running::rebuild_when_doctors_change(
             Arc::clone(&app),
             move || p.today(),
-            move |declared| q.rebuild_for_doctors(declared),
+            move |overlay| q.rebuild_for_doctors(overlay),
         ));
     }
 
@@ -273,8 +274,8 @@ async fn republish(published: &Arc<Published>, jobs: &Arc<Jobs>, app: &LocalApp)
     jobs.reload_territory(published.content.clone(), published.today())
         .await;
     let p = Arc::clone(published);
-    let declared = running::public_declarations(app, published.today()).await;
-    match tokio::task::spawn_blocking(move || p.rebuild(&declared)).await {
+    let overlay = running::public_overlay(app, published.today()).await;
+    match tokio::task::spawn_blocking(move || p.rebuild(&overlay, true)).await {
         Ok(Ok(())) => eprintln!("Site republié."),
         Ok(Err(errors)) => {
             eprint!("{errors}");

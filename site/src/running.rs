@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use territory::Declared;
+use territory::Overlay;
 
 use crate::handler::{self, LocalApp};
 use crate::{build, output};
@@ -17,25 +17,30 @@ use crate::{build, output};
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 
 /// Builds the site of `content` into `out_dir/site` (the previous one stays if this build fails),
-/// with `declared` (what the doctors declared themselves, [`public_declarations`]) over their
-/// rows, reusing the posters of `poster_cache` whose inputs did not change. Prints the warnings
-/// and returns the page count, or the errors as text, one per line.
+/// with `overlay` (what the doctors declared themselves and those who joined since,
+/// [`public_overlay`]) over the roster, reusing the posters of `poster_cache` whose inputs did
+/// not change. Prints the content's warnings when `print_warnings` (not when only the doctors'
+/// availability changed: the content, and so its warnings, did not), and returns the page
+/// count, or the errors as text, one per line.
 pub fn build_into(
     content: &Path,
     today: NaiveDate,
-    declared: &[(String, Declared)],
+    overlay: &Overlay,
+    print_warnings: bool,
     out_dir: &Path,
     poster_cache: PathBuf,
 ) -> Result<usize, String> {
     let started = Instant::now();
-    let site = build::load_declared(content, today, declared).map_err(|diagnostics| {
+    let site = build::load_declared(content, today, overlay).map_err(|diagnostics| {
         diagnostics
             .iter()
             .map(|d| format!("{d}\n"))
             .collect::<String>()
     })?;
-    for w in &site.warnings {
-        eprintln!("{w}");
+    if print_warnings {
+        for w in &site.warnings {
+            eprintln!("{w}");
+        }
     }
     let site = site.with_poster_cache(poster_cache);
     match output::write(&site, out_dir) {
@@ -59,14 +64,14 @@ pub fn build_into(
 /// What the public site must show of the doctors' own declarations, pauses and places used, as
 /// of `today`. When the store cannot be read, nothing (the rows of doctors.csv), said on the
 /// console: the site is still built.
-pub async fn public_declarations(app: &LocalApp, today: NaiveDate) -> Vec<(String, Declared)> {
-    match app.public_declarations(today).await {
-        Ok(declared) => declared,
+pub async fn public_overlay(app: &LocalApp, today: NaiveDate) -> Overlay {
+    match app.public_overlay(today).await {
+        Ok(overlay) => overlay,
         Err(e) => {
             eprintln!(
                 "Déclarations des médecins illisibles ({e}) : le site montre la liste doctors.csv seule."
             );
-            Vec::new()
+            Overlay::default()
         }
     }
 }
@@ -81,35 +86,35 @@ pub const DOCTORS_SETTLE: Duration = Duration::from_millis(200);
 pub async fn rebuild_when_doctors_change<T, F>(app: Arc<LocalApp>, today: T, rebuild: F)
 where
     T: Fn() -> NaiveDate + Send + 'static,
-    F: Fn(Vec<(String, Declared)>) + Send + Sync + Clone + 'static,
+    F: Fn(Overlay) + Send + Sync + Clone + 'static,
 {
     loop {
         app.doctors_changed.notified().await;
         tokio::time::sleep(DOCTORS_SETTLE).await;
-        let declared = public_declarations(&app, today()).await;
+        let overlay = public_overlay(&app, today()).await;
         let rebuild = rebuild.clone();
-        let _ = tokio::task::spawn_blocking(move || rebuild(declared)).await;
+        let _ = tokio::task::spawn_blocking(move || rebuild(overlay)).await;
     }
 }
 
 /// What the site shows of doctors, as last built: a build that would show the same is skipped.
 #[derive(Default)]
 pub struct Shown {
-    last: std::sync::Mutex<Option<Vec<(String, Declared)>>>,
+    last: std::sync::Mutex<Option<Overlay>>,
 }
 
 impl Shown {
-    /// Whether a build with `declared` would show something new; when it would, remembers it as
+    /// Whether a build with `overlay` would show something new; when it would, remembers it as
     /// shown (the caller builds it).
-    pub fn is_new(&self, declared: &[(String, Declared)]) -> bool {
+    pub fn is_new(&self, overlay: &Overlay) -> bool {
         let mut last = match self.last.lock() {
             Ok(l) => l,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if last.as_deref() == Some(declared) {
+        if last.as_ref() == Some(overlay) {
             return false;
         }
-        *last = Some(declared.to_vec());
+        *last = Some(overlay.clone());
         true
     }
 }

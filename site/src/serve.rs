@@ -21,7 +21,7 @@ use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use territory::Declared;
+use territory::Overlay;
 
 use crate::handler::{self, Links, LocalApp, Setup};
 use crate::running::{self, Jobs, Shown};
@@ -63,16 +63,18 @@ impl Preview {
         self.out_dir.join(output::SITE_DIR)
     }
 
-    /// Builds the site into the preview folder, with `declared` over the doctors' rows; the
+    /// Builds the site into the preview folder, with `overlay` over the roster (the content's
+    /// warnings printed when `print_warnings`); the
     /// previous site stays if this one fails.
-    fn rebuild(&self, declared: &[(String, Declared)]) {
+    fn rebuild(&self, overlay: &Overlay, print_warnings: bool) {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
-        self.shown.is_new(declared);
+        self.shown.is_new(overlay);
         // Posters whose inputs did not change are reused, so a live rebuild stays quick.
         let built = running::build_into(
             &self.content,
             self.today,
-            declared,
+            overlay,
+            print_warnings,
             &self.out_dir,
             self.out_dir.join(output::POSTER_CACHE),
         );
@@ -90,11 +92,11 @@ impl Preview {
     }
 
     /// [`Preview::rebuild`] after a change of what the site shows of doctors, unless the last
-    /// build already shows `declared`.
-    fn rebuild_for_doctors(&self, declared: Vec<(String, Declared)>) {
-        if self.shown.is_new(&declared) {
+    /// build already shows `overlay`.
+    fn rebuild_for_doctors(&self, overlay: Overlay) {
+        if self.shown.is_new(&overlay) {
             eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
-            self.rebuild(&declared);
+            self.rebuild(&overlay, false);
         }
     }
 }
@@ -163,8 +165,8 @@ async fn serve(options: Options) -> Result<(), String> {
     });
     {
         let p = Arc::clone(&preview);
-        let declared = running::public_declarations(&app, options.today).await;
-        tokio::task::spawn_blocking(move || p.rebuild(&declared))
+        let overlay = running::public_overlay(&app, options.today).await;
+        tokio::task::spawn_blocking(move || p.rebuild(&overlay, true))
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -175,7 +177,7 @@ async fn serve(options: Options) -> Result<(), String> {
         tokio::spawn(running::rebuild_when_doctors_change(
             Arc::clone(&app),
             move || today,
-            move |declared| p.rebuild_for_doctors(declared),
+            move |overlay| p.rebuild_for_doctors(overlay),
         ));
     }
 
@@ -231,9 +233,9 @@ async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>, app: Arc<LocalApp>) {
                 jobs.reload_territory(preview.content.clone(), preview.today)
                     .await;
             }
-            let declared = running::public_declarations(&app, preview.today).await;
+            let overlay = running::public_overlay(&app, preview.today).await;
             let p = Arc::clone(&preview);
-            let _ = tokio::task::spawn_blocking(move || p.rebuild(&declared)).await;
+            let _ = tokio::task::spawn_blocking(move || p.rebuild(&overlay, true)).await;
             jobs.reload_view(&preview.content);
         }
     }

@@ -22,6 +22,15 @@ pub use model::{
 
 use index::DoctorIndex;
 
+/// What the public site shows of doctors beyond the rows of the published roster: each doctor's
+/// own current declaration (by id), and the doctors who joined since the roster was published,
+/// each with the code of his commune (positions differ between two loads of the communes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overlay {
+    pub declared: Vec<(String, Declared)>,
+    pub joined: Vec<(String, Doctor)>,
+}
+
 #[derive(Clone)]
 pub struct Territory {
     /// Sorted as loaded (by INSEE code in the demo).
@@ -132,6 +141,28 @@ impl Territory {
             }
         }
         applied
+    }
+
+    /// The same territory as the public site shows it: `overlay`'s declarations applied over the
+    /// rows ([`Territory::apply_declarations`]) and its joined doctors added, in their commune
+    /// (a commune no longer in the territory leaves its doctor out).
+    pub fn with_overlay(mut self, overlay: &Overlay) -> Self {
+        self.apply_declarations(overlay.declared.iter().map(|(id, d)| (id.as_str(), d)));
+        if overlay.joined.is_empty() {
+            return self;
+        }
+        let joined: Vec<Doctor> = overlay
+            .joined
+            .iter()
+            .filter_map(|(code, doctor)| {
+                let commune = self.commune_position(code)?;
+                Some(Doctor {
+                    commune,
+                    ..doctor.clone()
+                })
+            })
+            .collect();
+        self.with_doctors(joined)
     }
 
     /// The same territory with `joined` added after its doctors (doctors accepted since the

@@ -140,7 +140,7 @@ pub const CONFIRMATION_DAYS: u64 = 20;
 /// Days after the first request to confirm before the reminder.
 pub const REMINDER_AFTER_DAYS: u64 = 10;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Doctor {
     pub id: String,
     pub name: String,

@@ -2,7 +2,7 @@
 //! demo on one machine (issue #15; target under 2 s). Opens the handler on a fresh data folder as
 //! `cpts serve` and `cpts run` do, builds the site once (posters cached), then, several times:
 //! stores a declaration (alternately a pause and « accepte maintenant », so the site changes
-//! each time), computes what the site must show (`public_declarations`), and rebuilds the site
+//! each time), computes what the site must show (`public_overlay`), and rebuilds the site
 //! with it into the same folder. Prints each part's median and the total with the servers' wait
 //! for changes to settle (`running::DOCTORS_SETTLE`).
 //!
@@ -49,7 +49,15 @@ async fn main() {
     let out = data.join("preview");
     let posters = out.join(output::POSTER_CACHE);
     let started = Instant::now();
-    running::build_into(&content, today, &[], &out, posters.clone()).expect("the demo builds");
+    running::build_into(
+        &content,
+        today,
+        &Default::default(),
+        true,
+        &out,
+        posters.clone(),
+    )
+    .expect("the demo builds");
     println!(
         "first build (posters drawn, not timed below): {:.2} s",
         started.elapsed().as_secs_f64()
@@ -77,10 +85,11 @@ async fn main() {
             .await
             .expect("stored");
         let t1 = Instant::now();
-        let declared = running::public_declarations(&app, today).await;
-        assert!(declared.iter().any(|(id, _)| *id == doctor));
+        let overlay = running::public_overlay(&app, today).await;
+        assert!(overlay.declared.iter().any(|(id, _)| *id == doctor));
         let t2 = Instant::now();
-        running::build_into(&content, today, &declared, &out, posters.clone()).expect("rebuilt");
+        running::build_into(&content, today, &overlay, false, &out, posters.clone())
+            .expect("rebuilt");
         let t3 = Instant::now();
         declare.push(t1 - t0);
         shown.push(t2 - t1);

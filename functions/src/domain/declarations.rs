@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use territory::{Availability, Declared, Territory};
+use territory::{Availability, Declared, Overlay, Territory};
 
 use crate::domain::dates::local_date;
 use crate::domain::matching::Loads;
@@ -157,7 +157,12 @@ pub enum Source {
 /// content), given `declarations`.
 pub fn source_of(published: &Territory, declarations: &[Declaration], id: &str) -> Source {
     let Some(doctor) = published.doctor(id) else {
-        return Source::Roster;
+        // A doctor who joined since the roster was published: his declaration is all there is.
+        return if declarations.iter().any(|d| d.doctor == id) {
+            Source::Declaration
+        } else {
+            Source::Roster
+        };
     };
     match declarations.iter().find(|d| d.doctor == id) {
         None => Source::Roster,
@@ -177,39 +182,51 @@ pub fn current_territory(published: &Territory, declarations: &[Declaration]) ->
     current
 }
 
-/// What the public site must show for each doctor whose public availability differs from his
-/// row in `published`: his current declaration, and on top of it a pause made through a proposal
-/// link (shown as the pause) or a year's capacity used up (shown as « accepte à partir du
-/// 1er janvier »). `current` is [`current_territory`]; `loads` its counters for `today`'s year.
-pub fn public_declarations(
+/// What the public site must show of doctors beyond the rows of `published`: for each doctor
+/// whose public availability differs from his row, his current declaration, and on top of it a
+/// pause made through a proposal link (shown as the pause) or a year's capacity used up (shown
+/// as « accepte à partir du 1er janvier »); and the doctors who joined since the roster was
+/// published, shown the same way. `current` is the territory the matching uses (roster, joined
+/// doctors, declarations); `loads` its counters for `today`'s year.
+pub fn public_overlay(
     published: &Territory,
     current: &Territory,
     loads: &Loads,
     today: NaiveDate,
-) -> Vec<(String, Declared)> {
+) -> Overlay {
     let next_year = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap_or(today);
-    current
-        .doctors
-        .iter()
-        .zip(&loads.usage)
-        .filter_map(|(doctor, usage)| {
-            let mut shown = doctor.declared();
-            if let Some(until) = usage.paused_until.filter(|until| *until >= today) {
-                shown.availability = match shown.availability {
-                    Availability::PausedUntil(own) if own >= until => shown.availability,
-                    Availability::NotAccepting => Availability::NotAccepting,
-                    _ => Availability::PausedUntil(until),
+    let mut overlay = Overlay::default();
+    for (doctor, usage) in current.doctors.iter().zip(&loads.usage) {
+        let mut shown = doctor.declared();
+        if let Some(until) = usage.paused_until.filter(|until| *until >= today) {
+            shown.availability = match shown.availability {
+                Availability::PausedUntil(own) if own >= until => shown.availability,
+                Availability::NotAccepting => Availability::NotAccepting,
+                _ => Availability::PausedUntil(until),
+            };
+        }
+        if usage.load >= doctor.yearly_capacity && shown.availability.accepts_on(today) {
+            shown.availability = Availability::AcceptingFrom(next_year);
+        }
+        match published.doctor(&doctor.id) {
+            Some(row) => {
+                // Dated as his row at least, so that the site applies it over that row.
+                shown.on = shown.on.max(row.updated);
+                if shown != row.declared() {
+                    overlay.declared.push((doctor.id.clone(), shown));
+                }
+            }
+            None => {
+                let Some(commune) = current.communes.get(doctor.commune) else {
+                    continue;
                 };
+                let mut joined = doctor.clone();
+                joined.take(&shown);
+                overlay.joined.push((commune.code.clone(), joined));
             }
-            if usage.load >= doctor.yearly_capacity && shown.availability.accepts_on(today) {
-                shown.availability = Availability::AcceptingFrom(next_year);
-            }
-            let row = published.doctor(&doctor.id)?;
-            // Dated as his row at least, so that the site applies it over that row.
-            shown.on = shown.on.max(row.updated);
-            (shown != row.declared()).then(|| (doctor.id.clone(), shown))
-        })
-        .collect()
+        }
+    }
+    overlay
 }
 
 #[cfg(test)]

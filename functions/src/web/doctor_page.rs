@@ -368,13 +368,11 @@ async fn doctor_page<S: Store, M: Mailer>(
     let row = published.territory.doctor(id);
     let source = app.declaration_source(id);
     let mut public = doctor.clone();
-    if let Some((_, shown)) = app
-        .public_declarations(today)
-        .await?
-        .into_iter()
-        .find(|(d, _)| d == id)
-    {
-        public.take(&shown);
+    let overlay = app.public_overlay(today).await?;
+    if let Some((_, shown)) = overlay.declared.iter().find(|(d, _)| d == id) {
+        public.take(shown);
+    } else if let Some((_, joined)) = overlay.joined.iter().find(|(_, d)| d.id == id) {
+        public.take(&joined.declared());
     }
     let mut proposals = Vec::new();
     for p in app.store.open_proposals().await? {

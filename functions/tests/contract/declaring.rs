@@ -181,7 +181,7 @@ pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store
     let app = app(store, outbox.path());
     let now = functions::now();
     let today = local_date(now);
-    assert!(app.public_declarations(today).await.unwrap().is_empty());
+    assert_eq!(app.public_overlay(today).await.unwrap(), Default::default());
 
     // One place a year, held by a proposal: he shows as accepting again on 1 January.
     registered(&app.store, "DECL-C", now).await;
@@ -196,7 +196,7 @@ pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store
         .unwrap();
     assert_eq!(proposal.doctor, full);
     let next_year = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap();
-    let shown = app.public_declarations(today).await.unwrap();
+    let shown = app.public_overlay(today).await.unwrap().declared;
     let of = |id: &str| shown.iter().find(|(d, _)| d == id).map(|(_, d)| d.clone());
     assert_eq!(
         of(&full).expect("the full doctor").availability,
@@ -229,7 +229,7 @@ pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store
         .await
         .unwrap();
     assert_eq!(answered, Outcome::Done);
-    let shown = app.public_declarations(today).await.unwrap();
+    let shown = app.public_overlay(today).await.unwrap().declared;
     let of = |id: &str| shown.iter().find(|(d, _)| d == id).map(|(_, d)| d.clone());
     assert_eq!(
         of(&pausing).expect("the paused doctor").availability,

@@ -345,6 +345,29 @@ pub async fn an_accepted_offer_joins_the_roster_with_his_link<S: Store>(store: S
         .find(|d| d.doctor == doctor)
         .expect("declared");
     assert_eq!(declared.by, "staff:coord-rethel");
+    assert_eq!(
+        app.declaration_source(&doctor),
+        functions::domain::declarations::Source::Declaration
+    );
+    // The public site shows him at its next build, before staff publish the roster again: the
+    // overlay carries him with his commune's code, and the site's territory takes him in.
+    let today = functions::domain::dates::local_date(now);
+    let overlay = app.public_overlay(today).await.unwrap();
+    let (code, shown) = overlay
+        .joined
+        .iter()
+        .find(|(_, d)| d.id == doctor)
+        .expect("the joined doctor in the public overlay");
+    assert_eq!(code, "08362");
+    assert_eq!(shown.yearly_capacity, 12);
+    let site = app
+        .published()
+        .territory
+        .as_ref()
+        .clone()
+        .with_overlay(&overlay);
+    let on_site = site.doctor(&doctor).expect("on the public site");
+    assert_eq!(site.communes[on_site.commune].code, "08362");
     // Audited as the coordinator who accepted him.
     let trail = app
         .store

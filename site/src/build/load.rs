@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use territory::{Declared, Diagnostic, Territory};
+use territory::{Diagnostic, Overlay, Territory};
 
 use crate::config::{self, SiteConfig};
 use crate::content::{self, Document};
@@ -49,15 +49,15 @@ pub struct Site {
 /// Loads and checks the whole content folder. All problems are reported together; warnings come
 /// back with the site, errors instead of it.
 pub fn load(content_dir: &Path, today: NaiveDate) -> Result<Site, Vec<Diagnostic>> {
-    load_declared(content_dir, today, &[])
+    load_declared(content_dir, today, &Overlay::default())
 }
 
-/// [`load`], with what the doctors declared themselves since their row was published (by id,
-/// from the handler's store: declarations, pauses, places used) shown over their rows.
+/// [`load`], with what the handler's store knows of doctors since the roster was published
+/// (`overlay`: their own declarations, pauses and places used, doctors who joined) shown over it.
 pub fn load_declared(
     content_dir: &Path,
     today: NaiveDate,
-    declared: &[(String, Declared)],
+    overlay: &Overlay,
 ) -> Result<Site, Vec<Diagnostic>> {
     // Nothing is read through a symbolic link: refused before any file is opened.
     let links = symlinks::refuse(content_dir);
@@ -75,10 +75,7 @@ pub fn load_declared(
     let territory = if has_territory {
         let loaded = territory::load(&territory_dir, today);
         diagnostics.extend(loaded.diagnostics);
-        loaded.territory.map(|mut t| {
-            t.apply_declarations(declared.iter().map(|(id, d)| (id.as_str(), d)));
-            t
-        })
+        loaded.territory.map(|t| t.with_overlay(overlay))
     } else {
         None
     };
