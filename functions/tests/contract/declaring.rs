@@ -24,7 +24,8 @@ fn demo_territory(today: NaiveDate) -> Territory {
     territory::load_published(&dir, today).expect("the demo territory loads")
 }
 
-fn app<S: Store>(store: S, outbox: &Path) -> Arc<App<S, Outbox>> {
+/// The handler on `store`, with the demo territory, mailing into `outbox`.
+pub fn app<S: Store>(store: S, outbox: &Path) -> Arc<App<S, Outbox>> {
     let config = Config {
         site_title: "Médecin traitant Ardennes".into(),
         phone: None,

@@ -223,33 +223,6 @@ pub async fn an_offer_to_join_is_decided_once<S: Store>(store: &S) {
     assert_eq!(store.join_offer("offre-x").await.unwrap(), None);
 }
 
-fn app<S: Store>(store: S, outbox: &Path) -> Arc<App<S, Outbox>> {
-    let config = Config {
-        site_title: "Médecin traitant Ardennes".into(),
-        phone: None,
-        public_url: "http://127.0.0.1:8000".into(),
-        allowed_origins: vec![],
-        privacy_url: "/donnees-personnelles/".into(),
-        mail_from: "CPTS <ne-pas-repondre@example.org>".into(),
-        limits: Limits::default(),
-    };
-    let outbox = Outbox {
-        dir: outbox.to_path_buf(),
-        from: config.mail_from.clone(),
-        print_paths: false,
-    };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/territory");
-    let territory = territory::load_published(&dir, local_date(functions::now()))
-        .expect("the demo territory loads");
-    App::new(
-        config,
-        Arc::new(territory),
-        KeyRing::generate(),
-        store,
-        outbox,
-    )
-}
-
 /// The joining form as a doctor of Rethel fills it.
 fn joining_answers(token: &str) -> Answers {
     let mut answers = Answers::default();
@@ -271,7 +244,7 @@ fn joining_answers(token: &str) -> Answers {
 
 pub async fn an_accepted_offer_joins_the_roster_with_his_link<S: Store>(store: S) {
     let outbox = tempfile::tempdir().unwrap();
-    let app = app(store, outbox.path());
+    let app = super::declaring::app(store, outbox.path());
     let now = functions::now();
     let before = app.territory().doctors.len();
 
@@ -424,7 +397,7 @@ pub async fn an_accepted_offer_joins_the_roster_with_his_link<S: Store>(store: S
 
 pub async fn a_declined_offer_adds_no_doctor_and_mails_him_nothing<S: Store>(store: S) {
     let outbox = tempfile::tempdir().unwrap();
-    let app = app(store, outbox.path());
+    let app = super::declaring::app(store, outbox.path());
     let now = functions::now();
     let before = app.territory().doctors.len();
     let token = app.join_token(now);

@@ -4,16 +4,16 @@
 //! stale declaration live the same way in the partition `CONFIRMATION`, each replaced under the
 //! condition that it is still the one the jobs read.
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::attrs::{Item, build_err, get_optional_n, n, record, s, sdk_err, to_json};
 use super::items::{audit_item, mail_item};
 use super::schema::{CONFIRMATIONS, DECLARATIONS, DECLARATIONS_STAMP, key};
 use super::table::Table;
-use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
+use super::transact::Refused;
 use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
 use crate::domain::lifecycle::{AuditEntry, Mail};
-use crate::store::{Result, StoreError};
+use crate::store::Result;
 
 fn declaration_item(declaration: &Declaration) -> Result<Item> {
     let mut item = key(DECLARATIONS.to_string(), &declaration.doctor);
@@ -50,35 +50,15 @@ impl Table {
         declaration: &Declaration,
         audit: &AuditEntry,
     ) -> Result<()> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let items = vec![
+        self.transact("declare", || {
+            Ok(vec![
                 self.put(declaration_item(declaration)?, None)?,
                 self.count_declaration()?,
                 self.put(audit_item(audit), None)?,
-            ];
-            let cancelled = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(e) => cancellation(e, "declare")?,
-            };
-            let codes = reason_codes(cancelled.cancellation_reasons());
-            if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(StoreError::Cancelled {
-                operation: "declare",
-                reasons: codes.iter().map(|c| c.to_string()).collect(),
-                message: cancelled.message().unwrap_or_default().to_string(),
-            });
-        }
+            ])
+        })
+        .await?
+        .map_err(Refused::into_error)
     }
 
     pub(super) async fn declarations(&self) -> Result<Declarations> {
@@ -126,50 +106,38 @@ impl Table {
         mail: &Mail,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let condition = match expected {
-                None => self.put(ask_item(ask)?, Some("attribute_not_exists(pk)"))?,
-                Some(expected) => {
-                    let mut put = self.put(ask_item(ask)?, Some("#record = :expected"))?;
-                    if let Some(p) = put.put.as_mut() {
-                        p.expression_attribute_names =
-                            Some([("#record".to_string(), "record".to_string())].into());
-                        p.expression_attribute_values =
-                            Some([(":expected".to_string(), s(to_json(expected)?))].into());
-                    }
-                    put
-                }
-            };
-            let items = vec![
-                condition,
-                self.put(mail_item(mail, audit.at)?, Some("attribute_not_exists(pk)"))?,
-                self.put(audit_item(audit), None)?,
-            ];
-            let cancelled = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(true),
-                Err(e) => cancellation(e, "ask confirmation")?,
-            };
-            let codes = reason_codes(cancelled.cancellation_reasons());
-            if codes.first() == Some(&FAILED) {
-                return Ok(false);
-            }
-            if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(StoreError::Cancelled {
-                operation: "ask confirmation",
-                reasons: codes.iter().map(|c| c.to_string()).collect(),
-                message: cancelled.message().unwrap_or_default().to_string(),
-            });
+        let sent = self
+            .transact("ask confirmation", || {
+                let ask = match expected {
+                    None => self.put(ask_item(ask)?, Some("attribute_not_exists(pk)"))?,
+                    Some(expected) => self.put_if_record(ask_item(ask)?, &to_json(expected)?)?,
+                };
+                Ok(vec![
+                    ask,
+                    self.put(mail_item(mail, audit.at)?, Some("attribute_not_exists(pk)"))?,
+                    self.put(audit_item(audit), None)?,
+                ])
+            })
+            .await?;
+        match sent {
+            Ok(()) => Ok(true),
+            // Another run of the jobs changed the request first.
+            Err(refused) if refused.failed(0) => Ok(false),
+            Err(refused) => Err(refused.into_error()),
         }
+    }
+
+    /// A transaction item that writes `item` whole if the stored one's `record` is still
+    /// `expected`.
+    fn put_if_record(&self, item: Item, expected: &str) -> Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression("#record = :expected")
+            .expression_attribute_names("#record", "record")
+            .expression_attribute_values(":expected", s(expected))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 }

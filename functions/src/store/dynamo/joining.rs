@@ -9,10 +9,9 @@ use super::items::{audit_item, mail_item};
 use super::register::merge_limits;
 use super::schema::{JOIN_OFFERS, TTL_ATTRIBUTE, key};
 use super::table::Table;
-use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
 use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{AuditEntry, Mail};
-use crate::store::{RateLimit, Registered, Result, StoreError};
+use crate::store::{RateLimit, Registered, Result};
 
 fn offer_item(offer: &JoinOffer) -> Result<Item> {
     let mut item = key(JOIN_OFFERS.to_string(), &offer.id);
@@ -27,14 +26,6 @@ fn offer_item(offer: &JoinOffer) -> Result<Item> {
     Ok(item)
 }
 
-fn cancelled_error(operation: &'static str, codes: &[&str], message: Option<&str>) -> StoreError {
-    StoreError::Cancelled {
-        operation,
-        reasons: codes.iter().map(|c| c.to_string()).collect(),
-        message: message.unwrap_or_default().to_string(),
-    }
-}
-
 impl Table {
     pub(super) async fn offer_to_join(
         &self,
@@ -44,45 +35,26 @@ impl Table {
         limits: &[RateLimit],
     ) -> Result<Registered> {
         let counters = merge_limits(limits);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut items = vec![self.put(offer_item(offer)?, Some("attribute_not_exists(pk)"))?];
-            for c in &counters {
-                items.push(self.count(c, offer.offered_at)?);
-            }
-            items.push(self.put(
-                mail_item(mail, offer.offered_at)?,
-                Some("attribute_not_exists(pk)"),
-            )?);
-            items.push(self.put(audit_item(audit), None)?);
-            let cancelled = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(Registered::New),
-                Err(e) => cancellation(e, "offer to join")?,
-            };
-            let codes = reason_codes(cancelled.cancellation_reasons());
-            if codes.first() == Some(&FAILED) {
-                return Ok(Registered::Duplicate(offer.id.clone()));
-            }
-            let counter_codes = codes.get(1..=counters.len()).unwrap_or_default();
-            if counter_codes.contains(&FAILED) {
-                return Ok(Registered::Limited);
-            }
-            if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(cancelled_error(
-                "offer to join",
-                &codes,
-                cancelled.message(),
-            ));
+        let sent = self
+            .transact("offer to join", || {
+                let mut items =
+                    vec![self.put(offer_item(offer)?, Some("attribute_not_exists(pk)"))?];
+                for c in &counters {
+                    items.push(self.count(c, offer.offered_at)?);
+                }
+                items.push(self.put(
+                    mail_item(mail, offer.offered_at)?,
+                    Some("attribute_not_exists(pk)"),
+                )?);
+                items.push(self.put(audit_item(audit), None)?);
+                Ok(items)
+            })
+            .await?;
+        match sent {
+            Ok(()) => Ok(Registered::New),
+            Err(refused) if refused.failed(0) => Ok(Registered::Duplicate(offer.id.clone())),
+            Err(refused) if refused.failed_in(1..1 + counters.len()) => Ok(Registered::Limited),
+            Err(refused) => Err(refused.into_error()),
         }
     }
 
@@ -108,43 +80,26 @@ impl Table {
         decided: &JoinOffer,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let put = Put::builder()
-                .table_name(&self.name)
-                .set_item(Some(offer_item(decided)?))
-                .condition_expression("pending = :one")
-                .expression_attribute_values(":one", n(1))
-                .build()
-                .map_err(build_err)?;
-            let items = vec![
-                TransactWriteItem::builder().put(put).build(),
-                self.put(audit_item(audit), None)?,
-            ];
-            let cancelled = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(true),
-                Err(e) => cancellation(e, "decide join offer")?,
-            };
-            let codes = reason_codes(cancelled.cancellation_reasons());
-            if codes.first() == Some(&FAILED) {
-                return Ok(false);
-            }
-            if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(cancelled_error(
-                "decide join offer",
-                &codes,
-                cancelled.message(),
-            ));
+        let sent = self
+            .transact("decide join offer", || {
+                let put = Put::builder()
+                    .table_name(&self.name)
+                    .set_item(Some(offer_item(decided)?))
+                    .condition_expression("pending = :one")
+                    .expression_attribute_values(":one", n(1))
+                    .build()
+                    .map_err(build_err)?;
+                Ok(vec![
+                    TransactWriteItem::builder().put(put).build(),
+                    self.put(audit_item(audit), None)?,
+                ])
+            })
+            .await?;
+        match sent {
+            Ok(()) => Ok(true),
+            // Decided meanwhile, or no such offer.
+            Err(refused) if refused.failed(0) => Ok(false),
+            Err(refused) => Err(refused.into_error()),
         }
     }
 }

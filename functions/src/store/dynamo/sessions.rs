@@ -9,7 +9,7 @@ use super::items::{audit_item, mail_item};
 use super::register::merge_limits;
 use super::schema::{GSI1, TTL_ATTRIBUTE, key, once_pk, session_pk, sessions_of};
 use super::table::Table;
-use super::transact::{CONFLICT, CONFLICT_ATTEMPTS, FAILED, backoff, cancellation, reason_codes};
+use super::transact::{CONFLICT_ATTEMPTS, backoff};
 use crate::domain::lifecycle::{AuditEntry, Mail};
 use crate::domain::staff::Session;
 use crate::store::{RateLimit, Result, StoreError};
@@ -71,44 +71,24 @@ impl Table {
         now: i64,
     ) -> Result<bool> {
         let counters = merge_limits(limits);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut items = Vec::with_capacity(counters.len() + 2);
-            for c in &counters {
-                items.push(self.count(c, now)?);
-            }
-            items.push(self.put(mail_item(mail, now)?, Some("attribute_not_exists(pk)"))?);
-            items.push(self.put(audit_item(audit), None)?);
-            let cancelled = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(true),
-                Err(e) => cancellation(e, "queue mail")?,
-            };
-            let codes = reason_codes(cancelled.cancellation_reasons());
-            let counter_codes = &codes[..counters.len().min(codes.len())];
-            if counter_codes.contains(&FAILED) {
-                return Ok(false);
-            }
-            if codes.contains(&FAILED) {
-                return Err(StoreError::AlreadyExists {
-                    what: format!("le courriel {}", mail.id),
-                });
-            }
-            if codes.contains(&CONFLICT) && attempt < CONFLICT_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(StoreError::Cancelled {
-                operation: "queue mail",
-                reasons: codes.iter().map(|c| c.to_string()).collect(),
-                message: cancelled.message().unwrap_or_default().to_string(),
-            });
+        let sent = self
+            .transact("queue mail", || {
+                let mut items = Vec::with_capacity(counters.len() + 2);
+                for c in &counters {
+                    items.push(self.count(c, now)?);
+                }
+                items.push(self.put(mail_item(mail, now)?, Some("attribute_not_exists(pk)"))?);
+                items.push(self.put(audit_item(audit), None)?);
+                Ok(items)
+            })
+            .await?;
+        match sent {
+            Ok(()) => Ok(true),
+            Err(refused) if refused.failed_in(0..counters.len()) => Ok(false),
+            Err(refused) if refused.failed(counters.len()) => Err(StoreError::AlreadyExists {
+                what: format!("le courriel {}", mail.id),
+            }),
+            Err(refused) => Err(refused.into_error()),
         }
     }
 
