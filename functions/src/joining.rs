@@ -14,7 +14,7 @@ use crate::domain::staff::Scope;
 use crate::mail::Mailer;
 use crate::mails;
 use crate::signed::random_id;
-use crate::store::{RateLimit, Registered, Store, StoreError};
+use crate::store::{Joined, RateLimit, Registered, Store, StoreError};
 
 /// Token action of the joining form.
 const JOIN_ACTION: &str = "join";
@@ -168,33 +168,38 @@ impl<S: Store, M: Mailer> App<S, M> {
             action: "accepted-join".into(),
             object: format!("join:{id}"),
         };
-        if !self.store.decide_join_offer(&decided, &audit).await? {
-            return Err(DecideError::AlreadyDecided);
-        }
-        tracing::info!(offer = %id, doctor = %doctor, "proposition de médecin acceptée");
-        self.reload_joined().await?;
-        let by = actor;
-        self.declare(&decided.declaration(&doctor, by, now), actor)
-            .await
-            .map_err(|e| match e {
-                crate::declaring::DeclareError::Store(e) => DecideError::Store(e),
-                crate::declaring::DeclareError::UnknownDoctor => DecideError::Unknown,
-            })?;
+        // His first declaration and the mail with his link go in the same transaction as the
+        // decision: an accepted doctor is never left without either.
+        let declaration = decided.declaration(&doctor, actor, now);
+        let declared = AuditEntry {
+            at: now,
+            actor: actor.to_string(),
+            action: "declared".into(),
+            object: format!("doctor:{doctor}"),
+        };
         let territory = self.territory();
-        let mail = mails::joined(
+        let welcome = mails::joined(
             &self.view(),
             id,
             offer.email.as_str(),
             &self.standing_link(&doctor, now),
             communes::coordinator_addresses(&territory, offer.cpts.as_deref()),
         );
-        let audit = AuditEntry {
-            at: now,
-            actor: actor.to_string(),
-            action: "mailed-standing-link".into(),
-            object: format!("doctor:{doctor}"),
+        let joined = Joined {
+            declaration: &declaration,
+            declared: &declared,
+            welcome: &welcome,
         };
-        self.store.queue_mail(&mail, &audit, &[], now).await?;
+        if !self
+            .store
+            .decide_join_offer(&decided, &audit, Some(&joined))
+            .await?
+        {
+            return Err(DecideError::AlreadyDecided);
+        }
+        tracing::info!(offer = %id, doctor = %doctor, "proposition de médecin acceptée");
+        self.reload_joined().await?;
+        self.doctors_changed.notify_one();
         self.mail_waiting.notify_one();
         Ok(doctor)
     }
@@ -216,7 +221,7 @@ impl<S: Store, M: Mailer> App<S, M> {
         };
         if !self
             .store
-            .decide_join_offer(&offer.decided(None, actor, now), &audit)
+            .decide_join_offer(&offer.decided(None, actor, now), &audit, None)
             .await?
         {
             return Err(DecideError::AlreadyDecided);

@@ -27,6 +27,16 @@ use crate::domain::search::{Found, Identity, Query};
 use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
 
+/// What accepting an offer to join writes with the decision.
+#[derive(Clone, Copy)]
+pub struct Joined<'a> {
+    /// The new doctor's first declaration, and its audit entry.
+    pub declaration: &'a Declaration,
+    pub declared: &'a AuditEntry,
+    /// The mail that gives him his standing link.
+    pub welcome: &'a Mail,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingMail {
     pub mail: Mail,
@@ -214,12 +224,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<JoinOffer>>> + Send;
 
     /// In one transaction, only while the stored offer of the same id is still pending: stores
-    /// `decided` (the offer with its decision) and writes `audit`. Returns whether it did;
-    /// false when it was decided meanwhile or does not exist.
+    /// `decided` (the offer with its decision), writes `audit` and, for an accepted offer,
+    /// `joined` (his first declaration, counted as a change of the declarations, and the mail
+    /// with his link). Returns whether it did; false, with nothing written, when it was decided
+    /// meanwhile or does not exist.
     fn decide_join_offer(
         &self,
         decided: &JoinOffer,
         audit: &AuditEntry,
+        joined: Option<&Joined<'_>>,
     ) -> impl Future<Output = Result<bool>> + Send;
 
     fn audit_trail(&self, object: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::Undecodable;
 use super::{
-    Applied, GIVEN_UP, Health, PendingMail, Purged, RateLimit, Registered, Result, Store,
+    Applied, GIVEN_UP, Health, Joined, PendingMail, Purged, RateLimit, Registered, Result, Store,
     StoreError, Undelivered,
 };
 use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
@@ -731,6 +731,30 @@ fn forget_mails(tx: &Connection, addresses: &[String]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Stores `declaration` as its doctor's current one, counts one more change of the
+/// declarations, and writes `audit`.
+fn write_declaration(
+    c: &Connection,
+    declaration: &Declaration,
+    audit: &AuditEntry,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO declarations (doctor, declared_at, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (doctor) DO UPDATE SET declared_at = ?2, record = ?3",
+    )?
+    .execute(params![
+        declaration.doctor,
+        declaration.declared_at,
+        json(declaration)?
+    ])?;
+    c.prepare_cached(
+        "INSERT INTO declarations_stamp (id, stamp) VALUES (1, 1)
+         ON CONFLICT (id) DO UPDATE SET stamp = stamp + 1",
+    )?
+    .execute([])?;
+    insert_audit(c, audit)
+}
+
 fn declarations_stamp(c: &Connection) -> rusqlite::Result<u64> {
     let stamp: Option<i64> = c
         .prepare_cached("SELECT stamp FROM declarations_stamp WHERE id = 1")?
@@ -1176,21 +1200,7 @@ impl Store for SqliteStore {
     ) -> impl Future<Output = Result<()>> + Send {
         self.with(|c| {
             let tx = c.transaction()?;
-            tx.prepare_cached(
-                "INSERT INTO declarations (doctor, declared_at, record) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (doctor) DO UPDATE SET declared_at = ?2, record = ?3",
-            )?
-            .execute(params![
-                declaration.doctor,
-                declaration.declared_at,
-                json(declaration)?
-            ])?;
-            tx.prepare_cached(
-                "INSERT INTO declarations_stamp (id, stamp) VALUES (1, 1)
-                 ON CONFLICT (id) DO UPDATE SET stamp = stamp + 1",
-            )?
-            .execute([])?;
-            insert_audit(&tx, audit)?;
+            write_declaration(&tx, declaration, audit)?;
             tx.commit()?;
             Ok(())
         })
@@ -1273,6 +1283,7 @@ impl Store for SqliteStore {
         &self,
         decided: &JoinOffer,
         audit: &AuditEntry,
+        joined: Option<&Joined<'_>>,
     ) -> impl Future<Output = Result<bool>> + Send {
         self.with(|c| {
             let tx = c.transaction()?;
@@ -1290,6 +1301,10 @@ impl Store for SqliteStore {
                 return Ok(false);
             }
             insert_audit(&tx, audit)?;
+            if let Some(joined) = joined {
+                write_declaration(&tx, joined.declaration, joined.declared)?;
+                insert_mail(&tx, joined.welcome, audit.at)?;
+            }
             tx.commit()?;
             Ok(true)
         })

@@ -17,7 +17,7 @@ use functions::domain::staff::Scope;
 use functions::joining::{DecideError, JoinOutcome};
 use functions::mail::Outbox;
 use functions::signed::KeyRing;
-use functions::store::{RateLimit, Registered, Store};
+use functions::store::{Joined, RateLimit, Registered, Store};
 use functions::{App, Config, Limits};
 
 use super::sample_mail;
@@ -174,15 +174,32 @@ pub async fn an_offer_to_join_is_decided_once<S: Store>(store: &S) {
         .await
         .unwrap();
     let accepted = pending.decided(Some("med-abc".into()), "staff:coord", 2_000);
+    let declaration = accepted.declaration("med-abc", "staff:coord", 2_000);
+    let declared = audit("med-abc", 2_000, "staff:coord", "declared");
+    let welcome = sample_mail("bienvenue-offre-1");
+    let joined = Joined {
+        declaration: &declaration,
+        declared: &declared,
+        welcome: &welcome,
+    };
+    let mails_before = store.pending_mail_count().await.unwrap();
     assert!(
         store
             .decide_join_offer(
                 &accepted,
-                &audit("offre-1", 2_000, "staff:coord", "accepted-join")
+                &audit("offre-1", 2_000, "staff:coord", "accepted-join"),
+                Some(&joined)
             )
             .await
             .unwrap()
     );
+    // His first declaration and his mail are written with the decision.
+    let declarations = store.declarations().await.unwrap();
+    assert_eq!(
+        (declarations.stamp, declarations.list),
+        (1, vec![declaration.clone()])
+    );
+    assert_eq!(store.pending_mail_count().await.unwrap(), mails_before + 1);
     let read = store.join_offer("offre-1").await.unwrap().unwrap();
     assert_eq!(read, accepted);
     assert_eq!(read.doctor_id(), Some("med-abc"));
@@ -194,11 +211,29 @@ pub async fn an_offer_to_join_is_decided_once<S: Store>(store: &S) {
         !store
             .decide_join_offer(
                 &declined,
-                &audit("offre-1", 2_100, "staff:other", "declined-join")
+                &audit("offre-1", 2_100, "staff:other", "declined-join"),
+                None
             )
             .await
             .unwrap()
     );
+    let again = sample_mail("bienvenue-offre-1-bis");
+    let twice = Joined {
+        welcome: &again,
+        ..joined
+    };
+    assert!(
+        !store
+            .decide_join_offer(
+                &accepted,
+                &audit("offre-1", 2_200, "staff:coord", "accepted-join"),
+                Some(&twice)
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.declarations_stamp().await.unwrap(), 1);
+    assert_eq!(store.pending_mail_count().await.unwrap(), mails_before + 1);
     assert_eq!(store.join_offer("offre-1").await.unwrap(), Some(accepted));
     let actions: Vec<String> = store
         .audit_trail("join:offre-1")
@@ -215,7 +250,8 @@ pub async fn an_offer_to_join_is_decided_once<S: Store>(store: &S) {
         !store
             .decide_join_offer(
                 &unknown,
-                &audit("offre-x", 2_000, "staff:coord", "declined-join")
+                &audit("offre-x", 2_000, "staff:coord", "declined-join"),
+                None
             )
             .await
             .unwrap()
@@ -444,7 +480,8 @@ pub async fn a_declined_offer_to_join_goes_at_the_end_of_its_period<
         store
             .decide_join_offer(
                 &accepted,
-                &audit("accepte", 2_000, "staff:c", "accepted-join")
+                &audit("accepte", 2_000, "staff:c", "accepted-join"),
+                None
             )
             .await
             .unwrap()
@@ -454,7 +491,8 @@ pub async fn a_declined_offer_to_join_goes_at_the_end_of_its_period<
         store
             .decide_join_offer(
                 &declined,
-                &audit("refuse", 2_000, "staff:c", "declined-join")
+                &audit("refuse", 2_000, "staff:c", "declined-join"),
+                None
             )
             .await
             .unwrap()

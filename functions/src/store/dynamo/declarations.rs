@@ -15,7 +15,7 @@ use crate::domain::declarations::{ConfirmationAsk, Declaration, Declarations};
 use crate::domain::lifecycle::{AuditEntry, Mail};
 use crate::store::Result;
 
-fn declaration_item(declaration: &Declaration) -> Result<Item> {
+pub(super) fn declaration_item(declaration: &Declaration) -> Result<Item> {
     let mut item = key(DECLARATIONS.to_string(), &declaration.doctor);
     item.extend([
         ("record".into(), s(to_json(declaration)?)),
@@ -31,7 +31,8 @@ fn ask_item(ask: &ConfirmationAsk) -> Result<Item> {
 }
 
 impl Table {
-    fn count_declaration(&self) -> Result<TransactWriteItem> {
+    /// A transaction item that counts one more change of the declarations.
+    pub(super) fn count_declaration(&self) -> Result<TransactWriteItem> {
         let update = Update::builder()
             .table_name(&self.name)
             .set_key(Some(key(

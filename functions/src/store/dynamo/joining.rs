@@ -5,13 +5,14 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::attrs::{Item, build_err, n, record, s, to_json};
+use super::declarations::declaration_item;
 use super::items::{audit_item, mail_item};
 use super::register::merge_limits;
 use super::schema::{JOIN_OFFERS, TTL_ATTRIBUTE, key};
 use super::table::Table;
 use crate::domain::joining::JoinOffer;
 use crate::domain::lifecycle::{AuditEntry, Mail};
-use crate::store::{RateLimit, Registered, Result};
+use crate::store::{Joined, RateLimit, Registered, Result};
 
 fn offer_item(offer: &JoinOffer) -> Result<Item> {
     let mut item = key(JOIN_OFFERS.to_string(), &offer.id);
@@ -79,6 +80,7 @@ impl Table {
         &self,
         decided: &JoinOffer,
         audit: &AuditEntry,
+        joined: Option<&Joined<'_>>,
     ) -> Result<bool> {
         let sent = self
             .transact("decide join offer", || {
@@ -89,10 +91,22 @@ impl Table {
                     .expression_attribute_values(":one", n(1))
                     .build()
                     .map_err(build_err)?;
-                Ok(vec![
+                let mut items = vec![
                     TransactWriteItem::builder().put(put).build(),
                     self.put(audit_item(audit), None)?,
-                ])
+                ];
+                if let Some(joined) = joined {
+                    items.extend([
+                        self.put(declaration_item(joined.declaration)?, None)?,
+                        self.count_declaration()?,
+                        self.put(audit_item(joined.declared), None)?,
+                        self.put(
+                            mail_item(joined.welcome, audit.at)?,
+                            Some("attribute_not_exists(pk)"),
+                        )?,
+                    ]);
+                }
+                Ok(items)
             })
             .await?;
         match sent {

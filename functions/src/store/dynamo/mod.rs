@@ -120,7 +120,8 @@
 //! * [`transact`] — the cancellation of a transaction, read reason by reason, and retries;
 //! * [`doctors`] — a transition's operations on doctors' counters, merged per doctor;
 //! * [`register`], [`transition`], [`outbox`], [`health`], [`queries`], [`sessions`], [`search`],
-//!   [`privacy`], [`declarations`] — what the [`Store`] methods do ([`privacy`]: correcting a request, erasing it).
+//!   [`privacy`], [`declarations`], [`joining`] — what the [`Store`] methods do ([`privacy`]:
+//!   correcting a request, erasing it; [`joining`] uses [`declarations`]' items).
 
 mod attrs;
 mod declarations;
@@ -156,7 +157,7 @@ use crate::domain::search::{Found, Identity, Query};
 use crate::domain::staff::Scope;
 use crate::domain::staff::Session;
 use crate::store::{
-    Applied, Health, PendingMail, RateLimit, Registered, Result, Store, Undelivered,
+    Applied, Health, Joined, PendingMail, RateLimit, Registered, Result, Store, Undelivered,
 };
 use table::Table;
 
@@ -359,8 +360,9 @@ impl Store for DynamoStore {
         &self,
         decided: &JoinOffer,
         audit: &AuditEntry,
+        joined: Option<&Joined<'_>>,
     ) -> impl Future<Output = Result<bool>> + Send {
-        self.table.decide_join_offer(decided, audit)
+        self.table.decide_join_offer(decided, audit, joined)
     }
 
     fn open_session(&self, session: &Session) -> impl Future<Output = Result<()>> + Send {
