@@ -600,6 +600,55 @@ mod tests {
     }
 
     #[test]
+    fn the_vouzinois_line_of_the_field_report_from_a_simulated_history() {
+        // « 22 sollicitations entre janvier 2025 et juin 2025. Nous avons trouvé une solution
+        // pour 6 personnes, 8 ont refusé d'aller plus loin en raison de l'éloignement du médecin
+        // (distance supérieure à 20km) et les 8 dernières sont en attente de solution. »
+        let far = RejectionReason::TooFar.label();
+        let mut entries = Vec::new();
+        for i in 0..22 {
+            let received = format!("2025-{:02}-{:02}", 1 + i % 6, 1 + i);
+            let c = case(&format!("V{i}"), &received, 3);
+            let p = proposal(&c.reference, c.created_at + DAY, &[]);
+            entries.push(match i {
+                0..6 => Entry::of(
+                    closed(c, ClosingReason::FoundThroughCpts),
+                    Channel::Telephone,
+                    Some("70+"),
+                    &[proposal(
+                        &format!("V{i}"),
+                        p.created_at,
+                        &[(ProposalState::Accepted, p.created_at + 3 * DAY, None)],
+                    )],
+                ),
+                6..14 => Entry::of(
+                    closed(c, ClosingReason::RefusedProposal),
+                    Channel::Telephone,
+                    Some("16-69"),
+                    &[proposal(
+                        &format!("V{i}"),
+                        p.created_at,
+                        &[(ProposalState::Rejected, p.created_at + DAY, Some(far))],
+                    )],
+                ),
+                _ => Entry::of(c, Channel::Telephone, Some("16-69"), &[]),
+            });
+        }
+        // Before and after the period: not in the cohort.
+        entries.push(web(case("AVANT", "2024-12-31", 3)));
+        entries.push(web(closed(
+            case("APRES", "2025-07-01", 3),
+            ClosingReason::FoundThroughCpts,
+        )));
+        let f = compute(&entries, &JAN_JUNE);
+        assert_eq!(f.received, 22);
+        assert_eq!(f.found_through_cpts(), 6);
+        assert_eq!(f.refused_too_far, 8);
+        assert_eq!(count(&f, Outcome::Waiting), 8);
+        assert_eq!(f.delays[1].median, Some(3));
+    }
+
+    #[test]
     fn default_periods_are_the_quarter_the_year_and_since_the_start() {
         let [(_, q), (_, y), (_, s)] = Period::defaults(day("2026-12-01"));
         assert_eq!(q.from, Some(day("2026-10-01")));
