@@ -159,23 +159,23 @@ fn choose(
 /// Every request of `cpts` (as [`Choice::cpts`]) received in `period`, with what the figures
 /// need: the channel and the age bracket from the request (or from what is left of it once
 /// erased), the dates from its proposals. Nothing else of the request leaves this function.
-pub async fn entries<S: Store, M: Mailer>(
-    app: &App<S, M>,
+pub async fn entries<S: Store>(
+    store: &S,
     cpts: Option<Option<&str>>,
     period: &Period,
 ) -> Result<Vec<Entry>> {
-    let cases = app.store.cases(&CaseState::ALL, cpts).await?;
+    let cases = store.cases(&CaseState::ALL, cpts).await?;
     let mut out = Vec::new();
     for case in cases {
         if !period.contains(local_date(case.created_at)) {
             continue;
         }
-        let (channel, bracket) = match app.store.request(&case.reference).await? {
+        let (channel, bracket) = match store.request(&case.reference).await? {
             Some(r) => {
                 let age = r.registration.birth_date.age_on(local_date(r.created_at));
                 (r.channel, Some(age_bracket(age)))
             }
-            None => match app.store.erased(&case.reference).await? {
+            None => match store.erased(&case.reference).await? {
                 Some(e) => (
                     Channel::staff(&e.channel).unwrap_or_default(),
                     AGE_BRACKETS.iter().find(|b| **b == e.age_bracket).copied(),
@@ -185,7 +185,7 @@ pub async fn entries<S: Store, M: Mailer>(
         };
         let mut proposals = Vec::with_capacity(case.proposals.len());
         for id in &case.proposals {
-            if let Some(p) = app.store.proposal(id).await? {
+            if let Some(p) = store.proposal(id).await? {
                 proposals.push(p);
             }
         }
@@ -442,7 +442,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
         }
         Ok(choice) => {
             let entries = match entries(
-                app,
+                &app.store,
                 choice.cpts.as_ref().map(Option::as_deref),
                 &choice.period,
             )
@@ -532,7 +532,7 @@ async fn csv_route<S: Store, M: Mailer>(
         Err(Refusal::Invalid(_)) => return figures_page(app, scope, &params, now()).await,
     };
     let entries = match entries(
-        app,
+        &app.store,
         choice.cpts.as_ref().map(Option::as_deref),
         &choice.period,
     )
