@@ -151,6 +151,12 @@ async fn territory_staff_choose_the_area_and_a_wrong_date_is_named_and_kept() {
         "{page}"
     );
 
+    // An end without a start: the quarter of the end.
+    let (_, page) = h
+        .send(staff_get("/espace/chiffres?au=2025-06-30", &staff))
+        .await;
+    assert!(page.contains("du 1er avril 2025 au 30 juin 2025"), "{page}");
+
     let (r, page) = h
         .send(staff_get("/espace/chiffres?du=32%2F13%2F2026&au=", &staff))
         .await;

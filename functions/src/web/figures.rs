@@ -126,7 +126,6 @@ fn choose(
             },
         },
     };
-    let quarter = Period::quarter(today);
     let mut date = |typed: &str, field: &str, default: Option<NaiveDate>| {
         if typed.is_empty() {
             return default;
@@ -139,8 +138,9 @@ fn choose(
         }
         parsed
     };
-    let from = date(&params.du, "Du", quarter.from);
     let to = date(&params.au, "Au", Some(today)).unwrap_or(today);
+    // Without a start: the quarter of the end.
+    let from = date(&params.du, "Du", Period::quarter(to).from);
     if let Some(from) = from
         && from > to
     {
@@ -320,7 +320,7 @@ fn bars(rows: &[(String, usize)]) -> Vec<Bar> {
 }
 
 #[derive(Serialize)]
-struct Option_ {
+struct AreaChoice {
     id: String,
     name: String,
     selected: bool,
@@ -336,7 +336,7 @@ struct PeriodLink {
 struct FiguresPage {
     action: &'static str,
     /// Empty for a coordinator: her CPTS only.
-    choices: Vec<Option_>,
+    choices: Vec<AreaChoice>,
     du: String,
     au: String,
     errors: Vec<String>,
@@ -392,7 +392,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
                     .map(|c| (c.id.as_str(), c.name.as_str())),
             )
             .chain(std::iter::once((OUTSIDE_CPTS, "Communes hors CPTS")))
-            .map(|(id, name)| Option_ {
+            .map(|(id, name)| AreaChoice {
                 selected: params.cpts == id || (params.cpts.is_empty() && id == WHOLE_TERRITORY),
                 id: id.to_string(),
                 name: name.to_string(),
