@@ -83,6 +83,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("patient.html", include_str!("../templates/patient.html")),
     ("overview.html", include_str!("../templates/overview.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("figures.html", include_str!("../templates/figures.html")),
     (
         "link_error.html",
         include_str!("../templates/link_error.html"),

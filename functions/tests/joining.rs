@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode, header};
 use common::*;
 use functions::store::Store;
 
-const AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+const AGENT: &str = STAFF_AGENT;
 const FORM: &str = "/api/medecins/rejoindre";
 
 fn post(uri: &str, body: &str, cookie: Option<&str>, client: &str) -> Request<Body> {
@@ -28,12 +28,7 @@ fn post(uri: &str, body: &str, cookie: Option<&str>, client: &str) -> Request<Bo
 }
 
 fn get(uri: &str, cookie: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::HOST, "127.0.0.1:8000")
-        .header(header::USER_AGENT, AGENT)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .unwrap()
+    staff_get(uri, cookie)
 }
 
 /// The value of the hidden field `name` on `page`.
@@ -60,32 +55,7 @@ fn answers(token: &str) -> Vec<(&'static str, String)> {
 
 /// Signs `email` in; returns the cookie to send.
 async fn sign_in(h: &Harness, email: &str) -> String {
-    let now = functions::now();
-    h.app.request_sign_in(email, now).await.unwrap();
-    let mail = h
-        .app
-        .store
-        .due_mails(i64::MAX / 2, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .rfind(|m| m.mail.to == [email.to_string()])
-        .expect("sign-in mail")
-        .mail;
-    let link = mail
-        .text
-        .lines()
-        .find(|l| l.contains("/espace/connexion/"))
-        .unwrap();
-    let (path, query) = link.split_once('?').unwrap();
-    let object = path.rsplit('/').next().unwrap();
-    let token = query.strip_prefix("jeton=").unwrap();
-    let opened = h.app.sign_in(object, token, AGENT, now).await.unwrap();
-    format!(
-        "{}={}",
-        functions::web::staff::cookie_name(&h.app.config.public_url),
-        opened.secret
-    )
+    staff_cookie(h, email).await
 }
 
 #[tokio::test]

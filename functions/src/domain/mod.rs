@@ -6,6 +6,7 @@ pub mod answers;
 pub mod communes;
 pub mod dates;
 pub mod declarations;
+pub mod indicators;
 pub mod intake;
 pub mod joining;
 pub mod lifecycle;

@@ -5,6 +5,7 @@
 pub mod casework;
 pub mod client;
 pub mod doctor_page;
+pub mod figures;
 pub mod form;
 pub mod intake;
 pub mod joining;
@@ -44,6 +45,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(staff::routes::<S, M>())
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
+        .merge(figures::routes::<S, M>())
         .merge(joining::routes::<S, M>())
         .layer(middleware::from_fn(trace_request));
     respond::with_security_headers(routes).with_state(app)

@@ -13,6 +13,7 @@ use territory::Territory;
 use crate::app::App;
 use crate::domain::communes::commune_name;
 use crate::domain::dates::{local_date, unix_date_fr};
+use crate::domain::indicators::quantile;
 use crate::domain::lifecycle::{Case, CaseState, Needs};
 use crate::domain::matching::{self, Loads, Unfit};
 use crate::links::{Link, OUTSIDE_CPTS};
@@ -181,15 +182,14 @@ fn figures(o: &Overview, now: i64) -> Vec<(String, String)> {
     }
     let mut ages: Vec<i64> = open.iter().map(|c| (now - c.created_at) / 86_400).collect();
     ages.sort_unstable();
-    if !ages.is_empty() {
-        let at = |q: f64| ages[((ages.len() - 1) as f64 * q).round() as usize];
+    if let (Some(median), Some(p90)) = (quantile(&ages, 0.5), quantile(&ages, 0.9)) {
         out.push((
             "Ancienneté médiane des demandes en cours (jours)".into(),
-            at(0.5).to_string(),
+            median.to_string(),
         ));
         out.push((
             "Ancienneté P90 des demandes en cours (jours)".into(),
-            at(0.9).to_string(),
+            p90.to_string(),
         ));
     }
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();

@@ -323,6 +323,8 @@ struct HomePage<'a> {
     search: Option<&'static str>,
     /// The doctors' offers to join, for the same.
     joining: Option<&'static str>,
+    /// The figures page, for the same.
+    figures: Option<&'static str>,
     csrf: &'a str,
 }
 
@@ -390,6 +392,7 @@ async fn home<S: Store, M: Mailer>(
                 .scope
                 .as_ref()
                 .map(|_| crate::joining::OFFERS_PAGE),
+            figures: signed_in.scope.as_ref().map(|_| crate::web::figures::ROUTE),
             csrf: &signed_in.csrf,
         },
     )

@@ -281,3 +281,52 @@ pub async fn accepted(h: &Harness, reference: &str, now: i64) {
         .unwrap();
     assert_eq!(answer, Outcome::Done);
 }
+
+/// The browser staff sign in with in the tests (a session is bound to its User-Agent).
+pub const STAFF_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+
+/// Signs `email` in (as [`STAFF_AGENT`]); returns the cookie to send.
+pub async fn staff_cookie(h: &Harness, email: &str) -> String {
+    use functions::store::Store;
+    let now = functions::now();
+    h.app.request_sign_in(email, now).await.unwrap();
+    let mail = h
+        .app
+        .store
+        .due_mails(i64::MAX / 2, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|m| m.mail.to == [email.to_string()])
+        .expect("sign-in mail")
+        .mail;
+    let link = mail
+        .text
+        .lines()
+        .find(|l| l.contains("/espace/connexion/"))
+        .unwrap();
+    let (path, query) = link.split_once('?').unwrap();
+    let object = path.rsplit('/').next().unwrap();
+    let token = query.strip_prefix("jeton=").unwrap();
+    let opened = h
+        .app
+        .sign_in(object, token, STAFF_AGENT, now)
+        .await
+        .unwrap();
+    format!(
+        "{}={}",
+        functions::web::staff::cookie_name(&h.app.config.public_url),
+        opened.secret
+    )
+}
+
+/// A GET of `uri` by the signed-in browser of `cookie`.
+pub fn staff_get(uri: &str, cookie: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::HOST, "127.0.0.1:8000")
+        .header(header::USER_AGENT, STAFF_AGENT)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}

@@ -16,6 +16,7 @@
 pub mod declarations;
 pub mod declaring;
 pub mod health;
+pub mod indicators;
 pub mod joining;
 pub mod privacy;
 pub mod retention;
@@ -25,6 +26,7 @@ pub mod timeline;
 pub use declarations::*;
 pub use declaring::*;
 pub use health::*;
+pub use indicators::*;
 pub use joining::*;
 pub use privacy::*;
 pub use retention::*;
@@ -341,7 +343,8 @@ macro_rules! store_contract {
             an_offer_to_join_is_stored_with_its_notice_once,
             offers_to_join_are_rate_limited_and_refusals_write_nothing,
             an_offer_to_join_is_decided_once,
-            a_declined_offer_to_join_goes_at_the_end_of_its_period);
+            a_declined_offer_to_join_goes_at_the_end_of_its_period,
+            figures_count_channels_outcomes_delays_and_erased_requests);
         $crate::store_contract!(@apps $make;
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,
