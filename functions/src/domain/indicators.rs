@@ -3,15 +3,17 @@
 //! became of them, and how long each step took. Pure: it reads what the store keeps without
 //! personal data ([`Entry`]: the case, the channel, the age bracket, the proposals' dates).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
+use territory::{Availability, Territory};
 
 use crate::domain::dates::local_date;
 use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{
     Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason,
 };
+use crate::domain::matching::DoctorLoad;
 
 /// The age brackets counted, in order (those of [`crate::domain::lifecycle::age_bracket`]).
 pub const AGE_BRACKETS: [&str; 4] = ["0-5", "6-15", "16-69", "70+"];
@@ -352,6 +354,79 @@ pub fn compute<'a>(entries: impl IntoIterator<Item = &'a Entry>, period: &Period
     }
 }
 
+/// The doctors taking part, as of one day: not a cohort, what the roster and the doctors' own
+/// declarations say that day, and what they accepted that year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Supply {
+    /// Doctors whose practice commune is in the area.
+    pub doctors: usize,
+    /// New patients a year they declared they would take, added up.
+    pub capacity_declared: u64,
+    /// Patients they accepted through the CPTS this year, added up.
+    pub capacity_used: u64,
+    /// Paused on that day: by their declaration, or after answering a proposal.
+    pub paused: usize,
+    /// Declared they take no new patient (a pause aside).
+    pub not_accepting: usize,
+    /// Declared more than three months before: to be confirmed.
+    pub stale: usize,
+    /// Of the stale, no longer proposed for want of confirmation.
+    pub lapsed: usize,
+}
+
+/// The supply of the doctors of `territory` practising in `cpts` (as the figures' area: `None`
+/// the whole territory, `Some(None)` the communes outside any CPTS, `Some(Some(id))` one CPTS)
+/// on `today`, with `loads` the counters of `today`'s year.
+pub fn supply(
+    territory: &Territory,
+    cpts: Option<Option<&str>>,
+    loads: &[DoctorLoad],
+    today: NaiveDate,
+) -> Supply {
+    let year = today.year();
+    let loads: HashMap<&str, &DoctorLoad> = loads
+        .iter()
+        .filter(|l| l.period == year)
+        .map(|l| (l.doctor.as_str(), l))
+        .collect();
+    let in_area = |commune: usize| {
+        let Some(wanted) = cpts else {
+            return true;
+        };
+        let own = territory
+            .communes
+            .get(commune)
+            .and_then(|c| c.cpts)
+            .and_then(|i| territory.cpts.get(i))
+            .map(|c| c.id.as_str());
+        own == wanted
+    };
+    let mut s = Supply::default();
+    for d in territory.doctors.iter().filter(|d| in_area(d.commune)) {
+        let load = loads.get(d.id.as_str());
+        s.doctors += 1;
+        s.capacity_declared += u64::from(d.yearly_capacity);
+        s.capacity_used += load.map_or(0, |l| u64::from(l.accepted));
+        let declared_pause =
+            matches!(d.availability, Availability::PausedUntil(until) if until >= today);
+        let load_pause = load
+            .and_then(|l| l.paused_until)
+            .is_some_and(|until| until >= today);
+        if d.availability == Availability::NotAccepting {
+            s.not_accepting += 1;
+        } else if declared_pause || load_pause {
+            s.paused += 1;
+        }
+        if d.is_stale(today) {
+            s.stale += 1;
+        }
+        if d.is_lapsed(today) {
+            s.lapsed += 1;
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,5 +731,136 @@ mod tests {
         assert_eq!(s.from, None);
         assert!(q.contains(day("2026-12-01")) && !q.contains(day("2026-12-02")));
         assert_eq!(quantile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), Some(9));
+    }
+}
+
+#[cfg(test)]
+mod supply_tests {
+    use super::*;
+    use territory::{Commune, Cpts, Doctor, LonLat};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn commune(code: &str, cpts: Option<usize>) -> Commune {
+        Commune {
+            code: code.into(),
+            name: code.into(),
+            postcodes: vec![],
+            population: 100,
+            centre: LonLat {
+                lon: 4.7,
+                lat: 49.7,
+            },
+            area_km2: 10.0,
+            geometry: vec![],
+            cpts,
+        }
+    }
+
+    fn doctor(id: &str, commune: usize, availability: Availability, updated: &str) -> Doctor {
+        Doctor {
+            id: id.into(),
+            name: "Dr Test".into(),
+            commune,
+            location: LonLat {
+                lon: 4.7,
+                lat: 49.7,
+            },
+            availability,
+            yearly_capacity: 10,
+            home_visit_radius_km: None,
+            priority_only: false,
+            public: false,
+            updated: day(updated),
+            email: format!("{id}@example.org"),
+        }
+    }
+
+    fn load(doctor: &str, period: i32, accepted: u32, paused_until: Option<&str>) -> DoctorLoad {
+        DoctorLoad {
+            doctor: doctor.into(),
+            period,
+            load: accepted,
+            accepted,
+            last_solicited_at: None,
+            paused_until: paused_until.map(day),
+        }
+    }
+
+    /// Two communes in CPTS "a", one outside any CPTS; five doctors, the fifth outside.
+    fn territory() -> Territory {
+        let communes = vec![
+            commune("08001", Some(0)),
+            commune("08002", Some(0)),
+            commune("08003", None),
+        ];
+        let cpts = vec![Cpts {
+            id: "a".into(),
+            name: "CPTS A".into(),
+            short_name: "A".into(),
+            description: String::new(),
+            communes: vec![0, 1],
+            main_towns: vec![0],
+            coordinators: vec![],
+            postal_address: None,
+        }];
+        let doctors = vec![
+            doctor("d1", 0, Availability::AcceptingNow, "2026-11-01"),
+            doctor(
+                "d2",
+                1,
+                Availability::PausedUntil(day("2026-12-31")),
+                "2026-11-01",
+            ),
+            doctor("d3", 1, Availability::NotAccepting, "2026-11-01"),
+            // Declared in June: stale since September, lapsed 20 days after.
+            doctor("d4", 0, Availability::AcceptingNow, "2026-06-01"),
+            doctor("d5", 2, Availability::AcceptingNow, "2026-08-25"),
+        ];
+        Territory::new(communes, cpts, doctors)
+    }
+
+    #[test]
+    fn supply_counts_the_doctors_of_the_area_their_capacity_pauses_and_stale_declarations() {
+        let t = territory();
+        let today = day("2026-12-01");
+        let loads = [
+            load("d1", 2026, 3, None),
+            // Paused through a proposal link until tomorrow.
+            load("d4", 2026, 2, Some("2026-12-02")),
+            // Last year's counters do not count.
+            load("d1", 2025, 7, None),
+            load("d5", 2026, 1, None),
+        ];
+        let a = supply(&t, Some(Some("a")), &loads, today);
+        assert_eq!(
+            a,
+            Supply {
+                doctors: 4,
+                capacity_declared: 40,
+                capacity_used: 5,
+                paused: 2,
+                not_accepting: 1,
+                stale: 1,
+                lapsed: 1,
+            }
+        );
+        let outside = supply(&t, Some(None), &loads, today);
+        assert_eq!(outside.doctors, 1);
+        assert_eq!(outside.capacity_used, 1);
+        // Declared on 25 August: stale from 26 November, not lapsed yet.
+        assert_eq!((outside.stale, outside.lapsed), (1, 0));
+        let all = supply(&t, None, &loads, today);
+        assert_eq!(
+            (all.doctors, all.capacity_declared, all.capacity_used),
+            (5, 50, 6)
+        );
+        assert_eq!(supply(&t, Some(Some("b")), &loads, today).doctors, 0);
+        // A pause that ended yesterday no longer counts.
+        let later = supply(&t, Some(Some("a")), &loads, day("2027-01-01"));
+        assert_eq!(later.paused, 0);
+        assert_eq!(later.capacity_used, 0, "a new year, no counters yet");
     }
 }

@@ -12,12 +12,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Serialize;
 
 use crate::app::{App, now};
 use crate::domain::dates::{local_date, parse_date};
-use crate::domain::indicators::{self, AGE_BRACKETS, Entry, Figures, Outcome, Period};
+use crate::domain::indicators::{self, AGE_BRACKETS, Entry, Figures, Outcome, Period, Supply};
 use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{CaseState, age_bracket};
 use crate::domain::staff::Scope;
@@ -33,6 +34,7 @@ use crate::web::staff::{self, SignedIn};
 pub const ROUTE: &str = "/espace/chiffres";
 pub const TABLES_CSV: &str = "/espace/chiffres/tableaux.csv";
 pub const REQUESTS_CSV: &str = "/espace/chiffres/demandes.csv";
+pub const TABLES_XLSX: &str = "/espace/chiffres/tableaux.xlsx";
 
 /// The whole territory, in the `cpts` field.
 pub const WHOLE_TERRITORY: &str = "territoire";
@@ -42,6 +44,7 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
         .route(ROUTE, get(page_route::<S, M>))
         .route(TABLES_CSV, get(tables_csv_route::<S, M>))
         .route(REQUESTS_CSV, get(requests_csv_route::<S, M>))
+        .route(TABLES_XLSX, get(tables_xlsx_route::<S, M>))
 }
 
 /// The query string, as typed: `?cpts=…&du=…&au=…`.
@@ -194,10 +197,24 @@ pub async fn entries<S: Store>(
     Ok(out)
 }
 
-/// One table of the page and of the CSV: its title and (label, value) rows.
+/// The doctors practising in `cpts` (as [`Choice::cpts`]) on `today`: the roster with their own
+/// declarations, and what they accepted this year.
+pub async fn supply<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    cpts: Option<Option<&str>>,
+    today: NaiveDate,
+) -> Result<Supply> {
+    let territory = app.current_territory().await;
+    let loads = app.store.doctor_loads(today.year()).await?;
+    Ok(indicators::supply(&territory, cpts, &loads, today))
+}
+
+/// One table of the page and of the exports: its title and (label, value) rows.
 #[derive(Serialize)]
 pub struct Table {
     pub title: &'static str,
+    /// Its sheet's name in the workbook (31 characters at most).
+    pub sheet: &'static str,
     pub rows: Vec<(String, String)>,
 }
 
@@ -205,8 +222,8 @@ fn days(d: Option<i64>) -> String {
     d.map_or_else(|| "pas encore de donnée".into(), |d| d.to_string())
 }
 
-/// The tables of `f`, in the page's order.
-pub fn tables(f: &Figures) -> Vec<Table> {
+/// The tables of `f` and `s`, in the page's order.
+pub fn tables(f: &Figures, s: &Supply) -> Vec<Table> {
     let n = |n: usize| n.to_string();
     let mut outcomes = vec![(
         "Médecin traitant trouvé grâce à la CPTS (au total)".to_string(),
@@ -233,10 +250,12 @@ pub fn tables(f: &Figures) -> Vec<Table> {
     vec![
         Table {
             title: "Demandes reçues",
+            sheet: "Demandes reçues",
             rows: vec![("Demandes reçues dans la période".into(), n(f.received))],
         },
         Table {
             title: "Demandes reçues par canal",
+            sheet: "Par canal",
             rows: f
                 .by_channel
                 .iter()
@@ -245,6 +264,7 @@ pub fn tables(f: &Figures) -> Vec<Table> {
         },
         Table {
             title: "Demandes reçues par niveau de priorité",
+            sheet: "Par niveau de priorité",
             rows: (1..=3u8)
                 .map(|l| {
                     (
@@ -256,6 +276,7 @@ pub fn tables(f: &Figures) -> Vec<Table> {
         },
         Table {
             title: "Demandes reçues par âge",
+            sheet: "Par âge",
             rows: f
                 .by_age
                 .iter()
@@ -264,10 +285,12 @@ pub fn tables(f: &Figures) -> Vec<Table> {
         },
         Table {
             title: "Ce que sont devenues les demandes",
+            sheet: "Devenir des demandes",
             rows: outcomes,
         },
         Table {
             title: "Médecins écartés par la coordination, par raison",
+            sheet: "Médecins écartés",
             rows: f
                 .set_aside
                 .iter()
@@ -276,7 +299,37 @@ pub fn tables(f: &Figures) -> Vec<Table> {
         },
         Table {
             title: "Délais",
+            sheet: "Délais",
             rows: delays,
+        },
+        Table {
+            title: "Les médecins participants, aujourd'hui (quelle que soit la période)",
+            sheet: "Médecins participants",
+            rows: vec![
+                ("Médecins participants".into(), n(s.doctors)),
+                (
+                    "Nouveaux patients par an qu'ils acceptent de prendre (capacité déclarée)"
+                        .into(),
+                    s.capacity_declared.to_string(),
+                ),
+                (
+                    "Patients acceptés cette année (capacité utilisée)".into(),
+                    s.capacity_used.to_string(),
+                ),
+                ("Médecins en pause".into(), n(s.paused)),
+                (
+                    "Médecins qui ne prennent pas de nouveaux patients".into(),
+                    n(s.not_accepting),
+                ),
+                (
+                    "Déclarations de plus de 3 mois, à confirmer".into(),
+                    n(s.stale),
+                ),
+                (
+                    "Dont médecins plus proposés faute de confirmation".into(),
+                    n(s.lapsed),
+                ),
+            ],
         },
     ]
 }
@@ -348,6 +401,7 @@ struct FiguresPage {
     chart_height: usize,
     tables: Vec<Table>,
     tables_csv: String,
+    tables_xlsx: String,
     requests_csv: String,
 }
 
@@ -431,6 +485,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
         chart_height: 0,
         tables: Vec::new(),
         tables_csv: String::new(),
+        tables_xlsx: String::new(),
         requests_csv: String::new(),
     };
     let mut status = StatusCode::OK;
@@ -441,14 +496,8 @@ pub async fn figures_page<S: Store, M: Mailer>(
             view.errors = errors;
         }
         Ok(choice) => {
-            let entries = match entries(
-                &app.store,
-                choice.cpts.as_ref().map(Option::as_deref),
-                &choice.period,
-            )
-            .await
-            {
-                Ok(e) => e,
+            let (entries, s) = match gather(app, &choice, today).await {
+                Ok(x) => x,
                 Err(e) => return staff::unavailable(app, &e),
             };
             let f = indicators::compute(&entries, &choice.period);
@@ -463,8 +512,9 @@ pub async fn figures_page<S: Store, M: Mailer>(
             view.period = period_fr(&choice.period);
             view.bars = bars(&f.by_channel);
             view.chart_height = view.bars.len() * BAR_STEP;
-            view.tables = tables(&f);
+            view.tables = tables(&f, &s);
             view.tables_csv = format!("{TABLES_CSV}?{}", shown.query());
+            view.tables_xlsx = format!("{TABLES_XLSX}?{}", shown.query());
             view.requests_csv = format!("{REQUESTS_CSV}?{}", shown.query());
         }
     }
@@ -482,10 +532,21 @@ fn period_fr(p: &Period) -> String {
     }
 }
 
+/// The requests of `choice` and the supply of its area on `today`.
+async fn gather<S: Store, M: Mailer>(
+    app: &App<S, M>,
+    choice: &Choice,
+    today: NaiveDate,
+) -> Result<(Vec<Entry>, Supply)> {
+    let cpts = choice.cpts.as_ref().map(Option::as_deref);
+    let entries = entries(&app.store, cpts, &choice.period).await?;
+    Ok((entries, supply(app, cpts, today).await?))
+}
+
 /// The tables as CSV: `tableau;indicateur;valeur`, with a BOM.
-pub fn tables_csv(f: &Figures) -> String {
+pub fn tables_csv(f: &Figures, s: &Supply) -> String {
     let mut out = format!("{BOM}tableau;indicateur;valeur\n");
-    for t in tables(f) {
+    for t in tables(f, s) {
         for (label, value) in &t.rows {
             let _ = writeln!(out, "{};{};{}", quote(t.title), quote(label), quote(value));
         }
@@ -514,44 +575,121 @@ pub fn requests_csv(entries: &[Entry], period: &Period) -> String {
     out
 }
 
-async fn csv_route<S: Store, M: Mailer>(
+/// The tables as an XLSX workbook: a first sheet naming the area and the period, then one sheet
+/// per table (`Indicateur`, `Valeur`), counts written as numbers.
+pub fn tables_xlsx(
+    title: &str,
+    period: &Period,
+    f: &Figures,
+    s: &Supply,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let about = workbook.add_worksheet().set_name("Période")?;
+    about.set_column_width(0, 20)?;
+    about.set_column_width(1, 60)?;
+    about.write_string_with_format(0, 0, "Zone", &bold)?;
+    about.write_string(0, 1, title)?;
+    about.write_string_with_format(1, 0, "Demandes", &bold)?;
+    about.write_string(1, 1, period_fr(period))?;
+    for t in tables(f, s) {
+        let sheet = workbook.add_worksheet().set_name(t.sheet)?;
+        sheet.set_column_width(0, 70)?;
+        sheet.set_column_width(1, 20)?;
+        sheet.write_string_with_format(0, 0, t.title, &bold)?;
+        sheet.write_string_with_format(1, 0, "Indicateur", &bold)?;
+        sheet.write_string_with_format(1, 1, "Valeur", &bold)?;
+        for (row, (label, value)) in (2u32..).zip(&t.rows) {
+            sheet.write_string(row, 0, label)?;
+            match value.parse::<u64>() {
+                Ok(n) => sheet.write_number(row, 1, n as f64)?,
+                Err(_) => sheet.write_string(row, 1, value)?,
+            };
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+/// What an export route sends.
+#[derive(Clone, Copy)]
+enum Export {
+    TablesCsv,
+    TablesXlsx,
+    RequestsCsv,
+}
+
+impl Export {
+    fn filename(self) -> &'static str {
+        match self {
+            Export::TablesCsv => "chiffres.csv",
+            Export::TablesXlsx => "chiffres.xlsx",
+            Export::RequestsCsv => "demandes.csv",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Export::TablesCsv | Export::RequestsCsv => "text/csv; charset=utf-8",
+            Export::TablesXlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+async fn export_route<S: Store, M: Mailer>(
     app: &App<S, M>,
     signed_in: &SignedIn,
     query: Option<String>,
-    filename: &str,
-    write: impl Fn(&[Entry], &Period) -> String,
+    export: Export,
 ) -> Response {
     let Some(scope) = &signed_in.scope else {
         return staff::forbidden(app);
     };
     let params = Params::parse(&query.unwrap_or_default());
-    let choice = match choose(&app.territory(), scope, &params, local_date(now())) {
+    let today = local_date(now());
+    let choice = match choose(&app.territory(), scope, &params, today) {
         Ok(c) => c,
         Err(Refusal::Forbidden) => return staff::forbidden(app),
         // The page shows why; its links carry a checked query.
         Err(Refusal::Invalid(_)) => return figures_page(app, scope, &params, now()).await,
     };
-    let entries = match entries(
-        &app.store,
-        choice.cpts.as_ref().map(Option::as_deref),
-        &choice.period,
-    )
-    .await
-    {
-        Ok(e) => e,
-        Err(e) => return staff::unavailable(app, &e),
+    let cpts = choice.cpts.as_ref().map(Option::as_deref);
+    let body = match export {
+        Export::RequestsCsv => match entries(&app.store, cpts, &choice.period).await {
+            Ok(e) => requests_csv(&e, &choice.period).into_bytes(),
+            Err(e) => return staff::unavailable(app, &e),
+        },
+        Export::TablesCsv | Export::TablesXlsx => {
+            let (entries, s) = match gather(app, &choice, today).await {
+                Ok(x) => x,
+                Err(e) => return staff::unavailable(app, &e),
+            };
+            let f = indicators::compute(&entries, &choice.period);
+            if let Export::TablesCsv = export {
+                tables_csv(&f, &s).into_bytes()
+            } else {
+                match tables_xlsx(&choice.title, &choice.period, &f, &s) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(error = %e, "classeur des chiffres");
+                        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    }
+                }
+            }
+        }
     };
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, export.content_type().to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
+                format!("attachment; filename=\"{}\"", export.filename()),
             ),
         ],
-        write(&entries, &choice.period),
+        body,
     )
         .into_response()
 }
@@ -561,10 +699,15 @@ async fn tables_csv_route<S: Store, M: Mailer>(
     signed_in: SignedIn,
     RawQuery(query): RawQuery,
 ) -> Response {
-    csv_route(&app, &signed_in, query, "chiffres.csv", |e, p| {
-        tables_csv(&indicators::compute(e, p))
-    })
-    .await
+    export_route(&app, &signed_in, query, Export::TablesCsv).await
+}
+
+async fn tables_xlsx_route<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    signed_in: SignedIn,
+    RawQuery(query): RawQuery,
+) -> Response {
+    export_route(&app, &signed_in, query, Export::TablesXlsx).await
 }
 
 async fn requests_csv_route<S: Store, M: Mailer>(
@@ -572,5 +715,5 @@ async fn requests_csv_route<S: Store, M: Mailer>(
     signed_in: SignedIn,
     RawQuery(query): RawQuery,
 ) -> Response {
-    csv_route(&app, &signed_in, query, "demandes.csv", requests_csv).await
+    export_route(&app, &signed_in, query, Export::RequestsCsv).await
 }
