@@ -819,7 +819,11 @@ async fn the_overview_shows_what_waits_and_exports_counts_only() {
             .unwrap()
             .starts_with("text/csv")
     );
-    assert!(csv.starts_with("indicateur;valeur\n"));
+    // UTF-8 with a BOM: French Excel reads « Demandes reçues » right.
+    assert!(
+        csv.as_bytes().starts_with(b"\xEF\xBB\xBFindicateur;valeur\n"),
+        "{csv}"
+    );
     assert!(csv.contains("\"Demandes reçues\";"));
     for personal in ["Dupré", "Léa", "06 12", "lea.dupre", &reference, "Dr "] {
         assert!(!csv.contains(personal), "{personal} in the CSV:\n{csv}");

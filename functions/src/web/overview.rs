@@ -425,9 +425,10 @@ pub fn quote(s: &str) -> String {
 /// What an export starts with, so that French Excel reads it as UTF-8.
 pub const BOM: &str = "\u{feff}";
 
-/// The figures as CSV (semicolon-separated, as French spreadsheets expect): counts only.
+/// The figures as CSV (semicolon-separated, with a BOM, as French spreadsheets expect): counts
+/// only.
 pub fn csv(o: &Overview, now: i64) -> String {
-    let mut out = String::from("indicateur;valeur\n");
+    let mut out = format!("{BOM}indicateur;valeur\n");
     for (label, value) in figures(o, now) {
         let _ = writeln!(out, "{};{value}", quote(&label));
     }
