@@ -1,7 +1,7 @@
 // The figures page on a phone (issue #16), against `cpts serve`: a request from a poster's QR code
 // (`?src=`), the Sedanais coordinator signs in and opens « Les chiffres ». At 390 px the page (its
 // form, the bar chart and every table) has no horizontal scroll, targets of at least 44 px and no
-// axe-core violation; the poster's tag is counted.
+// axe-core violation; the poster's tag is counted; the doctors' supply and the workbook link are there.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,6 +58,8 @@ test('the figures at 390 px: chart and tables fit, the poster is counted, no axe
   await fits(page, 'figures page');
   assert.ok(await page.locator('svg rect').count() >= 1, 'the bar chart');
   assert.match(await page.textContent('main'), /affiche « affiche-sedan-a4 »/);
+  assert.match(await page.textContent('main'), /Les médecins participants, aujourd'hui/, 'the supply table');
+  assert.equal(await page.locator('a[href^="/espace/chiffres/tableaux.xlsx?"]').count(), 1, 'the workbook link');
   await Promise.all([page.waitForNavigation(), page.click('text=Depuis le début')]);
   await fits(page, 'since the start');
   assert.deepEqual(seen.foreign, [], 'no request to another origin');
