@@ -821,7 +821,8 @@ async fn the_overview_shows_what_waits_and_exports_counts_only() {
     );
     // UTF-8 with a BOM: French Excel reads « Demandes reçues » right.
     assert!(
-        csv.as_bytes().starts_with(b"\xEF\xBB\xBFindicateur;valeur\n"),
+        csv.as_bytes()
+            .starts_with(b"\xEF\xBB\xBFindicateur;valeur\n"),
         "{csv}"
     );
     assert!(csv.contains("\"Demandes reçues\";"));
