@@ -13,7 +13,7 @@ use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{
     Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason,
 };
-use crate::domain::matching::DoctorLoad;
+use crate::domain::matching::{DoctorLoad, period_of};
 
 /// The age brackets counted, in order (those of [`crate::domain::lifecycle::age_bracket`]).
 pub const AGE_BRACKETS: [&str; 4] = ["0-5", "6-15", "16-69", "70+"];
@@ -383,10 +383,10 @@ pub fn supply(
     loads: &[DoctorLoad],
     today: NaiveDate,
 ) -> Supply {
-    let year = today.year();
+    let period = period_of(today);
     let loads: HashMap<&str, &DoctorLoad> = loads
         .iter()
-        .filter(|l| l.period == year)
+        .filter(|l| l.period == period)
         .map(|l| (l.doctor.as_str(), l))
         .collect();
     let in_area = |commune: usize| {

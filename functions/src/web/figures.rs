@@ -1,7 +1,8 @@
 //! The figures page for staff (`figures.html`, issue #16): the requests received in a period by a
 //! CPTS or the whole territory, what became of them and how long it took
-//! ([`crate::domain::indicators`]), with a bar chart drawn on the server, and the same tables as
-//! CSV, plus one CSV line per request — no personal data. A coordinator sees her CPTS; territory
+//! ([`crate::domain::indicators`]), and the doctors taking part today (their capacity, pauses and
+//! declarations to confirm), with a bar chart drawn on the server, and the same tables as CSV and
+//! as an XLSX workbook (one sheet per table), plus one CSV line per request — no personal data. A coordinator sees her CPTS; territory
 //! staff choose a CPTS or the whole territory.
 
 use std::fmt::Write;
@@ -12,7 +13,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::domain::dates::{local_date, parse_date};
 use crate::domain::indicators::{self, AGE_BRACKETS, Entry, Figures, Outcome, Period, Supply};
 use crate::domain::intake::Channel;
 use crate::domain::lifecycle::{CaseState, age_bracket};
+use crate::domain::matching::period_of;
 use crate::domain::staff::Scope;
 use crate::links::OUTSIDE_CPTS;
 use crate::mail::Mailer;
@@ -205,7 +207,7 @@ pub async fn supply<S: Store, M: Mailer>(
     today: NaiveDate,
 ) -> Result<Supply> {
     let territory = app.current_territory().await;
-    let loads = app.store.doctor_loads(today.year()).await?;
+    let loads = app.store.doctor_loads(period_of(today)).await?;
     Ok(indicators::supply(&territory, cpts, &loads, today))
 }
 
