@@ -33,7 +33,7 @@ use crate::web::respond::html;
 use crate::web::staff::{self, SignedIn};
 
 /// The page, its tables as CSV, and one CSV line per request (same query string).
-pub const ROUTE: &str = "/espace/chiffres";
+pub const ROUTE: &str = staff::FIGURES;
 pub const TABLES_CSV: &str = "/espace/chiffres/tableaux.csv";
 pub const REQUESTS_CSV: &str = "/espace/chiffres/demandes.csv";
 pub const TABLES_XLSX: &str = "/espace/chiffres/tableaux.xlsx";

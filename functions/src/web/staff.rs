@@ -47,6 +47,9 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const INTAKE: &str = "/espace/demandes/nouvelle";
 /// The search among the requests of one's scope.
 pub const SEARCH: &str = "/espace/recherche";
+/// The figures page (`web::figures` serves it; named here, with the workspace's other pages,
+/// for the home page's menu).
+pub const FIGURES: &str = "/espace/chiffres";
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
@@ -392,7 +395,7 @@ async fn home<S: Store, M: Mailer>(
                 .scope
                 .as_ref()
                 .map(|_| crate::joining::OFFERS_PAGE),
-            figures: signed_in.scope.as_ref().map(|_| crate::web::figures::ROUTE),
+            figures: signed_in.scope.as_ref().map(|_| FIGURES),
             csrf: &signed_in.csrf,
         },
     )
