@@ -188,21 +188,9 @@ impl<S: Store, M: Mailer> App<S, M> {
                     (ask, Some(last), true)
                 }
             };
-            let deadline = doctor
-                .stale_from()
-                .checked_add_days(chrono::Days::new(territory::model::CONFIRMATION_DAYS))
-                .unwrap_or(doctor.stale_from());
-            let cpts = territory
-                .communes
-                .get(doctor.commune)
-                .and_then(|c| territory.cpts_of(c));
-            let from = mails::FromCpts {
-                name: cpts.map(|c| c.name.clone()),
-                reply_to: crate::domain::communes::coordinator_addresses(
-                    &territory,
-                    cpts.map(|c| c.id.as_str()),
-                ),
-            };
+            let deadline = doctor.proposed_until();
+            let cpts = territory.cpts_of_doctor(doctor).map(|c| c.id.as_str());
+            let from = mails::FromCpts::of(&territory, cpts);
             let mail = mails::confirm_availability(
                 &self.view(),
                 doctor,
@@ -250,14 +238,7 @@ impl<S: Store, M: Mailer> App<S, M> {
             .doctors
             .iter()
             .filter(|d| d.is_lapsed(today))
-            .filter(|d| {
-                let of = territory
-                    .communes
-                    .get(d.commune)
-                    .and_then(|c| territory.cpts_of(c))
-                    .map(|c| c.id.as_str());
-                of == cpts
-            })
+            .filter(|d| territory.cpts_of_doctor(d).map(|c| c.id.as_str()) == cpts)
             .cloned()
             .collect()
     }

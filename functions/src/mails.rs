@@ -369,6 +369,17 @@ pub struct FromCpts {
 }
 
 impl FromCpts {
+    /// From CPTS `cpts` of `territory` (`None`: outside every CPTS, the configured sender,
+    /// answering to every coordinator).
+    pub fn of(territory: &territory::Territory, cpts: Option<&str>) -> Self {
+        Self {
+            name: cpts
+                .and_then(|id| territory.cpts.iter().find(|c| c.id == id))
+                .map(|c| c.name.clone()),
+            reply_to: crate::domain::communes::coordinator_addresses(territory, cpts),
+        }
+    }
+
     fn sign(self, mail: Mail) -> Mail {
         Mail {
             reply_to: self.reply_to,

@@ -691,12 +691,5 @@ impl<S: Store, M: Mailer> App<S, M> {
 
 /// Who a doctor's mail about `case` is from: its CPTS by name, answering to its coordinators.
 fn from_cpts(territory: &Territory, case: &Case) -> mails::FromCpts {
-    mails::FromCpts {
-        name: case
-            .cpts
-            .as_deref()
-            .and_then(|id| territory.cpts.iter().find(|c| c.id == id))
-            .map(|c| c.name.clone()),
-        reply_to: coordinator_addresses(territory, case.cpts.as_deref()),
-    }
+    mails::FromCpts::of(territory, case.cpts.as_deref())
 }

@@ -206,6 +206,13 @@ impl Territory {
         commune.cpts.map(|i| &self.cpts[i])
     }
 
+    /// The CPTS of the commune where `doctor` practises.
+    pub fn cpts_of_doctor(&self, doctor: &Doctor) -> Option<&Cpts> {
+        self.communes
+            .get(doctor.commune)
+            .and_then(|c| self.cpts_of(c))
+    }
+
     /// Doctors within `radius_km` of `centre` for which `compatible` holds, nearest first.
     pub fn doctors_within(
         &self,

@@ -252,9 +252,14 @@ impl Doctor {
     /// Stale and not confirmed within [`CONFIRMATION_DAYS`]: no longer proposed until he
     /// confirms (or staff publish a newer row for him).
     pub fn is_lapsed(&self, today: NaiveDate) -> bool {
+        self.proposed_until() < today
+    }
+
+    /// The last day he is proposed without confirming his declaration once it is stale.
+    pub fn proposed_until(&self) -> NaiveDate {
         self.stale_from()
             .checked_add_days(chrono::Days::new(CONFIRMATION_DAYS))
-            .is_some_and(|limit| limit < today)
+            .unwrap_or(NaiveDate::MAX)
     }
 }
 

@@ -389,20 +389,11 @@ pub fn supply(
         .filter(|l| l.period == period)
         .map(|l| (l.doctor.as_str(), l))
         .collect();
-    let in_area = |commune: usize| {
-        let Some(wanted) = cpts else {
-            return true;
-        };
-        let own = territory
-            .communes
-            .get(commune)
-            .and_then(|c| c.cpts)
-            .and_then(|i| territory.cpts.get(i))
-            .map(|c| c.id.as_str());
-        own == wanted
+    let in_area = |doctor: &territory::Doctor| {
+        cpts.is_none_or(|wanted| territory.cpts_of_doctor(doctor).map(|c| c.id.as_str()) == wanted)
     };
     let mut s = Supply::default();
-    for d in territory.doctors.iter().filter(|d| in_area(d.commune)) {
+    for d in territory.doctors.iter().filter(|d| in_area(d)) {
         let load = loads.get(d.id.as_str());
         s.doctors += 1;
         s.capacity_declared += u64::from(d.yearly_capacity);
