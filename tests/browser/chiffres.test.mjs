@@ -5,7 +5,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, guard, axeViolations, startServe, fillForm, waitForMailStarting, linkIn, layout } from './helpers.mjs';
+import {
+  launch, guard, startServe, fillForm, waitForMailStarting, linkIn, assertFits,
+} from './helpers.mjs';
 
 let served;
 let browser;
@@ -19,13 +21,6 @@ after(async () => {
   await browser?.close();
   served?.stop();
 });
-
-async function fits(page, what) {
-  const found = await layout(page);
-  assert.ok(found.scrollWidth <= found.clientWidth, `${what}: ${found.scrollWidth} px wide in ${found.clientWidth} px`);
-  assert.deepEqual(found.small, [], `${what}: targets under 44 px`);
-  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core`);
-}
 
 async function submit(page) {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
@@ -55,13 +50,13 @@ test('the figures at 390 px: chart and tables fit, the poster is counted, no axe
   assert.equal(new URL(page.url()).pathname, '/espace/');
   await Promise.all([page.waitForNavigation(), page.click('text=Voir les chiffres des demandes')]);
   assert.equal(new URL(page.url()).pathname, '/espace/chiffres');
-  await fits(page, 'figures page');
+  await assertFits(page, 'figures page');
   assert.ok(await page.locator('svg rect').count() >= 1, 'the bar chart');
   assert.match(await page.textContent('main'), /affiche « affiche-sedan-a4 »/);
   assert.match(await page.textContent('main'), /Les médecins participants, aujourd'hui/, 'the supply table');
   assert.equal(await page.locator('a[href^="/espace/chiffres/tableaux.xlsx?"]').count(), 1, 'the workbook link');
   await Promise.all([page.waitForNavigation(), page.click('text=Depuis le début')]);
-  await fits(page, 'since the start');
+  await assertFits(page, 'since the start');
   assert.deepEqual(seen.foreign, [], 'no request to another origin');
   assert.deepEqual(seen.errors, [], 'no console error');
   await context.close();

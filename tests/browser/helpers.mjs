@@ -1,6 +1,7 @@
 // Shared set-up of the browser tests: the built site served on 127.0.0.1, Debian's Chromium driven
 // headless by playwright-core over the DevTools protocol, and guards on console errors and requests.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -264,4 +265,12 @@ export async function layout(page) {
     }
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, small };
   });
+}
+
+/** The page fits 390 px, its targets are 44 px tall, and axe-core finds nothing (`what` names it). */
+export async function assertFits(page, what) {
+  const found = await layout(page);
+  assert.ok(found.scrollWidth <= found.clientWidth, `${what}: ${found.scrollWidth} px wide in ${found.clientWidth} px`);
+  assert.deepEqual(found.small, [], `${what}: targets under 44 px`);
+  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core`);
 }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, guard, axeViolations, startServe, waitForMailStarting, linkIn, layout,
+  launch, guard, startServe, waitForMailStarting, linkIn, assertFits,
 } from './helpers.mjs';
 
 // A doctor of the demo roster (content/territory/doctors.csv).
@@ -25,14 +25,6 @@ after(async () => {
   served?.stop();
 });
 
-/** The page fits 390 px, its targets are 44 px tall, and axe-core finds nothing. */
-async function fits(page, what) {
-  const found = await layout(page);
-  assert.ok(found.scrollWidth <= found.clientWidth, `${what}: ${found.scrollWidth} px wide in ${found.clientWidth} px`);
-  assert.deepEqual(found.small, [], `${what}: targets under 44 px`);
-  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core`);
-}
-
 async function submit(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
@@ -44,35 +36,35 @@ test("a doctor's page at 390 px: ask for the link, change the declaration, confi
   guard(page, base);
 
   await page.goto(`${base}/api/medecins/lien`);
-  await fits(page, 'link request');
+  await assertFits(page, 'link request');
   await page.fill('#courriel', DOCTOR.email);
   await submit(page, 'button[type=submit]');
   assert.match(await page.textContent('main'), /Si cette adresse est celle d'un médecin de la CPTS/);
-  await fits(page, 'link requested');
+  await assertFits(page, 'link requested');
 
   const link = linkIn(await waitForMailStarting(data, 'lien-medecin-'), base, '/api/medecins/');
   await page.goto(link);
   assert.equal((await page.textContent('h1')).trim(), 'Ma disponibilité');
   assert.match(await page.textContent('main'), new RegExp(DOCTOR.name));
-  await fits(page, "doctor's page");
+  await assertFits(page, "doctor's page");
 
   await page.fill('#capacite', '9999');
   await page.check('#public');
   await submit(page, 'form.registration button[type=submit]');
   assert.match(await page.textContent('main'), /Nouveaux patients par an : écrivez un nombre entier/);
   assert.ok(await page.isChecked('#public'), 'answers kept');
-  await fits(page, 'declaration with an error');
+  await assertFits(page, 'declaration with an error');
 
   await page.fill('#capacite', '5');
   await page.check('#statut-non');
   await submit(page, 'form.registration button[type=submit]');
   assert.equal((await page.textContent('h1')).trim(), 'Votre déclaration est enregistrée');
   assert.match(await page.textContent('main'), /vous n'acceptez pas de nouveaux patients/);
-  await fits(page, 'declaration stored');
+  await assertFits(page, 'declaration stored');
 
   await submit(page, 'a.target');
   await submit(page, 'form.actions button[type=submit]');
   assert.equal((await page.textContent('h1')).trim(), 'Merci : votre déclaration est confirmée');
-  await fits(page, 'declaration confirmed');
+  await assertFits(page, 'declaration confirmed');
   await context.close();
 });

@@ -6,7 +6,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, guard, axeViolations, startServe, waitForMailStarting, linkIn, layout } from './helpers.mjs';
+import {
+  launch, guard, startServe, waitForMailStarting, linkIn, assertFits,
+} from './helpers.mjs';
 
 let served;
 let browser;
@@ -21,13 +23,6 @@ after(async () => {
   served?.stop();
 });
 
-async function fits(page, what) {
-  const found = await layout(page);
-  assert.ok(found.scrollWidth <= found.clientWidth, `${what}: ${found.scrollWidth} px wide in ${found.clientWidth} px`);
-  assert.deepEqual(found.small, [], `${what}: targets under 44 px`);
-  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core`);
-}
-
 async function submit(page, selector = 'button[type=submit]') {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
@@ -41,7 +36,7 @@ test('a doctor offers to join, the coordinator accepts him, he gets his link', a
   await page.goto(`${base}/medecins/`);
   await submit(page, 'a[href="/api/medecins/rejoindre"]');
   assert.equal((await page.textContent('h1')).trim(), 'Proposer vos disponibilités');
-  await fits(page, 'joining form');
+  await assertFits(page, 'joining form');
   assert.equal(await page.isChecked('#f-public'), false, 'public naming is opt-in');
 
   await page.fill('#f-name', 'Dr Inès Morel');
@@ -51,11 +46,11 @@ test('a doctor offers to join, the coordinator accepts him, he gets his link', a
   await submit(page);
   assert.match(await page.textContent('#f-email-error'), /adresse de courriel complète/);
   assert.equal(await page.inputValue('#f-name'), 'Dr Inès Morel', 'answers kept');
-  await fits(page, 'joining form with an error');
+  await assertFits(page, 'joining form with an error');
   await page.fill('#f-email', 'ines.morel@example.org');
   await submit(page);
   assert.match(await page.textContent('main'), /Votre proposition est enregistrée/);
-  await fits(page, 'thank-you page');
+  await assertFits(page, 'thank-you page');
 
   const notice = await waitForMailStarting(data, 'rejoindre-');
   assert.doesNotMatch(notice, /Morel|ines\.morel|Rethel/, 'no personal data in the notice');
@@ -68,10 +63,10 @@ test('a doctor offers to join, the coordinator accepts him, he gets his link', a
   await submit(page);
   await submit(page, 'a[href="/espace/medecins"]');
   assert.match(await page.textContent('main'), /Dr Inès Morel/);
-  await fits(page, 'offers to join');
+  await assertFits(page, 'offers to join');
   await submit(page, 'form[action$="/accepter"] button');
   assert.match(await page.textContent('main'), /Aucune proposition en attente/);
-  await fits(page, 'offers to join, none left');
+  await assertFits(page, 'offers to join, none left');
 
   const welcome = await waitForMailStarting(data, 'bienvenue-');
   assert.match(welcome, /\/api\/medecins\/med-[a-z0-9]+\?jeton=/, 'his standing link');

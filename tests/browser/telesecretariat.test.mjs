@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, guard, axeViolations, startServe, fillForm, waitForMailStarting, mailTexts, linkIn, layout,
+  launch, guard, startServe, fillForm, waitForMailStarting, mailTexts, linkIn, assertFits,
 } from './helpers.mjs';
 
 // The demo's telesecretariat (content/territory/cpts.toml, [[staff]]).
@@ -27,14 +27,6 @@ after(async () => {
   served?.stop();
 });
 
-/** The page fits 390 px, its targets are 44 px tall, and axe-core finds nothing. */
-async function fits(page, what) {
-  const found = await layout(page);
-  assert.ok(found.scrollWidth <= found.clientWidth, `${what}: ${found.scrollWidth} px wide in ${found.clientWidth} px`);
-  assert.deepEqual(found.small, [], `${what}: targets under 44 px`);
-  assert.deepEqual(await axeViolations(page), [], `${what}: axe-core`);
-}
-
 async function submit(page, selector = 'button[type=submit]') {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
@@ -47,25 +39,25 @@ test('the telesecretariat at 390 px: sign in, take a call from a relative, note,
 
   // Sign in: ask for a link, open it (nothing signed in yet), press « Se connecter ».
   await page.goto(`${base}/espace/`);
-  await fits(page, 'sign-in page');
+  await assertFits(page, 'sign-in page');
   await page.fill('#courriel', TELESECRETARIAT.email);
   await submit(page);
   assert.match(await page.textContent('main'), /Si cette adresse est inscrite, un lien de connexion vient de lui être envoyé/);
-  await fits(page, 'link sent');
+  await assertFits(page, 'link sent');
   const link = linkIn(await waitForMailStarting(data, 'connexion-'), base, '/espace/connexion/');
   await page.goto(link);
   assert.equal((await page.textContent('h1')).trim(), 'Se connecter');
-  await fits(page, 'sign-in link');
+  await assertFits(page, 'sign-in link');
   const home = await context.request.get(`${base}/espace/`);
   assert.match(await home.text(), /id="courriel"/, 'opening the link alone signs no one in');
   await submit(page);
   assert.equal(new URL(page.url()).pathname, '/espace/');
   assert.match(await page.textContent('main'), new RegExp(`Vous êtes connecté\\(e\\) : ${TELESECRETARIAT.name}`));
-  await fits(page, 'home');
+  await assertFits(page, 'home');
 
   // The call: the person's relative phones; first with a mistyped number for herself.
   await Promise.all([page.waitForNavigation(), page.click('text=Enregistrer une nouvelle demande')]);
-  await fits(page, 'intake form');
+  await assertFits(page, 'intake form');
   assert.ok(await page.isChecked('#f-channel-telephone'), 'a phone call by default');
   await fillForm(page, { last_name: 'Martin', first_name: 'Germaine', phone: '06 98 76 54 32', commune: 'Sedan (08200)' });
   await page.check('#f-filled_by-relative');
@@ -85,17 +77,17 @@ test('the telesecretariat at 390 px: sign in, take a call from a relative, note,
   assert.ok(await page.isChecked('#f-caller_relation-relative'));
   assert.ok(await page.isChecked('#f-reason-retired'));
   assert.ok(await page.isChecked('#f-consent'));
-  await fits(page, 'intake form with an error');
+  await assertFits(page, 'intake form with an error');
   await page.fill('#f-caller_phone', CALLER.phone);
   await submit(page, 'button[type=submit].button');
 
   // The answer: the reference to give, and the request's page.
   const reference = (await page.textContent('.reference')).trim();
   assert.match(reference, /^[A-Z0-9-]{6,}$/);
-  await fits(page, 'request stored');
+  await assertFits(page, 'request stored');
   await Promise.all([page.waitForNavigation(), page.click('text=Ouvrir la demande')]);
   assert.equal((await page.textContent('h1')).trim(), `Demande ${reference}`);
-  await fits(page, 'request page');
+  await assertFits(page, 'request page');
   const arrival = await page.textContent('.arrival');
   assert.match(arrival, /Par téléphone/);
   assert.match(arrival, new RegExp(TELESECRETARIAT.name));
@@ -109,26 +101,26 @@ test('the telesecretariat at 390 px: sign in, take a call from a relative, note,
   await page.fill('#note', 'Rappel prévu demain matin.');
   await submit(page, 'button[value=note]');
   assert.match(await page.textContent('main'), /la note est dans le suivi de la demande/);
-  await fits(page, 'note recorded');
+  await assertFits(page, 'note recorded');
   await Promise.all([page.waitForNavigation(), page.click('text=Revenir à la demande')]);
   assert.equal(page.url(), requestPage);
   await page.selectOption('#resultat', 'sans_reponse');
   await submit(page, 'button[value=appel]');
   assert.match(await page.textContent('main'), /l'appel sans réponse est dans le suivi de la demande/);
-  await fits(page, 'call recorded');
+  await assertFits(page, 'call recorded');
   await Promise.all([page.waitForNavigation(), page.click('text=Revenir à la demande')]);
   const timeline = await page.textContent('.timeline');
   assert.match(timeline, /Note : Rappel prévu demain matin\./);
   assert.match(timeline, /Appel : pas de réponse\./);
   assert.match(timeline, new RegExp(`Par : ${TELESECRETARIAT.name}\\.`));
-  await fits(page, 'request page after the call');
+  await assertFits(page, 'request page after the call');
 
   // The person calls back without her reference: found by her name with a typo, then by her
   // phone written another way.
   await page.goto(`${base}/espace/`);
   await page.fill('#q', 'germaine martn');
   await submit(page, 'form[role=search] button');
-  await fits(page, 'search results');
+  await assertFits(page, 'search results');
   assert.match(await page.textContent('main'), new RegExp(reference));
   await page.fill('#q', '+33 6 98 76 54 32');
   await submit(page, 'form[role=search] button');
@@ -140,7 +132,7 @@ test('the telesecretariat at 390 px: sign in, take a call from a relative, note,
   await page.goto(`${base}/espace/`);
   await submit(page, 'form[action="/espace/deconnexion"] button');
   assert.match(await page.textContent('h1'), /Vous êtes déconnecté\(e\)/);
-  await fits(page, 'signed out');
+  await assertFits(page, 'signed out');
   await page.goto(`${base}/espace/`);
   assert.ok(await page.isVisible('#courriel'), 'the sign-in form again');
   const closed = await context.request.get(requestPage);
