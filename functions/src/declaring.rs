@@ -83,7 +83,8 @@ impl<S: Store, M: Mailer> App<S, M> {
         } else {
             "doctor"
         };
-        let declaration = Declaration::from_declared(id, &doctor.declared(), by, now);
+        let declaration =
+            Declaration::from_declared(id, &doctor.declared(&current.communes), by, now);
         self.declare(&declaration, actor).await
     }
 

@@ -552,3 +552,66 @@ async fn his_page_lists_the_proposals_waiting_for_him_and_his_year() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn he_declares_his_other_practices_by_commune_name() {
+    let h = Harness::new(quick_limits());
+    let (path, token) = standing(&h, HUGO);
+    let (_, page) = get(&h, &with_token(&path, &token)).await;
+    assert!(page.contains("Vous consultez à Sedan."), "{page}");
+    assert!(
+        page.contains("Votre cabinet principal est à Sedan."),
+        "{page}"
+    );
+
+    // A commune of another territory: named, the answers kept, nothing stored.
+    let fields = hugo_form(&token, &[("lieux", "Carignan, Lyon"), ("capacite", "12")]);
+    let (r, page) = send(&h, post(&path, &fields)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains(r##"href="#lieux""##), "{page}");
+    assert!(page.contains("nous ne trouvons pas « Lyon »"), "{page}");
+    assert!(page.contains(r#"value="Carignan, Lyon""#), "{page}");
+    assert!(page.contains(r#"value="12""#), "{page}");
+    assert_eq!(stamp(&h).await, 0);
+
+    // Two communes, one with its postcode as the list writes it; his main one is left out.
+    let fields = hugo_form(&token, &[("lieux", "carignan ; Mouzon (08210), Sedan")]);
+    let (r, page) = send(&h, post(&path, &fields)).await;
+    assert_eq!(r.status(), StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Vous consultez à Sedan, Carignan et Mouzon."),
+        "{page}"
+    );
+    let current = h.app.current_territory().await;
+    let doctor = current.doctor(HUGO).unwrap();
+    let towns: Vec<&str> = doctor
+        .other_practices
+        .iter()
+        .map(|p| current.communes[p.commune].name.as_str())
+        .collect();
+    assert_eq!(towns, ["Carignan", "Mouzon"]);
+    let stored = h.app.store.declarations().await.unwrap().list;
+    assert_eq!(stored[0].other_practices.as_ref().map(Vec::len), Some(2));
+
+    // His page fills the field back, as the list of communes writes them.
+    let (_, page) = get(&h, &with_token(&path, &token)).await;
+    assert!(
+        page.contains(r#"value="Carignan (08110), Mouzon (08210)""#),
+        "{page}"
+    );
+    // The roster export carries them, for staff to publish back.
+    let csv = functions::web::joining::roster_csv(&current);
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("\"{HUGO}\"")))
+        .unwrap();
+    let codes: Vec<String> = doctor
+        .other_practices
+        .iter()
+        .map(|p| current.communes[p.commune].code.clone())
+        .collect();
+    assert!(
+        line.ends_with(&format!("\"{}\"", codes.join(", "))),
+        "{line}"
+    );
+}

@@ -241,6 +241,7 @@ async fn the_supply_counts_the_doctors_of_the_area_with_their_own_declarations()
                 home_visit_radius_km: None,
                 priority_only: false,
                 public: false,
+                other_practices: None,
                 declared_at: now,
                 by: "doctor".into(),
             },

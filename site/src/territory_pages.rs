@@ -154,7 +154,7 @@ pub(crate) fn named_doctor(
     let conditions = doctor.conditions_fr();
     NamedDoctor {
         name: doctor.name.clone(),
-        town: territory.communes[doctor.commune].name.clone(),
+        town: territory.practice_towns(doctor),
         distance_km: format_km(distance_km),
         status,
         conditions,

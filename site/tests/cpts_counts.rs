@@ -45,6 +45,7 @@ fn doctor(id: &str, commune: usize, availability: Availability, public: bool) ->
             lon: 4.225 + 0.05 * commune as f64,
             lat: 49.515,
         },
+        other_practices: Vec::new(),
         availability,
         yearly_capacity: 10,
         home_visit_radius_km: None,

@@ -25,6 +25,7 @@ fn doctor(availability: Availability) -> Doctor {
             lon: 4.9,
             lat: 49.7,
         },
+        other_practices: Vec::new(),
         availability,
         yearly_capacity: 10,
         home_visit_radius_km: None,

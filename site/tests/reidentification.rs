@@ -56,6 +56,7 @@ fn doctor(id: &str, location: LonLat, public: bool) -> Doctor {
         name: format!("Dr {id}"),
         commune: 0,
         location,
+        other_practices: Vec::new(),
         availability: Availability::AcceptingNow,
         yearly_capacity: 10,
         home_visit_radius_km: Some(8.0),
@@ -259,4 +260,67 @@ fn the_map_panel_and_the_commune_pages_say_the_same_facts() {
             "carte.js does not say « {sentence} »"
         );
     }
+}
+
+#[test]
+fn a_doctor_counts_at_each_of_his_practices() {
+    let communes = communes();
+    let (main, other) = (commune_index(0, 0), commune_index(11, 11));
+    let mut named = doctor("nomme", communes[main].centre, true);
+    named.other_practices = vec![territory::Practice {
+        commune: other,
+        location: communes[other].centre,
+    }];
+    let territory = Territory::new(communes, Vec::new(), vec![named]);
+    let map = MapData::build(&territory, today());
+    // Both places say « within 10 km », and the middle of the grid, far from both, does not.
+    assert_eq!(map.legend_of(main).code, "disponible");
+    assert_eq!(map.legend_of(other).code, "disponible");
+    assert_ne!(map.legend_of(commune_index(6, 6)).code, "disponible");
+    // Named: a point at each practice, each with its town.
+    let file = map
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("/medecins.geojson"))
+        .unwrap();
+    let layer: Value = serde_json::from_slice(&file.bytes).unwrap();
+    let towns: Vec<&str> = layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["ville"].as_str().unwrap())
+        .collect();
+    assert_eq!(towns, ["Commune 0", "Commune 143"]);
+    // The page of his other commune names him once, at 0 km, with both towns.
+    let page = commune_page(&territory, &territory.communes[other], today());
+    assert_eq!(page.named.len(), 1);
+    assert_eq!(page.named[0].town, "Commune 0 et Commune 143");
+    assert_eq!(page.named[0].distance_km, "0,0 km");
+}
+
+#[test]
+fn a_hidden_doctor_does_not_hide_among_his_own_practices() {
+    let communes = communes();
+    let place = commune_index(8, 7);
+    let alone = doctor("discret", communes[place].centre, false);
+    // Three practices in the same square (three would be enough to stay in a small square).
+    let mut several = alone.clone();
+    several.other_practices = [0.01, 0.02]
+        .into_iter()
+        .map(|offset| territory::Practice {
+            commune: place,
+            location: LonLat {
+                lon: communes[place].centre.lon + offset,
+                lat: communes[place].centre.lat,
+            },
+        })
+        .collect();
+    let placed = |d: &Doctor| site::map::privacy::published_places(std::slice::from_ref(d));
+    let one = placed(&alone)[0].location;
+    let three = placed(&several);
+    assert_eq!(
+        three[0].location, one,
+        "counted once, he is in the larger square"
+    );
+    assert!(three[0].other_practices.iter().all(|p| p.location == one));
 }

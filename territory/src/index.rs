@@ -10,18 +10,33 @@ type Entry = GeomWithData<[f64; 3], usize>;
 #[derive(Clone)]
 pub struct DoctorIndex {
     tree: RTree<Entry>,
+    /// Some doctor has several practices: one entry each, so a doctor may be met more than once.
+    several: bool,
 }
 
 /// A doctor found near a point.
 #[derive(Debug, Clone, Copy)]
 pub struct Nearby<'a> {
     pub doctor: &'a Doctor,
+    /// To his nearest practice.
     pub distance_km: f64,
 }
 
 impl DoctorIndex {
+    /// One entry per practice of each doctor.
     pub fn new(doctors: &[Doctor]) -> Self {
-        Self::of_places(doctors.iter().map(|d| d.location))
+        let entries = doctors
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                d.practices()
+                    .map(move |p| Entry::new(to_cartesian_km(p.location), i))
+            })
+            .collect();
+        Self {
+            tree: RTree::bulk_load(entries),
+            several: doctors.iter().any(|d| !d.other_practices.is_empty()),
+        }
     }
 
     fn of_places(places: impl Iterator<Item = LonLat>) -> Self {
@@ -31,7 +46,27 @@ impl DoctorIndex {
             .collect();
         Self {
             tree: RTree::bulk_load(entries),
+            several: false,
         }
+    }
+
+    /// The positions in `doctors` of the doctors with a practice within `radius_km` of `centre`
+    /// and their distance (to the nearest practice), each once, in no particular order.
+    fn near(&self, doctors: &[Doctor], centre: LonLat, radius_km: f64) -> Vec<(usize, f64)> {
+        let query = to_cartesian_km(centre);
+        let max_chord_2 = chord_km(radius_km).powi(2);
+        let mut found: Vec<(usize, f64)> = self
+            .tree
+            .locate_within_distance(query, max_chord_2)
+            .map(|entry| (entry.data, doctors[entry.data].distance_km(centre)))
+            .filter(|&(_, distance_km)| distance_km <= radius_km)
+            .collect();
+        if self.several {
+            // The same doctor through each of his practices nearby: the same distance each time.
+            found.sort_unstable_by_key(|&(position, _)| position);
+            found.dedup_by_key(|&mut (position, _)| position);
+        }
+        found
     }
 
     /// Doctors within `radius_km` of `centre` for which `compatible` holds, nearest first.
@@ -42,18 +77,14 @@ impl DoctorIndex {
         radius_km: f64,
         mut compatible: impl FnMut(&Doctor) -> bool,
     ) -> Vec<Nearby<'a>> {
-        let query = to_cartesian_km(centre);
-        let max_chord_2 = chord_km(radius_km).powi(2);
         let mut found: Vec<Nearby<'a>> = self
-            .tree
-            .locate_within_distance(query, max_chord_2)
-            .map(|entry| &doctors[entry.data])
-            .filter(|doctor| compatible(doctor))
-            .map(|doctor| Nearby {
-                doctor,
-                distance_km: great_circle_km(centre, doctor.location),
+            .near(doctors, centre, radius_km)
+            .into_iter()
+            .map(|(position, distance_km)| Nearby {
+                doctor: &doctors[position],
+                distance_km,
             })
-            .filter(|n| n.distance_km <= radius_km)
+            .filter(|n| compatible(n.doctor))
             .collect();
         found.sort_by(|a, b| {
             a.distance_km
@@ -72,6 +103,12 @@ impl DoctorIndex {
         radius_km: f64,
         mut visit: impl FnMut(usize, f64),
     ) {
+        if self.several {
+            for (position, distance_km) in self.near(doctors, centre, radius_km) {
+                visit(position, distance_km);
+            }
+            return;
+        }
         let query = to_cartesian_km(centre);
         let max_chord_2 = chord_km(radius_km).powi(2);
         for entry in self.tree.locate_within_distance(query, max_chord_2) {
@@ -82,7 +119,8 @@ impl DoctorIndex {
         }
     }
 
-    /// Number of doctors within `radius_km` for which `compatible` holds (no allocation).
+    /// Number of doctors within `radius_km` for which `compatible` holds (no allocation when
+    /// every doctor has one practice).
     pub fn count_within(
         &self,
         doctors: &[Doctor],
@@ -90,6 +128,13 @@ impl DoctorIndex {
         radius_km: f64,
         mut compatible: impl FnMut(&Doctor) -> bool,
     ) -> usize {
+        if self.several {
+            return self
+                .near(doctors, centre, radius_km)
+                .into_iter()
+                .filter(|&(position, _)| compatible(&doctors[position]))
+                .count();
+        }
         let query = to_cartesian_km(centre);
         let max_chord_2 = chord_km(radius_km).powi(2);
         self.tree

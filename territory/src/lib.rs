@@ -16,8 +16,8 @@ pub use distance::great_circle_km;
 pub use index::{Nearby, PlaceIndex};
 pub use load::{FOLDER, Loaded, load, load_published};
 pub use model::{
-    Availability, Commune, Coordinator, Cpts, Declared, Doctor, LonLat, Polygon, Ring, Staff,
-    StaffRole,
+    Availability, Commune, Coordinator, Cpts, Declared, Doctor, LonLat, Polygon, Practice, Ring,
+    Staff, StaffRole,
 };
 
 use index::DoctorIndex;
@@ -125,20 +125,27 @@ impl Territory {
 
     /// Applies each doctor's own declaration (by id) over his row where it is current
     /// ([`Doctor::is_superseded_by`]); unknown ids are ignored. Returns how many were applied.
-    /// Positions and places are unchanged, so the spatial index stays valid.
+    /// A declaration that changes a doctor's other practices makes the spatial index again.
     pub fn apply_declarations<'a>(
         &mut self,
         declarations: impl IntoIterator<Item = (&'a str, &'a Declared)>,
     ) -> usize {
         let mut applied = 0;
+        let mut moved = false;
         for (id, declared) in declarations {
             if let Some(&i) = self.doctor_by_id.get(id) {
                 let doctor = &mut self.doctors[i];
                 if doctor.is_superseded_by(declared) {
-                    doctor.take(declared);
+                    let before = doctor.other_practices.clone();
+                    doctor.take(declared, &self.communes);
+                    moved |= doctor.other_practices != before;
                     applied += 1;
                 }
             }
+        }
+        if moved {
+            // Where doctors practise is what the index holds.
+            self.doctor_index = DoctorIndex::new(&self.doctors);
         }
         applied
     }
@@ -204,6 +211,21 @@ impl Territory {
 
     pub fn cpts_of(&self, commune: &Commune) -> Option<&Cpts> {
         commune.cpts.map(|i| &self.cpts[i])
+    }
+
+    /// The communes where `doctor` practises, main one first, in French: « Sedan »,
+    /// « Sedan et Carignan », « Sedan, Carignan et Mouzon ».
+    pub fn practice_towns(&self, doctor: &Doctor) -> String {
+        let names: Vec<&str> = doctor
+            .practices()
+            .filter_map(|p| self.communes.get(p.commune))
+            .map(|c| c.name.as_str())
+            .collect();
+        match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 
     /// The CPTS of the commune where `doctor` practises.

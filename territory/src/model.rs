@@ -3,6 +3,8 @@
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
+use crate::distance::great_circle_km;
+
 /// A point in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LonLat {
@@ -147,6 +149,10 @@ pub struct Doctor {
     /// Index into `Territory::communes` of the commune where he practises.
     pub commune: usize,
     pub location: LonLat,
+    /// His other places of practice (a second office, a health centre's consultation day),
+    /// besides the main one above that staff keep in the roster; each is located at its
+    /// commune's centre.
+    pub other_practices: Vec<Practice>,
     pub availability: Availability,
     /// New patients a year he agreed to take through the CPTS.
     pub yearly_capacity: u32,
@@ -161,6 +167,14 @@ pub struct Doctor {
     pub email: String,
 }
 
+/// One place where a doctor sees patients.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Practice {
+    /// Index into `Territory::communes`.
+    pub commune: usize,
+    pub location: LonLat,
+}
+
 /// The columns of a doctor's row he may declare himself through his standing link (DOMAIN.md §3),
 /// with the day he declared them.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,22 +184,53 @@ pub struct Declared {
     pub home_visit_radius_km: Option<f64>,
     pub priority_only: bool,
     pub public: bool,
+    /// The codes of the communes of his other places of practice; `None` leaves those of his
+    /// row (a declaration stored before doctors could declare them).
+    pub other_practices: Option<Vec<String>>,
     pub on: NaiveDate,
 }
 
 impl Doctor {
+    /// Every place he practises: the main one first.
+    pub fn practices(&self) -> impl Iterator<Item = Practice> + '_ {
+        std::iter::once(Practice {
+            commune: self.commune,
+            location: self.location,
+        })
+        .chain(self.other_practices.iter().copied())
+    }
+
+    /// The distance in km from `centre` to the nearest of his practices: the one a patient there
+    /// would go to, and the one his home visits start from.
+    pub fn distance_km(&self, centre: LonLat) -> f64 {
+        self.other_practices
+            .iter()
+            .map(|p| great_circle_km(centre, p.location))
+            .fold(great_circle_km(centre, self.location), f64::min)
+    }
+
     pub fn accepts_on(&self, date: NaiveDate) -> bool {
         self.availability.accepts_on(date)
     }
 
-    /// What his row declares, as of its `mis_a_jour` date.
-    pub fn declared(&self) -> Declared {
+    /// The codes of the communes of his other practices, in his order.
+    pub fn other_practices_codes(&self, communes: &[Commune]) -> Vec<String> {
+        self.other_practices
+            .iter()
+            .filter_map(|p| communes.get(p.commune).map(|c| c.code.clone()))
+            .collect()
+    }
+
+    /// What his row declares, as of its `mis_a_jour` date (`communes`: the territory's, to name
+    /// his other practices).
+    pub fn declared(&self, communes: &[Commune]) -> Declared {
         Declared {
             availability: self.availability,
             yearly_capacity: self.yearly_capacity,
             home_visit_radius_km: self.home_visit_radius_km,
             priority_only: self.priority_only,
             public: self.public,
+            other_practices: Some(self.other_practices_codes(communes)),
             on: self.updated,
         }
     }
@@ -197,8 +242,23 @@ impl Doctor {
         declared.on >= self.updated
     }
 
-    /// Takes `declared` in place of the availability columns of his row.
-    pub fn take(&mut self, declared: &Declared) {
+    /// Takes `declared` in place of the availability columns of his row, and of his other
+    /// practices when it names them (placed at the centre of their commune in `communes`; a code
+    /// not in `communes` is left out).
+    pub fn take(&mut self, declared: &Declared, communes: &[Commune]) {
+        if let Some(codes) = &declared.other_practices {
+            self.other_practices = codes
+                .iter()
+                .filter_map(|code| {
+                    let commune = communes.iter().position(|c| &c.code == code)?;
+                    Some(Practice {
+                        commune,
+                        location: communes[commune].centre,
+                    })
+                })
+                .filter(|p| p.commune != self.commune)
+                .collect();
+        }
         self.availability = declared.availability;
         self.yearly_capacity = declared.yearly_capacity;
         self.home_visit_radius_km = declared.home_visit_radius_km;

@@ -144,6 +144,7 @@ pub fn territory(communes: usize, doctors: usize, today: NaiveDate) -> Territory
                     lon: centre.lon + (r(3) - 0.5) * dx * 0.5,
                     lat: centre.lat + (r(4) - 0.5) * dy * 0.5,
                 },
+                other_practices: Vec::new(),
                 availability,
                 yearly_capacity: 10,
                 home_visit_radius_km: (r(5) < 0.3).then_some(8.0),

@@ -77,6 +77,7 @@ async fn main() {
             home_visit_radius_km: None,
             priority_only: false,
             public: true,
+            other_practices: None,
             declared_at: functions::now(),
             by: "doctor".into(),
         };

@@ -57,6 +57,10 @@ pub struct Declaration {
     pub priority_only: bool,
     /// Opted in to appear by name on public pages.
     pub public: bool,
+    /// The codes of the communes of his other places of practice, besides his roster's one.
+    /// Absent from declarations stored before doctors could declare them: those keep his row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_practices: Option<Vec<String>>,
     /// When he declared it (unix seconds).
     pub declared_at: i64,
     /// Who wrote it: `doctor` (his standing link) or `staff:<id>`.
@@ -72,6 +76,7 @@ impl Declaration {
             home_visit_radius_km: self.home_visit_radius_km,
             priority_only: self.priority_only,
             public: self.public,
+            other_practices: self.other_practices.clone(),
             on: local_date(self.declared_at),
         }
     }
@@ -86,6 +91,7 @@ impl Declaration {
             home_visit_radius_km: declared.home_visit_radius_km,
             priority_only: declared.priority_only,
             public: declared.public,
+            other_practices: declared.other_practices.clone(),
             declared_at: at,
             by: by.to_string(),
         }
@@ -197,7 +203,7 @@ pub fn public_overlay(
     let next_year = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap_or(today);
     let mut overlay = Overlay::default();
     for (doctor, usage) in current.doctors.iter().zip(&loads.usage) {
-        let mut shown = doctor.declared();
+        let mut shown = doctor.declared(&current.communes);
         if let Some(until) = usage.paused_until.filter(|until| *until >= today) {
             shown.availability = match shown.availability {
                 Availability::PausedUntil(own) if own >= until => shown.availability,
@@ -212,7 +218,7 @@ pub fn public_overlay(
             Some(row) => {
                 // Dated as his row at least, so that the site applies it over that row.
                 shown.on = shown.on.max(row.updated);
-                if shown != row.declared() {
+                if shown != row.declared(&published.communes) {
                     overlay.declared.push((doctor.id.clone(), shown));
                 }
             }
@@ -221,7 +227,7 @@ pub fn public_overlay(
                     continue;
                 };
                 let mut joined = doctor.clone();
-                joined.take(&shown);
+                joined.take(&shown, &current.communes);
                 overlay.joined.push((commune.code.clone(), joined));
             }
         }
@@ -252,6 +258,7 @@ mod tests {
                 lon: 4.7,
                 lat: 49.7,
             },
+            other_practices: Vec::new(),
             availability: Availability::AcceptingNow,
             yearly_capacity: 5,
             home_visit_radius_km: None,

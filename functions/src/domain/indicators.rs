@@ -759,6 +759,7 @@ mod supply_tests {
                 lon: 4.7,
                 lat: 49.7,
             },
+            other_practices: Vec::new(),
             availability,
             yearly_capacity: 10,
             home_visit_radius_km: None,

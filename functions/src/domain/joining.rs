@@ -107,6 +107,7 @@ impl JoinOffer {
             home_visit_radius_km: self.home_visit_radius_km,
             priority_only: self.priority_only,
             public: self.public,
+            other_practices: None,
             declared_at: at,
             by: by.to_string(),
         }
@@ -123,6 +124,7 @@ impl JoinOffer {
             name: self.name.as_str().to_string(),
             commune,
             location: territory.communes[commune].centre,
+            other_practices: Vec::new(),
             availability: self.status.into(),
             yearly_capacity: self.yearly_capacity,
             home_visit_radius_km: self.home_visit_radius_km,

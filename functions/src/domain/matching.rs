@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use territory::dates::french_long;
-use territory::{Availability, Doctor, LonLat, Territory, great_circle_km};
+use territory::{Availability, Doctor, LonLat, Territory};
 
 use crate::domain::lifecycle::{Case, Choice, Needs};
 
@@ -144,7 +144,7 @@ pub fn assess(
 ) -> Option<(Candidate, Vec<Unfit>)> {
     let commune = territory.commune(&needs.commune)?;
     let doctor = &territory.doctors[position];
-    let distance_km = great_circle_km(commune.centre, doctor.location);
+    let distance_km = doctor.distance_km(commune.centre);
     let unmet = rules(
         doctor,
         &loads.usage[position],
@@ -588,8 +588,11 @@ fn best_in_list(
 /// The doctors who may take a patient today at all (accepting on that date, not paused,
 /// confirmed in time, a place left), in cells of a longitude/latitude grid, for many "who is within N km of here" queries.
 struct OpenDoctors {
-    /// Position in `territory.doctors` of each open doctor, cell by cell.
+    /// Position in `territory.doctors` of each open doctor, cell by cell: once in the cell of
+    /// each of his practices.
     doctors: Vec<u32>,
+    /// Some open doctor has several practices, so may be met more than once.
+    several: bool,
     /// `doctors[starts[cell]..starts[cell + 1]]` are the open doctors of `cell`.
     starts: Vec<u32>,
     west: f64,
@@ -615,10 +618,18 @@ impl OpenDoctors {
             })
             .map(|p| p as u32)
             .collect();
-        let location = |p: u32| territory.doctors[p as usize].location;
+        // One (doctor, place) for each of his practices.
+        let places: Vec<(u32, LonLat)> = open
+            .iter()
+            .flat_map(|&p| {
+                territory.doctors[p as usize]
+                    .practices()
+                    .map(move |practice| (p, practice.location))
+            })
+            .collect();
+        let several = places.len() > open.len();
         let (mut west, mut east, mut south, mut north) = (180.0f64, -180.0f64, 90.0f64, -90.0f64);
-        for &p in &open {
-            let l = location(p);
+        for &(_, l) in &places {
             (west, east) = (west.min(l.lon), east.max(l.lon));
             (south, north) = (south.min(l.lat), north.max(l.lat));
         }
@@ -629,28 +640,28 @@ impl OpenDoctors {
         let cell = 0.1f64.max(((east - west) * (north - south) / 4e6).sqrt());
         let columns = ((east - west) / cell) as usize + 1;
         let rows = ((north - south) / cell) as usize + 1;
-        let cell_of = |p: u32| {
-            let l = location(p);
+        let cell_of = |l: LonLat| {
             let column = (((l.lon - west) / cell) as usize).min(columns - 1);
             let row = (((l.lat - south) / cell) as usize).min(rows - 1);
             row * columns + column
         };
         let mut starts = vec![0u32; columns * rows + 1];
-        for &p in &open {
-            starts[cell_of(p) + 1] += 1;
+        for &(_, l) in &places {
+            starts[cell_of(l) + 1] += 1;
         }
         for c in 0..columns * rows {
             starts[c + 1] += starts[c];
         }
         let mut next = starts.clone();
-        let mut doctors = vec![0u32; open.len()];
-        for &p in &open {
-            let c = cell_of(p);
+        let mut doctors = vec![0u32; places.len()];
+        for &(p, l) in &places {
+            let c = cell_of(l);
             doctors[next[c] as usize] = p;
             next[c] += 1;
         }
         Self {
             doctors,
+            several,
             starts,
             west,
             south,
@@ -666,7 +677,7 @@ impl OpenDoctors {
     fn near(&self, territory: &Territory, centre: LonLat, radius_km: f64) -> Vec<(f64, u32)> {
         let mut found = Vec::new();
         let mut visit = |position: u32| {
-            let distance = great_circle_km(centre, territory.doctors[position as usize].location);
+            let distance = territory.doctors[position as usize].distance_km(centre);
             if distance <= radius_km {
                 found.push((distance, position));
             }
@@ -714,6 +725,10 @@ impl OpenDoctors {
                     .then(a.1.cmp(&b.1))
             })
         });
+        if self.several {
+            // A doctor met through two practices: the same distance, so side by side.
+            found.dedup_by_key(|&mut (_, position)| position);
+        }
         found.shrink_to_fit();
         found
     }

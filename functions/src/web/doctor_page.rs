@@ -20,12 +20,12 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
-use territory::{Availability, Doctor};
+use territory::{Availability, Doctor, Territory};
 
 use crate::app::{App, now};
 use crate::declaring::DeclareError;
 use crate::domain::answers::Answers;
-use crate::domain::communes::commune_name;
+use crate::domain::communes::{self, commune_name};
 use crate::domain::dates::{local_date, parse_date, unix_date_fr};
 use crate::domain::declarations::{Declaration, Source, Status};
 use crate::domain::lifecycle::ProposalState;
@@ -122,11 +122,24 @@ pub struct Fields {
     pub rayon: String,
     pub prioritaires: bool,
     pub public: bool,
+    /// His other places of practice: communes separated by commas.
+    pub lieux: String,
+}
+
+/// The communes of `codes`, as the form shows them: « Sedan (08200), Carignan (08110) ».
+fn practices_text(territory: &Territory, doctor: &Doctor) -> String {
+    doctor
+        .other_practices
+        .iter()
+        .filter_map(|p| territory.communes.get(p.commune))
+        .map(communes::label)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Fields {
-    /// The form filled with `doctor`'s current declaration.
-    pub fn of(doctor: &Doctor) -> Self {
+    /// The form filled with `doctor`'s current declaration, in `territory`.
+    pub fn of(doctor: &Doctor, territory: &Territory) -> Self {
         let (statut, date_debut, date_pause) = match doctor.availability {
             Availability::AcceptingNow => ("maintenant", String::new(), String::new()),
             Availability::AcceptingFrom(d) => ("a_partir", d.to_string(), String::new()),
@@ -144,6 +157,7 @@ impl Fields {
                 .map_or_else(String::new, |km| km.to_string()),
             prioritaires: doctor.priority_only,
             public: doctor.public,
+            lieux: practices_text(territory, doctor),
         }
     }
 
@@ -157,6 +171,7 @@ impl Fields {
             rayon: answers.get("rayon").trim().to_string(),
             prioritaires: answers.yes("prioritaires"),
             public: answers.yes("public"),
+            lieux: answers.get("lieux").trim().to_string(),
         }
     }
 }
@@ -176,6 +191,40 @@ pub struct Declared {
     pub home_visit_radius_km: Option<f64>,
     pub priority_only: bool,
     pub public: bool,
+    /// The codes of the communes of his other practices.
+    pub other_practices: Vec<String>,
+}
+
+/// The most other places of practice a doctor may declare.
+pub const MAX_OTHER_PRACTICES: usize = 5;
+
+/// The communes of `input` (names or postcodes, separated by commas), in `territory`, other than
+/// `main` (his roster's practice, kept by staff), or what to fix.
+fn other_practices(territory: &Territory, main: usize, input: &str) -> Result<Vec<String>, String> {
+    const LABEL: &str = "Autres lieux où vous consultez";
+    let mut codes: Vec<String> = Vec::new();
+    for item in input
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
+        let Ok(commune) = communes::find(territory, item) else {
+            return Err(format!(
+                "{LABEL} : nous ne trouvons pas « {item} » parmi les communes du territoire. Écrivez le nom de la commune, par exemple « Sedan », et séparez les communes par une virgule."
+            ));
+        };
+        if territory.commune_position(&commune.code) == Some(main) || codes.contains(&commune.code)
+        {
+            continue;
+        }
+        codes.push(commune.code.clone());
+    }
+    if codes.len() > MAX_OTHER_PRACTICES {
+        return Err(format!(
+            "{LABEL} : indiquez au plus {MAX_OTHER_PRACTICES} communes. Pour plus, écrivez à la coordination de votre CPTS."
+        ));
+    }
+    Ok(codes)
 }
 
 /// A date after `today`, or what to fix in field `label`.
@@ -196,8 +245,14 @@ fn later_date(input: &str, label: &str, today: NaiveDate) -> Result<NaiveDate, S
     Ok(date)
 }
 
-/// The form's answers checked on `today`: the declaration, or every field to fix.
-pub fn parse(fields: &Fields, today: NaiveDate) -> Result<Declared, Vec<FieldError>> {
+/// The form's answers of `doctor` of `territory`, checked on `today`: the declaration, or every
+/// field to fix.
+pub fn parse(
+    fields: &Fields,
+    doctor: &Doctor,
+    territory: &Territory,
+    today: NaiveDate,
+) -> Result<Declared, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut error = |field, message| errors.push(FieldError { field, message });
     let status = match fields.statut.as_str() {
@@ -257,16 +312,27 @@ pub fn parse(fields: &Fields, today: NaiveDate) -> Result<Declared, Vec<FieldErr
     } else {
         Some(None)
     };
-    match (status, capacity, radius) {
-        (Some(status), Some(yearly_capacity), Some(home_visit_radius_km)) if errors.is_empty() => {
-            Ok(Declared {
-                status,
-                yearly_capacity,
-                home_visit_radius_km,
-                priority_only: fields.prioritaires,
-                public: fields.public,
-            })
+    let practices = match other_practices(territory, doctor.commune, &fields.lieux) {
+        Ok(codes) => Some(codes),
+        Err(m) => {
+            error("lieux", m);
+            None
         }
+    };
+    match (status, capacity, radius, practices) {
+        (
+            Some(status),
+            Some(yearly_capacity),
+            Some(home_visit_radius_km),
+            Some(other_practices),
+        ) if errors.is_empty() => Ok(Declared {
+            status,
+            yearly_capacity,
+            home_visit_radius_km,
+            priority_only: fields.prioritaires,
+            public: fields.public,
+            other_practices,
+        }),
         _ => Err(errors),
     }
 }
@@ -283,12 +349,15 @@ struct Shown {
     named: bool,
     /// « à confirmer » since his declaration is over three months old.
     to_confirm: bool,
+    /// The communes where he practises: « Sedan » or « Sedan, Carignan et Mouzon ».
+    places: String,
 }
 
 impl Shown {
-    fn of(doctor: &Doctor, today: NaiveDate) -> Self {
+    fn of(doctor: &Doctor, territory: &Territory, today: NaiveDate) -> Self {
         let status = doctor.status_fr(today);
         Self {
+            places: territory.practice_towns(doctor),
             yours: status_sentence(&status),
             status,
             conditions: doctor.conditions_fr(),
@@ -325,6 +394,8 @@ struct DoctorPage {
     year: String,
     fields: Fields,
     errors: Vec<FieldError>,
+    /// The commune of his main practice, kept by staff in the roster.
+    main_place: String,
     action: String,
     token: String,
     today: String,
@@ -370,9 +441,9 @@ async fn doctor_page<S: Store, M: Mailer>(
     let mut public = doctor.clone();
     let overlay = app.public_overlay(today).await?;
     if let Some((_, shown)) = overlay.declared.iter().find(|(d, _)| d == id) {
-        public.take(shown);
+        public.take(shown, &current.communes);
     } else if let Some((_, joined)) = overlay.joined.iter().find(|(_, d)| d.id == id) {
-        public.take(&joined.declared());
+        public.take(&joined.declared(&current.communes), &current.communes);
     }
     let mut proposals = Vec::new();
     for p in app.store.open_proposals().await? {
@@ -406,12 +477,13 @@ async fn doctor_page<S: Store, M: Mailer>(
     Ok(Some(DoctorPage {
         name: doctor.name.clone(),
         source: source_fr(source, doctor, row),
-        declared: Shown::of(doctor, today),
-        public: Shown::of(&public, today),
+        declared: Shown::of(doctor, &current, today),
+        public: Shown::of(&public, &current, today),
         proposals,
         year,
-        fields: fields.unwrap_or_else(|| Fields::of(doctor)),
+        fields: fields.unwrap_or_else(|| Fields::of(doctor, &current)),
         errors,
+        main_place: commune_name(&current, &current.communes[doctor.commune].code),
         action: Link::Doctor.path(id),
         token: token.to_string(),
         today: today.to_string(),
@@ -473,7 +545,11 @@ async fn change<S: Store, M: Mailer>(
         }
     } else {
         let fields = Fields::from_answers(&answers);
-        let declared = match parse(&fields, local_date(now)) {
+        let current = app.current_territory().await;
+        let Some(doctor) = current.doctor(&id) else {
+            return not_listed(&app);
+        };
+        let declared = match parse(&fields, doctor, &current, local_date(now)) {
             Ok(d) => d,
             Err(errors) => {
                 return match doctor_page(&app, &id, &token, Some(fields), errors, now).await {
@@ -496,6 +572,7 @@ async fn change<S: Store, M: Mailer>(
             home_visit_radius_km: declared.home_visit_radius_km,
             priority_only: declared.priority_only,
             public: declared.public,
+            other_practices: Some(declared.other_practices),
             declared_at: now,
             by: "doctor".into(),
         };
@@ -509,9 +586,10 @@ async fn change<S: Store, M: Mailer>(
     let Some(doctor) = current.doctor(&id) else {
         return not_listed(&app);
     };
-    let shown = Shown::of(doctor, local_date(now));
+    let shown = Shown::of(doctor, &current, local_date(now));
     let mut lines = vec![
         format!("Votre disponibilité : vous {}.", shown.yours),
+        format!("Vous consultez à {}.", shown.places),
         format!("Capacité : {}.", shown.capacity),
     ];
     lines.extend(
@@ -634,6 +712,19 @@ mod tests {
         "2026-12-01".parse().unwrap()
     }
 
+    fn territory() -> Territory {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/territory");
+        territory::load(&dir, today())
+            .territory
+            .expect("demo territory")
+    }
+
+    /// `fields` checked for the demo's first doctor (at Sedan).
+    fn parse(fields: &Fields, today: NaiveDate) -> Result<Declared, Vec<FieldError>> {
+        let territory = territory();
+        super::parse(fields, &territory.doctors[0], &territory, today)
+    }
+
     fn fields(statut: &str) -> Fields {
         Fields {
             statut: statut.into(),
@@ -705,5 +796,57 @@ mod tests {
             ..fields("maintenant")
         };
         assert_eq!(parse(&none, today()).unwrap().home_visit_radius_km, None);
+    }
+
+    #[test]
+    fn other_practices_are_communes_of_the_territory() {
+        let territory = territory();
+        let sedan = &territory.doctors[0];
+        assert_eq!(territory.communes[sedan.commune].name, "Sedan");
+        let code = |name: &str| {
+            territory
+                .communes
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap()
+                .code
+                .clone()
+        };
+        // Names, a label from the list, the main practice and a repeat left out.
+        let several = Fields {
+            lieux: "Carignan, Mouzon (08210) ; Sedan, carignan".into(),
+            ..fields("maintenant")
+        };
+        assert_eq!(
+            parse(&several, today()).unwrap().other_practices,
+            [code("Carignan"), code("Mouzon")]
+        );
+        assert!(
+            parse(&fields("maintenant"), today())
+                .unwrap()
+                .other_practices
+                .is_empty()
+        );
+        let unknown = Fields {
+            lieux: "Carignan, Paris".into(),
+            ..fields("maintenant")
+        };
+        let errors = parse(&unknown, today()).unwrap_err();
+        assert_eq!(errors[0].field, "lieux");
+        assert!(
+            errors[0].message.contains("« Paris »"),
+            "{}",
+            errors[0].message
+        );
+        // The form shows them back as the list writes them.
+        let mut doctor = sedan.clone();
+        doctor.take(
+            &territory::Declared {
+                other_practices: Some(vec![code("Carignan")]),
+                ..sedan.declared(&territory.communes)
+            },
+            &territory.communes,
+        );
+        assert_eq!(Fields::of(&doctor, &territory).lieux, "Carignan (08110)");
     }
 }

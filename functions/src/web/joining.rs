@@ -346,7 +346,7 @@ async fn decline<S: Store, M: Mailer>(
 /// The doctors of `territory` as doctors.csv: the same columns, `;`-separated, with a BOM.
 pub fn roster_csv(territory: &Territory) -> String {
     let mut out = String::from(BOM);
-    out.push_str("id;nom;commune;lat;lon;statut;date_statut;capacite_annuelle;visites_domicile;rayon_visites_km;priorite_seulement;public;mis_a_jour;email\n");
+    out.push_str("id;nom;commune;lat;lon;statut;date_statut;capacite_annuelle;visites_domicile;rayon_visites_km;priorite_seulement;public;mis_a_jour;email;autres_lieux\n");
     let yes_no = |b: bool| if b { "oui" } else { "non" };
     for d in &territory.doctors {
         let (status, date) = match d.availability {
@@ -372,6 +372,7 @@ pub fn roster_csv(territory: &Territory) -> String {
             yes_no(d.public).to_string(),
             d.updated.to_string(),
             d.email.clone(),
+            d.other_practices_codes(&territory.communes).join(", "),
         ];
         let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
         let _ = writeln!(out, "{}", line.join(";"));

@@ -13,6 +13,7 @@ fn declaration(doctor: &str, status: Status, capacity: u32, at: i64) -> Declarat
         home_visit_radius_km: Some(7.5),
         priority_only: false,
         public: true,
+        other_practices: None,
         declared_at: at,
         by: "doctor".into(),
     }
@@ -76,6 +77,7 @@ pub async fn a_same_declaration_still_counts_as_a_change<S: Store>(store: &S) {
         .await
         .unwrap();
     let again = Declaration {
+        other_practices: None,
         declared_at: 5_000,
         ..d
     };

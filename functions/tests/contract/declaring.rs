@@ -53,6 +53,7 @@ fn by_doctor(doctor: &str, status: Status, capacity: u32, at: i64) -> Declaratio
         home_visit_radius_km: None,
         priority_only: false,
         public: false,
+        other_practices: None,
         declared_at: at,
         by: "doctor".into(),
     }
@@ -241,6 +242,93 @@ pub async fn the_public_site_is_told_of_pauses_and_full_capacity<S: Store>(store
     site.apply_declarations(shown.iter().map(|(id, d)| (id.as_str(), d)));
     assert!(!site.doctor(&pausing).unwrap().accepts_on(today));
     assert!(!site.doctor(&full).unwrap().accepts_on(today));
+}
+
+pub async fn a_doctor_declares_his_other_practices<S: Store>(store: S) {
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path());
+    let now = functions::now();
+    let today = local_date(now);
+    let case = registered(&app.store, "DECL-P", now).await;
+    let published = demo_territory(today);
+    let sedan = published.commune(&case.needs.commune).unwrap().clone();
+    // A doctor who takes anyone, practising far from the request's commune.
+    let far = published
+        .doctors
+        .iter()
+        .position(|d| {
+            d.accepts_on(today)
+                && !d.priority_only
+                && !d.is_stale(today)
+                && d.yearly_capacity > 0
+                && d.distance_km(sedan.centre) > 40.0
+        })
+        .expect("a doctor far from the request");
+    let id = published.doctors[far].id.clone();
+    let assess = |territory: &Territory, loads: &Loads| {
+        matching::assess(territory, loads, &case.needs, &case.tried, far, today).unwrap()
+    };
+    let no_loads = Loads::new(&published, &[]);
+    let (before, unmet) = assess(&published, &no_loads);
+    assert!(before.distance_km > 40.0);
+    assert!(unmet.contains(&matching::Unfit::TooFar), "{unmet:?}");
+
+    // He says he also sees patients at the request's commune: the matching measures from there
+    // at once.
+    let declaration = Declaration {
+        other_practices: Some(vec![sedan.code.clone()]),
+        ..by_doctor(&id, Status::AcceptingNow, 10, now)
+    };
+    app.declare(&declaration, &format!("doctor:{id}"))
+        .await
+        .unwrap();
+    let current = app.current_territory().await;
+    let doctor = current.doctor(&id).unwrap();
+    assert_eq!(doctor.other_practices.len(), 1);
+    assert_eq!(
+        current.communes[doctor.other_practices[0].commune].code,
+        sedan.code
+    );
+    let loads = Loads::new(&current, &[]);
+    let (after, unmet) = assess(&current, &loads);
+    assert!(after.distance_km < 1.0, "{}", after.distance_km);
+    assert!(unmet.is_empty(), "{unmet:?}");
+    // Found once near his other practice, not once per practice.
+    let near: Vec<&str> = current
+        .doctors_within(sedan.centre, 1.0, |_| true)
+        .iter()
+        .map(|n| n.doctor.id.as_str())
+        .filter(|d| *d == id)
+        .collect();
+    assert_eq!(near, [id.as_str()]);
+    // Stored as declared, read back by the store.
+    let stored = app.store.declarations().await.unwrap();
+    assert_eq!(
+        stored.list[0].other_practices,
+        Some(vec![sedan.code.clone()])
+    );
+
+    // The public site is told, and places him there too.
+    let overlay = app.public_overlay(today).await.unwrap();
+    let mut site = demo_territory(today);
+    site.apply_declarations(
+        overlay
+            .declared
+            .iter()
+            .map(|(d, shown)| (d.as_str(), shown)),
+    );
+    assert!(site.doctor(&id).unwrap().distance_km(sedan.centre) < 1.0);
+
+    // He stops consulting there: measured from his main practice again.
+    let back = Declaration {
+        other_practices: Some(Vec::new()),
+        ..by_doctor(&id, Status::AcceptingNow, 10, now + 1)
+    };
+    app.declare(&back, &format!("doctor:{id}")).await.unwrap();
+    let current = app.current_territory().await;
+    assert!(current.doctor(&id).unwrap().other_practices.is_empty());
+    let (again, _) = assess(&current, &Loads::new(&current, &[]));
+    assert!(again.distance_km > 40.0);
 }
 
 pub async fn a_stale_declaration_is_confirmed_or_no_longer_proposed<S: Store>(store: S) {

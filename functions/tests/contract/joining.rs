@@ -423,7 +423,12 @@ pub async fn an_accepted_offer_joins_the_roster_with_his_link<S: Store>(store: S
     assert_eq!(reloaded.doctors.len(), current.doctors.len());
     for d in &current.doctors {
         let back = reloaded.doctor(&d.id).expect("every doctor kept");
-        assert_eq!(back.declared(), d.declared(), "{}", d.id);
+        assert_eq!(
+            back.declared(&reloaded.communes),
+            d.declared(&current.communes),
+            "{}",
+            d.id
+        );
         assert_eq!(
             (back.name.as_str(), back.email.as_str(), back.commune),
             (d.name.as_str(), d.email.as_str(), d.commune)

@@ -349,6 +349,7 @@ macro_rules! store_contract {
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,
             the_public_site_is_told_of_pauses_and_full_capacity,
+            a_doctor_declares_his_other_practices,
             a_stale_declaration_is_confirmed_or_no_longer_proposed,
             an_accepted_offer_joins_the_roster_with_his_link,
             a_declined_offer_adds_no_doctor_and_mails_him_nothing);

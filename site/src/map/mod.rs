@@ -436,11 +436,10 @@ pub fn statuses(territory: &Territory, today: NaiveDate) -> Vec<CommuneStatus> {
     let mut groups: HashMap<(u64, u64, status::Declared), usize> = HashMap::new();
     let mut places: Vec<territory::LonLat> = Vec::new();
     let mut entries: Vec<(status::Declared, usize)> = Vec::new();
-    for (d, place) in territory
-        .doctors
-        .iter()
-        .zip(privacy::published_locations(&territory.doctors))
-    {
+    // A doctor with several practices counts at each: a commune's status takes the best of
+    // them, as it would with his nearest one alone.
+    for (position, place) in privacy::published_practices(&territory.doctors) {
+        let d = &territory.doctors[position];
         let declared = status::Declared::of(d, today);
         let key = (place.lon.to_bits(), place.lat.to_bits(), declared);
         let entry = *groups.entry(key).or_insert_with(|| {
@@ -465,13 +464,15 @@ pub fn statuses(territory: &Territory, today: NaiveDate) -> Vec<CommuneStatus> {
         .collect()
 }
 
-/// Opted-in doctors only; the others count in the communes' statuses without a name.
+/// Opted-in doctors only, one point for each of their practices; the others count in the
+/// communes' statuses without a name.
 fn public_doctors(territory: &Territory, today: NaiveDate) -> Vec<DoctorInfo> {
     territory
         .doctors
         .iter()
         .filter(|d| d.public)
-        .map(|d| {
+        .flat_map(|d| d.practices().map(move |practice| (d, practice)))
+        .map(|(d, practice)| {
             let named = tp::named_doctor(territory, d, 0.0, today);
             let code = if d.accepts_on(today) {
                 "maintenant"
@@ -485,7 +486,7 @@ fn public_doctors(territory: &Territory, today: NaiveDate) -> Vec<DoctorInfo> {
             };
             DoctorInfo {
                 name: named.name,
-                town: named.town,
+                town: territory.communes[practice.commune].name.clone(),
                 code,
                 status: named.status,
                 conditions: named.conditions,
@@ -493,8 +494,8 @@ fn public_doctors(territory: &Territory, today: NaiveDate) -> Vec<DoctorInfo> {
                 to_confirm: d.is_stale(today),
                 home_visits: d.home_visit_radius_km.is_some(),
                 priority_only: d.priority_only,
-                lon: d.location.lon,
-                lat: d.location.lat,
+                lon: practice.location.lon,
+                lat: practice.location.lat,
             }
         })
         .collect()

@@ -15,6 +15,8 @@
 //!   among at least `COVER` colleagues wherever the roster is dense enough, and within about
 //!   480 km² (the size of a small intercommunality) where it is not.
 //!
+//! A doctor with several practices counts at each of them, each by the same rule.
+//!
 //! Moving a doctor within his square changes no public byte, so no reading of the public files,
 //! however clever, can place him more precisely than his square. Named doctors (opt-in) are
 //! placed at their practice: their place is published anyway. No public file says how many
@@ -53,37 +55,56 @@ fn centre((x, y): (i64, i64), level: u32) -> LonLat {
     }
 }
 
-/// The doctors as the public statuses see them: named ones at their practice, the others at the
-/// centre of their square (see the module's comment).
+/// The doctors as the public statuses see them: named ones at their practices, the others at the
+/// centre of the square of each of their practices (see the module's comment).
 pub fn published_places(doctors: &[Doctor]) -> Vec<Doctor> {
+    let mut places = published_practices(doctors).into_iter().peekable();
     doctors
         .iter()
-        .zip(published_locations(doctors))
-        .map(|(d, location)| Doctor {
-            location,
-            ..d.clone()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut shown = d.clone();
+            let mut own = std::iter::from_fn(|| places.next_if(|&(p, _)| p == i).map(|(_, l)| l));
+            shown.location = own.next().unwrap_or(d.location);
+            for (practice, location) in shown.other_practices.iter_mut().zip(own) {
+                practice.location = location;
+            }
+            shown
         })
         .collect()
 }
 
-/// Where each doctor counts for the public statuses, in the order of `doctors`.
-pub fn published_locations(doctors: &[Doctor]) -> Vec<LonLat> {
+/// Where each practice of each doctor counts for the public statuses: (position in `doctors`,
+/// place), in the order of `doctors` and of [`Doctor::practices`].
+pub fn published_practices(doctors: &[Doctor]) -> Vec<(usize, LonLat)> {
+    // How many doctors not named practise in each square: a doctor with two practices in one
+    // square counts once there, so that he never hides among his own practices.
     let mut hidden: Vec<HashMap<(i64, i64), usize>> = vec![HashMap::new(); MAX_LEVEL as usize + 1];
     for d in doctors.iter().filter(|d| !d.public) {
         for (level, counts) in hidden.iter_mut().enumerate() {
-            *counts.entry(cell(d.location, level as u32)).or_default() += 1;
+            let mut cells: Vec<(i64, i64)> = d
+                .practices()
+                .map(|p| cell(p.location, level as u32))
+                .collect();
+            cells.sort_unstable();
+            cells.dedup();
+            for c in cells {
+                *counts.entry(c).or_default() += 1;
+            }
         }
     }
     doctors
         .iter()
-        .map(|d| {
+        .enumerate()
+        .flat_map(|(i, d)| d.practices().map(move |p| (i, d, p.location)))
+        .map(|(i, d, location)| {
             if d.public {
-                return d.location;
+                return (i, location);
             }
             let level = (0..MAX_LEVEL)
-                .find(|&l| hidden[l as usize][&cell(d.location, l)] >= COVER)
+                .find(|&l| hidden[l as usize][&cell(location, l)] >= COVER)
                 .unwrap_or(MAX_LEVEL);
-            centre(cell(d.location, level), level)
+            (i, centre(cell(location, level), level))
         })
         .collect()
 }

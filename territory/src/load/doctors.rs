@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::load::cpts::is_plausible_email;
-use crate::model::{Availability, Commune, Doctor, LonLat};
+use crate::model::{Availability, Commune, Doctor, LonLat, Practice};
 
 const COLUMNS: [&str; 14] = [
     "id",
@@ -25,6 +25,10 @@ const COLUMNS: [&str; 14] = [
     "mis_a_jour",
     "email",
 ];
+
+/// Columns a file may leave out: `autres_lieux` holds the codes of the communes of a doctor's
+/// other places of practice, separated by commas or spaces (empty for most doctors).
+const OPTIONAL_COLUMNS: [&str; 1] = ["autres_lieux"];
 
 /// Degrees of slack around the communes' outline before a practice counts as outside the territory.
 const BOUNDS_MARGIN_DEG: f64 = 0.1;
@@ -56,7 +60,11 @@ pub(crate) fn load(
     let mut column_of: HashMap<&str, usize> = HashMap::new();
     let mut header_ok = true;
     for (i, name) in header.iter().enumerate() {
-        match COLUMNS.iter().find(|c| **c == name) {
+        match COLUMNS
+            .iter()
+            .chain(&OPTIONAL_COLUMNS)
+            .find(|c| **c == name)
+        {
             Some(c) => {
                 column_of.insert(c, i);
             }
@@ -306,6 +314,13 @@ pub(crate) fn load(
             ));
         }
 
+        let other_practices = match row.optional_text("autres_lieux") {
+            None => Some(Vec::new()),
+            Some(list) => other_practices(&row, list, communes, &by_code, communes_complete)
+                .map_err(|e| diagnostics.push(e))
+                .ok(),
+        };
+
         if let (
             Some(commune),
             Some(location),
@@ -315,6 +330,7 @@ pub(crate) fn load(
             Some(priority_only),
             Some(public),
             Some(updated),
+            Some(other_practices),
         ) = (
             commune,
             location,
@@ -324,6 +340,7 @@ pub(crate) fn load(
             priority_only,
             public,
             updated,
+            other_practices,
         ) {
             if diagnostics.len() > before {
                 continue;
@@ -333,6 +350,10 @@ pub(crate) fn load(
                 name: name.to_string(),
                 commune,
                 location,
+                other_practices: other_practices
+                    .into_iter()
+                    .filter(|p| p.commune != commune)
+                    .collect(),
                 availability,
                 yearly_capacity,
                 home_visit_radius_km,
@@ -362,6 +383,43 @@ pub(crate) fn load(
         }
     }
     doctors
+}
+
+/// The other practices of `list` (commune codes separated by commas, semicolons or spaces),
+/// each at its commune's centre. Codes of communes the territory does not hold are skipped when
+/// `communes_complete` is false, as the main commune is.
+fn other_practices(
+    row: &Row<'_>,
+    list: &str,
+    communes: &[Commune],
+    by_code: &HashMap<&str, usize>,
+    communes_complete: bool,
+) -> Result<Vec<Practice>, Diagnostic> {
+    let mut practices: Vec<Practice> = Vec::new();
+    for code in list
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+    {
+        match by_code.get(code) {
+            Some(&commune) => {
+                if !practices.iter().any(|p| p.commune == commune) {
+                    practices.push(Practice {
+                        commune,
+                        location: communes[commune].centre,
+                    });
+                }
+            }
+            None if !communes_complete => {}
+            None => {
+                return Err(row.error(
+                    "autres_lieux",
+                    format!("code de commune « {code} » inconnu dans les autres lieux d'exercice"),
+                    "écrivez les codes INSEE des communes où il consulte aussi, séparés par des virgules (par exemple « 08105, 08409 »), ou laissez la case vide",
+                ));
+            }
+        }
+    }
+    Ok(practices)
 }
 
 const FIX_COORDINATES: &str = "écrivez un nombre décimal, par exemple 49.7019 (le point ou la virgule sont acceptés), ou laissez lat et lon vides pour utiliser le centre de la commune";
@@ -432,6 +490,12 @@ impl Row<'_> {
             .get(self.column_of[column])
             .map(str::trim)
             .unwrap_or("")
+    }
+
+    /// The cell of an optional column, `None` when the file has no such column.
+    fn optional_text(&self, column: &str) -> Option<&str> {
+        let index = *self.column_of.get(column)?;
+        Some(self.record.get(index).map(str::trim).unwrap_or(""))
     }
 
     fn offset(&self, column: &str) -> usize {
