@@ -3,8 +3,6 @@
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-use crate::distance::great_circle_km;
-
 /// A point in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LonLat {
@@ -198,15 +196,6 @@ impl Doctor {
             location: self.location,
         })
         .chain(self.other_practices.iter().copied())
-    }
-
-    /// The distance in km from `centre` to the nearest of his practices: the one a patient there
-    /// would go to, and the one his home visits start from.
-    pub fn distance_km(&self, centre: LonLat) -> f64 {
-        self.other_practices
-            .iter()
-            .map(|p| great_circle_km(centre, p.location))
-            .fold(great_circle_km(centre, self.location), f64::min)
     }
 
     pub fn accepts_on(&self, date: NaiveDate) -> bool {
