@@ -75,6 +75,11 @@ fn beside_pages(
     found
         .into_iter()
         .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        // Not the files a system leaves beside others (`.DS_Store`…).
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
         .map(|path| {
             let relative = path
                 .strip_prefix(&dir)

@@ -96,8 +96,10 @@ fn an_image_beside_its_page_is_published_there_and_headings_get_unique_ids() {
     let f = Fixture::pages_only();
     f.write("pages/equipe/index.md", TEAM_MD);
     f.write("pages/equipe/photo.jpg", "not really a jpeg");
+    f.write("pages/equipe/.DS_Store", "finder");
     let (_out, root) = built(&f);
     assert_eq!(read(&root, "equipe/photo.jpg"), "not really a jpeg");
+    assert!(!root.join("equipe/.DS_Store").exists());
     let html = read(&root, "equipe/index.html");
     assert!(html.contains("<h2 id=\"qui-sommes-nous\">"), "{html}");
     assert!(html.contains("<h2 id=\"qui-sommes-nous-1\">"), "{html}");
