@@ -298,6 +298,8 @@ fn find_closing_fence(text: &str) -> Option<usize> {
 
 /// The kind, address and parent section of a file at `relative` (inside its root) published
 /// under `prefix`.
+/// Each folder and file name is slugified as Zola does: `Pharmacies de garde é.md` is published at
+/// `/pharmacies-de-garde-e/`.
 pub fn address(relative: &str, prefix: &str) -> (Kind, String, Option<String>) {
     let stem = relative.strip_suffix(".md").unwrap_or(relative);
     let (kind, dir_path) = match stem.rsplit_once('/') {
@@ -306,6 +308,12 @@ pub fn address(relative: &str, prefix: &str) -> (Kind, String, Option<String>) {
         Some((dir, "index")) => (Kind::Page, dir.to_string()),
         _ => (Kind::Page, stem.to_string()),
     };
+    let dir_path = dir_path
+        .split('/')
+        .map(crate::slug::slugify)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
     let url = if dir_path.is_empty() {
         prefix.to_string()
     } else {
@@ -342,6 +350,22 @@ mod tests {
         assert_eq!(
             address("a/b/index.md", "/"),
             (Kind::Page, "/a/b/".into(), Some("/a/".into()))
+        );
+        assert_eq!(
+            address("Pharmacies de garde é.md", "/"),
+            (
+                Kind::Page,
+                "/pharmacies-de-garde-e/".into(),
+                Some("/".into())
+            )
+        );
+        assert_eq!(
+            address("Équipe Soignante/Index.md", "/"),
+            (
+                Kind::Page,
+                "/equipe-soignante/index/".into(),
+                Some("/equipe-soignante/".into())
+            )
         );
         assert_eq!(
             address("lancement.md", "/actualites/"),

@@ -1,7 +1,9 @@
-//! Markdown to HTML, with the site's placeholders (`{{ telephone }}`…) filled in and internal links
-//! collected for checking.
+//! Markdown to HTML, with the site's placeholders (`{{ telephone }}`…) filled in, an id on every
+//! heading (so `#anchors` work), and internal links, images and anchors collected for checking.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use territory::{Diagnostic, SourceFile};
 
 use crate::config::SiteConfig;
@@ -9,6 +11,8 @@ use crate::config::SiteConfig;
 /// Values that pages may insert with `{{ name }}`, so the phone number lives in one place.
 pub struct Placeholders {
     values: Vec<(&'static str, String)>,
+    /// The site's phone number, digits only (national form), to spot it written by hand.
+    phone_digits: Option<String>,
 }
 
 impl Placeholders {
@@ -26,7 +30,11 @@ impl Placeholders {
             values.push(("horaires", phone.hours.clone()));
             values.push(("cout_appel", phone.cost.clone()));
         }
-        Self { values }
+        let phone_digits = config.phone.as_ref().map(|p| national_digits(&p.number));
+        Self {
+            values,
+            phone_digits,
+        }
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -54,6 +62,10 @@ pub struct Link {
 pub struct Rendered {
     pub html: String,
     pub links: Vec<Link>,
+    /// Images (`![…](photo.jpg)`), to check that each file exists.
+    pub images: Vec<Link>,
+    /// The ids a link may point to with `#…`: every heading's.
+    pub anchors: HashSet<String>,
 }
 
 /// Renders the markdown body of `source` starting at `body_start`.
@@ -80,9 +92,14 @@ pub fn render(
     options.insert(Options::ENABLE_STRIKETHROUGH);
 
     let mut links = Vec::new();
-    let events = Parser::new_ext(&expanded, options)
-        .into_offset_iter()
-        .map(|(event, range)| match event {
+    let mut images = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    // Where the heading being read starts in `events`, to give it an id once its text is known.
+    let mut heading_start = None;
+    let mut anchors = HashSet::new();
+    let mut pending_ids = Vec::new();
+    for (event, range) in Parser::new_ext(&expanded, options).into_offset_iter() {
+        let event = match event {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -101,12 +118,57 @@ pub fn render(
                     id,
                 })
             }
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                images.push(Link {
+                    destination: dest_url.to_string(),
+                    offset: to_file_offset(range.start),
+                });
+                event
+            }
+            Event::Start(Tag::Heading { ref id, .. }) => {
+                match id {
+                    Some(id) => {
+                        anchors.insert(id.to_string());
+                    }
+                    None => heading_start = Some(events.len()),
+                }
+                event
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(start) = heading_start.take() {
+                    pending_ids.push((start, heading_text(&events[start + 1..])));
+                }
+                event
+            }
             other => other,
-        });
+        };
+        events.push(event);
+    }
+    // Explicit ids (`## Titre {#id}`) are taken first; the others get the slug of their text,
+    // made unique on the page as Zola does (`titre`, `titre-1`…).
+    for (start, text) in pending_ids {
+        let base = match crate::slug::slugify(&text) {
+            s if s.is_empty() => "titre".to_string(),
+            s => s,
+        };
+        let mut id = base.clone();
+        let mut n = 1;
+        while anchors.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        anchors.insert(id.clone());
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+            *slot = Some(CowStr::from(id));
+        }
+    }
+    if let Some(digits) = &placeholders.phone_digits {
+        hard_coded_phone(source, body_start, digits, diagnostics);
+    }
     // Writing bytes and checking UTF-8 once (with SIMD) is much faster than `push_html`, which
     // checks every small escaped piece it appends.
     let mut bytes = Vec::with_capacity(expanded.len() + expanded.len() / 4);
-    html::write_html_io(&mut bytes, events).expect("writing to memory cannot fail");
+    html::write_html_io(&mut bytes, events.into_iter()).expect("writing to memory cannot fail");
     let html_out = match simdutf8::basic::from_utf8(&bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -114,6 +176,70 @@ pub fn render(
     Rendered {
         html: html_out,
         links,
+        images,
+        anchors,
+    }
+}
+
+/// The text of a heading, from its events.
+fn heading_text(events: &[Event]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The digits of a French phone number in national form: "+33 3 53…" → "0353…".
+fn national_digits(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("33") {
+        Some(rest) if number.trim_start().starts_with('+') => format!("0{rest}"),
+        _ => digits,
+    }
+}
+
+/// Warns where the site's own number is written by hand instead of `{{ telephone }}`: when it
+/// changes, such a page would keep the old one.
+fn hard_coded_phone(
+    source: &SourceFile,
+    body_start: usize,
+    digits: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let body = &source.text[body_start..];
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_digit() || bytes[i] == b'+') {
+            i += 1;
+            continue;
+        }
+        // A run of digits and the separators a phone number is written with.
+        let start = i;
+        let mut end = i;
+        let mut j = i;
+        while j < bytes.len() {
+            let rest = &body[j..];
+            let c = rest.chars().next().unwrap_or(' ');
+            if c.is_ascii_digit() || (j == start && c == '+') {
+                end = j + 1;
+            } else if !matches!(c, ' ' | '.' | '-' | '\u{a0}' | '\u{202f}') {
+                break;
+            }
+            j += c.len_utf8();
+        }
+        let found = &body[start..end];
+        if national_digits(found) == digits {
+            diagnostics.push(source.warning(
+                body_start + start,
+                format!("numéro de téléphone « {found} » écrit en dur"),
+                "écrivez {{ telephone }} (ou {{ telephone_international }} dans un lien tel:) : le numéro vient alors de site.toml et change partout à la fois",
+            ));
+        }
+        i = end.max(start + 1);
     }
 }
 

@@ -1,5 +1,6 @@
 //! Files copied as they are: the built-in stylesheet, then everything under `content/static/`
-//! (logos, images), which may replace a built-in file of the same name.
+//! (logos, images), which may replace a built-in file of the same name, then the files beside the
+//! pages (`pages/equipe/index.md` + `photo.jpg` → `/equipe/photo.jpg`, as in Zola).
 
 use std::path::{Path, PathBuf};
 
@@ -52,7 +53,74 @@ pub fn collect(content_dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Sta
             });
         }
     }
+    for root in crate::content::Root::ALL {
+        files.extend(beside_pages(content_dir, root, diagnostics));
+    }
     files
+}
+
+/// The files other than markdown under a root of pages, published in their page's folder (whose
+/// name is slugified like the page's address).
+fn beside_pages(
+    content_dir: &Path,
+    root: crate::content::Root,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<StaticFile> {
+    let dir = content_dir.join(root.folder());
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    walk(&dir, &mut found, diagnostics);
+    found
+        .into_iter()
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
+        // Not the files a system leaves beside others (`.DS_Store`…).
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
+        .map(|path| {
+            let relative = path
+                .strip_prefix(&dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let (folder, name) = relative.rsplit_once('/').unwrap_or(("", &relative));
+            let (_, folder_url, _) =
+                crate::content::address(&format!("{folder}/_index.md"), root.prefix());
+            let url = format!("{folder_url}{name}");
+            StaticFile {
+                path: url.trim_start_matches('/').to_string(),
+                url,
+                bytes: Bytes::File(path),
+            }
+        })
+        .collect()
+}
+
+/// Files whose addresses differ only by case: on Windows and macOS one would replace the other,
+/// and a link written with the other case works on one computer and not on the server.
+pub fn case_collisions(files: &[StaticFile], diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<String, &StaticFile> = Default::default();
+    for f in files {
+        if let Some(other) = seen.insert(f.url.to_lowercase(), f)
+            && other.url != f.url
+            && let Bytes::File(path) = &f.bytes
+        {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                file: path.clone(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "deux fichiers ne diffèrent que par les majuscules : « {} » et « {} »",
+                    f.url, other.url
+                ),
+                fix: "renommez l'un des deux (de préférence tout en minuscules, sans espace ni accent)".into(),
+            });
+        }
+    }
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {

@@ -1,11 +1,12 @@
 //! Load and check: site.toml, the markdown pages, the territory, the templates, the static files
 //! and the posters become one validated `Site`, or every problem found, located, at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use territory::dates::french_long;
 use territory::{Diagnostic, Overlay, Territory};
 
 use crate::config::{self, SiteConfig};
@@ -88,6 +89,7 @@ pub fn load_declared(
     };
     let templates = Templates::load(content_dir, &mut diagnostics);
     let mut statics = statics::collect(content_dir, &mut diagnostics);
+    statics::case_collisions(&statics, &mut diagnostics);
     let map = territory.as_ref().map(|t| MapData::build(t, today));
     let maplibre = map.is_some()
         && match map::maplibre_files(&mut diagnostics) {
@@ -121,8 +123,16 @@ pub fn load_declared(
     let mut documents = Vec::with_capacity(all_documents.len());
     let mut html = Vec::with_capacity(all_documents.len());
     let mut links = Vec::with_capacity(all_documents.len());
+    let mut images = Vec::with_capacity(all_documents.len());
+    let mut anchors = Vec::with_capacity(all_documents.len());
+    // Future news, by address: published on their date, not before.
+    let mut scheduled: Vec<(String, NaiveDate)> = Vec::new();
     for (document, (r, ds)) in all_documents.into_iter().zip(rendered) {
         diagnostics.extend(ds);
+        if let Some(date) = news_date(&document, today, &mut diagnostics) {
+            scheduled.push((document.url.clone(), date));
+            continue;
+        }
         if let (Some(name), Some(t)) = (&document.front.template, &templates)
             && !t.exists(name)
         {
@@ -136,6 +146,8 @@ pub fn load_declared(
             documents.push(document);
             html.push(r.html);
             links.push(r.links);
+            images.push(r.images);
+            anchors.push(r.anchors);
         }
     }
 
@@ -163,16 +175,59 @@ pub fn load_declared(
         // Served by the form handler, not built here.
         .chain(functions::web::LINKABLE_PAGES.iter().copied())
         .collect();
+    let anchors_of: HashMap<&str, &HashSet<String>> = documents
+        .iter()
+        .map(|d| d.url.as_str())
+        .zip(&anchors)
+        .collect();
     for (document, links) in documents.iter().zip(&links) {
         for link in links {
-            if let Some(target) = internal_target(&document.url, &link.destination)
+            match internal_target(&document.url, &link.destination) {
+                Some(target) if !known.contains(target.as_str()) => {
+                    if unchecked_prefixes.iter().any(|p| target.starts_with(p)) {
+                        continue;
+                    }
+                    if let Some((_, date)) = scheduled.iter().find(|(u, _)| *u == target) {
+                        diagnostics.push(document.source.warning(
+                            link.offset,
+                            format!(
+                                "lien vers l'actualité « {target} », publiée le {} seulement",
+                                french_long(*date)
+                            ),
+                            "jusqu'à cette date le lien mène à une page introuvable : publiez ce texte le même jour, ou retirez le lien",
+                        ));
+                        continue;
+                    }
+                    diagnostics.push(document.source.error(
+                        link.offset,
+                        format!("lien interne cassé : aucune page à l'adresse « {target} »"),
+                        suggest(&target, &known),
+                    ));
+                }
+                target => check_anchor(
+                    document,
+                    link,
+                    target.as_deref(),
+                    &anchors_of,
+                    &mut diagnostics,
+                ),
+            }
+        }
+    }
+    for (document, images) in documents.iter().zip(&images) {
+        for image in images {
+            if let Some(target) = internal_target(&document.url, &image.destination)
                 && !known.contains(target.as_str())
-                && !unchecked_prefixes.iter().any(|p| target.starts_with(p))
             {
+                let near = similar(&target, &known)
+                    .map(|u| format!(" ; vouliez-vous écrire « {u} » ?"))
+                    .unwrap_or_default();
                 diagnostics.push(document.source.error(
-                    link.offset,
-                    format!("lien interne cassé : aucune page à l'adresse « {target} »"),
-                    suggest(&target, &known),
+                    image.offset,
+                    format!("image introuvable : « {} » (adresse « {target} »)", image.destination),
+                    format!(
+                        "placez le fichier à côté de la page (dans son dossier, avec index.md) ou dans content/static/, et vérifiez le nom, majuscules comprises{near}"
+                    ),
                 ));
             }
         }
@@ -205,6 +260,94 @@ pub fn load_declared(
     })
 }
 
+/// Ids every page has from the layout (the skip link's target).
+const LAYOUT_ANCHORS: &[&str] = &["contenu"];
+
+/// A link's `#anchor` must be an id of the page it leads to (a heading's), when that page is a
+/// document: `#…` alone is the document's own.
+fn check_anchor(
+    document: &Document,
+    link: &markdown::Link,
+    target: Option<&str>,
+    anchors_of: &HashMap<&str, &HashSet<String>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let destination = link.destination.trim();
+    let Some((_, fragment)) = destination.split_once('#') else {
+        return;
+    };
+    let page = match target {
+        Some(t) => t,
+        None if destination.starts_with('#') => document.url.as_str(),
+        None => return,
+    };
+    let Some(ids) = anchors_of.get(page) else {
+        return;
+    };
+    if fragment.is_empty() || ids.contains(fragment) || LAYOUT_ANCHORS.contains(&fragment) {
+        return;
+    }
+    let mut known: Vec<&str> = ids.iter().map(String::as_str).collect();
+    known.sort();
+    let where_ = if page == document.url {
+        "sur cette page".to_string()
+    } else {
+        format!("sur la page « {page} »")
+    };
+    diagnostics.push(document.source.error(
+        link.offset,
+        format!("ancre « #{fragment} » introuvable {where_}"),
+        if known.is_empty() {
+            "cette page n'a pas de titre (## …) : retirez « #… » du lien".to_string()
+        } else {
+            format!(
+                "écrivez l'ancre d'un titre de la page : {}",
+                known
+                    .iter()
+                    .map(|a| format!("#{a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    ));
+}
+
+/// A news post needs a date (an error without one); dated after `today`, it is published on that
+/// date and not before: its date is returned and a note says so.
+fn news_date(
+    document: &Document,
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<NaiveDate> {
+    if document.root != content::Root::News || document.kind != content::Kind::Page {
+        return None;
+    }
+    let front_start = document.source.text.find("title").unwrap_or(0);
+    match document.front.date {
+        None => {
+            diagnostics.push(document.source.error(
+                front_start,
+                "actualité sans date",
+                format!("ajoutez dans l'en-tête une ligne date = {today} (la date de publication, AAAA-MM-JJ)"),
+            ));
+            None
+        }
+        Some(date) if date > today && !document.front.draft => {
+            let at = document.source.text.find("\ndate").map_or(0, |i| i + 1);
+            diagnostics.push(document.source.warning(
+                at,
+                format!(
+                    "actualité datée du {} : elle sera publiée ce jour-là, pas avant",
+                    french_long(date)
+                ),
+                "rien à faire si c'est voulu ; sinon corrigez la date",
+            ));
+            Some(date)
+        }
+        Some(_) => None,
+    }
+}
+
 /// Diagnostics in the order they are shown: errors first, then by file and place.
 pub(super) fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics.sort_by(|a, b| {
@@ -219,20 +362,36 @@ fn suggest(target: &str, known: &HashSet<&str>) -> String {
     if known.contains(with_slash.as_str()) {
         return format!("ajoutez la barre finale : « {with_slash} »");
     }
-    let last = target
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    let mut similar: Vec<&&str> = known
-        .iter()
-        .filter(|u| !last.is_empty() && u.trim_end_matches('/').ends_with(last))
-        .collect();
-    similar.sort();
-    match similar.first() {
+    match similar(target, known) {
         Some(u) => format!("vouliez-vous écrire « {u} » ?"),
         None => "corrigez l'adresse (elle commence par / et finit par /, par exemple /comment-ca-marche/) ou retirez le lien".into(),
     }
+}
+
+/// The known address nearest to `target`: one whose last segment contains the target's, in the
+/// same folder first, then one starting with it (`/communes/rethel/` → `/communes/rethel-08362/`),
+/// then the shortest.
+fn similar<'a>(target: &str, known: &HashSet<&'a str>) -> Option<&'a str> {
+    let split = |url: &str| -> (String, String) {
+        let trimmed = url.trim_end_matches('/');
+        match trimmed.rsplit_once('/') {
+            Some((parent, last)) => (format!("{parent}/"), last.to_string()),
+            None => (String::new(), trimmed.to_string()),
+        }
+    };
+    let (parent, last) = split(target);
+    if last.is_empty() {
+        return None;
+    }
+    known
+        .iter()
+        .filter_map(|&u| {
+            let (p, l) = split(u);
+            l.contains(last.as_str())
+                .then(|| ((p != parent, !l.starts_with(last.as_str()), l.len(), u), u))
+        })
+        .min()
+        .map(|(_, u)| u)
 }
 
 impl Site {
@@ -262,5 +421,29 @@ impl Site {
 
     pub fn statics(&self) -> &[StaticFile] {
         &self.statics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commune_without_its_code_is_suggested_with_it() {
+        let known: HashSet<&str> = [
+            "/actualites/permanence-rethel/",
+            "/communes/rethel-08362/",
+            "/communes/sault-les-rethel-08401/",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            suggest("/communes/rethel/", &known),
+            "vouliez-vous écrire « /communes/rethel-08362/ » ?"
+        );
+        assert_eq!(
+            suggest("/permanence-rethel/", &known),
+            "vouliez-vous écrire « /actualites/permanence-rethel/ » ?"
+        );
     }
 }

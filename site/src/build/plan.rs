@@ -68,12 +68,22 @@ pub(super) fn plan(
     let mut taken: HashMap<String, usize> = HashMap::new();
     for (i, d) in documents.iter().enumerate() {
         if let Some(&other) = taken.get(&d.url) {
+            let other_path = &documents[other].source.path;
+            let only_case = other_path.to_string_lossy().to_lowercase()
+                == d.source.path.to_string_lossy().to_lowercase();
             diagnostics.push(d.source.error(
                 0,
-                format!("deux fichiers publient la même adresse « {} »", d.url),
+                if only_case {
+                    format!(
+                        "deux fichiers ne diffèrent que par les majuscules et publient la même adresse « {} »",
+                        d.url
+                    )
+                } else {
+                    format!("deux fichiers publient la même adresse « {} »", d.url)
+                },
                 format!(
-                    "renommez ce fichier ou « {} »",
-                    documents[other].source.path.display()
+                    "renommez ce fichier ou « {} » (de préférence tout en minuscules, sans espace ni accent)",
+                    other_path.display()
                 ),
             ));
             continue;

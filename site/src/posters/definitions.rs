@@ -272,7 +272,17 @@ pub fn load(
             ));
         }
         for name in definition.logos.iter().flatten() {
-            if !available.contains_key(name) {
+            if !name.to_lowercase().ends_with(".svg") {
+                ok = false;
+                let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+                diagnostics.push(source.error(
+                    at(&format!("\"{name}\"")),
+                    format!("logo « {name} » : SVG seulement sur les affiches"),
+                    format!(
+                        "enregistrez ce logo en SVG (demandez-le en SVG à son auteur, ou dans Inkscape : « SVG simple »), placez-le dans content/{LOGOS_DIR}/ et écrivez « {stem}.svg »"
+                    ),
+                ));
+            } else if !available.contains_key(name) {
                 ok = false;
                 let known: Vec<&str> = available.keys().map(String::as_str).collect();
                 diagnostics.push(source.error(

@@ -21,7 +21,7 @@ use std::time::Instant;
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
-use territory::{Diagnostic, Severity, Territory};
+use territory::{Diagnostic, Severity, SourceFile, Territory};
 
 use crate::config::SiteConfig;
 use cache::Cache;
@@ -157,7 +157,7 @@ pub fn load(
             });
         }
     }
-    Some(Posters {
+    let posters = Posters {
         fonts,
         sets,
         site_title: config.title.clone(),
@@ -165,7 +165,86 @@ pub fn load(
         base_url: config.base_url.clone(),
         edition: edition(today),
         files,
-    })
+    };
+    overflows(&posters, territory, diagnostics);
+    Some(posters)
+}
+
+/// A text that does not fit its poster is an error of the definition that set it: it names the
+/// poster, the format and the longest text changed from the default (the likeliest culprit).
+fn overflows(posters: &Posters, territory: &Territory, diagnostics: &mut Vec<Diagnostic>) {
+    let jobs: Vec<(usize, Format)> = posters
+        .sets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, set)| set.formats.iter().map(move |&f| (i, f)))
+        .collect();
+    let found: Vec<(usize, Format, f64)> = jobs
+        .par_iter()
+        .filter_map(|&(i, format)| {
+            let drawn = posters.draw(territory, i, format).ok()?;
+            (drawn.overflow > 0.0).then_some((i, format, drawn.overflow))
+        })
+        .collect();
+    for (i, format, overflow) in found {
+        let set = &posters.sets[i];
+        let mm = (overflow * 25.4 / 72.0).ceil();
+        let field = longest_changed_text(set);
+        let source = set.source.as_ref().and_then(|p| SourceFile::read(p).ok());
+        let message = format!(
+            "affiche « {} » ({}) : le texte déborde de {mm:.0} mm sur le pied de page{}",
+            set.id,
+            format.code(),
+            field.map_or(String::new(), |f| format!(
+                " ; texte le plus long : « {f} »"
+            ))
+        );
+        let fix = match field {
+            Some(f) => format!(
+                "raccourcissez « {f} » (ou un autre texte de cette affiche), ou retirez la ligne pour garder le texte par défaut"
+            ),
+            None => "raccourcissez les textes de cette affiche ou signalez le problème à l'équipe technique".to_string(),
+        };
+        diagnostics.push(match &source {
+            Some(src) => {
+                let at = field
+                    .and_then(|f| src.text.find(&format!("\n{f}")).map(|o| o + 1))
+                    .or_else(|| field.filter(|f| src.text.starts_with(f)).map(|_| 0))
+                    .unwrap_or(0);
+                src.error(at, message, fix)
+            }
+            None => Diagnostic {
+                severity: Severity::Error,
+                file: PathBuf::from(definitions::POSTERS_DIR),
+                line: 1,
+                column: 1,
+                message,
+                fix,
+            },
+        });
+    }
+}
+
+/// The text of `set` changed from the default that grew the most, by its key in the definition.
+fn longest_changed_text(set: &PosterSet) -> Option<&'static str> {
+    let t = &set.texts;
+    let steps = t.steps.join(" ");
+    let default_steps = definitions::STEPS.join(" ");
+    [
+        ("headline", t.headline.as_str(), definitions::HEADLINE),
+        (
+            "subheadline",
+            t.subheadline.as_str(),
+            definitions::SUBHEADLINE,
+        ),
+        ("steps", steps.as_str(), default_steps.as_str()),
+        ("priority", t.priority.as_str(), definitions::PRIORITY),
+        ("help", t.help.as_str(), definitions::HELP),
+    ]
+    .into_iter()
+    .filter(|(_, text, default)| text != default)
+    .max_by_key(|(_, text, default)| text.chars().count() as i64 - default.chars().count() as i64)
+    .map(|(key, _, _)| key)
 }
 
 impl Posters {
