@@ -296,10 +296,22 @@ fn front_matter(
     for e in &syntax_errors {
         diagnostics.push(toml_diagnostic(source, front_start, e));
     }
+    // A value on a line with a syntax error is already reported there.
+    let broken_lines: Vec<usize> = syntax_errors
+        .iter()
+        .filter_map(|e| e.span())
+        .map(|s| source.position(front_start + s.start).0)
+        .collect();
     let mut front = FrontMatter::default();
     let mut title_wrong = false;
     for (key, value) in table.get_ref().iter() {
         let at = front_start + value.span().start;
+        if broken_lines.contains(&source.position(at).0)
+            || broken_lines.contains(&source.position(front_start + key.span().start).0)
+        {
+            title_wrong |= key.get_ref() == "title";
+            continue;
+        }
         let key_at = front_start + key.span().start;
         let name = key.get_ref().as_ref();
         let wrong = |diagnostics: &mut Vec<Diagnostic>, expected: &str, example: &str| {
