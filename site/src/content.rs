@@ -461,9 +461,8 @@ fn date(
     use toml::de::DeValue;
     let (parsed, written) = match value {
         DeValue::Datetime(dt) => (
-            dt.date.and_then(|d| {
-                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
-            }),
+            dt.date
+                .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())),
             dt.to_string(),
         ),
         DeValue::String(s) => (

@@ -49,7 +49,10 @@ fn every_front_matter_error_of_a_file_at_once_with_the_body_errors() {
     assert_eq!(lines, [2, 4, 5, 6, 7, 9, 9], "{errors:#?}");
     let columns: Vec<usize> = errors.iter().map(|e| e.1).collect();
     assert_eq!(columns, [9, 8, 11, 10, 1, 12, 31], "{errors:#?}");
-    assert!(errors[4].2.contains("clé inconnue « auteur »"), "{errors:#?}");
+    assert!(
+        errors[4].2.contains("clé inconnue « auteur »"),
+        "{errors:#?}"
+    );
     assert!(errors[5].2.contains("{{ numero }}"), "{errors:#?}");
     assert!(errors[6].2.contains("« /faq »"), "{errors:#?}");
 }
@@ -66,7 +69,10 @@ fn typographic_and_french_quotes_ask_for_straight_quotes() {
         assert_eq!(errors.len(), 1, "{value}: {errors:#?}");
         let (line, column, message, fix) = &errors[0];
         assert_eq!((*line, *column), (2, 9), "{value}");
-        assert_eq!(message, "guillemets typographiques dans la valeur de « title »");
+        assert_eq!(
+            message,
+            "guillemets typographiques dans la valeur de « title »"
+        );
         assert!(fix.contains("guillemets droits \"…\""), "{fix}");
     }
 }
@@ -74,7 +80,11 @@ fn typographic_and_french_quotes_ask_for_straight_quotes() {
 #[test]
 fn a_french_date_is_rewritten_in_the_fix() {
     let f = Fixture::pages_only();
-    f.edit("news/lancement.md", "date = 2026-11-02", "date = 01/12/2026");
+    f.edit(
+        "news/lancement.md",
+        "date = 2026-11-02",
+        "date = 01/12/2026",
+    );
     let errors = errors_in(&f, "news/lancement.md");
     assert_eq!(errors.len(), 1, "{errors:#?}");
     let (line, column, message, fix) = &errors[0];
@@ -134,13 +144,7 @@ fn a_broken_site_config_hides_no_other_file() {
     let errors: Vec<&Diagnostic> = all.iter().filter(|d| d.is_error()).collect();
     let files: Vec<String> = errors
         .iter()
-        .map(|d| {
-            d.file
-                .strip_prefix(f.path())
-                .unwrap()
-                .display()
-                .to_string()
-        })
+        .map(|d| d.file.strip_prefix(f.path()).unwrap().display().to_string())
         .collect();
     assert_eq!(files.iter().filter(|f| *f == "site.toml").count(), 1);
     assert_eq!(

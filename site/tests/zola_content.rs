@@ -112,11 +112,7 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
         .iter()
         .map(|d: &Diagnostic| {
             (
-                d.file
-                    .strip_prefix(f.path())
-                    .unwrap()
-                    .display()
-                    .to_string(),
+                d.file.strip_prefix(f.path()).unwrap().display().to_string(),
                 d.message.clone(),
             )
         })
@@ -126,16 +122,46 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
             "pages/docs/_index.md",
             "modèle « docs/section.html » introuvable : le modèle par défaut est utilisé",
         ),
-        ("pages/docs/_index.md", "clé Zola « page_template » ignorée par cpts"),
-        ("pages/docs/_index.md", "clé Zola « paginate_by » ignorée par cpts"),
-        ("pages/docs/_index.md", "clé Zola « insert_anchor_links » ignorée par cpts"),
-        ("pages/docs/_index.md", "clé Zola « in_search_index » ignorée par cpts"),
-        ("pages/docs/_index.md", "clé Zola « render » ignorée par cpts"),
-        ("pages/docs/_index.md", "clé Zola « transparent » ignorée par cpts"),
-        ("pages/docs/avance/modeles.md", "clé Zola « in_search_index » ignorée par cpts"),
-        ("pages/docs/demarrage/_index.md", "clé Zola « redirect_to » ignorée par cpts"),
-        ("pages/docs/demarrage/installation.md", "clé Zola « authors » ignorée par cpts"),
-        ("pages/docs/demarrage/installation.md", "clé Zola « taxonomies » ignorée par cpts"),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « page_template » ignorée par cpts",
+        ),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « paginate_by » ignorée par cpts",
+        ),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « insert_anchor_links » ignorée par cpts",
+        ),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « in_search_index » ignorée par cpts",
+        ),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « render » ignorée par cpts",
+        ),
+        (
+            "pages/docs/_index.md",
+            "clé Zola « transparent » ignorée par cpts",
+        ),
+        (
+            "pages/docs/avance/modeles.md",
+            "clé Zola « in_search_index » ignorée par cpts",
+        ),
+        (
+            "pages/docs/demarrage/_index.md",
+            "clé Zola « redirect_to » ignorée par cpts",
+        ),
+        (
+            "pages/docs/demarrage/installation.md",
+            "clé Zola « authors » ignorée par cpts",
+        ),
+        (
+            "pages/docs/demarrage/installation.md",
+            "clé Zola « taxonomies » ignorée par cpts",
+        ),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -151,17 +177,26 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
     };
     // `slug` and `path` give the address.
     assert!(read("docs/demarrage/reglages/index.html").contains("Configuration"));
-    assert!(!out.path().join("site/docs/demarrage/configuration").exists());
+    assert!(
+        !out.path()
+            .join("site/docs/demarrage/configuration")
+            .exists()
+    );
     assert!(read("guide/modeles/index.html").contains("Modèles"));
     // Sections and their pages.
     let section = read("docs/demarrage/index.html");
-    assert!(section.contains("/docs/demarrage/installation/"), "{section}");
+    assert!(
+        section.contains("/docs/demarrage/installation/"),
+        "{section}"
+    );
     assert!(section.contains("/docs/demarrage/reglages/"), "{section}");
     // Each alias is a small same-origin redirect page.
     for alias in ["docs/installer/index.html", "ancienne/installation.html"] {
         let page = read(alias);
         assert!(
-            page.contains(r#"<meta http-equiv="refresh" content="0; url=/docs/demarrage/installation/">"#),
+            page.contains(
+                r#"<meta http-equiv="refresh" content="0; url=/docs/demarrage/installation/">"#
+            ),
             "{page}"
         );
         assert!(
@@ -173,7 +208,10 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
     assert!(!read("sitemap.xml").contains("/docs/installer/"));
     // Zola template syntax shown in code stays as written.
     let install = read("docs/demarrage/installation/index.html");
-    assert!(install.contains("<code>{{ page.title }}</code>"), "{install}");
+    assert!(
+        install.contains("<code>{{ page.title }}</code>"),
+        "{install}"
+    );
     assert!(install.contains("{{ section.title }}"), "{install}");
 }
 
@@ -195,7 +233,10 @@ fn an_alias_to_another_site_is_refused() {
             Err(all) => all.into_iter().filter(Diagnostic::is_error).collect(),
         };
         assert_eq!(errors.len(), 1, "{alias}: {errors:?}");
-        assert_eq!(errors[0].message, format!("ancienne adresse « {alias} » invalide"));
+        assert_eq!(
+            errors[0].message,
+            format!("ancienne adresse « {alias} » invalide")
+        );
         assert_eq!((errors[0].line, errors[0].column), (6, 32), "{alias}");
     }
 }

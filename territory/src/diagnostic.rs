@@ -147,7 +147,9 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let start = self.line_starts[line - 1];
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         self.text[start..end].trim_end_matches('\r')
     }
 
@@ -209,7 +211,9 @@ pub fn toml_hint(line: &str) -> Option<(String, String)> {
     if value.starts_with(|c: char| c.is_alphabetic()) && value != "true" && value != "false" {
         return Some((
             format!("texte sans guillemets dans la valeur de « {key} »"),
-            format!("mettez le texte entre guillemets droits : {key} = \"{value}\" (ou écrivez un nombre, true ou false)"),
+            format!(
+                "mettez le texte entre guillemets droits : {key} = \"{value}\" (ou écrivez un nombre, true ou false)"
+            ),
         ));
     }
     None
@@ -217,9 +221,32 @@ pub fn toml_hint(line: &str) -> Option<(String, String)> {
 
 /// Numbers written in words, as staff may type them.
 const NUMBER_WORDS: &[&str] = &[
-    "zéro", "zero", "un", "une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf",
-    "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "vingt", "trente", "quarante",
-    "cinquante", "soixante", "cent", "mille",
+    "zéro",
+    "zero",
+    "un",
+    "une",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "vingt",
+    "trente",
+    "quarante",
+    "cinquante",
+    "soixante",
+    "cent",
+    "mille",
 ];
 
 /// What is wrong with a date written `value`, when it is meant as one: a French `JJ/MM/AAAA` date,
@@ -242,7 +269,9 @@ pub fn date_hint(value: &str) -> Option<(String, String)> {
         let written = format!("{year:04}-{month:02}-{day:02}");
         let fix = match chrono::NaiveDate::from_ymd_opt(*year as i32, *month, *day) {
             Some(_) => format!("écrivez {written} (année-mois-jour, sans guillemets)"),
-            None => format!("ce jour n'existe pas : vérifiez le jour et le mois, puis écrivez-le sous la forme AAAA-MM-JJ (ici {written})"),
+            None => format!(
+                "ce jour n'existe pas : vérifiez le jour et le mois, puis écrivez-le sous la forme AAAA-MM-JJ (ici {written})"
+            ),
         };
         return Some((format!("date « {value} » écrite à la française"), fix));
     }
