@@ -348,6 +348,35 @@ mod tests {
     }
 
     #[test]
+    fn usual_toml_mistakes_are_explained_by_their_line() {
+        let hint = |line| toml_hint(line).map(|(_, fix)| fix);
+        assert!(
+            hint("title = « Accueil »")
+                .unwrap()
+                .contains("guillemets droits")
+        );
+        assert!(
+            hint("date = 1/2/2026")
+                .unwrap()
+                .starts_with("écrivez 2026-02-01")
+        );
+        assert!(
+            hint("date = 31/04/2026")
+                .unwrap()
+                .starts_with("ce jour n'existe pas")
+        );
+        assert!(
+            hint("updated = 2025-02-29")
+                .unwrap()
+                .starts_with("ce jour n'existe pas")
+        );
+        assert!(hint("weight = Dix").unwrap().contains("nombre"));
+        assert!(hint("demo = oui").unwrap().contains("demo = \"oui\""));
+        assert_eq!(hint("title = \"Accueil"), None);
+        assert_eq!(hint("[phone]"), None);
+    }
+
+    #[test]
     fn unknown_field_is_translated() {
         let (message, fix) =
             translate_serde_message("unknown field `titel`, expected one of `title`, `date`");
