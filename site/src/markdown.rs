@@ -37,6 +37,26 @@ impl Placeholders {
         }
     }
 
+    /// Every placeholder name, with no value: used to check pages when site.toml could not be read,
+    /// so that its error is not followed by one « variable inconnue » per page.
+    pub fn any() -> Self {
+        let config = SiteConfig {
+            title: String::new(),
+            description: String::new(),
+            base_url: String::new(),
+            api_url: String::new(),
+            demo: false,
+            phone: Some(crate::config::Phone {
+                number: String::new(),
+                hours: String::new(),
+                cost: String::new(),
+                international: String::new(),
+            }),
+            map: Default::default(),
+        };
+        Self::new(&config)
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.values
             .iter()
@@ -258,6 +278,21 @@ fn zola_internal_link(dest: CowStr<'_>) -> CowStr<'_> {
     CowStr::from(url)
 }
 
+/// Byte ranges of `body` that are code: code blocks and inline code.
+fn code_spans(body: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_FOOTNOTES);
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) | Event::Code(_) => spans.push(range),
+            _ => {}
+        }
+    }
+    spans
+}
+
 /// Replaces `{{ name }}` placeholders. Returns the new text and, for each replacement, the offset in
 /// the new text after it and the matching offset in the file, so positions can be mapped back.
 fn expand(
@@ -270,13 +305,21 @@ fn expand(
     if !body.contains("{{") {
         return (body.to_string(), Vec::new());
     }
+    let code = code_spans(body);
     let mut out = String::with_capacity(body.len());
     let mut shifts = Vec::new();
     let mut rest = 0;
-    while let Some(open) = body[rest..].find("{{").map(|i| rest + i) {
+    let mut from = 0;
+    while let Some(open) = body[from..].find("{{").map(|i| from + i) {
         let Some(close) = body[open..].find("}}").map(|i| open + i) else {
             break;
         };
+        // `{{ … }}` in code (fenced, indented or inline) is shown as written.
+        if let Some(span) = code.iter().find(|r| r.contains(&open)) {
+            from = span.end.max(open + 2);
+            continue;
+        }
+        from = close + 2;
         let name = body[open + 2..close].trim();
         out.push_str(&body[rest..open]);
         match placeholders.get(name) {

@@ -27,6 +27,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/communes_letter.html"),
     ),
     ("404.html", include_str!("../templates/404.html")),
+    ("redirect.html", include_str!("../templates/redirect.html")),
     (
         "inscription.html",
         include_str!("../templates/inscription.html"),

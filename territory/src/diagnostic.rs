@@ -142,6 +142,17 @@ impl SourceFile {
         self.diagnostic(Severity::Warning, offset, message, fix)
     }
 
+    /// The text of the line holding byte `offset`, without its line ending.
+    pub fn line_at(&self, offset: usize) -> &str {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        self.text[start..end].trim_end_matches('\r')
+    }
+
     /// Byte offset of the `nth` (0-based) occurrence of `needle`, used where a parser gives no span.
     pub fn find_nth(&self, needle: &str, nth: usize) -> Option<usize> {
         self.text.match_indices(needle).nth(nth).map(|(i, _)| i)
@@ -161,7 +172,123 @@ pub fn toml_diagnostic(source: &SourceFile, base: usize, error: &toml::de::Error
     let offset = base + error.span().map(|s| s.start).unwrap_or(0);
     let raw = error.message().trim();
     let (message, fix) = translate_serde_message(raw);
+    // A syntax error is explained by its line when it is a usual mistake.
+    let (message, fix) = if message.starts_with("syntaxe TOML invalide") {
+        toml_hint(source.line_at(offset)).unwrap_or((message, fix))
+    } else {
+        (message, fix)
+    };
     source.error(offset, message, fix)
+}
+
+/// The usual mistakes behind a TOML syntax error, told by what is written on its line
+/// (`key = value`): typographic quotes, a French date, a day that does not exist, a number in words.
+pub fn toml_hint(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    let value = value.trim();
+    let value = value
+        .split_once(" #")
+        .map_or(value, |(v, _)| v.trim_end())
+        .trim_end_matches(',');
+    const CURLY: [char; 8] = ['“', '”', '«', '»', '‘', '’', '„', '‹'];
+    if value.starts_with(CURLY) || value.ends_with(CURLY) {
+        return Some((
+            format!("guillemets typographiques dans la valeur de « {key} »"),
+            format!("utilisez des guillemets droits \"…\" : {key} = \"…\""),
+        ));
+    }
+    if let Some(hint) = date_hint(value) {
+        return Some(hint);
+    }
+    let word = value.to_lowercase();
+    if NUMBER_WORDS.contains(&word.as_str()) {
+        return Some((
+            format!("« {key} » attend un nombre, pas « {value} »"),
+            format!("écrivez un nombre en chiffres, sans guillemets, par exemple {key} = 10"),
+        ));
+    }
+    if value.starts_with(|c: char| c.is_alphabetic()) && value != "true" && value != "false" {
+        return Some((
+            format!("texte sans guillemets dans la valeur de « {key} »"),
+            format!(
+                "mettez le texte entre guillemets droits : {key} = \"{value}\" (ou écrivez un nombre, true ou false)"
+            ),
+        ));
+    }
+    None
+}
+
+/// Numbers written in words, as staff may type them.
+const NUMBER_WORDS: &[&str] = &[
+    "zéro",
+    "zero",
+    "un",
+    "une",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+    "vingt",
+    "trente",
+    "quarante",
+    "cinquante",
+    "soixante",
+    "cent",
+    "mille",
+];
+
+/// What is wrong with a date written `value`, when it is meant as one: a French `JJ/MM/AAAA` date,
+/// or an `AAAA-MM-JJ` day that does not exist (30 February).
+pub fn date_hint(value: &str) -> Option<(String, String)> {
+    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    let numbers = |parts: Vec<&str>| -> Option<Vec<u32>> {
+        parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect()
+    };
+    if let Some([day, month, year]) = numbers(value.split('/').collect()).as_deref()
+        && *year >= 1000
+    {
+        let written = format!("{year:04}-{month:02}-{day:02}");
+        let fix = match chrono::NaiveDate::from_ymd_opt(*year as i32, *month, *day) {
+            Some(_) => format!("écrivez {written} (année-mois-jour, sans guillemets)"),
+            None => format!(
+                "ce jour n'existe pas : vérifiez le jour et le mois, puis écrivez-le sous la forme AAAA-MM-JJ (ici {written})"
+            ),
+        };
+        return Some((format!("date « {value} » écrite à la française"), fix));
+    }
+    let day_part = value.get(..10).unwrap_or(value);
+    if let Some([year, month, day]) = numbers(day_part.split('-').collect()).as_deref()
+        && day_part.len() == 10
+        && (1..=12).contains(month)
+        && (1..=31).contains(day)
+        && chrono::NaiveDate::from_ymd_opt(*year as i32, *month, *day).is_none()
+    {
+        return Some((
+            format!("date « {value} » impossible"),
+            "ce jour n'existe pas : vérifiez le jour et le mois (AAAA-MM-JJ, par exemple 2026-02-28)"
+                .to_string(),
+        ));
+    }
+    None
 }
 
 /// serde and toml speak English; communication staff read French. The common cases are translated,
@@ -218,6 +345,35 @@ mod tests {
         assert_eq!(source.position(3), (2, 1));
         // "çé" is 4 bytes but 2 characters.
         assert_eq!(source.position(7), (2, 3));
+    }
+
+    #[test]
+    fn usual_toml_mistakes_are_explained_by_their_line() {
+        let hint = |line| toml_hint(line).map(|(_, fix)| fix);
+        assert!(
+            hint("title = « Accueil »")
+                .unwrap()
+                .contains("guillemets droits")
+        );
+        assert!(
+            hint("date = 1/2/2026")
+                .unwrap()
+                .starts_with("écrivez 2026-02-01")
+        );
+        assert!(
+            hint("date = 31/04/2026")
+                .unwrap()
+                .starts_with("ce jour n'existe pas")
+        );
+        assert!(
+            hint("updated = 2025-02-29")
+                .unwrap()
+                .starts_with("ce jour n'existe pas")
+        );
+        assert!(hint("weight = Dix").unwrap().contains("nombre"));
+        assert!(hint("demo = oui").unwrap().contains("demo = \"oui\""));
+        assert_eq!(hint("title = \"Accueil"), None);
+        assert_eq!(hint("[phone]"), None);
     }
 
     #[test]

@@ -99,18 +99,21 @@ pub fn load_declared(
             }
             None => false,
         };
-    let Some(config) = config else {
-        return Err(sorted(diagnostics));
+    // A broken site.toml does not hide the other files' problems: the pages are still checked,
+    // with every placeholder name accepted, and the load stops after.
+    let posters = config.as_ref().and_then(|config| {
+        posters::load(
+            content_dir,
+            config,
+            territory.as_ref(),
+            today,
+            &mut diagnostics,
+        )
+    });
+    let placeholders = match &config {
+        Some(config) => Placeholders::new(config),
+        None => Placeholders::any(),
     };
-    let posters = posters::load(
-        content_dir,
-        &config,
-        territory.as_ref(),
-        today,
-        &mut diagnostics,
-    );
-
-    let placeholders = Placeholders::new(&config);
     let rendered: Vec<(markdown::Rendered, Vec<Diagnostic>)> = all_documents
         .par_iter()
         .map(|d| {
@@ -127,7 +130,7 @@ pub fn load_declared(
     let mut anchors = Vec::with_capacity(all_documents.len());
     // Future news, by address: published on their date, not before.
     let mut scheduled: Vec<(String, NaiveDate)> = Vec::new();
-    for (document, (r, ds)) in all_documents.into_iter().zip(rendered) {
+    for (mut document, (r, ds)) in all_documents.into_iter().zip(rendered) {
         diagnostics.extend(ds);
         if let Some(date) = news_date(&document, today, &mut diagnostics) {
             scheduled.push((document.url.clone(), date));
@@ -136,11 +139,14 @@ pub fn load_declared(
         if let (Some(name), Some(t)) = (&document.front.template, &templates)
             && !t.exists(name)
         {
-            diagnostics.push(document.source.error(
-                0,
-                format!("modèle « {name} » introuvable"),
+            // A Zola site names its own templates: the page is built with the default one.
+            let at = document.source.find_nth("template", 0).unwrap_or(0);
+            diagnostics.push(document.source.warning(
+                at,
+                format!("modèle « {name} » introuvable : le modèle par défaut est utilisé"),
                 "retirez la ligne template = … ou créez ce fichier dans content/templates/",
             ));
+            document.front.template = None;
         }
         if !document.front.draft {
             documents.push(document);
@@ -166,6 +172,12 @@ pub fn load_declared(
         .iter()
         .flat_map(|p| p.files.iter().map(posters::PosterFile::url))
         .collect();
+    // Without site.toml there are no posters: links to their page are not reported either.
+    let unchecked_posters: &[&str] = if config.is_none() {
+        &[posters::URL]
+    } else {
+        &[]
+    };
     let known: HashSet<&str> = plan
         .iter()
         .map(|p| p.url.as_str())
@@ -184,7 +196,11 @@ pub fn load_declared(
         for link in links {
             match internal_target(&document.url, &link.destination) {
                 Some(target) if !known.contains(target.as_str()) => {
-                    if unchecked_prefixes.iter().any(|p| target.starts_with(p)) {
+                    if unchecked_prefixes
+                        .iter()
+                        .chain(unchecked_posters)
+                        .any(|p| target.starts_with(p))
+                    {
                         continue;
                     }
                     if let Some((_, date)) = scheduled.iter().find(|(u, _)| *u == target) {
@@ -218,6 +234,7 @@ pub fn load_declared(
         for image in images {
             if let Some(target) = internal_target(&document.url, &image.destination)
                 && !known.contains(target.as_str())
+                && !unchecked_prefixes.iter().any(|p| target.starts_with(p))
             {
                 let near = similar(&target, &known)
                     .map(|u| format!(" ; vouliez-vous écrire « {u} » ?"))
@@ -233,7 +250,7 @@ pub fn load_declared(
         }
     }
 
-    let Some(mut templates) = templates else {
+    let (Some(config), Some(mut templates)) = (config, templates) else {
         return Err(sorted(diagnostics));
     };
     if diagnostics.iter().any(Diagnostic::is_error) {

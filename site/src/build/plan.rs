@@ -30,6 +30,8 @@ pub(super) enum Job {
     /// The printable paper form of a CPTS.
     PaperForm(usize),
     Posters,
+    /// A former address of a document (Zola's `aliases`), redirecting to it.
+    Redirect(usize),
 }
 
 /// An address of the site and what renders it.
@@ -47,6 +49,7 @@ impl Planned {
                 | Job::Sitemap
                 | Job::Robots
                 | Job::NotFound
+                | Job::Redirect(_)
                 | Job::MapFile(_)
                 | Job::Registration(
                     registration_pages::Output::Css
@@ -93,6 +96,26 @@ pub(super) fn plan(
             url: d.url.clone(),
             job: Job::Document(i),
         });
+    }
+    for (i, d) in documents.iter().enumerate() {
+        for (alias, offset) in &d.front.aliases {
+            if let Some(&other) = taken.get(alias) {
+                diagnostics.push(d.source.error(
+                    *offset,
+                    format!("l'ancienne adresse « {alias} » est déjà une page"),
+                    format!(
+                        "retirez-la de aliases : « {} » est publiée à cette adresse",
+                        documents[other].source.path.display()
+                    ),
+                ));
+                continue;
+            }
+            taken.insert(alias.clone(), i);
+            plan.push(Planned {
+                url: alias.clone(),
+                job: Job::Redirect(i),
+            });
+        }
     }
     let mut generated = Vec::new();
     if let Some(t) = territory {

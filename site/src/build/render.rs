@@ -165,6 +165,16 @@ impl Site {
                 t.render(template, &self.page(url, self.document_data(i)))
                     .map_err(|e| locate_in(e, d))
             }
+            Job::Redirect(i) => {
+                let d = &self.documents[i];
+                let data = serde_json::json!({
+                    "url": url,
+                    "title": d.front.title,
+                    "target": d.url,
+                    "permalink": self.permalink(&d.url),
+                });
+                t.render("redirect.html", &data)
+            }
             Job::Cpts(i) => {
                 let territory = self.territory.as_ref().expect("planned with a territory");
                 let data = WithMap {
