@@ -34,6 +34,18 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "erreur",
             Severity::Warning => "avertissement",
         };
+        if crate::load::sheets::is_sheet(&self.file) {
+            // A workbook's cell, as the spreadsheet names it: doctors.xlsx:Feuille1!C12.
+            return write!(
+                f,
+                "{}!{}{}: {kind} : {}\n    → {}",
+                self.file.display(),
+                crate::load::sheets::column_letters(self.column),
+                self.line,
+                self.message,
+                self.fix
+            );
+        }
         write!(
             f,
             "{}:{}:{}: {kind} : {}\n    → {}",
