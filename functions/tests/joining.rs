@@ -179,8 +179,13 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
     // The export opens in a spreadsheet and reads back with no error, as doctors.csv and as
     // doctors.xlsx (offered on the page too), him included.
     let (_, page) = h.send(get("/espace/medecins", &cookie)).await;
-    assert!(page.contains("href=\"/espace/medecins/export.xlsx\""), "{page}");
-    let (r, xlsx) = h.send_bytes(get("/espace/medecins/export.xlsx", &cookie)).await;
+    assert!(
+        page.contains("href=\"/espace/medecins/export.xlsx\""),
+        "{page}"
+    );
+    let (r, xlsx) = h
+        .send_bytes(get("/espace/medecins/export.xlsx", &cookie))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         r.headers()[header::CONTENT_TYPE],
@@ -207,7 +212,9 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
         let read = loaded.territory.unwrap();
         let current = h.app.current_territory().await;
         assert_eq!(read.doctors.len(), current.doctors.len(), "{name}");
-        let his = read.doctor(&doctor).expect("the accepted doctor is in the export");
+        let his = read
+            .doctor(&doctor)
+            .expect("the accepted doctor is in the export");
         assert_eq!(his.name, "Dr Inès Morel", "{name}");
         assert_eq!(read.communes[his.commune].code, "08362", "{name}");
         for (back, d) in read.doctors.iter().zip(&current.doctors) {

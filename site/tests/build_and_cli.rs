@@ -64,7 +64,11 @@ fn check_and_build_read_doctors_xlsx_instead_of_doctors_csv() {
         "{}",
         stderr(&built)
     );
-    assert!(out.path().join("site/communes/sedan-08409/index.html").exists());
+    assert!(
+        out.path()
+            .join("site/communes/sedan-08409/index.html")
+            .exists()
+    );
 
     // Two lists: which one is meant?
     f.write(

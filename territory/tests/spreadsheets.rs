@@ -38,11 +38,7 @@ fn load(files: &[(&str, &[u8])]) -> Loaded {
 }
 
 fn errors(loaded: &Loaded) -> Vec<&Diagnostic> {
-    loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect()
+    loaded.diagnostics.iter().filter(|d| d.is_error()).collect()
 }
 
 fn demo_doctors() -> Vec<Doctor> {
@@ -137,7 +133,10 @@ fn excel_csv_in_windows_1252_is_read() {
     assert_same(&doctors, &demo_doctors());
 
     // Columns count characters, not Windows-1252 bytes: « Dr Étienne Collard » on line 5.
-    let csv = crlf(&demo_csv()).replace("n_accepte_pas;;0;non;;non;non;2026-09-14", "n_accepte_pas;;0;peut-être;;non;non;2026-09-14");
+    let csv = crlf(&demo_csv()).replace(
+        "n_accepte_pas;;0;non;;non;non;2026-09-14",
+        "n_accepte_pas;;0;peut-être;;non;non;2026-09-14",
+    );
     let loaded = load(&[("doctors.csv", &windows_1252(&csv))]);
     let shown = only_error(&loaded);
     // med-004;Dr Étienne Collard;08409;49.70089;4.94559;n_accepte_pas;;0; → 67 characters.
@@ -212,14 +211,14 @@ fn a_french_excel_round_trip_loads_the_same_doctors_with_warnings() {
 fn a_commune_name_gets_its_code_proposed() {
     let csv = demo_csv().replacen(";08409;", ";Charleville-Mézières;", 1);
     let loaded = load(&[("doctors.csv", csv.as_bytes())]);
-    let errors = errors(&loaded);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let found = errors(&loaded);
+    assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
-        errors[0].message,
+        found[0].message,
         "« Charleville-Mézières » est le nom d'une commune, pas son code"
     );
-    assert_eq!(errors[0].fix, "écrivez 08105 (Charleville-Mézières)");
-    assert_eq!((errors[0].line, errors[0].column), (2, 27));
+    assert_eq!(found[0].fix, "écrivez 08105 (Charleville-Mézières)");
+    assert_eq!((found[0].line, found[0].column), (2, 27));
 
     // Without its accents and hyphen, too.
     let csv = demo_csv().replacen(";08409;", ";charleville mezieres;", 1);
@@ -227,6 +226,14 @@ fn a_commune_name_gets_its_code_proposed() {
     assert_eq!(
         only_error(&loaded).lines().nth(1).unwrap().trim(),
         "→ écrivez 08105 (Charleville-Mézières)"
+    );
+
+    // The start of the name, as people say it.
+    let csv = demo_csv().replacen(";08409;", ";Charleville;", 1);
+    let loaded = load(&[("doctors.csv", csv.as_bytes())]);
+    assert_eq!(
+        errors(&loaded)[0].fix,
+        "écrivez 08105 (Charleville-Mézières)"
     );
 }
 
@@ -294,7 +301,10 @@ fn doctors_xlsx_is_read_with_excel_numbers_and_dates() {
     rows[11][0] = "med-002".into();
     let loaded = load(&[("doctors.xlsx", &xlsx(&rows))]);
     let shown = only_error(&loaded);
-    assert!(shown.starts_with("doctors.xlsx:Feuille1!A12: erreur"), "{shown}");
+    assert!(
+        shown.starts_with("doctors.xlsx:Feuille1!A12: erreur"),
+        "{shown}"
+    );
     assert!(shown.contains("l'autre est à la ligne 3"), "{shown}");
 }
 
@@ -339,8 +349,8 @@ fn ods(rows: &[Vec<String>]) -> Vec<u8> {
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in [
         ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
         ("META-INF/manifest.xml", manifest),

@@ -1,13 +1,14 @@
-//! `territory/doctors.csv`: the volunteer doctors' availability declarations, one row each, in a
-//! file a coordinator can keep in a spreadsheet (`;` or `,` separated, UTF-8).
+//! `territory/doctors.csv` (or `doctors.xlsx`, `doctors.ods`): the volunteer doctors' availability
+//! declarations, one row each, in a file a coordinator keeps in a spreadsheet. How the file is
+//! found and decoded is in [`super::sheets`]; here, its rows are checked, wherever they come from.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
-use crate::load::sheets::Sheet;
 use crate::load::cpts::is_plausible_email;
+use crate::load::sheets::Sheet;
 use crate::model::{Availability, Commune, Doctor, LonLat};
 
 const COLUMNS: [&str; 14] = [
@@ -33,7 +34,10 @@ const BOUNDS_MARGIN_DEG: f64 = 0.1;
 /// Where the table came from: a CSV text (places as line:column) or a workbook's sheet (places as
 /// cells, `doctors.xlsx:Feuille1!C12`).
 enum Origin<'a> {
-    Csv { source: &'a SourceFile, delimiter: u8 },
+    Csv {
+        source: &'a SourceFile,
+        delimiter: u8,
+    },
     Sheet(&'a Sheet),
 }
 
@@ -205,7 +209,10 @@ fn load_table(
         .collect();
     // Trailing empty header cells of a sheet (its used range) are no columns.
     let width = match origin {
-        Origin::Sheet(_) => header.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1),
+        Origin::Sheet(_) => header
+            .iter()
+            .rposition(|h| !h.is_empty())
+            .map_or(0, |i| i + 1),
         Origin::Csv { .. } => header.len(),
     };
     let header = &header[..width];
@@ -597,16 +604,24 @@ fn find_commune(text: &str, communes: &[Commune], by_code: &HashMap<&str, usize>
     if wanted.is_empty() {
         return CommuneCell::Unknown;
     }
-    let named: Vec<usize> = communes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| fold(&c.name) == wanted)
-        .map(|(i, _)| i)
-        .collect();
-    if named.is_empty() {
-        CommuneCell::Unknown
-    } else {
-        CommuneCell::Named(named)
+    let named = |matches: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        communes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches(&fold(&c.name)))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut found = named(&|name| name == wanted);
+    if found.is_empty() {
+        // The start of a longer name: « Charleville » for Charleville-Mézières.
+        let start = format!("{wanted} ");
+        found = named(&|name| name.starts_with(&start));
+    }
+    match found.len() {
+        0 => CommuneCell::Unknown,
+        1..=3 => CommuneCell::Named(found),
+        _ => CommuneCell::Unknown,
     }
 }
 

@@ -101,7 +101,8 @@ impl Sheet {
 }
 
 pub(crate) fn read_workbook(path: &Path) -> Result<Sheet, Diagnostic> {
-    let unreadable = |detail: String| Diagnostic {
+    let unreadable = |detail: String| {
+        Diagnostic {
         severity: Severity::Error,
         file: path.to_path_buf(),
         line: 1,
@@ -109,6 +110,7 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Sheet, Diagnostic> {
         message: format!("classeur illisible ({detail})"),
         fix: "enregistrez le classeur au format Excel (.xlsx) ou OpenDocument (.ods), ou en CSV (doctors.csv)"
             .into(),
+    }
     };
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
     let name = workbook
