@@ -595,10 +595,11 @@ fn find_commune(text: &str, communes: &[Commune], by_code: &HashMap<&str, usize>
     if let Some(&c) = by_code.get(text) {
         return CommuneCell::Code(c);
     }
-    if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) {
-        if let Some(&c) = by_code.get(format!("0{text}").as_str()) {
-            return CommuneCell::ZeroRemoved(c);
-        }
+    if text.len() == 4
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && let Some(&c) = by_code.get(format!("0{text}").as_str())
+    {
+        return CommuneCell::ZeroRemoved(c);
     }
     let wanted = fold(text);
     if wanted.is_empty() {
