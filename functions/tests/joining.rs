@@ -176,6 +176,56 @@ async fn a_doctor_offers_to_join_and_the_coordinator_accepts_him() {
         csv.contains(&format!("\"{doctor}\";\"Dr Inès Morel\";\"08362\"")),
         "{csv}"
     );
+    // The export opens in a spreadsheet and reads back with no error, as doctors.csv and as
+    // doctors.xlsx (offered on the page too), him included.
+    let (_, page) = h.send(get("/espace/medecins", &cookie)).await;
+    assert!(
+        page.contains("href=\"/espace/medecins/export.xlsx\""),
+        "{page}"
+    );
+    let (r, xlsx) = h
+        .send_bytes(get("/espace/medecins/export.xlsx", &cookie))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    for (name, bytes) in [("doctors.csv", csv.as_bytes()), ("doctors.xlsx", &xlsx[..])] {
+        let folder = tempfile::tempdir().unwrap();
+        for file in ["communes.geojson", "cpts.toml"] {
+            std::fs::copy(
+                content_dir().join("territory").join(file),
+                folder.path().join(file),
+            )
+            .unwrap();
+        }
+        std::fs::write(folder.path().join(name), bytes).unwrap();
+        let loaded = territory::load(folder.path(), chrono::Local::now().date_naive());
+        let errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(errors, Vec::<String>::new(), "{name}");
+        let read = loaded.territory.unwrap();
+        let current = h.app.current_territory().await;
+        assert_eq!(read.doctors.len(), current.doctors.len(), "{name}");
+        let his = read
+            .doctor(&doctor)
+            .expect("the accepted doctor is in the export");
+        assert_eq!(his.name, "Dr Inès Morel", "{name}");
+        assert_eq!(read.communes[his.commune].code, "08362", "{name}");
+        for (back, d) in read.doctors.iter().zip(&current.doctors) {
+            assert_eq!(
+                (&back.id, back.availability, back.updated, back.location),
+                (&d.id, d.availability, d.updated, d.location),
+                "{name}"
+            );
+        }
+    }
+
     // Signed out: no export.
     let (r, csv) = h.get("/espace/medecins/export.csv").await;
     assert_ne!(r.status(), StatusCode::OK);

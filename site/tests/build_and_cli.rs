@@ -21,6 +21,69 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The fixture's doctors as a workbook saved by Excel: numbers as numbers (08409 → 8409).
+fn doctors_xlsx(rows: &str) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet().set_name("Feuille1").unwrap();
+    for (r, line) in (0u32..).zip(format!("{}{rows}", fixture::DOCTORS_HEADER).lines()) {
+        for (c, cell) in (0u16..).zip(line.split(';')) {
+            match cell.parse::<f64>() {
+                Ok(n) => sheet.write_number(r, c, n).unwrap(),
+                Err(_) => sheet.write_string(r, c, cell).unwrap(),
+            };
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[test]
+fn check_and_build_read_doctors_xlsx_instead_of_doctors_csv() {
+    let f = Fixture::complete();
+    std::fs::remove_file(f.file("territory/doctors.csv")).unwrap();
+    let rows = fixture::DOCTOR_ROWS.replace("accepte_plus_tard", "plus_tard");
+    std::fs::write(f.file("territory/doctors.xlsx"), doctors_xlsx(&rows)).unwrap();
+    let checked = cpts(&["check"], f.path());
+    assert_eq!(checked.status.code(), Some(1));
+    let message = stderr(&checked);
+    assert!(
+        message.contains("doctors.xlsx:Feuille1!F4: erreur : statut « plus_tard » inconnu"),
+        "{message}"
+    );
+
+    std::fs::write(
+        f.file("territory/doctors.xlsx"),
+        doctors_xlsx(fixture::DOCTOR_ROWS),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let built = cpts(&["build", "--out", out.path().to_str().unwrap()], f.path());
+    assert!(built.status.success(), "{}", stderr(&built));
+    // The codes Excel stored as numbers are read, with a warning each.
+    assert!(
+        stderr(&built).contains("le tableur a enlevé le 0 du début"),
+        "{}",
+        stderr(&built)
+    );
+    assert!(
+        out.path()
+            .join("site/communes/sedan-08409/index.html")
+            .exists()
+    );
+
+    // Two lists: which one is meant?
+    f.write(
+        "territory/doctors.csv",
+        &format!("{}{}", fixture::DOCTORS_HEADER, fixture::DOCTOR_ROWS),
+    );
+    let checked = cpts(&["check"], f.path());
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(
+        stderr(&checked).contains("deux listes de médecins : doctors.csv et doctors.xlsx"),
+        "{}",
+        stderr(&checked)
+    );
+}
+
 #[test]
 fn build_writes_the_site_and_check_writes_nothing() {
     let f = Fixture::complete();

@@ -429,14 +429,14 @@ fn coordinates_outside_the_territory() {
 #[test]
 fn invalid_date_in_csv() {
     let f = Fixture::complete();
-    f.edit("territory/doctors.csv", "2027-02-01", "01/02/2027");
+    f.edit("territory/doctors.csv", "2027-02-01", "01/02/27");
     let d = assert_one(
         &f,
         Severity::Error,
         "territory/doctors.csv",
         4,
         64,
-        "date « 01/02/2027 » invalide",
+        "date « 01/02/27 » invalide",
     );
     assert!(d.fix.contains("AAAA-MM-JJ"));
 }

@@ -14,9 +14,10 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     pub file: PathBuf,
-    /// 1-based.
+    /// 1-based. In a workbook's sheet (`file` is then `doctors.xlsx:Feuille1`): the row number.
     pub line: usize,
-    /// 1-based, counted in characters (what an editor shows).
+    /// 1-based, counted in characters (what an editor shows). In a sheet: the column number,
+    /// shown as its letters (`doctors.xlsx:Feuille1!C12`).
     pub column: usize,
     pub message: String,
     pub fix: String,
@@ -34,6 +35,18 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "erreur",
             Severity::Warning => "avertissement",
         };
+        if crate::load::sheets::is_sheet(&self.file) {
+            // A workbook's cell, as the spreadsheet names it: doctors.xlsx:Feuille1!C12.
+            return write!(
+                f,
+                "{}!{}{}: {kind} : {}\n    → {}",
+                self.file.display(),
+                crate::load::sheets::column_letters(self.column),
+                self.line,
+                self.message,
+                self.fix
+            );
+        }
         write!(
             f,
             "{}:{}:{}: {kind} : {}\n    → {}",

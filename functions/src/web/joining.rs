@@ -1,7 +1,8 @@
 //! Joining: the public form where a GP of the territory offers his availability
 //! (`/api/medecins/rejoindre`), the staff list of the offers of their CPTS with « Accepter » /
 //! « Refuser » (`/espace/medecins`), and the roster export as doctors.csv
-//! (`/espace/medecins/export.csv`). The use cases are in [`crate::joining`].
+//! (`/espace/medecins/export.csv`) or doctors.xlsx (`…/export.xlsx`), both read back as they are
+//! by the territory loader. The use cases are in [`crate::joining`].
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -34,12 +35,15 @@ use crate::web::staff::{self, SignedIn};
 pub const FORM: &str = "/api/medecins/rejoindre";
 /// The roster export.
 pub const EXPORT: &str = "/espace/medecins/export.csv";
+/// The roster export as a workbook, to open in Excel or LibreOffice and publish as doctors.xlsx.
+pub const EXPORT_XLSX: &str = "/espace/medecins/export.xlsx";
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
         .route(FORM, get(show::<S, M>).post(submit::<S, M>))
         .route(OFFERS_PAGE, get(offers::<S, M>))
         .route(EXPORT, get(export::<S, M>))
+        .route(EXPORT_XLSX, get(export_xlsx::<S, M>))
         .route(
             &format!("{OFFERS_PAGE}/{{id}}/accepter"),
             post(accept::<S, M>),
@@ -227,6 +231,7 @@ struct OffersPage<'a> {
     csrf: &'a str,
     offers: Vec<OfferRow>,
     export: &'static str,
+    export_xlsx: &'static str,
 }
 
 fn row(offer: &JoinOffer, territory: &Territory) -> OfferRow {
@@ -271,6 +276,7 @@ async fn offers<S: Store, M: Mailer>(
         csrf: &signed_in.csrf,
         offers: pending.iter().map(|o| row(o, &territory)).collect(),
         export: EXPORT,
+        export_xlsx: EXPORT_XLSX,
     };
     html(
         StatusCode::OK,
@@ -343,41 +349,85 @@ async fn decline<S: Store, M: Mailer>(
     decide(&app, &signed_in, request, &id, false).await
 }
 
+/// The columns of doctors.csv, in order.
+const ROSTER_HEADER: &str = "id;nom;commune;lat;lon;statut;date_statut;capacite_annuelle;visites_domicile;rayon_visites_km;priorite_seulement;public;mis_a_jour;email;autres_lieux";
+
+/// One doctor's cells, in the order of [`ROSTER_HEADER`].
+fn roster_fields(territory: &Territory, d: &territory::Doctor) -> [String; 15] {
+    let yes_no = |b: bool| if b { "oui" } else { "non" };
+    let (status, date) = match d.availability {
+        Availability::AcceptingNow => ("accepte_maintenant", None),
+        Availability::AcceptingFrom(day) => ("accepte_plus_tard", Some(day)),
+        Availability::NotAccepting => ("n_accepte_pas", None),
+        Availability::PausedUntil(day) => ("en_pause", Some(day)),
+    };
+    [
+        d.id.clone(),
+        d.name.clone(),
+        territory.communes[d.commune].code.clone(),
+        d.location.lat.to_string(),
+        d.location.lon.to_string(),
+        status.to_string(),
+        date.map(|day| day.to_string()).unwrap_or_default(),
+        d.yearly_capacity.to_string(),
+        yes_no(d.home_visit_radius_km.is_some()).to_string(),
+        d.home_visit_radius_km
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+        yes_no(d.priority_only).to_string(),
+        yes_no(d.public).to_string(),
+        d.updated.to_string(),
+        d.email.clone(),
+        d.other_practices_codes(&territory.communes).join(", "),
+    ]
+}
+
 /// The doctors of `territory` as doctors.csv: the same columns, `;`-separated, with a BOM.
 pub fn roster_csv(territory: &Territory) -> String {
     let mut out = String::from(BOM);
-    out.push_str("id;nom;commune;lat;lon;statut;date_statut;capacite_annuelle;visites_domicile;rayon_visites_km;priorite_seulement;public;mis_a_jour;email;autres_lieux\n");
-    let yes_no = |b: bool| if b { "oui" } else { "non" };
+    out.push_str(ROSTER_HEADER);
+    out.push('\n');
     for d in &territory.doctors {
-        let (status, date) = match d.availability {
-            Availability::AcceptingNow => ("accepte_maintenant", None),
-            Availability::AcceptingFrom(day) => ("accepte_plus_tard", Some(day)),
-            Availability::NotAccepting => ("n_accepte_pas", None),
-            Availability::PausedUntil(day) => ("en_pause", Some(day)),
-        };
-        let fields = [
-            d.id.clone(),
-            d.name.clone(),
-            territory.communes[d.commune].code.clone(),
-            d.location.lat.to_string(),
-            d.location.lon.to_string(),
-            status.to_string(),
-            date.map(|day| day.to_string()).unwrap_or_default(),
-            d.yearly_capacity.to_string(),
-            yes_no(d.home_visit_radius_km.is_some()).to_string(),
-            d.home_visit_radius_km
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-            yes_no(d.priority_only).to_string(),
-            yes_no(d.public).to_string(),
-            d.updated.to_string(),
-            d.email.clone(),
-            d.other_practices_codes(&territory.communes).join(", "),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
+        let line: Vec<String> = roster_fields(territory, d)
+            .iter()
+            .map(|f| quote(f))
+            .collect();
         let _ = writeln!(out, "{}", line.join(";"));
     }
     out
+}
+
+/// The doctors of `territory` as doctors.xlsx: the columns of doctors.csv on one sheet; numbers
+/// as numbers, dates as date cells (shown JJ/MM/AAAA), the commune code as text (its leading 0
+/// kept).
+pub fn roster_xlsx(territory: &Territory) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let day = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = workbook.add_worksheet().set_name("Médecins")?;
+    for (column, name) in (0u16..).zip(ROSTER_HEADER.split(';')) {
+        sheet.write_string_with_format(0, column, name, &bold)?;
+    }
+    const NUMBERS: [usize; 4] = [3, 4, 7, 9];
+    const DATES: [usize; 2] = [6, 12];
+    for (row, d) in (1u32..).zip(&territory.doctors) {
+        for (column, cell) in (0u16..).zip(roster_fields(territory, d)) {
+            let index = usize::from(column);
+            let date = chrono::NaiveDate::parse_from_str(&cell, "%Y-%m-%d").ok();
+            if cell.is_empty() {
+                continue;
+            } else if let (true, Some(date)) = (DATES.contains(&index), date) {
+                let value = ExcelDateTime::parse_from_str(&date.to_string())?;
+                sheet.write_datetime_with_format(row, column, &value, &day)?;
+            } else if let (true, Ok(n)) = (NUMBERS.contains(&index), cell.parse::<f64>()) {
+                sheet.write_number(row, column, n)?;
+            } else {
+                sheet.write_string(row, column, &cell)?;
+            }
+        }
+    }
+    workbook.save_to_buffer()
 }
 
 /// GET: the roster with the current declarations, for staff who see every request of their
@@ -403,4 +453,37 @@ async fn export<S: Store, M: Mailer>(
         roster_csv(&current),
     )
         .into_response()
+}
+
+/// GET: the same roster as a workbook.
+async fn export_xlsx<S: Store, M: Mailer>(
+    State(app): State<Arc<App<S, M>>>,
+    signed_in: SignedIn,
+) -> Response {
+    if signed_in.scope.is_none() {
+        return staff::forbidden(&app);
+    }
+    let current = app.current_territory().await;
+    match roster_xlsx(&current) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"doctors.xlsx\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "classeur des médecins");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -94,14 +94,19 @@ impl Harness {
     }
 
     pub async fn send(&self, request: Request<Body>) -> (Response<Body>, String) {
+        let (response, bytes) = self.send_bytes(request).await;
+        (response, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The raw bytes of a response (a workbook is not text).
+    pub async fn send_bytes(&self, request: Request<Body>) -> (Response<Body>, Vec<u8>) {
         let response = functions::router(Arc::clone(&self.app))
             .oneshot(request)
             .await
             .unwrap();
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        (Response::from_parts(parts, Body::empty()), text)
+        (Response::from_parts(parts, Body::empty()), bytes.to_vec())
     }
 
     pub async fn post_form(&self, body: &str) -> (Response<Body>, String) {

@@ -1,12 +1,14 @@
-//! `territory/doctors.csv`: the volunteer doctors' availability declarations, one row each, in a
-//! file a coordinator can keep in a spreadsheet (`;` or `,` separated, UTF-8).
+//! `territory/doctors.csv` (or `doctors.xlsx`, `doctors.ods`): the volunteer doctors' availability
+//! declarations, one row each, in a file a coordinator keeps in a spreadsheet. How the file is
+//! found and decoded is in [`super::sheets`]; here, its rows are checked, wherever they come from.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::load::cpts::is_plausible_email;
+use crate::load::sheets::Sheet;
 use crate::model::{Availability, Commune, Doctor, LonLat, Practice};
 
 const COLUMNS: [&str; 14] = [
@@ -33,6 +35,64 @@ const OPTIONAL_COLUMNS: [&str; 1] = ["autres_lieux"];
 /// Degrees of slack around the communes' outline before a practice counts as outside the territory.
 const BOUNDS_MARGIN_DEG: f64 = 0.1;
 
+/// Where the table came from: a CSV text (places as line:column) or a workbook's sheet (places as
+/// cells, `doctors.xlsx:Feuille1!C12`).
+enum Origin<'a> {
+    Csv {
+        source: &'a SourceFile,
+        delimiter: u8,
+    },
+    Sheet(&'a Sheet),
+}
+
+/// One row of the table: its cells and where it starts (a byte offset in a CSV, a row index in a
+/// sheet).
+struct Record {
+    cells: Vec<String>,
+    at: usize,
+}
+
+impl Origin<'_> {
+    /// A diagnostic on the row at `at`, in its `column` (0-based) or at its start.
+    fn diagnostic(
+        &self,
+        severity: Severity,
+        at: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Diagnostic {
+        match self {
+            Origin::Csv { source, delimiter } => {
+                let offset = column.map_or(at, |c| field_offset(&source.text, at, c, *delimiter));
+                source.diagnostic(severity, offset, message, fix)
+            }
+            Origin::Sheet(sheet) => {
+                sheet.diagnostic(severity, at, column.unwrap_or(0), message, fix)
+            }
+        }
+    }
+
+    fn error(
+        &self,
+        at: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Diagnostic {
+        self.diagnostic(Severity::Error, at, column, message, fix)
+    }
+
+    /// The line number (CSV) or row number (sheet) of the row at `at`.
+    fn line(&self, at: usize) -> usize {
+        match self {
+            Origin::Csv { source, .. } => source.position(at).0,
+            Origin::Sheet(sheet) => sheet.row_number(at),
+        }
+    }
+}
+
+/// Loads a doctors.csv (`;` or `,` separated; CRLF or LF).
 pub(crate) fn load(
     source: &SourceFile,
     communes: &[Commune],
@@ -48,15 +108,118 @@ pub(crate) fn load(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
+        .has_headers(false)
         .from_reader(source.text.as_bytes());
-
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
-        Err(e) => {
-            diagnostics.push(source.error(0, format!("en-tête illisible ({e})"), fix_header()));
-            return Vec::new();
+    let origin = Origin::Csv { source, delimiter };
+    let mut records = Vec::new();
+    for result in reader.records() {
+        match result {
+            Ok(record) => {
+                let at = record.position().map_or(0, |p| p.byte() as usize);
+                records.push(Record {
+                    cells: record.iter().map(str::to_string).collect(),
+                    at: line_start(&source.text, at),
+                });
+            }
+            Err(e) => {
+                let offset = e.position().map_or(0, |p| p.byte() as usize);
+                let offset = line_start(&source.text, offset);
+                if records.is_empty() {
+                    diagnostics.push(source.error(
+                        offset,
+                        format!("en-tête illisible ({e})"),
+                        fix_header(),
+                    ));
+                    return Vec::new();
+                }
+                diagnostics.push(source.error(
+                    offset,
+                    format!("ligne illisible ({e})"),
+                    "vérifiez les guillemets de cette ligne",
+                ));
+            }
         }
+    }
+    load_table(
+        &origin,
+        records,
+        communes,
+        communes_complete,
+        today,
+        diagnostics,
+    )
+}
+
+/// Loads the first sheet of a doctors.xlsx or doctors.ods.
+pub(crate) fn load_sheet(
+    sheet: &Sheet,
+    communes: &[Commune],
+    communes_complete: bool,
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Doctor> {
+    let records = sheet
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(at, cells)| Record {
+            cells: cells.clone(),
+            at,
+        })
+        .collect();
+    load_table(
+        &Origin::Sheet(sheet),
+        records,
+        communes,
+        communes_complete,
+        today,
+        diagnostics,
+    )
+}
+
+/// csv gives a record's position at the end of the previous line: on the `\n` of a `\r\n`, or
+/// before a blank line. The row starts after them.
+fn line_start(text: &str, mut offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
+        offset += 1;
+    }
+    offset
+}
+
+fn load_table(
+    origin: &Origin,
+    mut records: Vec<Record>,
+    communes: &[Commune],
+    communes_complete: bool,
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Doctor> {
+    // The header is the first row that is not blank (a sheet may start with empty rows).
+    let first = records
+        .iter()
+        .position(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
+    let Some(first) = first else {
+        diagnostics.push(origin.error(0, None, "fichier vide", fix_header()));
+        return Vec::new();
     };
+    let rest = records.split_off(first + 1);
+    let header_record = records.pop().expect("the header row");
+    let records = rest;
+    let header: Vec<String> = header_record
+        .cells
+        .iter()
+        .map(|s| s.trim().trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    // Trailing empty header cells of a sheet (its used range) are no columns.
+    let width = match origin {
+        Origin::Sheet(_) => header
+            .iter()
+            .rposition(|h| !h.is_empty())
+            .map_or(0, |i| i + 1),
+        Origin::Csv { .. } => header.len(),
+    };
+    let header = &header[..width];
     let mut column_of: HashMap<&str, usize> = HashMap::new();
     let mut header_ok = true;
     for (i, name) in header.iter().enumerate() {
@@ -70,8 +233,9 @@ pub(crate) fn load(
             }
             None => {
                 header_ok = false;
-                diagnostics.push(source.error(
-                    field_offset(&source.text, 0, i, delimiter),
+                diagnostics.push(origin.error(
+                    header_record.at,
+                    Some(i),
                     format!("colonne « {name} » inconnue"),
                     fix_header(),
                 ));
@@ -81,8 +245,9 @@ pub(crate) fn load(
     for column in COLUMNS {
         if !column_of.contains_key(column) {
             header_ok = false;
-            diagnostics.push(source.error(
-                0,
+            diagnostics.push(origin.error(
+                header_record.at,
+                None,
                 format!("colonne « {column} » absente"),
                 fix_header(),
             ));
@@ -101,43 +266,42 @@ pub(crate) fn load(
     let mut doctors = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
 
-    for result in reader.records() {
-        let record = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let offset = e.position().map_or(0, |p| p.byte() as usize);
-                diagnostics.push(source.error(
-                    offset,
-                    format!("ligne illisible ({e})"),
-                    "vérifiez les guillemets de cette ligne",
-                ));
-                continue;
-            }
-        };
-        let line_start = record.position().map_or(0, |p| p.byte() as usize);
-        if record.iter().all(|f| f.trim().is_empty()) {
+    for record in &records {
+        if record.cells.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         let row = Row {
-            source,
-            record: &record,
-            line_start,
-            delimiter,
+            origin,
+            record,
             column_of: &column_of,
         };
-        let before = diagnostics.len();
-        if record.len() != header.len() {
-            diagnostics.push(source.error(
+        let line_start = record.at;
+        let len = record.cells.len();
+        // Empty cells past the header's width (a sheet's used range) are no extra columns.
+        let used = record
+            .cells
+            .iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        let is_sheet = matches!(origin, Origin::Sheet(_));
+        let (count, wrong) = if is_sheet {
+            (used, used > header.len())
+        } else {
+            (len, len != header.len())
+        };
+        if wrong {
+            diagnostics.push(origin.error(
                 line_start,
+                None,
                 format!(
-                    "cette ligne a {} colonnes au lieu de {}",
-                    record.len(),
+                    "cette ligne a {count} colonnes au lieu de {}",
                     header.len()
                 ),
                 "chaque ligne doit avoir autant de colonnes que l'en-tête : vérifiez les « ; » en trop ou manquants",
             ));
             continue;
         }
+        let before = diagnostics.len();
 
         let id = row.text("id");
         if id.is_empty() {
@@ -155,7 +319,7 @@ pub(crate) fn load(
                 ),
             ));
         } else {
-            ids.insert(id.to_string(), source.position(line_start).0);
+            ids.insert(id.to_string(), origin.line(line_start));
         }
         let name = row.text("nom");
         if name.is_empty() {
@@ -166,10 +330,41 @@ pub(crate) fn load(
             ));
         }
 
-        let commune = match by_code.get(row.text("commune")) {
-            Some(&c) => Some(c),
-            None if !communes_complete => None,
-            None => {
+        let commune = match find_commune(row.text("commune"), communes, &by_code) {
+            CommuneCell::Code(c) => Some(c),
+            CommuneCell::ZeroRemoved(c) => {
+                diagnostics.push(row.warning(
+                    "commune",
+                    format!(
+                        "code de commune « {} » lu comme {} ({}) : le tableur a enlevé le 0 du début",
+                        row.text("commune"),
+                        communes[c].code,
+                        communes[c].name
+                    ),
+                    format!(
+                        "écrivez {} ; dans le tableur, mettez la colonne commune au format « Texte » pour garder le 0",
+                        communes[c].code
+                    ),
+                ));
+                Some(c)
+            }
+            _ if !communes_complete => None,
+            CommuneCell::Named(found) => {
+                let proposals: Vec<String> = found
+                    .iter()
+                    .map(|&c| format!("{} ({})", communes[c].code, communes[c].name))
+                    .collect();
+                diagnostics.push(row.error(
+                    "commune",
+                    format!(
+                        "« {} » est le nom d'une commune, pas son code",
+                        row.text("commune")
+                    ),
+                    format!("écrivez {}", proposals.join(" ou ")),
+                ));
+                None
+            }
+            CommuneCell::Unknown => {
                 diagnostics.push(row.error(
                     "commune",
                     format!("code de commune « {} » inconnu", row.text("commune")),
@@ -342,7 +537,7 @@ pub(crate) fn load(
             updated,
             other_practices,
         ) {
-            if diagnostics.len() > before {
+            if diagnostics[before..].iter().any(Diagnostic::is_error) {
                 continue;
             }
             let doctor = Doctor {
@@ -363,15 +558,15 @@ pub(crate) fn load(
                 email: email.to_string(),
             };
             if doctor.is_stale(today) {
-                diagnostics.push(source.warning(
-                    row.offset("mis_a_jour"),
+                diagnostics.push(row.warning(
+                    "mis_a_jour",
                     format!("disponibilité de « {name} » déclarée le {updated}, il y a plus de trois mois"),
                     "demandez au médecin de confirmer sa disponibilité, puis mettez à jour « mis_a_jour » ; d'ici là le site affiche « à confirmer »",
                 ));
             }
             if communes[commune].cpts.is_none() {
-                diagnostics.push(source.warning(
-                    row.offset("commune"),
+                diagnostics.push(row.warning(
+                    "commune",
                     format!(
                         "« {name} » exerce à {} ({}), hors du périmètre de toutes les CPTS",
                         communes[commune].name, communes[commune].code
@@ -397,26 +592,41 @@ fn other_practices(
 ) -> Result<Vec<Practice>, Diagnostic> {
     let mut practices: Vec<Practice> = Vec::new();
     for code in list
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .split([',', ';'])
+        .flat_map(str::split_whitespace)
         .filter(|c| !c.is_empty())
     {
-        match by_code.get(code) {
-            Some(&commune) => {
-                if !practices.iter().any(|p| p.commune == commune) {
-                    practices.push(Practice {
-                        commune,
-                        location: communes[commune].centre,
-                    });
-                }
+        let commune = match find_commune(code, communes, by_code) {
+            // A lost 0 is read as the main commune's is (that column warns of it).
+            CommuneCell::Code(c) | CommuneCell::ZeroRemoved(c) => c,
+            _ if !communes_complete => continue,
+            CommuneCell::Named(found) => {
+                let proposals: Vec<String> = found
+                    .iter()
+                    .map(|&c| format!("{} ({})", communes[c].code, communes[c].name))
+                    .collect();
+                return Err(row.error(
+                    "autres_lieux",
+                    format!("« {code} » est le nom d'une commune, pas son code"),
+                    format!(
+                        "écrivez {} dans les autres lieux d'exercice, séparés par des virgules",
+                        proposals.join(" ou ")
+                    ),
+                ));
             }
-            None if !communes_complete => {}
-            None => {
+            CommuneCell::Unknown => {
                 return Err(row.error(
                     "autres_lieux",
                     format!("code de commune « {code} » inconnu dans les autres lieux d'exercice"),
                     "écrivez les codes INSEE des communes où il consulte aussi, séparés par des virgules (par exemple « 08105, 08409 »), ou laissez la case vide",
                 ));
             }
+        };
+        if !practices.iter().any(|p| p.commune == commune) {
+            practices.push(Practice {
+                commune,
+                location: communes[commune].centre,
+            });
         }
     }
     Ok(practices)
@@ -429,6 +639,80 @@ fn fix_header() -> String {
         "la première ligne doit contenir exactement ces colonnes : {}",
         COLUMNS.join(";")
     )
+}
+
+/// A date as written in the file or by a French spreadsheet: AAAA-MM-JJ or JJ/MM/AAAA.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            // A four-digit year only: 03/11/26 is ambiguous.
+            let year = text.rsplit('/').next()?;
+            (year.len() == 4)
+                .then(|| NaiveDate::parse_from_str(text, "%d/%m/%Y").ok())
+                .flatten()
+        })
+}
+
+/// What the commune cell holds.
+enum CommuneCell {
+    Code(usize),
+    /// A code whose leading 0 a spreadsheet removed (8409 for 08409).
+    ZeroRemoved(usize),
+    /// A commune's name instead of its code: every commune of that name.
+    Named(Vec<usize>),
+    Unknown,
+}
+
+fn find_commune(text: &str, communes: &[Commune], by_code: &HashMap<&str, usize>) -> CommuneCell {
+    if let Some(&c) = by_code.get(text) {
+        return CommuneCell::Code(c);
+    }
+    if text.len() == 4
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && let Some(&c) = by_code.get(format!("0{text}").as_str())
+    {
+        return CommuneCell::ZeroRemoved(c);
+    }
+    let wanted = fold(text);
+    if wanted.is_empty() {
+        return CommuneCell::Unknown;
+    }
+    let named = |matches: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        communes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches(&fold(&c.name)))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut found = named(&|name| name == wanted);
+    if found.is_empty() {
+        // The start of a longer name: « Charleville » for Charleville-Mézières.
+        let start = format!("{wanted} ");
+        found = named(&|name| name.starts_with(&start));
+    }
+    match found.len() {
+        0 => CommuneCell::Unknown,
+        1..=3 => CommuneCell::Named(found),
+        _ => CommuneCell::Unknown,
+    }
+}
+
+/// A name folded for comparison: no accents, no case, hyphens and apostrophes as spaces,
+/// « St » as « Saint ».
+fn fold(name: &str) -> String {
+    deunicode::deunicode(name)
+        .to_lowercase()
+        .replace(['-', '\'', '’'], " ")
+        .split_whitespace()
+        .map(|w| match w {
+            "st" => "saint",
+            "ste" => "sainte",
+            w => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Accepts the decimal comma of French spreadsheets.
@@ -477,34 +761,24 @@ impl Bounds {
 }
 
 struct Row<'a> {
-    source: &'a SourceFile,
-    record: &'a csv::StringRecord,
-    line_start: usize,
-    delimiter: u8,
+    origin: &'a Origin<'a>,
+    record: &'a Record,
     column_of: &'a HashMap<&'static str, usize>,
 }
 
 impl Row<'_> {
     fn text(&self, column: &str) -> &str {
         self.record
+            .cells
             .get(self.column_of[column])
-            .map(str::trim)
+            .map(|c| c.trim())
             .unwrap_or("")
     }
 
     /// The cell of an optional column, `None` when the file has no such column.
     fn optional_text(&self, column: &str) -> Option<&str> {
         let index = *self.column_of.get(column)?;
-        Some(self.record.get(index).map(str::trim).unwrap_or(""))
-    }
-
-    fn offset(&self, column: &str) -> usize {
-        field_offset(
-            &self.source.text,
-            self.line_start,
-            self.column_of[column],
-            self.delimiter,
-        )
+        Some(self.record.cells.get(index).map_or("", |c| c.trim()))
     }
 
     fn error(
@@ -513,7 +787,23 @@ impl Row<'_> {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) -> Diagnostic {
-        self.source.error(self.offset(column), message, fix)
+        self.origin
+            .error(self.record.at, Some(self.column_of[column]), message, fix)
+    }
+
+    fn warning(
+        &self,
+        column: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Diagnostic {
+        self.origin.diagnostic(
+            Severity::Warning,
+            self.record.at,
+            Some(self.column_of[column]),
+            message,
+            fix,
+        )
     }
 
     fn yes_no(&self, column: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<bool> {
@@ -541,13 +831,13 @@ impl Row<'_> {
         if text.is_empty() {
             return Some(None);
         }
-        match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => Some(Some(d)),
-            Err(_) => {
+        match parse_date(text) {
+            Some(d) => Some(Some(d)),
+            None => {
                 diagnostics.push(self.error(
                     column,
                     format!("date « {text} » invalide"),
-                    "écrivez la date sous la forme AAAA-MM-JJ, par exemple 2026-11-23",
+                    "écrivez la date sous la forme AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-11-23 ou 23/11/2026",
                 ));
                 None
             }

@@ -3,6 +3,7 @@
 pub(crate) mod communes;
 pub(crate) mod cpts;
 pub(crate) mod doctors;
+pub mod sheets;
 
 use std::path::Path;
 
@@ -15,6 +16,8 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 pub const FOLDER: &str = "territory";
 pub const COMMUNES_FILE: &str = "communes.geojson";
 pub const CPTS_FILE: &str = "cpts.toml";
+/// The doctors' list as CSV; `doctors.xlsx` or `doctors.ods` are read instead when present
+/// ([`sheets::DOCTORS_FILES`]).
 pub const DOCTORS_FILE: &str = "doctors.csv";
 
 struct Communes<'a> {
@@ -52,8 +55,8 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
     let (cpts, staff) = read(CPTS_FILE, &mut diagnostics)
         .map(|s| cpts::load(&s, communes.list, communes.complete, &mut diagnostics))
         .unwrap_or_default();
-    let doctors = read(DOCTORS_FILE, &mut diagnostics)
-        .map(|s| {
+    let doctors = match sheets::find(dir) {
+        Ok(sheets::Found::Csv(path)) => sheets::read_csv(&path).map(|s| {
             doctors::load(
                 &s,
                 communes.list,
@@ -61,8 +64,22 @@ pub fn load(dir: &Path, today: NaiveDate) -> Loaded {
                 today,
                 &mut diagnostics,
             )
-        })
-        .unwrap_or_default();
+        }),
+        Ok(sheets::Found::Workbook(path)) => sheets::read_workbook(&path).map(|sheet| {
+            doctors::load_sheet(
+                &sheet,
+                communes.list,
+                communes.complete,
+                today,
+                &mut diagnostics,
+            )
+        }),
+        Err(d) => Err(d),
+    }
+    .unwrap_or_else(|d| {
+        diagnostics.push(d);
+        Vec::new()
+    });
     let communes = std::mem::take(communes.list);
     let territory = if diagnostics.iter().any(Diagnostic::is_error) {
         None
