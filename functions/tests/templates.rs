@@ -41,7 +41,6 @@ fn overrides(files: &[(&str, &str)]) -> tempfile::TempDir {
 async fn every_page_is_in_the_site_layout() {
     let h = Harness::new(quick_limits());
     let thanks = thanks_page(&h).await;
-    let reference = reference_of(&thanks);
     let (r, page) = h.get(&thanks).await;
     assert_eq!(r.status(), StatusCode::OK);
     for part in [
