@@ -511,3 +511,199 @@ fn the_personal_data_page_and_the_form_state_the_defined_periods() {
         }
     }
 }
+
+/// The visible text of a page: tags dropped, the usual entities decoded, spaces single.
+fn visible_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The texts of the built site's pages, by file.
+fn page_texts(built: &Built) -> Vec<(String, String)> {
+    built
+        .html_files()
+        .map(|p| {
+            let relative = p.strip_prefix(&built.root).unwrap().display().to_string();
+            (relative, visible_text(&std::fs::read_to_string(p).unwrap()))
+        })
+        .collect()
+}
+
+/// No page announces a feature for later (« bientôt », « plus tard »): what the site offers
+/// exists today. The phrases allowed are facts, not promises: the patient's doctor who stops
+/// soon, a doctor's declared later availability, a reminder's delay.
+#[test]
+fn no_page_promises_a_feature_for_later() {
+    const FACTS: &[&str] = &[
+        "il arrête bientôt",
+        "accepteront plus tard",
+        "accepteront de nouveaux patients plus tard",
+        "relançons dix jours plus tard",
+        "limitées : plus tard, plus loin",
+        "au plus tard",
+    ];
+    let built = build_demo();
+    let mut promises = Vec::new();
+    for (file, text) in page_texts(&built) {
+        let lower = text.to_lowercase();
+        for word in [
+            "bientôt",
+            "plus tard",
+            "prochainement",
+            "en attendant, appelez",
+        ] {
+            for (at, _) in lower.match_indices(word) {
+                let around = &lower[lower.floor_char_boundary(at.saturating_sub(50))
+                    ..lower.ceil_char_boundary((at + word.len() + 20).min(lower.len()))];
+                if !FACTS.iter().any(|fact| around.contains(fact)) {
+                    promises.push(format!("{file}: « …{around}… »"));
+                }
+            }
+        }
+    }
+    assert!(
+        promises.is_empty(),
+        "promises for later:\n{}",
+        promises.join("\n")
+    );
+}
+
+/// Every length of time the site states next to keeping or deleting data is one of the defined
+/// retention periods (`domain::retention`), on every page, not only the personal-data page.
+#[test]
+fn every_retention_period_stated_anywhere_is_a_defined_one() {
+    let defined: Vec<&str> = functions::domain::retention::named()
+        .iter()
+        .map(|(_, p)| p.french)
+        .collect();
+    let built = build_demo();
+    let mut wrong = Vec::new();
+    let mut stated = 0;
+    for (file, text) in page_texts(&built) {
+        for sentence in text.split(['.', ';', ':', '!', '?']) {
+            let lower = sentence.to_lowercase();
+            if !["gard", "conserv", "effac", "supprim"]
+                .iter()
+                .any(|verb| lower.contains(verb))
+            {
+                continue;
+            }
+            let words: Vec<&str> = lower.split([' ', ',', '(', ')', '*']).collect();
+            for pair in words.windows(2) {
+                let number = pair[0].parse::<u32>().is_ok()
+                    || ["un", "une", "deux", "trois", "six", "dix", "douze"].contains(&pair[0]);
+                if number && ["an", "ans", "mois", "jours", "semaines", "heures"].contains(&pair[1])
+                {
+                    let period = format!("{} {}", pair[0], pair[1]);
+                    stated += 1;
+                    if !defined.contains(&period.as_str()) {
+                        wrong.push(format!("{file}: « {period} » in « {} »", sentence.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(stated >= 4, "the periods are stated: {stated}");
+    assert!(
+        wrong.is_empty(),
+        "periods no definition sets:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Who calls whom once a doctor accepts is said in one wording (`domain::next_steps`), the one
+/// the patient's mail and the doctor's page follow; no page says the patient calls the practice
+/// or that the coordination gives the name by phone to everyone.
+#[test]
+fn who_calls_whom_is_said_once_and_the_same_everywhere() {
+    use functions::domain::next_steps::{AFTER_ACCEPTANCE, AFTER_REQUEST};
+    let built = build_demo();
+    let texts = page_texts(&built);
+    let text = |file: &str| {
+        &texts
+            .iter()
+            .find(|(f, _)| f == file)
+            .unwrap_or_else(|| panic!("{file}"))
+            .1
+    };
+    for file in [
+        "index.html",
+        "comment-ca-marche/index.html",
+        "questions-frequentes/index.html",
+    ] {
+        assert!(
+            text(file).contains(AFTER_ACCEPTANCE),
+            "{file}: {}",
+            text(file)
+        );
+    }
+    assert!(text("index.html").contains(AFTER_REQUEST));
+    assert!(text("merci/index.html").contains(AFTER_ACCEPTANCE));
+    for (file, text) in &texts {
+        for contradiction in [
+            "Il appelle votre cabinet",
+            "vous rappelle et vous donne son nom",
+            "Vous prenez rendez-vous avec lui",
+            "nous vous rappelons",
+            "dans les 15 jours",
+        ] {
+            assert!(!text.contains(contradiction), "{file}: « {contradiction} »");
+        }
+    }
+}
+
+/// Nobody is told « votre CPTS »: someone may live outside every CPTS of the site.
+#[test]
+fn no_page_assumes_the_reader_has_a_cpts() {
+    let built = build_demo();
+    for (file, text) in page_texts(&built) {
+        assert!(!text.contains("votre CPTS"), "{file}: {text}");
+    }
+}
+
+/// The home page's body sends to the form and to the map, not only to the phone number.
+#[test]
+fn the_home_page_links_to_the_form_and_the_map() {
+    let built = build_demo();
+    let home = built.text("index.html");
+    let body = between(&home, "<main", "</main>").expect("the main part");
+    for link in ["href=\"/inscription/\"", "href=\"/carte/\""] {
+        assert!(body.contains(link), "{link} in the body:\n{body}");
+    }
+}
+
+/// A commune's status counts only the CPTS's volunteer doctors, and its page says so.
+#[test]
+fn a_commune_page_says_only_volunteer_doctors_are_counted() {
+    let built = build_demo();
+    let charleville = built
+        .files
+        .iter()
+        .find(|p| {
+            p.to_string_lossy()
+                .contains("/communes/charleville-mezieres-")
+        })
+        .expect("Charleville-Mézières' page");
+    let text = visible_text(&std::fs::read_to_string(charleville).unwrap());
+    assert!(
+        text.contains("Seuls les médecins volontaires des CPTS de ce site sont comptés"),
+        "{text}"
+    );
+}

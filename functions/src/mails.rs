@@ -472,7 +472,10 @@ pub fn to_patient(view: &View, to: &str, reference: &str, link: &str) -> Mail {
             format!(
                 "Bonne nouvelle : un médecin accepte de devenir votre médecin traitant (demande {reference})."
             ),
-            "Son cabinet va vous appeler pour un premier rendez-vous. Au rendez-vous, remplissez avec lui la déclaration de médecin traitant.".into(),
+            format!(
+                "{} Au rendez-vous, remplissez avec lui la déclaration de médecin traitant.",
+                crate::domain::next_steps::PRACTICE_CALLS
+            ),
             "Le lien ci-dessous vous donne son nom et la commune de son cabinet.".into(),
         ],
         &[("Voir le médecin qui vous accepte".to_string(), link)],

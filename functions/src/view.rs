@@ -31,6 +31,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("thanks.html", include_str!("../templates/thanks.html")),
     (
+        "thanks_unknown.html",
+        include_str!("../templates/thanks_unknown.html"),
+    ),
+    (
         "not_eligible.html",
         include_str!("../templates/not_eligible.html"),
     ),

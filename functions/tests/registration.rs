@@ -176,7 +176,8 @@ async fn field_validation_accents_long_input_and_invalid_utf8() {
         ("last_name", &"A".repeat(200), "80 caractères au plus"),
         ("first_name", "R2D2", "seulement des lettres"),
         ("birth_date", "14/07/2031", "dans le futur"),
-        ("birth_date", "1950", "jour/mois/année"),
+        // A year alone is read (DOMAIN.md §2.2); six digits leave the century unknown.
+        ("birth_date", "140750", "jour/mois/année"),
         ("email", "lea@", "pas complète"),
         // Addresses the mailer could never write to: refused here, not retried for ever.
         ("email", "\"lea dupre\"@exemple.fr", "pas complète"),
@@ -268,7 +269,7 @@ async fn robots_get_a_normal_answer_and_nothing_is_stored() {
         ],
     );
     let r = h.post_form(&encode(&answers)).await;
-    assert!(location(&r.0).ends_with("/merci"));
+    assert!(location(&r.0).contains("/merci?jeton="));
     assert_stores_nothing(&h, r, StatusCode::SEE_OTHER).await;
     // Tampered token (object changed).
     let token = h.token_aged(60);

@@ -9,10 +9,15 @@ use functions::view::View;
 use territory::Severity;
 
 async fn register_one(h: &Harness) -> String {
+    reference_of(&thanks_page(h).await)
+}
+
+/// The signed thank-you page a stored form is sent to.
+async fn thanks_page(h: &Harness) -> String {
     let body = encode(&with(valid(), &[("token", Some(&h.token_aged(60)))]));
     let (r, _) = h.post_form(&body).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    reference_of(&location(&r))
+    location(&r)
 }
 
 fn builtin(name: &str) -> &'static str {
@@ -35,10 +40,8 @@ fn overrides(files: &[(&str, &str)]) -> tempfile::TempDir {
 #[tokio::test]
 async fn every_page_is_in_the_site_layout() {
     let h = Harness::new(quick_limits());
-    let reference = register_one(&h).await;
-    let (r, page) = h
-        .get(&format!("/api/registrations/{reference}/merci"))
-        .await;
+    let thanks = thanks_page(&h).await;
+    let (r, page) = h.get(&thanks).await;
     assert_eq!(r.status(), StatusCode::OK);
     for part in [
         "<title>Demande enregistrée — Médecin traitant Ardennes</title>",
@@ -100,9 +103,10 @@ async fn an_override_of_the_layout_changes_every_page_and_keeps_its_blocks() {
     );
     let dir = overrides(&[("base.html", &base)]);
     h.app.replace_view(View::load(Some(dir.path())).unwrap());
-    let reference = register_one(&h).await;
+    let thanks = thanks_page(&h).await;
+    let reference = reference_of(&thanks);
     for path in [
-        format!("/api/registrations/{reference}/merci"),
+        thanks,
         "/api/registrations/nope/merci".to_string(),
         format!("/api/demandes/{reference}?jeton=abc"),
     ] {
@@ -175,10 +179,9 @@ async fn an_override_that_fails_while_rendering_falls_back_to_the_built_in_page(
         "{% extends \"handler.html\" %}{% block content %}{{ page.nothing_like_this.at_all }}{% endblock content %}",
     )]);
     h.app.replace_view(View::load(Some(dir.path())).unwrap());
-    let reference = register_one(&h).await;
-    let (r, page) = h
-        .get(&format!("/api/registrations/{reference}/merci"))
-        .await;
+    let thanks = thanks_page(&h).await;
+    let reference = reference_of(&thanks);
+    let (r, page) = h.get(&thanks).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(page.contains(&reference), "{page}");
     assert!(page.contains("Et maintenant ?"));

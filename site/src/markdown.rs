@@ -24,6 +24,12 @@ impl Placeholders {
                 .into_iter()
                 .map(|(name, period)| (name, period.french.to_string())),
         );
+        // Who calls whom after a request and after a doctor's acceptance (`{{ apres_accord }}`…).
+        values.extend(
+            functions::domain::next_steps::named()
+                .into_iter()
+                .map(|(name, text)| (name, text.to_string())),
+        );
         if let Some(phone) = &config.phone {
             values.push(("telephone", phone.number.clone()));
             values.push(("telephone_international", phone.international.clone()));

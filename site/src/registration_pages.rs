@@ -117,7 +117,7 @@ pub fn form_page_with(
     let asset = |file: &str| format!("{}{file}", functions::web::form::ASSETS_URL);
     Ok(FormPage {
         title: "Demander un médecin traitant",
-        description: "Vous n'avez pas de médecin traitant ? Remplissez ce formulaire : la coordination de votre CPTS vous rappelle.",
+        description: "Vous n'avez pas de médecin traitant ? Remplissez ce formulaire : la coordination de la CPTS vous appelle.",
         form: render(&view)?,
         css: asset(functions::web::form::CSS_FILE),
         js: asset(functions::web::form::JS_FILE),

@@ -49,7 +49,7 @@ test('with JavaScript: errors next to fields with answers kept, then one send, n
 
   await page.fill('#f-phone', '06 12 34 56 78');
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  assert.match(page.url(), /\/api\/registrations\/[0-9A-Z]{8}\/merci$/);
+  assert.match(page.url(), /\/api\/registrations\/[0-9A-Z]{8}\/merci\?jeton=/);
   assert.match(await page.textContent('.reference'), /^[0-9A-Z]{8}$/);
   assert.deepEqual(await axeViolations(page), [], 'thank-you page');
   assert.equal(mails().length >= before, true);
@@ -68,7 +68,7 @@ test('without JavaScript: the form asks to confirm once, then gives the referenc
   assert.equal(await page.inputValue('#f-first_name'), 'Léa', 'answers kept');
   await page.waitForTimeout(3100);
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  assert.match(page.url(), /\/merci$/);
+  assert.match(page.url(), /\/merci\?jeton=/);
   const reference = (await page.textContent('.reference')).trim();
   assert.match(reference, /^[0-9A-Z]{8}$/);
   // The coordinator's mail is written to the outbox.

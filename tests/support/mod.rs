@@ -615,7 +615,8 @@ pub fn register_in(
     let location = reply.header("location").expect("Location").to_string();
     let reference = location
         .strip_prefix("/api/registrations/")
-        .and_then(|r| r.strip_suffix("/merci"))
+        .and_then(|r| r.split_once("/merci?jeton="))
+        .map(|(reference, _)| reference)
         .unwrap_or_else(|| panic!("thank-you page, not {location}"))
         .to_string();
     let thanks = server.get(&location);

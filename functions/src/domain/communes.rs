@@ -54,18 +54,30 @@ pub fn find<'t>(territory: &'t Territory, input: &str) -> Result<&'t Commune, St
         None if input.chars().all(|c| c.is_ascii_digit() || c == ' ') => ("", Some(input)),
         None => (input, None),
     };
-    let wanted = fold(name_part);
+    let wanted = name_key(name_part);
     let postcode = postcode_part.map(|p| p.replace(' ', ""));
-    let matches: Vec<&Commune> = territory
+    let with_postcode = |c: &&Commune| {
+        postcode
+            .as_ref()
+            .is_none_or(|p| c.postcodes.iter().any(|q| q == p))
+    };
+    let mut matches: Vec<&Commune> = territory
         .communes
         .iter()
-        .filter(|c| wanted.is_empty() || fold(&c.name) == wanted)
-        .filter(|c| {
-            postcode
-                .as_ref()
-                .is_none_or(|p| c.postcodes.iter().any(|q| q == p))
-        })
+        .filter(|c| wanted.is_empty() || name_key(&c.name) == wanted)
+        .filter(with_postcode)
         .collect();
+    if matches.is_empty() && !wanted.is_empty() {
+        // The first words of a name, as people say it: "Charleville" for Charleville-Mézières.
+        // Taken only when one commune alone starts so (else the list of those that do).
+        let start = format!("{wanted} ");
+        matches = territory
+            .communes
+            .iter()
+            .filter(|c| name_key(&c.name).starts_with(&start))
+            .filter(with_postcode)
+            .collect();
+    }
     match matches.as_slice() {
         [one] => Ok(one),
         [] if !wanted.is_empty() => Err(format!(
@@ -82,6 +94,21 @@ pub fn find<'t>(territory: &'t Territory, input: &str) -> Result<&'t Commune, St
             ))
         }
     }
+}
+
+/// A commune's name as compared: folded, with the usual abbreviations written out
+/// ("St-Menges", "Ste Marie", "S/ Meuse" → "saint menges", "sainte marie", "sur meuse").
+pub fn name_key(s: &str) -> String {
+    fold(&s.replace(['.', '/'], " "))
+        .split(' ')
+        .map(|word| match word {
+            "st" => "saint",
+            "ste" => "sainte",
+            "s" => "sur",
+            w => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Lowercase, without accents, hyphens or apostrophes, single spaces: "Saint-Léger" → "saint leger".
@@ -113,7 +140,16 @@ pub fn fold(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, name_key};
+
+    #[test]
+    fn abbreviations() {
+        assert_eq!(name_key("St-Menges"), "saint menges");
+        assert_eq!(name_key("st. menges"), "saint menges");
+        assert_eq!(name_key("Ste Marie"), "sainte marie");
+        assert_eq!(name_key("Saint-Menges"), "saint menges");
+        assert_eq!(name_key("Stonne"), "stonne");
+    }
 
     #[test]
     fn folding() {

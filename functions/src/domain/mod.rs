@@ -11,6 +11,7 @@ pub mod intake;
 pub mod joining;
 pub mod lifecycle;
 pub mod matching;
+pub mod next_steps;
 pub mod phone;
 pub mod priority;
 pub mod reference;

@@ -80,13 +80,14 @@ pub fn request_ends(created_at: i64, closed_at: Option<i64>) -> i64 {
 }
 
 /// The periods a text may state, by the name a page writes them with (`{{ conservation_… }}`).
-pub fn named() -> [(&'static str, Period); 5] {
+pub fn named() -> [(&'static str, Period); 6] {
     [
         ("conservation_demande", OPEN_REQUEST),
         ("conservation_demande_close", CLOSED_REQUEST),
         ("conservation_journal", AUDIT_ENTRY),
         ("conservation_courriels", SENT_MAIL),
         ("conservation_session", SESSION),
+        ("conservation_candidature_refusee", DECLINED_JOIN_OFFER),
     ]
 }
 

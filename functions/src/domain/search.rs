@@ -83,7 +83,7 @@ impl Identity {
                 registration.first_name.as_str()
             )),
             phone: registration.phone.as_str().to_string(),
-            birth_date: registration.birth_date.date(),
+            birth_date: registration.birth_date.earliest(),
         }
     }
 

@@ -378,10 +378,7 @@ pub fn correction_form(
     let values = [
         ("last_name", r.last_name.as_str().to_string()),
         ("first_name", r.first_name.as_str().to_string()),
-        (
-            "birth_date",
-            r.birth_date.date().format("%d/%m/%Y").to_string(),
-        ),
+        ("birth_date", r.birth_date.french()),
         ("phone", r.phone.display_fr()),
         (
             "email",

@@ -1,6 +1,20 @@
 // Enhances the registration form: fetches a signed token so the form is sent in one step (without
-// JavaScript, the server asks to confirm once instead). Same origin only.
+// JavaScript, the server asks to confirm once instead), and shows an error's whole question when
+// its link is followed. Same origin only.
 (function () {
+  // An error link focuses its field and shows its question (label or legend) at the top of the
+  // screen, not only the field under it.
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    var question = field && field.closest(".field");
+    if (!question) return;
+    e.preventDefault();
+    question.scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
   var form = document.querySelector("form.registration");
   if (!form) return;
   // The poster's tag of this page's address (?src=…), checked again by the server. Without

@@ -21,6 +21,7 @@ use crate::register::{Outcome, is_reference};
 use crate::store::Store;
 use crate::web::client;
 use crate::web::form::{self, FormView};
+use crate::web::links;
 use crate::web::pages;
 use crate::web::respond::{BODY_LIMIT, html, json_response, same_origin};
 
@@ -160,14 +161,45 @@ async fn form_token<S: Store, M: Mailer>(State(app): State<Arc<App<S, M>>>) -> R
     )
 }
 
+/// What the thank-you page's token signs: this reference was answered « stored » a moment ago.
+const THANKS_ACTION: &str = "thanks";
+
+/// The thank-you page's link stays valid this long: it is seen just after sending the form.
+pub const THANKS_SECONDS: i64 = 24 * 3600;
+
+/// The thank-you page of `reference`, signed: only the answer to a form that was stored (or a
+/// robot's, which must look the same) confirms a reference; a made-up address says nothing.
+fn thanks_url<S: Store, M: Mailer>(app: &App<S, M>, reference: &str) -> String {
+    let token = app
+        .keys
+        .sign(THANKS_ACTION, reference, crate::app::now() + THANKS_SECONDS);
+    format!(
+        "/api/registrations/{reference}/merci?{}={token}",
+        crate::links::TOKEN_PARAMETER
+    )
+}
+
 async fn thanks<S: Store, M: Mailer>(
     State(app): State<Arc<App<S, M>>>,
     Path(reference): Path<String>,
+    request: Request,
 ) -> Response {
     if !is_reference(&reference) {
         return html(
             StatusCode::NOT_FOUND,
             pages::message(&app, "Page introuvable", &pages::not_found()),
+        );
+    }
+    let token = links::query_token(&request);
+    let signed = app
+        .keys
+        .verify(&token, THANKS_ACTION, crate::app::now())
+        .is_ok_and(|claims| claims.object == reference);
+    if !signed {
+        // Neither « stored » nor « unknown »: this page does not say whether a reference exists.
+        return html(
+            StatusCode::OK,
+            pages::page(&app, "thanks_unknown.html", "Votre demande", &Nothing {}),
         );
     }
     html(
@@ -188,8 +220,8 @@ enum Format {
     Json,
 }
 
-fn accepted(format: &Format, reference: &str) -> Response {
-    let url = format!("/api/registrations/{reference}/merci");
+fn accepted<S: Store, M: Mailer>(app: &App<S, M>, format: &Format, reference: &str) -> Response {
+    let url = thanks_url(app, reference);
     match format {
         Format::Form => Redirect::to(&url).into_response(),
         Format::Json => json_response(
@@ -285,7 +317,9 @@ fn answer<S: Store, M: Mailer>(
     outcome: Outcome,
 ) -> Response {
     match (outcome, format) {
-        (Outcome::Stored(r) | Outcome::Duplicate(r) | Outcome::Robot(r), f) => accepted(&f, &r),
+        (Outcome::Stored(r) | Outcome::Duplicate(r) | Outcome::Robot(r), f) => {
+            accepted(app, &f, &r)
+        }
         (Outcome::NotEligible, Format::Form) => html(
             StatusCode::OK,
             pages::page(

@@ -192,11 +192,13 @@ pub fn location(response: &Response<Body>) -> String {
         .unwrap_or_default()
 }
 
-/// The reference in "/api/registrations/<reference>/merci".
+/// The reference in "/api/registrations/<reference>/merci?jeton=…".
 pub fn reference_of(location: &str) -> String {
     location
         .trim_start_matches("/api/registrations/")
-        .trim_end_matches("/merci")
+        .split('/')
+        .next()
+        .unwrap_or_default()
         .to_string()
 }
 

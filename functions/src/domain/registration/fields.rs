@@ -74,36 +74,110 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// A plausible birth date: not in the future, at most 120 years ago.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BirthDate(NaiveDate);
+/// A plausible birth date, or only a birth year (DOMAIN.md §2.2: « date de naissance (ou
+/// année) »): not in the future, at most 120 years ago. Stored as "1950-07-14" or "1936".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BirthDate {
+    Day(NaiveDate),
+    /// Only the year is known (« né en 1936 »).
+    Year(i32),
+}
 
 impl BirthDate {
-    /// Accepts "14/07/1950", "14-07-1950", "14.07.1950" and "1950-07-14".
+    /// Accepts "14/07/1950", "14-07-1950", "14.07.1950", "14 07 1950", "14071950",
+    /// "1950-07-14", and a year alone: "1936".
     pub fn parse(input: &str, today: NaiveDate) -> Result<Self, &'static str> {
         let s = input.trim();
         if s.is_empty() {
-            return Err("Indiquez la date de naissance, par exemple 14/07/1950.");
+            return Err(
+                "Indiquez la date de naissance, par exemple 14/07/1950. Si vous ne connaissez que l'année, écrivez-la : 1936.",
+            );
         }
-        let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(&s.replace(['-', '.', ' '], "/"), "%d/%m/%Y"))
-            .map_err(|_| "Écrivez la date de naissance sous la forme jour/mois/année, par exemple 14/07/1950.")?;
-        if date > today {
+        let digits = s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit());
+        let birth = if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Self::Year(s.parse().map_err(|_| BAD_DATE)?)
+        } else if digits {
+            // 14071950: day, month, year without separators (a phone's digits keypad).
+            Self::Day(NaiveDate::parse_from_str(s, "%d%m%Y").map_err(|_| BAD_DATE)?)
+        } else {
+            Self::Day(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .or_else(|_| {
+                        NaiveDate::parse_from_str(&s.replace(['-', '.', ' '], "/"), "%d/%m/%Y")
+                    })
+                    .map_err(|_| BAD_DATE)?,
+            )
+        };
+        if birth.earliest() > today {
             return Err("La date de naissance est dans le futur : vérifiez l'année.");
         }
-        if today.year() - date.year() > 120 || date.year() < 1900 {
+        if today.year() - birth.year() > 120 || birth.year() < 1900 {
             return Err("Cette date de naissance est trop ancienne : vérifiez l'année.");
         }
-        Ok(Self(date))
+        Ok(birth)
     }
 
-    pub fn date(self) -> NaiveDate {
-        self.0
+    pub fn year(self) -> i32 {
+        match self {
+            Self::Day(d) => d.year(),
+            Self::Year(y) => y,
+        }
     }
 
-    /// Age in whole years on `today`.
+    /// The first day it can be: the date, or 1 January of the year alone. Search keys and
+    /// duplicate checks read this day.
+    pub fn earliest(self) -> NaiveDate {
+        match self {
+            Self::Day(d) => d,
+            Self::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN),
+        }
+    }
+
+    /// The day, if the full date is known.
+    pub fn day(self) -> Option<NaiveDate> {
+        match self {
+            Self::Day(d) => Some(d),
+            Self::Year(_) => None,
+        }
+    }
+
+    /// Age in whole years on `today`; for a year alone, the age reached in `today`'s year
+    /// (« âge atteint dans l'année »): what the age brackets and the priority rules read.
     pub fn age_on(self, today: NaiveDate) -> u32 {
-        today.years_since(self.0).unwrap_or(0)
+        match self {
+            Self::Day(d) => today.years_since(d).unwrap_or(0),
+            Self::Year(y) => u32::try_from(today.year() - y).unwrap_or(0),
+        }
+    }
+
+    /// As a French page writes it: "14/07/1950", or "1936".
+    pub fn french(self) -> String {
+        match self {
+            Self::Day(d) => d.format("%d/%m/%Y").to_string(),
+            Self::Year(y) => y.to_string(),
+        }
+    }
+}
+
+const BAD_DATE: &str = "Écrivez la date de naissance sous la forme jour/mois/année, par exemple 14/07/1950 ou 14071950. Si vous ne connaissez que l'année, écrivez-la : 1936.";
+
+impl Serialize for BirthDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Day(d) => d.serialize(serializer),
+            Self::Year(y) => serializer.serialize_str(&format!("{y:04}")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BirthDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        if s.len() == 4 {
+            s.parse().map(Self::Year).map_err(serde::de::Error::custom)
+        } else {
+            s.parse().map(Self::Day).map_err(serde::de::Error::custom)
+        }
     }
 }
 

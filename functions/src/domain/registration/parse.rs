@@ -365,12 +365,53 @@ mod tests {
     #[test]
     fn birth_dates() {
         let d = |s| BirthDate::parse(s, today());
-        assert_eq!(d("14/07/1950").unwrap().date().to_string(), "1950-07-14");
-        assert_eq!(d("1950-07-14").unwrap().date().to_string(), "1950-07-14");
+        assert_eq!(
+            d("14/07/1950").unwrap().day().unwrap().to_string(),
+            "1950-07-14"
+        );
+        assert_eq!(
+            d("1950-07-14").unwrap().day().unwrap().to_string(),
+            "1950-07-14"
+        );
         assert_eq!(d("14.07.1950").unwrap().age_on(today()), 76);
-        for bad in ["", "31/02/2000", "14/07/2030", "01/01/1890", "hier", "1950"] {
+        for bad in [
+            "",
+            "31/02/2000",
+            "14/07/2030",
+            "01/01/1890",
+            "hier",
+            "140750",
+            "31021950",
+        ] {
             assert!(d(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A phone's keypad writes 14071950; someone who knows only the year writes 1936
+    /// (DOMAIN.md §2.2): both are read, and a year alone gives the age reached this year.
+    #[test]
+    fn birth_dates_from_digits_or_a_year_alone() {
+        let d = |s| BirthDate::parse(s, today());
+        assert_eq!(d("14071950").unwrap(), d("14/07/1950").unwrap());
+        assert_eq!(d(" 14 07 1950 ").unwrap(), d("14/07/1950").unwrap());
+        let year = d("1936").unwrap();
+        assert_eq!(year, BirthDate::Year(1936));
+        assert_eq!(year.age_on(today()), 90);
+        assert_eq!(year.french(), "1936");
+        assert_eq!(d("1956").unwrap().age_on(today()), 70);
+        for bad in ["2030", "1890", "0000"] {
+            assert!(d(bad).is_err(), "{bad}");
+        }
+        // Stored as the year alone, and read back; a full date is stored as before.
+        let json = serde_json::to_string(&year).unwrap();
+        assert_eq!(json, "\"1936\"");
+        assert_eq!(serde_json::from_str::<BirthDate>(&json).unwrap(), year);
+        let day = d("14/07/1950").unwrap();
+        assert_eq!(serde_json::to_string(&day).unwrap(), "\"1950-07-14\"");
+        assert_eq!(
+            serde_json::from_str::<BirthDate>("\"1950-07-14\"").unwrap(),
+            day
+        );
     }
 
     #[test]
