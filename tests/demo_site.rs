@@ -14,7 +14,6 @@ fn content_dir() -> PathBuf {
 }
 
 struct Built {
-    _dir: tempfile::TempDir,
     root: PathBuf,
     files: Vec<PathBuf>,
 }
@@ -32,24 +31,28 @@ impl Built {
     }
 }
 
-fn build_demo() -> Built {
-    let today: NaiveDate = TODAY.parse().unwrap();
-    let site = build::load(&content_dir(), today).unwrap_or_else(|diagnostics| {
-        let text: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
-        panic!("the demo content has errors:\n{text}")
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let root = match output::write(&site, dir.path()) {
-        Ok(root) => root,
-        Err(_) => panic!("writing the demo failed"),
-    };
-    let mut files = Vec::new();
-    collect(&root, &mut files);
-    Built {
-        _dir: dir,
-        root,
-        files,
-    }
+/// The demo built once for every test of this file (each only reads it): a build takes seconds.
+fn build_demo() -> &'static Built {
+    static BUILT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let today: NaiveDate = TODAY.parse().unwrap();
+        let site = build::load(&content_dir(), today).unwrap_or_else(|diagnostics| {
+            let text: String = diagnostics.iter().map(|d| format!("{d}\n")).collect();
+            panic!("the demo content has errors:\n{text}")
+        });
+        // Under the target folder, made anew at each run: a static is never dropped, so a
+        // temporary folder would be left behind.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo_site");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let root = match output::write(&site, &dir) {
+            Ok(root) => root,
+            Err(_) => panic!("writing the demo failed"),
+        };
+        let mut files = Vec::new();
+        collect(&root, &mut files);
+        Built { root, files }
+    })
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
