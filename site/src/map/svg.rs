@@ -151,7 +151,7 @@ fn push_labels(out: &mut String, p: &Projection, labels: &[Label<'_>]) {
         }
         let (cx, cy) = p.project(label.lon, label.lat);
         // Bold sans-serif: about 0.62 em a character, a little more for safety.
-        let text_width = label.name.chars().count() as f64 * size * 0.64;
+        let text_width = label.name.chars().count() as f64 * size * 0.66;
         let gap = size * 0.4;
         let tx = if cx + gap + text_width <= p.width {
             cx + gap
@@ -161,7 +161,13 @@ fn push_labels(out: &mut String, p: &Projection, labels: &[Label<'_>]) {
             continue;
         };
         let baseline = cy + size * 0.35;
-        let bbox = [tx, baseline - size * 0.9, text_width, size * 1.15];
+        // With room for the letters' halo and for glyphs wider than the estimate.
+        let bbox = [
+            tx - size * 0.15,
+            baseline - size * 1.05,
+            text_width + size * 0.3,
+            size * 1.4,
+        ];
         if bbox[1] < 0.0 || bbox[1] + bbox[3] > p.height {
             continue;
         }
