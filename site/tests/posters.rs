@@ -415,15 +415,31 @@ fn the_a5_flyer_is_laid_out_for_a5_with_text_of_12_pt_at_least() {
     for i in 0..posters.sets.len() {
         let a5 = posters.draw(territory, i, Format::A5).unwrap();
         // Drawn in A5 points (1:1 as printed), not an A4 scaled down.
-        let view_box: Vec<f64> = a5.svg.split("viewBox=\"").nth(1).unwrap().split('"').next().unwrap()
-            .split_whitespace().map(|v| v.parse().unwrap()).collect();
+        let view_box: Vec<f64> = a5
+            .svg
+            .split("viewBox=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
         let bleed = 3.0 * 72.0 / 25.4;
-        assert!((view_box[2] - (layout::A5_WIDTH + 2.0 * bleed)).abs() < 0.01, "{view_box:?}");
+        assert!(
+            (view_box[2] - (layout::A5_WIDTH + 2.0 * bleed)).abs() < 0.01,
+            "{view_box:?}"
+        );
         let sizes = font_sizes(&a5.svg);
         assert!(!sizes.is_empty());
         let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
         assert!(smallest >= 12.0, "A5: a text of {smallest} pt");
-        assert!((a5.min_font_size - smallest).abs() < 0.01, "{} ≠ {smallest}", a5.min_font_size);
+        assert!(
+            (a5.min_font_size - smallest).abs() < 0.01,
+            "{} ≠ {smallest}",
+            a5.min_font_size
+        );
         // The number is still the largest text, in very large digits.
         let largest = sizes.iter().copied().fold(0.0, f64::max);
         assert!(largest >= 30.0, "A5: the number at {largest} pt");

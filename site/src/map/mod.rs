@@ -282,7 +282,13 @@ impl MapData {
     /// populous.
     fn labels(&self, members: &[usize], here: Option<usize>) -> Vec<svg::Label<'_>> {
         let mut order: Vec<usize> = members.to_vec();
-        order.sort_by_key(|&i| (Some(i) != here, std::cmp::Reverse(self.communes[i].population), i));
+        order.sort_by_key(|&i| {
+            (
+                Some(i) != here,
+                std::cmp::Reverse(self.communes[i].population),
+                i,
+            )
+        });
         order
             .iter()
             .map(|&i| {
@@ -349,14 +355,7 @@ impl MapData {
                 })
                 .collect();
             let labels = self.labels(&all, None);
-            block.svg = svg::render(
-                &areas,
-                &outlines,
-                &labels,
-                self.manifest.bbox,
-                800.0,
-                title,
-            );
+            block.svg = svg::render(&areas, &outlines, &labels, self.manifest.bbox, 800.0, title);
             return block;
         }
         // Too many communes for one drawing: each CPTS with its most frequent status.

@@ -172,7 +172,10 @@ fn push_labels(out: &mut String, p: &Projection, labels: &[Label<'_>]) {
             continue;
         }
         let dot = [cx - size * 0.3, cy - size * 0.3, size * 0.6, size * 0.6];
-        if placed.iter().any(|b| overlaps(b, &bbox) || overlaps(b, &dot)) {
+        if placed
+            .iter()
+            .any(|b| overlaps(b, &bbox) || overlaps(b, &dot))
+        {
             continue;
         }
         placed.push(bbox);
@@ -187,10 +190,7 @@ fn push_labels(out: &mut String, p: &Projection, labels: &[Label<'_>]) {
         group.push_str("</text>");
     }
     if !group.is_empty() {
-        let _ = write!(
-            out,
-            "<g class=\"villes\" aria-hidden=\"true\">{group}</g>"
-        );
+        let _ = write!(out, "<g class=\"villes\" aria-hidden=\"true\">{group}</g>");
     }
 }
 
