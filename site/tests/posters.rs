@@ -278,6 +278,16 @@ fn print_rules_hold_on_every_set() {
                     drawn.min_font_size
                 );
             }
+            // The flyer has its own layout: no text under 12 pt as printed (DOMAIN §6), where
+            // the A4 scaled down to A5 printed its body at 10.3 pt and its map's names smaller.
+            if format == Format::A5 {
+                assert!(
+                    drawn.min_font_size >= layout::A5_MIN_TEXT && layout::A5_MIN_TEXT >= 12.0,
+                    "{} A5: smallest text {} pt",
+                    set.id,
+                    drawn.min_font_size
+                );
+            }
             if matches!(format.medium(), Medium::Print { .. }) {
                 assert!(
                     drawn.qr_code_mm >= 25.0,
@@ -289,9 +299,10 @@ fn print_rules_hold_on_every_set() {
             }
         }
     }
-    // The margin is at least 5 mm on the smallest paper (A5 is A4 scaled by 148/210).
-    let a5_margin_mm = PRINT_MARGIN * 148.0 / 210.0 * 25.4 / 72.0;
-    assert!(a5_margin_mm >= 5.0, "{a5_margin_mm}");
+    // The margin is at least 5 mm on every paper.
+    for margin_mm in [PRINT_MARGIN, layout::A5_MARGIN].map(|pt| pt * 25.4 / 72.0) {
+        assert!(margin_mm >= 5.0, "{margin_mm}");
+    }
 }
 
 /// Every `href="…"` and `src="…"` of an HTML file.
@@ -387,4 +398,53 @@ fn unchanged_posters_come_from_the_cache_across_builds() {
     assert_eq!((third.drawn, third.reused), (14, 0));
     assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 14);
     assert!(pdf_text(&a4).contains("03 53 01 20 09"));
+}
+
+/// Every `font-size="…"` of a drawn poster.
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.split("font-size=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_a5_flyer_is_laid_out_for_a5_with_text_of_12_pt_at_least() {
+    let site = build::load(&content(), today()).unwrap();
+    let (posters, territory) = (site.posters().unwrap(), site.territory().unwrap());
+    for i in 0..posters.sets.len() {
+        let a5 = posters.draw(territory, i, Format::A5).unwrap();
+        // Drawn in A5 points (1:1 as printed), not an A4 scaled down.
+        let view_box: Vec<f64> = a5
+            .svg
+            .split("viewBox=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let bleed = 3.0 * 72.0 / 25.4;
+        assert!(
+            (view_box[2] - (layout::A5_WIDTH + 2.0 * bleed)).abs() < 0.01,
+            "{view_box:?}"
+        );
+        let sizes = font_sizes(&a5.svg);
+        assert!(!sizes.is_empty());
+        let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(smallest >= 12.0, "A5: a text of {smallest} pt");
+        assert!(
+            (a5.min_font_size - smallest).abs() < 0.01,
+            "{} ≠ {smallest}",
+            a5.min_font_size
+        );
+        // The number is still the largest text, in very large digits.
+        let largest = sizes.iter().copied().fold(0.0, f64::max);
+        assert!(largest >= 30.0, "A5: the number at {largest} pt");
+        // The A4 keeps its 14 pt at least.
+        let a4 = posters.draw(territory, i, Format::A4).unwrap();
+        assert!(font_sizes(&a4.svg).iter().all(|&s| s >= 14.0));
+    }
 }

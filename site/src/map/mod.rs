@@ -113,6 +113,7 @@ pub struct CommuneInfo {
     pub shape: MultiPolygon<f64>,
     pub status: CommuneStatus,
     pub cpts: Option<usize>,
+    pub population: u32,
 }
 
 /// An opted-in doctor as the map shows him. Doctors who did not opt in never become one.
@@ -218,6 +219,7 @@ impl MapData {
                     shape,
                     status,
                     cpts: c.cpts,
+                    population: c.population,
                 }
             })
             .collect();
@@ -276,6 +278,30 @@ impl MapData {
         }
     }
 
+    /// The towns to name on a map of `members`: the commune of the page first, then the most
+    /// populous.
+    fn labels(&self, members: &[usize], here: Option<usize>) -> Vec<svg::Label<'_>> {
+        let mut order: Vec<usize> = members.to_vec();
+        order.sort_by_key(|&i| {
+            (
+                Some(i) != here,
+                std::cmp::Reverse(self.communes[i].population),
+                i,
+            )
+        });
+        order
+            .iter()
+            .map(|&i| {
+                let c = &self.communes[i];
+                svg::Label {
+                    lon: c.centre[0],
+                    lat: c.centre[1],
+                    name: &c.name,
+                }
+            })
+            .collect()
+    }
+
     fn block(&self, members: &[usize], here: Option<usize>, width: f64, title: &str) -> MapBlock {
         let bbox = members
             .iter()
@@ -297,8 +323,9 @@ impl MapData {
             .collect();
         let mut sorted = members.to_vec();
         sorted.sort_by_key(|&i| (crate::slug::slugify(&self.communes[i].name), i));
+        let labels = self.labels(members, here);
         MapBlock {
-            svg: svg::render(&areas, &[], bbox, width, title),
+            svg: svg::render(&areas, &[], &labels, bbox, width, title),
             rows: sorted
                 .iter()
                 .map(|&i| self.row(i, Some(i) == here))
@@ -327,7 +354,8 @@ impl MapData {
                     highlighted: false,
                 })
                 .collect();
-            block.svg = svg::render(&areas, &outlines, self.manifest.bbox, 800.0, title);
+            let labels = self.labels(&all, None);
+            block.svg = svg::render(&areas, &outlines, &labels, self.manifest.bbox, 800.0, title);
             return block;
         }
         // Too many communes for one drawing: each CPTS with its most frequent status.
@@ -360,7 +388,7 @@ impl MapData {
             });
         }
         MapBlock {
-            svg: svg::render(&areas, &[], self.manifest.bbox, 800.0, title),
+            svg: svg::render(&areas, &[], &[], self.manifest.bbox, 800.0, title),
             rows,
             legend: legend(),
             by_cpts: true,

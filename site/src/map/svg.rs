@@ -1,6 +1,7 @@
 //! A static SVG map drawn on the server, in Web-Mercator like the interactive map: works without
 //! JavaScript or WebGL. Each commune is filled with its status's pattern and carries its status in
-//! a `data-statut` attribute and a `<title>`.
+//! a `data-statut` attribute and a `<title>`. The main towns are named on the drawing, largest
+//! first, each label kept only where it overlaps no other.
 
 use std::fmt::Write as _;
 
@@ -58,10 +59,22 @@ pub struct Area<'a> {
     pub highlighted: bool,
 }
 
-/// A map of `areas` (and outlines such as CPTS perimeters) `width` pixels wide.
+/// A town to name on the map, at its centre.
+pub struct Label<'a> {
+    pub lon: f64,
+    pub lat: f64,
+    pub name: &'a str,
+}
+
+/// At most this many town names on one drawing.
+pub const MAX_LABELS: usize = 8;
+
+/// A map of `areas` (and outlines such as CPTS perimeters) `width` pixels wide, naming the
+/// `labels` that fit (in order of importance).
 pub fn render(
     areas: &[Area<'_>],
     outlines: &[&MultiPolygon<f64>],
+    labels: &[Label<'_>],
     bbox: [f64; 4],
     width: f64,
     title: &str,
@@ -114,8 +127,75 @@ pub fn render(
     for d in highlighted {
         let _ = write!(out, "<path class=\"ici\" d=\"{d}\"/>");
     }
+    push_labels(&mut out, &p, labels);
     out.push_str("</svg>");
     out
+}
+
+/// The size of town names in drawing units: about 12 px once the drawing fills a phone's width.
+pub fn label_size(width: f64) -> f64 {
+    (width / 30.0).round()
+}
+
+/// Town names with a dot at each town's centre, right of the dot (or left of it near the right
+/// edge), skipping any that would overlap a name already placed or leave the drawing. Hidden
+/// from screen readers: each commune's `<title>` already names it.
+fn push_labels(out: &mut String, p: &Projection, labels: &[Label<'_>]) {
+    let size = label_size(p.width);
+    let mut placed: Vec<[f64; 4]> = Vec::new();
+    let mut group = String::new();
+    let mut named = 0;
+    for label in labels {
+        if named == MAX_LABELS {
+            break;
+        }
+        let (cx, cy) = p.project(label.lon, label.lat);
+        // Bold sans-serif: about 0.62 em a character, a little more for safety.
+        let text_width = label.name.chars().count() as f64 * size * 0.66;
+        let gap = size * 0.4;
+        let tx = if cx + gap + text_width <= p.width {
+            cx + gap
+        } else if cx - gap - text_width >= 0.0 {
+            cx - gap - text_width
+        } else {
+            continue;
+        };
+        let baseline = cy + size * 0.35;
+        // With room for the letters' halo and for glyphs wider than the estimate.
+        let bbox = [
+            tx - size * 0.15,
+            baseline - size * 1.05,
+            text_width + size * 0.3,
+            size * 1.4,
+        ];
+        if bbox[1] < 0.0 || bbox[1] + bbox[3] > p.height {
+            continue;
+        }
+        let dot = [cx - size * 0.3, cy - size * 0.3, size * 0.6, size * 0.6];
+        if placed
+            .iter()
+            .any(|b| overlaps(b, &bbox) || overlaps(b, &dot))
+        {
+            continue;
+        }
+        placed.push(bbox);
+        placed.push(dot);
+        named += 1;
+        let _ = write!(
+            group,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{:.1}\"/><text x=\"{tx:.1}\" y=\"{baseline:.1}\" font-size=\"{size}\">",
+            size * 0.22
+        );
+        push_text(&mut group, label.name);
+        group.push_str("</text>");
+    }
+    if !group.is_empty() {
+        let _ = write!(out, "<g class=\"villes\" aria-hidden=\"true\">{group}</g>");
+    }
+}
+
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
 }
 
 /// The patterns of the four statuses, shared by the map and the legend of the same page.
@@ -133,7 +213,7 @@ pub fn pattern_defs() -> String {
                 "<rect width=\"8\" height=\"8\" fill=\"{bg}\"/><circle cx=\"4\" cy=\"4\" r=\"2.2\" fill=\"{c}\"/>"
             ),
             Pattern::Cross => format!(
-                "<rect width=\"8\" height=\"8\" fill=\"{bg}\"/><path d=\"M0 0L8 8M8 0L0 8\" stroke=\"{c}\" stroke-width=\"1\"/>"
+                "<rect width=\"8\" height=\"8\" fill=\"{bg}\"/><path d=\"M0 0L8 8M8 0L0 8\" stroke=\"{c}\" stroke-width=\"1.5\"/>"
             ),
         };
         let rotate = if look.pattern == Pattern::Stripes {

@@ -1,6 +1,6 @@
-//! Poster layouts. Print formats share one layout drawn in A4 points and scaled (A3 = ×√2,
-//! A5 = ×1/√2, so every size has the same proportions); screen images have their own layouts in
-//! pixels. Text is left-aligned, never italic, in the posters' font; every text colour is one of
+//! Poster layouts. A4 and A3 share one layout drawn in A4 points and scaled (A3 = ×√2); the A5
+//! flyer has its own, drawn in A5 points, so that its text stays at least 12 pt as printed (a
+//! scaled A4 would print its body at 10 pt); screen images have their own layouts in pixels. Text is left-aligned, never italic, in the posters' font; every text colour is one of
 //! the `Ink` pairs checked for contrast.
 
 use territory::{Commune, Territory};
@@ -16,8 +16,15 @@ use super::svg::{Canvas, Style};
 /// A4 in points: the print layout's units.
 pub const A4_WIDTH: f64 = 210.0 * 72.0 / 25.4;
 pub const A4_HEIGHT: f64 = 297.0 * 72.0 / 25.4;
-/// Print margin in A4 points (12 mm): 8.5 mm on an A5, above the 5 mm safe margin.
+/// Print margin in A4 points (12 mm).
 pub const PRINT_MARGIN: f64 = 34.0;
+/// A5 in points: the flyer's units.
+pub const A5_WIDTH: f64 = 148.0 * 72.0 / 25.4;
+pub const A5_HEIGHT: f64 = 210.0 * 72.0 / 25.4;
+/// The flyer's margin in points (8.5 mm), above the 5 mm safe margin.
+pub const A5_MARGIN: f64 = 24.0;
+/// The smallest text of the A5 flyer, in points as printed (DOMAIN §6: 12 pt at least).
+pub const A5_MIN_TEXT: f64 = 12.0;
 
 /// What every poster of a site says, whatever its CPTS.
 pub struct Common<'a> {
@@ -89,6 +96,23 @@ const PRINT: Sizes = Sizes {
     body: 14.5,
     small: 14.0,
     gap: 12.0,
+};
+
+/// The A5 flyer, in points as printed: every text at least `A5_MIN_TEXT`.
+const FLYER: Sizes = Sizes {
+    margin: A5_MARGIN,
+    eyebrow: 12.0,
+    headline: 20.0,
+    sub: 13.0,
+    call: 13.0,
+    number: 36.0,
+    hours: 12.0,
+    cost: 12.0,
+    qr: 100.0,
+    heading: 13.0,
+    body: A5_MIN_TEXT,
+    small: A5_MIN_TEXT,
+    gap: 7.0,
 };
 
 const SOCIAL: Sizes = Sizes {
@@ -420,7 +444,14 @@ const NOT_EMERGENCY: [&str; 3] = [
 pub fn draw(common: &Common, set: &PosterSet, format: Format) -> Result<Drawn, String> {
     let qr = Qr::new(&qr_url(common, set, format))?;
     match format.medium() {
-        Medium::Print { width, bleed, .. } => Ok(print(common, set, &qr, width, bleed)),
+        Medium::Print { width, bleed, .. } => {
+            let page = if format == Format::A5 {
+                &A5_PAGE
+            } else {
+                &A4_PAGE
+            };
+            Ok(print(common, set, &qr, page, width, bleed))
+        }
         Medium::Screen { width, height } => Ok(screen(
             common,
             set,
@@ -432,48 +463,86 @@ pub fn draw(common: &Common, set: &PosterSet, format: Format) -> Result<Drawn, S
     }
 }
 
-/// A4, A3 and A5: one layout in A4 points, scaled to the paper `width` (mm).
-fn print(common: &Common, set: &PosterSet, qr: &Qr, width_mm: f64, bleed_mm: f64) -> Drawn {
-    let s = &PRINT;
+/// A print layout: its sizes, its page in its own units, and what a smaller page leaves out.
+struct Page {
+    sizes: &'static Sizes,
+    width: f64,
+    height: f64,
+    /// The territory's map beside the number (too small to read on a flyer).
+    map: bool,
+    /// The help line beside the QR code and the priority paragraph.
+    details: bool,
+}
+
+const A4_PAGE: Page = Page {
+    sizes: &PRINT,
+    width: A4_WIDTH,
+    height: A4_HEIGHT,
+    map: true,
+    details: true,
+};
+
+const A5_PAGE: Page = Page {
+    sizes: &FLYER,
+    width: A5_WIDTH,
+    height: A5_HEIGHT,
+    map: false,
+    details: false,
+};
+
+/// A4 and A3: the A4 layout scaled to the paper `width` (mm); A5: the flyer's own layout.
+fn print(
+    common: &Common,
+    set: &PosterSet,
+    qr: &Qr,
+    page: &Page,
+    width_mm: f64,
+    bleed_mm: f64,
+) -> Drawn {
+    let s = page.sizes;
     let mut p = Poster {
         common,
         set,
         canvas: Canvas::new(common.fonts),
         s,
-        width: A4_WIDTH,
+        width: page.width,
     };
-    let (m, cw) = (s.margin, A4_WIDTH - 2.0 * s.margin);
+    let (m, cw) = (s.margin, page.width - 2.0 * s.margin);
     let mut y = p.band(cw);
     y += s.gap;
     // The phone number, and the map of the territory on its right.
-    let map_width = 120.0;
+    let map_width = if page.map { 120.0 } else { -s.gap };
     let top = y;
     let phone_height = p.phone(m, y, cw - map_width - s.gap);
-    let highlighted = highlighted(set.target);
-    let towns = p.towns(1);
-    let mut map_canvas = Canvas::new(common.fonts);
-    map::draw(
-        &mut map_canvas,
-        common.territory,
-        &highlighted,
-        &towns,
-        [A4_WIDTH - m - map_width, top, map_width, phone_height],
-        s.small,
-    );
-    p.canvas.absorb(map_canvas);
+    if page.map {
+        let highlighted = highlighted(set.target);
+        let towns = p.towns(1);
+        let mut map_canvas = Canvas::new(common.fonts);
+        map::draw(
+            &mut map_canvas,
+            common.territory,
+            &highlighted,
+            &towns,
+            [page.width - m - map_width, top, map_width, phone_height],
+            s.small,
+        );
+        p.canvas.absorb(map_canvas);
+    }
     y += phone_height + s.gap;
-    y += p.online(y, qr, true);
+    y += p.online(y, qr, page.details);
     y += s.gap;
     y += p.steps(m, y, cw);
-    y += s.gap * 0.3;
-    let priority = set.texts.priority.clone();
-    y += p.canvas.paragraph(
-        m,
-        y,
-        cw,
-        &priority,
-        Style::new(s.body, Weight::Regular, Ink::Body),
-    );
+    if page.details {
+        y += s.gap * 0.3;
+        let priority = set.texts.priority.clone();
+        y += p.canvas.paragraph(
+            m,
+            y,
+            cw,
+            &priority,
+            Style::new(s.body, Weight::Regular, Ink::Body),
+        );
+    }
     y += s.gap;
     y += p.not_emergency(y, &NOT_EMERGENCY);
 
@@ -485,8 +554,8 @@ fn print(common: &Common, set: &PosterSet, qr: &Qr, width_mm: f64, bleed_mm: f64
     let mut probe = Canvas::new(common.fonts);
     let footer_style = Style::new(s.small, Weight::Regular, Ink::Muted);
     let text_height = probe.paragraph(0.0, 0.0, cw, &privacy, footer_style);
-    let text_top = A4_HEIGHT - m - text_height;
-    let logo_height = 32.0;
+    let text_top = page.height - m - text_height;
+    let logo_height = if page.map { 32.0 } else { 24.0 };
     let logo_top = text_top - s.gap * 0.5 - logo_height;
     let footer_top = if set.logos.is_empty() {
         text_top
@@ -497,15 +566,15 @@ fn print(common: &Common, set: &PosterSet, qr: &Qr, width_mm: f64, bleed_mm: f64
     p.canvas.paragraph(m, text_top, cw, &privacy, footer_style);
     let overflow = (y + s.gap * 0.5 - footer_top).max(0.0);
 
-    let scale = mm_to_pt(width_mm) / A4_WIDTH;
+    let scale = mm_to_pt(width_mm) / page.width;
     let bleed = mm_to_pt(bleed_mm) / scale;
     let min_font_size = p.canvas.min_font_size * scale;
     let svg = p.canvas.finish(
         [
             -bleed,
             -bleed,
-            A4_WIDTH + 2.0 * bleed,
-            A4_HEIGHT + 2.0 * bleed,
+            page.width + 2.0 * bleed,
+            page.height + 2.0 * bleed,
         ],
         PAPER,
     );
