@@ -442,13 +442,42 @@ fn front_matter(
         })
     });
     if front.title.trim().is_empty() && !title_unreadable && !title_wrong {
-        diagnostics.push(source.error(
-            front_start,
-            "titre manquant",
-            "ajoutez une ligne title = \"…\" dans l'en-tête",
-        ));
+        match kind {
+            // Zola lets a section go without a title (one that only redirects, say): it is
+            // titled after its folder, and told.
+            Kind::Section => {
+                front.title = section_title(source);
+                diagnostics.push(source.warning(
+                    front_start,
+                    format!("rubrique sans titre : elle s'appelle « {} »", front.title),
+                    "ajoutez une ligne title = \"…\" dans l'en-tête pour lui donner un vrai titre",
+                ));
+            }
+            Kind::Page => diagnostics.push(source.error(
+                front_start,
+                "titre manquant",
+                "ajoutez une ligne title = \"…\" dans l'en-tête",
+            )),
+        }
     }
     front
+}
+
+/// The name of the folder of a section's `_index.md`, as a title: « getting-started » →
+/// « Getting started ».
+fn section_title(source: &SourceFile) -> String {
+    let folder = source
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().replace(['-', '_'], " "))
+        .filter(|n| n != "pages")
+        .unwrap_or_default();
+    let mut chars = folder.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Accueil".to_string(),
+    }
 }
 
 /// A date front-matter value: a TOML date (`2026-11-23`) or a text holding one.

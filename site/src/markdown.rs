@@ -299,6 +299,15 @@ fn code_spans(body: &str) -> Vec<std::ops::Range<usize>> {
     spans
 }
 
+/// The name of the shortcode `inside` calls (`resize_image(path="…")` → `resize_image`), if it is
+/// one: a name, then parentheses closing the text.
+fn zola_shortcode(inside: &str) -> Option<&str> {
+    let (name, rest) = inside.split_once('(')?;
+    let name = name.trim();
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (is_name && rest.trim_end().ends_with(')')).then_some(name)
+}
+
 /// Replaces `{{ name }}` placeholders. Returns the new text and, for each replacement, the offset in
 /// the new text after it and the matching offset in the file, so positions can be mapped back.
 fn expand(
@@ -330,6 +339,15 @@ fn expand(
         out.push_str(&body[rest..open]);
         match placeholders.get(name) {
             Some(value) => out.push_str(value),
+            // A Zola shortcode (`{{ youtube(id="…") }}`): there is nothing to call here.
+            None if zola_shortcode(name).is_some() => {
+                let shortcode = zola_shortcode(name).unwrap_or_default();
+                diagnostics.push(source.warning(
+                    body_start + open,
+                    format!("shortcode Zola « {shortcode} » non pris en charge : il est retiré de la page"),
+                    "remplacez-le par du Markdown (une image : ![texte](fichier.png), un lien : [texte](adresse))",
+                ));
+            }
             None => {
                 diagnostics.push(source.error(
                     body_start + open,

@@ -31,7 +31,6 @@ Lisez [l'installation](@/docs/demarrage/installation.md).
     f.write(
         "pages/docs/demarrage/_index.md",
         r#"+++
-title = "Démarrage"
 description = "Pour commencer."
 weight = 1
 redirect_to = "docs/demarrage/installation/"
@@ -91,6 +90,8 @@ path = "guide/modeles"
 in_search_index = false
 +++
 Retour aux [réglages](/docs/demarrage/reglages/).
+
+{{ youtube(id="dQw4w9WgXcQ", autoplay=true) }}
 "#,
     );
     f
@@ -151,6 +152,14 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
             "clé Zola « in_search_index » ignorée par cpts",
         ),
         (
+            "pages/docs/avance/modeles.md",
+            "shortcode Zola « youtube » non pris en charge : il est retiré de la page",
+        ),
+        (
+            "pages/docs/demarrage/_index.md",
+            "rubrique sans titre : elle s'appelle « Demarrage »",
+        ),
+        (
             "pages/docs/demarrage/_index.md",
             "clé Zola « redirect_to » ignorée par cpts",
         ),
@@ -182,7 +191,11 @@ fn a_zola_docs_folder_builds_with_warnings_only() {
             .join("site/docs/demarrage/configuration")
             .exists()
     );
-    assert!(read("guide/modeles/index.html").contains("Modèles"));
+    let modeles = read("guide/modeles/index.html");
+    assert!(modeles.contains("Modèles"));
+    // The shortcode is gone, not shown as written.
+    assert!(!modeles.contains("youtube"), "{modeles}");
+    assert!(read("docs/demarrage/index.html").contains("<h1>Demarrage</h1>"));
     // Sections and their pages.
     let section = read("docs/demarrage/index.html");
     assert!(

@@ -340,7 +340,16 @@ fn news_date(
         return None;
     }
     let front_start = document.source.text.find("title").unwrap_or(0);
+    // A date written wrong is already reported on its own line.
+    let date_written = document.source.text[..document.body_start.min(document.source.text.len())]
+        .lines()
+        .any(|l| {
+            l.trim_start()
+                .strip_prefix("date")
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
     match document.front.date {
+        None if date_written => None,
         None => {
             diagnostics.push(document.source.error(
                 front_start,
