@@ -82,8 +82,9 @@ async fn an_override_of_the_layout_changes_the_site_and_the_handler() {
     // The site's /merci/ and the handler's thank-you page say the same, the handler's with the
     // reference.
     let site_thanks = site_page(&f, "merci/index.html");
-    let (status, handler_thanks) =
-        handler_page(&opened.app, "/api/registrations/ABCD2345/merci").await;
+    // As the form's answer links to it, signed.
+    let signed = functions::web::registration::thanks_url(&opened.app, "ABCD2345");
+    let (status, handler_thanks) = handler_page(&opened.app, &signed).await;
     assert_eq!(status, StatusCode::OK);
     for text in [
         "Et maintenant ?",

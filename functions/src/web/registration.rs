@@ -169,7 +169,7 @@ pub const THANKS_SECONDS: i64 = 24 * 3600;
 
 /// The thank-you page of `reference`, signed: only the answer to a form that was stored (or a
 /// robot's, which must look the same) confirms a reference; a made-up address says nothing.
-fn thanks_url<S: Store, M: Mailer>(app: &App<S, M>, reference: &str) -> String {
+pub fn thanks_url<S: Store, M: Mailer>(app: &App<S, M>, reference: &str) -> String {
     let token = app
         .keys
         .sign(THANKS_ACTION, reference, crate::app::now() + THANKS_SECONDS);
