@@ -297,14 +297,7 @@ async fn send_bytes(
     h: &Harness,
     request: axum::http::Request<axum::body::Body>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    use tower::ServiceExt;
-    let response = functions::router(std::sync::Arc::clone(&h.app))
-        .oneshot(request)
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
-    (parts.status, parts.headers, bytes.to_vec())
+    h.send_bytes(request).await
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, header};
+use axum::http::{Request, Response, StatusCode, header};
 use functions::mail::Outbox;
 use functions::signed::KeyRing;
 use functions::store::SqliteStore;
@@ -102,6 +102,20 @@ impl Harness {
         let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         (Response::from_parts(parts, Body::empty()), text)
+    }
+
+    /// The status, headers and raw bytes of a response (a workbook or a PDF is not text).
+    pub async fn send_bytes(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let response = functions::router(Arc::clone(&self.app))
+            .oneshot(request)
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap();
+        (parts.status, parts.headers, bytes.to_vec())
     }
 
     pub async fn post_form(&self, body: &str) -> (Response<Body>, String) {
