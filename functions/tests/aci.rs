@@ -90,12 +90,18 @@ async fn a_coordinator_reads_her_year_by_criterion_and_age_and_downloads_the_sam
     let uri = format!("/espace/chiffres/rapport-aci?annee={year}");
     let (r, page) = h.send(staff_get(&uri, &sedan)).await;
     assert_eq!(r.status(), StatusCode::OK, "{page}");
-    assert!(page.contains(&format!("Rapport annuel ACI {year}")), "{page}");
+    assert!(
+        page.contains(&format!("Rapport annuel ACI {year}")),
+        "{page}"
+    );
     assert!(page.contains("Sedanais"));
     assert!(page.contains("Document interne"), "small counts are shown");
     assert!(!page.contains("<select id=\"cpts\""), "her CPTS only");
     assert_eq!(
-        cells(&page, "Patients orientés (demandes reçues dans l&#39;année)"),
+        cells(
+            &page,
+            "Patients orientés (demandes reçues dans l&#39;année)"
+        ),
         ["2"]
     );
     assert_eq!(
@@ -105,14 +111,14 @@ async fn a_coordinator_reads_her_year_by_criterion_and_age_and_downloads_the_sam
         ),
         ["1"]
     );
-    assert_eq!(
-        cells(&page, "Affection de longue durée (ALD)"),
-        ["1", "1"]
-    );
+    assert_eq!(cells(&page, "Affection de longue durée (ALD)"), ["1", "1"]);
     assert_eq!(cells(&page, "70 ans et plus"), ["1", "1"]);
     assert_eq!(cells(&page, "C2S ou AME"), ["1", "0"], "the erased request");
     assert_eq!(cells(&page, "Grossesse"), ["1", "1"]);
-    assert_eq!(cells(&page, "Handicap ou perte d&#39;autonomie"), ["0", "0"]);
+    assert_eq!(
+        cells(&page, "Handicap ou perte d&#39;autonomie"),
+        ["0", "0"]
+    );
     assert_eq!(cells(&page, "0 à 5 ans"), ["1", "0"]);
     assert_eq!(
         cells(
@@ -125,12 +131,19 @@ async fn a_coordinator_reads_her_year_by_criterion_and_age_and_downloads_the_sam
         cells(&page, "De la demande à l&#39;accord d&#39;un médecin"),
         ["1", "0", "0"]
     );
-    assert!(cells(&page, "Médecins participants")[0].parse::<u32>().unwrap() > 0);
+    assert!(
+        cells(&page, "Médecins participants")[0]
+            .parse::<u32>()
+            .unwrap()
+            > 0
+    );
     // No personal data (the year selector names years, not birth dates).
     for personal in ["Dupré", "Léa", "06 12", "example.fr", "07/1950", "02/2022"] {
         assert!(!page.contains(personal), "{personal} in the page");
     }
-    let pdf_link = format!("/espace/chiffres/rapport-aci.pdf?cpts=portes-du-luxembourg-et-du-sedanais&amp;annee={year}");
+    let pdf_link = format!(
+        "/espace/chiffres/rapport-aci.pdf?cpts=portes-du-luxembourg-et-du-sedanais&amp;annee={year}"
+    );
     assert!(page.contains(&pdf_link), "{page}");
 
     // The same report as a PDF: its text carries the same lines and figures.
@@ -160,7 +173,9 @@ async fn a_coordinator_reads_her_year_by_criterion_and_age_and_downloads_the_sam
     for path in ["rapport-aci", "rapport-aci.pdf"] {
         let (r, _) = h
             .send(staff_get(
-                &format!("/espace/chiffres/{path}?cpts=portes-du-luxembourg-et-du-sedanais&annee={year}"),
+                &format!(
+                    "/espace/chiffres/{path}?cpts=portes-du-luxembourg-et-du-sedanais&annee={year}"
+                ),
                 &rethel,
             ))
             .await;
@@ -168,7 +183,10 @@ async fn a_coordinator_reads_her_year_by_criterion_and_age_and_downloads_the_sam
     }
     let (_, page) = h.send(staff_get(&uri, &rethel)).await;
     assert_eq!(
-        cells(&page, "Patients orientés (demandes reçues dans l&#39;année)"),
+        cells(
+            &page,
+            "Patients orientés (demandes reçues dans l&#39;année)"
+        ),
         ["0"]
     );
     // No session: refused.
@@ -198,12 +216,18 @@ async fn territory_staff_choose_the_area_the_last_complete_year_by_default_and_a
     assert_eq!(r.status(), StatusCode::OK, "{page}");
     assert!(page.contains("<select id=\"cpts\""));
     assert!(
-        page.contains(&format!("Rapport annuel ACI {} — tout le territoire", year - 1)),
+        page.contains(&format!(
+            "Rapport annuel ACI {} — tout le territoire",
+            year - 1
+        )),
         "{page}"
     );
     assert!(page.contains(&format!("<option value=\"{}\" selected>", year - 1)));
     assert_eq!(
-        cells(&page, "Patients orientés (demandes reçues dans l&#39;année)"),
+        cells(
+            &page,
+            "Patients orientés (demandes reçues dans l&#39;année)"
+        ),
         ["0"],
         "last year: none"
     );
@@ -214,16 +238,25 @@ async fn territory_staff_choose_the_area_the_last_complete_year_by_default_and_a
         ))
         .await;
     assert_eq!(
-        cells(&page, "Patients orientés (demandes reçues dans l&#39;année)"),
+        cells(
+            &page,
+            "Patients orientés (demandes reçues dans l&#39;année)"
+        ),
         ["1"]
     );
     let (r, page) = h
         .send(staff_get("/espace/chiffres/rapport-aci?annee=19", &staff))
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("Année : choisissez une année entre 2000 et"), "{page}");
+    assert!(
+        page.contains("Année : choisissez une année entre 2000 et"),
+        "{page}"
+    );
     assert!(!page.contains("Rapport annuel ACI 19"));
     // The figures page links to the report.
     let (_, page) = h.send(staff_get("/espace/chiffres", &staff)).await;
-    assert!(page.contains("href=\"/espace/chiffres/rapport-aci?cpts="), "{page}");
+    assert!(
+        page.contains("href=\"/espace/chiffres/rapport-aci?cpts="),
+        "{page}"
+    );
 }

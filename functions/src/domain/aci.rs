@@ -95,8 +95,10 @@ pub fn report<'a>(
     let mut seventy_plus = Counts::default();
     let mut by_criterion: Vec<(Criterion, Counts)> =
         CRITERIA.iter().map(|c| (*c, Counts::default())).collect();
-    let mut by_age: Vec<(&'static str, Counts)> =
-        AGE_BRACKETS.iter().map(|b| (*b, Counts::default())).collect();
+    let mut by_age: Vec<(&'static str, Counts)> = AGE_BRACKETS
+        .iter()
+        .map(|b| (*b, Counts::default()))
+        .collect();
     let mut unknown_age = None::<Counts>;
     let (mut ages, mut ages_found) = (Vec::new(), Vec::new());
     for e in entries.into_iter().filter(|e| e.in_period(period)) {
@@ -196,35 +198,104 @@ mod tests {
     fn the_report_counts_by_criterion_age_and_mean_age_the_requests_of_the_year() {
         use Criterion::*;
         let entries = [
-            entry(found(case("A", "2025-01-01")), &[LongTermCondition], Some(72)),
-            entry(case("B", "2025-03-10"), &[LongTermCondition, C2sOrAme], Some(40)),
+            entry(
+                found(case("A", "2025-01-01")),
+                &[LongTermCondition],
+                Some(72),
+            ),
+            entry(
+                case("B", "2025-03-10"),
+                &[LongTermCondition, C2sOrAme],
+                Some(40),
+            ),
             entry(found(case("C", "2025-12-31")), &[C2sOrAme], Some(3)),
             // Known only by its bracket (an older tombstone): counted, not in the mean age.
             entry(case("D", "2025-06-01"), &[], None),
-            Entry::of(case("E", "2025-06-02"), Channel::Telephone, Some("70+"), &[]),
+            Entry::of(
+                case("E", "2025-06-02"),
+                Channel::Telephone,
+                Some("70+"),
+                &[],
+            ),
             // Outside the year.
-            entry(found(case("F", "2024-12-31")), &[LongTermCondition], Some(80)),
-            entry(found(case("G", "2026-01-01")), &[LongTermCondition], Some(80)),
+            entry(
+                found(case("F", "2024-12-31")),
+                &[LongTermCondition],
+                Some(80),
+            ),
+            entry(
+                found(case("G", "2026-01-01")),
+                &[LongTermCondition],
+                Some(80),
+            ),
         ];
         let period = year_period(2025).unwrap();
         assert_eq!(local_date(entries[2].case.created_at), period.to);
         let r = report(&entries, 2025, &period);
-        assert_eq!(r.all, Counts { oriented: 5, found: 2 });
+        assert_eq!(
+            r.all,
+            Counts {
+                oriented: 5,
+                found: 2
+            }
+        );
         assert_eq!(r.figures.received, 5);
         assert_eq!(r.figures.found_through_cpts(), 2);
-        assert_eq!(counts(&r, LongTermCondition), Counts { oriented: 2, found: 1 });
-        assert_eq!(counts(&r, C2sOrAme), Counts { oriented: 2, found: 1 });
+        assert_eq!(
+            counts(&r, LongTermCondition),
+            Counts {
+                oriented: 2,
+                found: 1
+            }
+        );
+        assert_eq!(
+            counts(&r, C2sOrAme),
+            Counts {
+                oriented: 2,
+                found: 1
+            }
+        );
         assert_eq!(counts(&r, Pregnancy), Counts::default());
         assert_eq!(r.by_criterion.len(), Criterion::ALL.len());
-        assert_eq!(r.seventy_plus, Counts { oriented: 2, found: 1 });
+        assert_eq!(
+            r.seventy_plus,
+            Counts {
+                oriented: 2,
+                found: 1
+            }
+        );
         assert_eq!(
             r.by_age,
             vec![
-                ("0-5", Counts { oriented: 1, found: 1 }),
+                (
+                    "0-5",
+                    Counts {
+                        oriented: 1,
+                        found: 1
+                    }
+                ),
                 ("6-15", Counts::default()),
-                ("16-69", Counts { oriented: 1, found: 0 }),
-                ("70+", Counts { oriented: 2, found: 1 }),
-                ("inconnue", Counts { oriented: 1, found: 0 }),
+                (
+                    "16-69",
+                    Counts {
+                        oriented: 1,
+                        found: 0
+                    }
+                ),
+                (
+                    "70+",
+                    Counts {
+                        oriented: 2,
+                        found: 1
+                    }
+                ),
+                (
+                    "inconnue",
+                    Counts {
+                        oriented: 1,
+                        found: 0
+                    }
+                ),
             ]
         );
         assert_eq!(r.mean_age.known, 3);

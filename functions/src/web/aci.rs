@@ -149,14 +149,7 @@ pub fn document(
         .figures
         .delays
         .iter()
-        .map(|d| {
-            vec![
-                d.label.to_string(),
-                n(d.count),
-                days(d.median),
-                days(d.p90),
-            ]
-        })
+        .map(|d| vec![d.label.to_string(), n(d.count), days(d.median), days(d.p90)])
         .collect();
     let supply_rows = figures::tables(&report.figures, supply)
         .pop()
@@ -268,7 +261,9 @@ fn choose(
     let period = year.as_ref().ok().and_then(|y| aci::year_period(*y));
     let figure_params = Params {
         cpts: params.cpts.clone(),
-        du: period.map(|p| p.from.unwrap_or(p.to).to_string()).unwrap_or_default(),
+        du: period
+            .map(|p| p.from.unwrap_or(p.to).to_string())
+            .unwrap_or_default(),
         au: period.map(|p| p.to.to_string()).unwrap_or_default(),
     };
     let area = figures::choose(territory, scope, &figure_params, today);

@@ -23,10 +23,7 @@ pub async fn an_erased_request_keeps_its_criteria_and_age_for_the_aci_report<S: 
             vec![
                 DeclaredCriterion::new(Criterion::LongTermCondition, registered),
                 DeclaredCriterion::new(Criterion::C2sOrAme, registered),
-                DeclaredCriterion::new(
-                    Criterion::HospitalDischarge,
-                    "2025-03-01".parse().unwrap(),
-                ),
+                DeclaredCriterion::new(Criterion::HospitalDischarge, "2025-03-01".parse().unwrap()),
             ],
         ),
         // 30, no criterion.

@@ -335,7 +335,10 @@ mod tests {
             assert!(!kept.contains(value), "{value} in {kept}");
         }
         assert_eq!(e.erased.age_bracket, "70+");
-        assert_eq!((e.erased.age, e.erased.criteria.clone()), (Some(76), vec![]));
+        assert_eq!(
+            (e.erased.age, e.erased.criteria.clone()),
+            (Some(76), vec![])
+        );
         // The criteria that held at registration are kept for the ACI report, not those expired.
         let mut with_criteria = r.clone();
         let long_ago: NaiveDate = "2025-01-01".parse().unwrap();
