@@ -88,6 +88,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("overview.html", include_str!("../templates/overview.html")),
     ("search.html", include_str!("../templates/search.html")),
     ("figures.html", include_str!("../templates/figures.html")),
+    ("aci.html", include_str!("../templates/aci.html")),
     (
         "link_error.html",
         include_str!("../templates/link_error.html"),

@@ -53,6 +53,17 @@ pub(crate) fn chord_km(great_circle_km: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * (great_circle_km / (2.0 * EARTH_RADIUS_KM)).sin()
 }
 
+impl Doctor {
+    /// The distance in km from `centre` to the nearest of his practices: the one a patient there
+    /// would go to, and the one his home visits start from.
+    pub fn distance_km(&self, centre: LonLat) -> f64 {
+        self.other_practices
+            .iter()
+            .map(|p| great_circle_km(centre, p.location))
+            .fold(great_circle_km(centre, self.location), f64::min)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,16 +108,5 @@ mod tests {
         let (pa, pb) = (to_cartesian_km(a), to_cartesian_km(b));
         let straight = (0..3).map(|i| (pa[i] - pb[i]).powi(2)).sum::<f64>().sqrt();
         assert!((straight - chord_km(great_circle_km(a, b))).abs() < 1e-6);
-    }
-}
-
-impl Doctor {
-    /// The distance in km from `centre` to the nearest of his practices: the one a patient there
-    /// would go to, and the one his home visits start from.
-    pub fn distance_km(&self, centre: LonLat) -> f64 {
-        self.other_practices
-            .iter()
-            .map(|p| great_circle_km(centre, p.location))
-            .fold(great_circle_km(centre, self.location), f64::min)
     }
 }

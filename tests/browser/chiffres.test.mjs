@@ -2,6 +2,7 @@
 // (`?src=`), the Sedanais coordinator signs in and opens « Les chiffres ». At 390 px the page (its
 // form, the bar chart and every table) has no horizontal scroll, targets of at least 44 px and no
 // axe-core violation; the poster's tag is counted; the doctors' supply and the workbook link are there.
+// The ACI report fits at 390 px too, and prints without the navigation.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,6 +58,21 @@ test('the figures at 390 px: chart and tables fit, the poster is counted, no axe
   assert.equal(await page.locator('a[href^="/espace/chiffres/tableaux.xlsx?"]').count(), 1, 'the workbook link');
   await Promise.all([page.waitForNavigation(), page.click('text=Depuis le début')]);
   await assertFits(page, 'since the start');
+  // The ACI report of this year (the request is this year's): it fits, and prints without the
+  // site's header, footer or the report's own form and links.
+  await Promise.all([page.waitForNavigation(), page.click('text=Voir le rapport annuel ACI')]);
+  assert.equal(new URL(page.url()).pathname, '/espace/chiffres/rapport-aci');
+  await page.selectOption('#annee', String(new Date().getFullYear()));
+  await submit(page);
+  await assertFits(page, 'ACI report');
+  assert.match(await page.textContent('main'), /Document interne/);
+  assert.equal(await page.locator('a[href^="/espace/chiffres/rapport-aci.pdf?"]').count(), 1, 'the PDF link');
+  await page.emulateMedia({ media: 'print' });
+  for (const hidden of ['header.header', 'footer.footer', 'form.search', 'a[href^="/espace/chiffres/rapport-aci.pdf?"]']) {
+    assert.equal(await page.locator(hidden).isVisible(), false, `${hidden} is not printed`);
+  }
+  assert.equal(await page.locator('.aci-report table').first().isVisible(), true, 'the tables are printed');
+  await page.emulateMedia({ media: 'screen' });
   assert.deepEqual(seen.foreign, [], 'no request to another origin');
   assert.deepEqual(seen.errors, [], 'no console error');
   await context.close();

@@ -14,6 +14,7 @@ use crate::domain::lifecycle::{
     Case, CaseState, ClosingReason, Proposal, ProposalState, RejectionReason,
 };
 use crate::domain::matching::{DoctorLoad, period_of};
+use crate::domain::registration::Criterion;
 
 /// The age brackets counted, in order (those of [`crate::domain::lifecycle::age_bracket`]).
 pub const AGE_BRACKETS: [&str; 4] = ["0-5", "6-15", "16-69", "70+"];
@@ -79,6 +80,10 @@ pub struct Entry {
     pub accepted_at: Option<i64>,
     /// Why the coordination set a proposed doctor aside, one per proposal set aside.
     pub set_aside: Vec<RejectionReason>,
+    /// The priority criteria that held at registration (the ACI report); empty when unknown.
+    pub criteria: Vec<Criterion>,
+    /// The age in whole years at registration (the ACI report's mean age); `None` when unknown.
+    pub age: Option<u32>,
 }
 
 impl Entry {
@@ -112,7 +117,23 @@ impl Entry {
             first_proposal_at,
             accepted_at,
             set_aside,
+            criteria: Vec::new(),
+            age: None,
         }
+    }
+
+    /// The same entry with what the ACI report reads of the person at registration: the
+    /// criteria that held, and the age in years.
+    pub fn with_person(mut self, criteria: Vec<Criterion>, age: Option<u32>) -> Self {
+        self.criteria = criteria;
+        self.age = age;
+        self
+    }
+
+    /// Whether a GP was found through the CPTS: closed so, or a doctor accepted and the request
+    /// is not closed yet.
+    pub fn found_through_cpts(&self) -> bool {
+        Outcome::of(&self.case).is_found_through_cpts()
     }
 
     /// Whether the request was received in `period`.
@@ -175,6 +196,12 @@ impl Outcome {
         }
     }
 
+    /// A GP found through the CPTS: a doctor accepted, closed or not yet.
+    pub fn is_found_through_cpts(self) -> bool {
+        self == Outcome::DoctorAccepted
+            || self == Outcome::Closed(Reason::of(ClosingReason::FoundThroughCpts))
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Outcome::DoctorAccepted => "Un médecin a accepté (demande pas encore close)",
@@ -230,10 +257,7 @@ impl Figures {
     pub fn found_through_cpts(&self) -> usize {
         self.outcomes
             .iter()
-            .filter(|(o, _)| {
-                matches!(o, Outcome::DoctorAccepted)
-                    || *o == Outcome::Closed(Reason::of(ClosingReason::FoundThroughCpts))
-            })
+            .filter(|(o, _)| o.is_found_through_cpts())
             .map(|(_, n)| n)
             .sum()
     }

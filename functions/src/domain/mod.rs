@@ -2,6 +2,7 @@
 //! from one state to the next, and which doctor fits it. Pure types and rules: no I/O, no HTTP,
 //! no store — the layers above call them.
 
+pub mod aci;
 pub mod answers;
 pub mod communes;
 pub mod dates;

@@ -21,7 +21,7 @@ use crate::app::{App, now};
 use crate::domain::dates::{local_date, parse_date};
 use crate::domain::indicators::{self, AGE_BRACKETS, Entry, Figures, Outcome, Period, Supply};
 use crate::domain::intake::Channel;
-use crate::domain::lifecycle::{CaseState, age_bracket};
+use crate::domain::lifecycle::{CaseState, age_bracket, criteria_on};
 use crate::domain::matching::period_of;
 use crate::domain::staff::Scope;
 use crate::links::OUTSIDE_CPTS;
@@ -71,7 +71,7 @@ impl Params {
         p
     }
 
-    fn query(&self) -> String {
+    pub(crate) fn query(&self) -> String {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("cpts", &self.cpts)
             .append_pair("du", &self.du)
@@ -90,12 +90,12 @@ pub struct Choice {
 }
 
 /// What is wrong with the query: the forbidden CPTS, or French sentences naming the field.
-enum Refusal {
+pub(crate) enum Refusal {
     Forbidden,
     Invalid(Vec<String>),
 }
 
-fn choose(
+pub(crate) fn choose(
     territory: &territory::Territory,
     scope: &Scope,
     params: &Params,
@@ -162,8 +162,8 @@ fn choose(
 }
 
 /// Every request of `cpts` (as [`Choice::cpts`]) received in `period`, with what the figures
-/// need: the channel and the age bracket from the request (or from what is left of it once
-/// erased), the dates from its proposals. Nothing else of the request leaves this function.
+/// need: the channel, the age bracket, the age and the criteria at registration from the request
+/// (or from what is left of it once erased), the dates from its proposals. Nothing else of the request leaves this function.
 pub async fn entries<S: Store>(
     store: &S,
     cpts: Option<Option<&str>>,
@@ -175,17 +175,21 @@ pub async fn entries<S: Store>(
         if !period.contains(local_date(case.created_at)) {
             continue;
         }
-        let (channel, bracket) = match store.request(&case.reference).await? {
+        let (channel, bracket, criteria, age) = match store.request(&case.reference).await? {
             Some(r) => {
-                let age = r.registration.birth_date.age_on(local_date(r.created_at));
-                (r.channel, Some(age_bracket(age)))
+                let registered_on = local_date(r.created_at);
+                let age = r.registration.birth_date.age_on(registered_on);
+                let criteria = criteria_on(&r, registered_on);
+                (r.channel, Some(age_bracket(age)), criteria, Some(age))
             }
             None => match store.erased(&case.reference).await? {
                 Some(e) => (
                     Channel::staff(&e.channel).unwrap_or_default(),
                     AGE_BRACKETS.iter().find(|b| **b == e.age_bracket).copied(),
+                    e.criteria,
+                    e.age,
                 ),
-                None => (Channel::default(), None),
+                None => (Channel::default(), None, Vec::new(), None),
             },
         };
         let mut proposals = Vec::with_capacity(case.proposals.len());
@@ -194,7 +198,7 @@ pub async fn entries<S: Store>(
                 proposals.push(p);
             }
         }
-        out.push(Entry::of(case, channel, bracket, &proposals));
+        out.push(Entry::of(case, channel, bracket, &proposals).with_person(criteria, age));
     }
     Ok(out)
 }
@@ -336,7 +340,7 @@ pub fn tables(f: &Figures, s: &Supply) -> Vec<Table> {
     ]
 }
 
-fn age_label(bracket: &str) -> String {
+pub(crate) fn age_label(bracket: &str) -> String {
     match bracket {
         "0-5" => "0 à 5 ans".into(),
         "6-15" => "6 à 15 ans".into(),
@@ -374,8 +378,34 @@ fn bars(rows: &[(String, usize)]) -> Vec<Bar> {
         .collect()
 }
 
+/// The areas territory staff choose from (none for a coordinator: her CPTS only), `selected`
+/// the `cpts` field as typed.
+pub(crate) fn area_choices(
+    territory: &territory::Territory,
+    scope: &Scope,
+    selected: &str,
+) -> Vec<AreaChoice> {
+    match scope {
+        Scope::Cpts(_) => Vec::new(),
+        Scope::Territory => std::iter::once((WHOLE_TERRITORY, "Tout le territoire"))
+            .chain(
+                territory
+                    .cpts
+                    .iter()
+                    .map(|c| (c.id.as_str(), c.name.as_str())),
+            )
+            .chain(std::iter::once((OUTSIDE_CPTS, "Communes hors CPTS")))
+            .map(|(id, name)| AreaChoice {
+                selected: selected == id || (selected.is_empty() && id == WHOLE_TERRITORY),
+                id: id.to_string(),
+                name: name.to_string(),
+            })
+            .collect(),
+    }
+}
+
 #[derive(Serialize)]
-struct AreaChoice {
+pub(crate) struct AreaChoice {
     id: String,
     name: String,
     selected: bool,
@@ -405,6 +435,8 @@ struct FiguresPage {
     tables_csv: String,
     tables_xlsx: String,
     requests_csv: String,
+    /// The ACI report of the same area, for the last complete year.
+    aci_report: String,
 }
 
 async fn page_route<S: Store, M: Mailer>(
@@ -438,23 +470,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
 ) -> Response {
     let territory = app.territory();
     let today = local_date(now);
-    let choices = match scope {
-        Scope::Cpts(_) => Vec::new(),
-        Scope::Territory => std::iter::once((WHOLE_TERRITORY, "Tout le territoire"))
-            .chain(
-                territory
-                    .cpts
-                    .iter()
-                    .map(|c| (c.id.as_str(), c.name.as_str())),
-            )
-            .chain(std::iter::once((OUTSIDE_CPTS, "Communes hors CPTS")))
-            .map(|(id, name)| AreaChoice {
-                selected: params.cpts == id || (params.cpts.is_empty() && id == WHOLE_TERRITORY),
-                id: id.to_string(),
-                name: name.to_string(),
-            })
-            .collect(),
-    };
+    let choices = area_choices(&territory, scope, &params.cpts);
     let cpts_param = match scope {
         Scope::Cpts(own) => own.clone(),
         Scope::Territory => params.cpts.clone(),
@@ -489,6 +505,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
         tables_csv: String::new(),
         tables_xlsx: String::new(),
         requests_csv: String::new(),
+        aci_report: crate::web::aci::url(&cpts_param, None),
     };
     let mut status = StatusCode::OK;
     match choose(&territory, scope, params, today) {
@@ -526,7 +543,7 @@ pub async fn figures_page<S: Store, M: Mailer>(
     )
 }
 
-fn period_fr(p: &Period) -> String {
+pub(crate) fn period_fr(p: &Period) -> String {
     let to = territory::dates::french_long(p.to);
     match p.from {
         Some(from) => format!("reçues du {} au {to}", territory::dates::french_long(from)),
@@ -535,7 +552,7 @@ fn period_fr(p: &Period) -> String {
 }
 
 /// The requests of `choice` and the supply of its area on `today`.
-async fn gather<S: Store, M: Mailer>(
+pub(crate) async fn gather<S: Store, M: Mailer>(
     app: &App<S, M>,
     choice: &Choice,
     today: NaiveDate,

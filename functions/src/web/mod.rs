@@ -2,6 +2,7 @@
 //! links, and the pages they answer with. Transport only: the use cases are in
 //! [`crate::register`] and [`crate::workflow`].
 
+pub mod aci;
 pub mod casework;
 pub mod client;
 pub mod doctor_page;
@@ -46,6 +47,7 @@ pub fn router<S: Store, M: Mailer>(app: Arc<App<S, M>>) -> Router {
         .merge(intake::routes::<S, M>())
         .merge(search::routes::<S, M>())
         .merge(figures::routes::<S, M>())
+        .merge(aci::routes::<S, M>())
         .merge(joining::routes::<S, M>())
         .layer(middleware::from_fn(trace_request));
     respond::with_security_headers(routes).with_state(app)

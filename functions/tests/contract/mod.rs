@@ -13,6 +13,7 @@
 // Not every test binary that includes the suite runs every part of it.
 #![allow(unused_imports)]
 
+pub mod aci;
 pub mod declarations;
 pub mod declaring;
 pub mod health;
@@ -23,6 +24,7 @@ pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod timeline;
+pub use aci::*;
 pub use declarations::*;
 pub use declaring::*;
 pub use health::*;
@@ -344,7 +346,8 @@ macro_rules! store_contract {
             offers_to_join_are_rate_limited_and_refusals_write_nothing,
             an_offer_to_join_is_decided_once,
             a_declined_offer_to_join_goes_at_the_end_of_its_period,
-            figures_count_channels_outcomes_delays_and_erased_requests);
+            figures_count_channels_outcomes_delays_and_erased_requests,
+            an_erased_request_keeps_its_criteria_and_age_for_the_aci_report);
         $crate::store_contract!(@apps $make;
             matching_uses_a_new_declaration_at_once,
             a_newer_row_wins_over_an_older_declaration,

@@ -12,11 +12,11 @@ use super::actions::{Refused, entry};
 use super::effects::{EntryKind, Request, Transition};
 use super::states::{Case, CaseState, ClosingReason, Proposal};
 use super::transitions::{audit, closing};
-use crate::domain::registration::{Details, changed_fields};
+use crate::domain::registration::{Criterion, Details, changed_fields};
 
 /// What is left of a request once its person's data are erased: only what the counts need
-/// (DOMAIN.md §4.1: requests by channel, CPTS, priority level, age bracket, date). No name,
-/// phone, email, birth date, criteria, note or caller.
+/// (DOMAIN.md §4.1: requests by channel, CPTS, priority level, age bracket, date; the ACI
+/// report's priority criteria and mean age). No name, phone, email, birth date, note or caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erased {
     pub reference: String,
@@ -29,6 +29,14 @@ pub struct Erased {
     pub priority_level: u8,
     /// "0-5", "6-15", "16-69" or "70+", at registration.
     pub age_bracket: String,
+    /// The priority criteria that held at registration (yes/no boxes, never a diagnosis): the
+    /// ACI report counts the requests by criterion. Empty in tombstones written before.
+    #[serde(default)]
+    pub criteria: Vec<Criterion>,
+    /// The age in whole years at registration, for the ACI report's mean age (the birth date is
+    /// not kept). `None` in tombstones written before.
+    #[serde(default)]
+    pub age: Option<u32>,
 }
 
 /// The age brackets of the indicators (DOMAIN.md §4.1).
@@ -155,6 +163,7 @@ pub fn erase(
         .audit
         .push(audit(now, by, "erased", &case.reference));
     let registered_on = crate::domain::dates::local_date(request.created_at);
+    let age = age_on(request, registered_on);
     Ok(Erasure {
         erased: Erased {
             reference: request.reference.clone(),
@@ -163,7 +172,9 @@ pub fn erase(
             cpts: request.cpts.clone(),
             channel: request.channel.code().to_string(),
             priority_level: request.priority.level,
-            age_bracket: age_bracket(age_on(request, registered_on)).to_string(),
+            age_bracket: age_bracket(age).to_string(),
+            criteria: criteria_on(request, registered_on),
+            age: Some(age),
         },
         transition,
         forget: request
@@ -177,6 +188,21 @@ pub fn erase(
 
 fn age_on(request: &Request, day: NaiveDate) -> u32 {
     request.registration.birth_date.age_on(day)
+}
+
+/// The priority criteria of `request` that held on `day`, each once, in [`Criterion::ALL`]'s
+/// order.
+pub fn criteria_on(request: &Request, day: NaiveDate) -> Vec<Criterion> {
+    Criterion::ALL
+        .into_iter()
+        .filter(|c| {
+            request
+                .registration
+                .criteria
+                .iter()
+                .any(|d| d.criterion == *c && d.holds_on(day))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -309,6 +335,23 @@ mod tests {
             assert!(!kept.contains(value), "{value} in {kept}");
         }
         assert_eq!(e.erased.age_bracket, "70+");
+        assert_eq!(
+            (e.erased.age, e.erased.criteria.clone()),
+            (Some(76), vec![])
+        );
+        // The criteria that held at registration are kept for the ACI report, not those expired.
+        let mut with_criteria = r.clone();
+        let long_ago: NaiveDate = "2025-01-01".parse().unwrap();
+        with_criteria.registration.criteria = vec![
+            DeclaredCriterion::new(Criterion::HospitalDischarge, long_ago),
+            DeclaredCriterion::new(Criterion::LongTermCondition, long_ago),
+            DeclaredCriterion::new(Criterion::C2sOrAme, long_ago),
+        ];
+        let e = erase(&proposed, Some(&p), &with_criteria, 20, "Claire").unwrap();
+        assert_eq!(
+            e.erased.criteria,
+            [Criterion::LongTermCondition, Criterion::C2sOrAme]
+        );
         // Withdrawal is not a reason of the closing form, and an erased request never reopens.
         assert!(close(&case(), None, 5, "Claire", ClosingReason::Withdrawn).is_err());
         assert!(!ClosingReason::chosen().any(|r| r == ClosingReason::Withdrawn));
