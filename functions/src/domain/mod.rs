@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod matching;
 pub mod phone;
 pub mod priority;
+pub mod public_figures;
 pub mod reference;
 pub mod registration;
 pub mod retention;
