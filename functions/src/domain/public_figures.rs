@@ -32,7 +32,7 @@ use territory::Territory;
 
 use super::dates::local_date;
 use super::indicators::{Entry, Outcome, Period, Reason};
-use super::lifecycle::ClosingReason;
+use super::lifecycle::{Case, ClosingReason};
 
 /// Counts are rounded to a multiple of this.
 pub const ROUND_TO: usize = 5;
@@ -153,6 +153,22 @@ pub fn quarters(today: NaiveDate) -> Vec<Quarter> {
     out
 }
 
+/// Whether a GP was found through the CPTS for `case` (the figures then need the day a doctor
+/// accepted, from its proposals).
+pub fn is_found(case: &Case) -> bool {
+    column_of(Outcome::of(case)) == 0
+}
+
+/// The column of an outcome (see [`COLUMNS`]).
+fn column_of(outcome: Outcome) -> usize {
+    match outcome {
+        Outcome::DoctorAccepted => 0,
+        o if o == Outcome::Closed(Reason::of(ClosingReason::FoundThroughCpts)) => 0,
+        Outcome::Waiting | Outcome::Suspended => 1,
+        Outcome::Closed(_) => 2,
+    }
+}
+
 /// The counts of one area in one quarter, before rounding.
 #[derive(Debug, Clone, Default)]
 struct Tally {
@@ -172,7 +188,6 @@ pub fn compute<'a>(
     let cpts = territory.cpts.len();
     // Rows: each CPTS, outside any CPTS, the territory.
     let mut tallies = vec![vec![Tally::default(); quarters.len()]; cpts + 2];
-    let found_through = Outcome::Closed(Reason::of(ClosingReason::FoundThroughCpts));
     for e in entries {
         let received = local_date(e.case.created_at);
         let Some(q) = quarters
@@ -187,13 +202,7 @@ pub fn compute<'a>(
             .as_deref()
             .and_then(|id| territory.cpts.iter().position(|c| c.id == id))
             .unwrap_or(cpts);
-        let outcome = Outcome::of(&e.case);
-        let column = match outcome {
-            Outcome::DoctorAccepted => 0,
-            o if o == found_through => 0,
-            Outcome::Waiting | Outcome::Suspended => 1,
-            Outcome::Closed(_) => 2,
-        };
+        let column = column_of(Outcome::of(&e.case));
         let wait = (column == 0)
             .then(|| {
                 e.accepted_at
@@ -340,7 +349,7 @@ fn connected_without(hidden: &[[bool; 4]], r: usize, c: usize) -> bool {
 mod tests {
     use super::*;
     use crate::domain::intake::Channel;
-    use crate::domain::lifecycle::{Case, CaseState, Closure, Needs};
+    use crate::domain::lifecycle::{CaseState, Closure, Needs};
     use territory::{Commune, Cpts, LonLat};
 
     const DAY: i64 = 86_400;
