@@ -114,9 +114,11 @@ impl Published {
         if !self.shown.is_new(&overlay) {
             return;
         }
-        eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
+        eprintln!(
+            "Disponibilités des médecins ou chiffres publics modifiés : reconstruction du site…"
+        );
         match self.rebuild(&overlay, false) {
-            Ok(()) => eprintln!("Site republié : disponibilités des médecins à jour."),
+            Ok(()) => eprintln!("Site republié : disponibilités des médecins et chiffres à jour."),
             Err(errors) => {
                 eprint!("{errors}");
                 eprintln!("Site non reconstruit : le site précédent reste en ligne.");

@@ -94,7 +94,9 @@ impl Preview {
     /// build already shows `overlay`.
     fn rebuild_for_doctors(&self, overlay: Public) {
         if self.shown.is_new(&overlay) {
-            eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
+            eprintln!(
+                "Disponibilités des médecins ou chiffres publics modifiés : reconstruction du site…"
+            );
             self.rebuild(&overlay, false);
         }
     }

@@ -24,7 +24,11 @@ fn figures_page(figures: Option<PublicFigures>) -> String {
 #[test]
 fn without_a_store_the_page_says_the_figures_will_come_and_shows_no_number() {
     let page = figures_page(None);
-    assert!(page.contains("Les chiffres seront publiés quand la CPTS aura reçu ses premières demandes."));
+    assert!(
+        page.contains(
+            "Les chiffres seront publiés quand la CPTS aura reçu ses premières demandes."
+        )
+    );
     assert!(!page.contains("<table"), "{page}");
 }
 

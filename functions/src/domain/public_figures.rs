@@ -134,12 +134,9 @@ pub fn quarters(today: NaiveDate) -> Vec<Quarter> {
     let mut from = Period::quarter(today).from.unwrap_or(today);
     let mut to = today;
     for i in 0..=PAST_QUARTERS {
-        let number = from.month0() / 3 + 1;
-        let ordinal = if number == 1 { "1er" } else { "" };
-        let label = if ordinal.is_empty() {
-            format!("{number}e trimestre {}", from.year())
-        } else {
-            format!("{ordinal} trimestre {}", from.year())
+        let label = match from.month0() / 3 + 1 {
+            1 => format!("1er trimestre {}", from.year()),
+            n => format!("{n}e trimestre {}", from.year()),
         };
         out.push(Quarter {
             label,
@@ -238,7 +235,11 @@ pub fn compute<'a>(
         } else if r == rows - 1 {
             (AreaKind::Territory, None, "Tout le territoire".to_string())
         } else {
-            (AreaKind::OutsideCpts, None, "Communes hors CPTS".to_string())
+            (
+                AreaKind::OutsideCpts,
+                None,
+                "Communes hors CPTS".to_string(),
+            )
         };
         let rows_out = row_tallies
             .iter_mut()
@@ -253,7 +254,8 @@ pub fn compute<'a>(
                     found,
                     waiting: cell(1),
                     other: cell(2),
-                    median_wait_days: found.and_then(|_| super::indicators::quantile(&t.waits, 0.5)),
+                    median_wait_days: found
+                        .and_then(|_| super::indicators::quantile(&t.waits, 0.5)),
                 }
             })
             .collect();
@@ -276,10 +278,7 @@ pub fn compute<'a>(
 /// the others, the last column the total of the others. Primary suppression, then secondary
 /// (see the module's documentation).
 pub fn suppress(counts: &[[usize; 4]]) -> Vec<[bool; 4]> {
-    let mut hidden: Vec<[bool; 4]> = counts
-        .iter()
-        .map(|row| row.map(too_small))
-        .collect();
+    let mut hidden: Vec<[bool; 4]> = counts.iter().map(|row| row.map(too_small)).collect();
     while let Some((r, c)) = recomputable(&hidden) {
         // The smallest published cell of its row or column (the first of equals), else of the
         // whole table.
@@ -305,15 +304,9 @@ pub fn suppress(counts: &[[usize; 4]]) -> Vec<[bool; 4]> {
 /// The first hidden cell that the published cells give away: one on no cycle of hidden cells,
 /// rows and columns being the nodes and hidden cells the edges.
 fn recomputable(hidden: &[[bool; 4]]) -> Option<(usize, usize)> {
-    let rows = hidden.len();
-    for r in 0..rows {
-        for c in 0..4 {
-            if hidden[r][c] && !connected_without(hidden, r, c) {
-                return Some((r, c));
-            }
-        }
-    }
-    None
+    (0..hidden.len())
+        .flat_map(|r| (0..4).map(move |c| (r, c)))
+        .find(|&(r, c)| hidden[r][c] && !connected_without(hidden, r, c))
 }
 
 /// Whether row `r` reaches column `c` through hidden cells other than (`r`, `c`).
@@ -399,18 +392,10 @@ mod tests {
 
     /// A request of `cpts` received on `received`, in `state` (closed for `reason`), a doctor
     /// accepting `wait` days later when found.
-    fn entry(
-        cpts: Option<&str>,
-        received: NaiveDate,
-        column: usize,
-        wait: Option<i64>,
-    ) -> Entry {
+    fn entry(cpts: Option<&str>, received: NaiveDate, column: usize, wait: Option<i64>) -> Entry {
         let created_at = at(received);
         let (state, closure) = match column {
-            0 => (
-                CaseState::Closed,
-                Some(ClosingReason::FoundThroughCpts),
-            ),
+            0 => (CaseState::Closed, Some(ClosingReason::FoundThroughCpts)),
             1 => (CaseState::Waiting, None),
             _ => (CaseState::Closed, Some(ClosingReason::FoundAlone)),
         };
@@ -557,7 +542,11 @@ mod tests {
                             if j == k || b == 0.0 {
                                 continue;
                             }
-                            let (l, h) = if b > 0.0 { (lo[j], hi[j]) } else { (-hi[j], -lo[j]) };
+                            let (l, h) = if b > 0.0 {
+                                (lo[j], hi[j])
+                            } else {
+                                (-hi[j], -lo[j])
+                            };
                             rest_lo += l;
                             rest_hi += h;
                         }
@@ -720,7 +709,12 @@ mod tests {
         for (r, row) in counts[..2].iter().enumerate() {
             for (c, &n) in row[..3].iter().enumerate() {
                 for _ in 0..n {
-                    entries.push(entry(Some(&format!("cpts{r}")), day("2026-11-01"), c, Some(3)));
+                    entries.push(entry(
+                        Some(&format!("cpts{r}")),
+                        day("2026-11-01"),
+                        c,
+                        Some(3),
+                    ));
                 }
             }
         }
@@ -766,7 +760,11 @@ mod tests {
                             _ => rng.next(200),
                         };
                         let cpts = (area < n).then(|| format!("cpts{area}"));
-                        let cpts = if area == n && round % 3 != 0 { continue } else { cpts };
+                        let cpts = if area == n && round % 3 != 0 {
+                            continue;
+                        } else {
+                            cpts
+                        };
                         for _ in 0..count {
                             let received = q.from + chrono::Days::new(rng.next(days) as u64);
                             let wait = (column == 0).then(|| rng.next(90) as i64);
