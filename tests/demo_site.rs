@@ -107,6 +107,7 @@ fn the_demo_builds_with_every_page() {
         "actualites/index.html",
         "actualites/atom.xml",
         "communes/index.html",
+        "chiffres/index.html",
         "sitemap.xml",
         "robots.txt",
         "404.html",
@@ -117,8 +118,11 @@ fn the_demo_builds_with_every_page() {
     let html_pages = built.html_files().count();
     // 7 pages + news section + posts + 3 CPTS + 447 communes + the A–Z index + 404
     // + the registration form and its thank-you page + the map + the posters page
-    // + one paper form per CPTS.
-    assert_eq!(html_pages, 7 + 1 + news + 3 + 447 + 1 + 1 + 2 + 1 + 1 + 3);
+    // + one paper form per CPTS + the public figures.
+    assert_eq!(
+        html_pages,
+        7 + 1 + news + 3 + 447 + 1 + 1 + 2 + 1 + 1 + 3 + 1
+    );
     let sitemap = built.text("sitemap.xml");
     assert_eq!(
         sitemap.matches("<loc>").count(),

@@ -152,6 +152,7 @@ pub struct Site<'a> {
     pub feed_url: Option<String>,
     pub sources: Option<String>,
     pub posters_url: Option<String>,
+    pub figures_url: Option<String>,
     pub year: i32,
     /// Today's date in French ("24 novembre 2026").
     pub today: String,

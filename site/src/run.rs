@@ -18,7 +18,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use territory::Overlay;
 use tokio::signal::unix::{SignalKind, signal};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -27,7 +26,7 @@ use tower_http::set_status::SetStatus;
 use crate::handler::{self, Links, LocalApp, Setup};
 use crate::listener::{self, Limits, TrustedProxies};
 use crate::output;
-use crate::running::{self, Jobs, Shown};
+use crate::running::{self, Jobs, Public, Shown};
 
 pub struct Options {
     pub content: PathBuf,
@@ -78,7 +77,7 @@ impl Published {
     /// Builds the site into a new numbered folder, with `overlay` over the roster, and
     /// serves it once it is complete; the previous build keeps being served if this one fails,
     /// and is removed once replaced.
-    fn rebuild(&self, overlay: &Overlay, print_warnings: bool) -> Result<(), String> {
+    fn rebuild(&self, overlay: &Public, print_warnings: bool) -> Result<(), String> {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         self.shown.is_new(overlay);
         let n = self.generation.fetch_add(1, Ordering::SeqCst);
@@ -111,13 +110,15 @@ impl Published {
 
     /// [`Published::rebuild`] after a change of what the site shows of doctors, unless the last
     /// build already shows `overlay`.
-    fn rebuild_for_doctors(&self, overlay: Overlay) {
+    fn rebuild_for_doctors(&self, overlay: Public) {
         if !self.shown.is_new(&overlay) {
             return;
         }
-        eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
+        eprintln!(
+            "Disponibilités des médecins ou chiffres publics modifiés : reconstruction du site…"
+        );
         match self.rebuild(&overlay, false) {
-            Ok(()) => eprintln!("Site republié : disponibilités des médecins à jour."),
+            Ok(()) => eprintln!("Site republié : disponibilités des médecins et chiffres à jour."),
             Err(errors) => {
                 eprint!("{errors}");
                 eprintln!("Site non reconstruit : le site précédent reste en ligne.");
@@ -191,7 +192,7 @@ async fn serve(options: Options) -> Result<(), String> {
     });
     {
         let p = Arc::clone(&published);
-        let overlay = running::public_overlay(&app, published.today()).await;
+        let overlay = running::public(&app, published.today()).await;
         tokio::task::spawn_blocking(move || p.rebuild(&overlay, true))
             .await
             .map_err(|e| e.to_string())?
@@ -274,7 +275,7 @@ async fn republish(published: &Arc<Published>, jobs: &Arc<Jobs>, app: &LocalApp)
     jobs.reload_territory(published.content.clone(), published.today())
         .await;
     let p = Arc::clone(published);
-    let overlay = running::public_overlay(app, published.today()).await;
+    let overlay = running::public(app, published.today()).await;
     match tokio::task::spawn_blocking(move || p.rebuild(&overlay, true)).await {
         Ok(Ok(())) => eprintln!("Site republié."),
         Ok(Err(errors)) => {

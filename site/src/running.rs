@@ -8,6 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use functions::domain::indicators::{Entry, Period};
+use functions::domain::lifecycle::CaseState;
+use functions::domain::public_figures::{self, PublicFigures};
+use functions::store::Store;
 use territory::Overlay;
 
 use crate::handler::{self, LocalApp};
@@ -16,22 +20,30 @@ use crate::{build, output};
 /// How often the handler's scheduled jobs run.
 pub const JOBS_EVERY: Duration = Duration::from_secs(60);
 
+/// What the site shows from the handler's store: the doctors' own declarations over the roster,
+/// and the public figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Public {
+    pub overlay: Overlay,
+    pub figures: Option<PublicFigures>,
+}
+
 /// Builds the site of `content` into `out_dir/site` (the previous one stays if this build fails),
-/// with `overlay` (what the doctors declared themselves and those who joined since,
-/// [`public_overlay`]) over the roster, reusing the posters of `poster_cache` whose inputs did
+/// with `public.overlay` (what the doctors declared themselves and those who joined since,
+/// [`public_overlay`]) over the roster and the public figures of `public`, reusing the posters of `poster_cache` whose inputs did
 /// not change. Prints the content's warnings when `print_warnings` (not when only the doctors'
 /// availability changed: the content, and so its warnings, did not), and returns the page
 /// count, or the errors as text, one per line.
 pub fn build_into(
     content: &Path,
     today: NaiveDate,
-    overlay: &Overlay,
+    public: &Public,
     print_warnings: bool,
     out_dir: &Path,
     poster_cache: PathBuf,
 ) -> Result<usize, String> {
     let started = Instant::now();
-    let site = build::load_declared(content, today, overlay).map_err(|diagnostics| {
+    let site = build::load_declared(content, today, &public.overlay).map_err(|diagnostics| {
         diagnostics
             .iter()
             .map(|d| format!("{d}\n"))
@@ -42,7 +54,9 @@ pub fn build_into(
             eprintln!("{w}");
         }
     }
-    let site = site.with_poster_cache(poster_cache);
+    let site = site
+        .with_poster_cache(poster_cache)
+        .with_public_figures(public.figures.clone());
     match output::write(&site, out_dir) {
         Ok(_) => {
             eprintln!(
@@ -76,37 +90,102 @@ pub async fn public_overlay(app: &LocalApp, today: NaiveDate) -> Overlay {
     }
 }
 
+/// What the site shows from the store as of `today`: [`public_overlay`] and [`public_figures`].
+pub async fn public(app: &LocalApp, today: NaiveDate) -> Public {
+    Public {
+        overlay: public_overlay(app, today).await,
+        figures: public_figures(app, today).await,
+    }
+}
+
+/// The public figures ([`public_figures::compute`]) of the requests of the quarters shown, read
+/// from the store: their cases, and the proposals of those found (for the day a doctor
+/// accepted). When the store cannot be read, none, said on the console.
+pub async fn public_figures(app: &LocalApp, today: NaiveDate) -> Option<PublicFigures> {
+    match figure_entries(&app.store, today).await {
+        Ok(entries) => {
+            let territory = app.current_territory().await;
+            Some(public_figures::compute(&entries, &territory, today))
+        }
+        Err(e) => {
+            eprintln!(
+                "Demandes illisibles ({e}) : la page des chiffres dit qu'ils seront publiés plus tard."
+            );
+            None
+        }
+    }
+}
+
+/// What [`public_figures::compute`] needs of the requests received since the oldest quarter
+/// shown: no personal data is read.
+pub async fn figure_entries<S: Store>(
+    store: &S,
+    today: NaiveDate,
+) -> functions::store::Result<Vec<Entry>> {
+    let period = Period {
+        from: public_figures::quarters(today).last().map(|q| q.from),
+        to: today,
+    };
+    let mut entries = Vec::new();
+    for case in store.cases(&CaseState::ALL, None).await? {
+        if !period.contains(functions::domain::dates::local_date(case.created_at)) {
+            continue;
+        }
+        let mut proposals = Vec::new();
+        if public_figures::is_found(&case) {
+            for id in &case.proposals {
+                proposals.extend(store.proposal(id).await?);
+            }
+        }
+        entries.push(Entry::of(case, Default::default(), None, &proposals));
+    }
+    Ok(entries)
+}
+
+/// How often the public figures are computed again (the site is rebuilt when they changed).
+pub const FIGURES_EVERY: Duration = Duration::from_secs(3600);
+
 /// How long to wait after a change of what the site shows of doctors before rebuilding: the
 /// changes that come together (a proposal and the next one) make one build.
 pub const DOCTORS_SETTLE: Duration = Duration::from_millis(200);
 
-/// Calls `rebuild` with the new public declarations each time what the site shows of doctors
+/// Calls `rebuild` with what the site shows from the store each time what it shows of doctors
 /// may have changed (a declaration, a pause, a place held or given back), after
-/// [`DOCTORS_SETTLE`]. `rebuild` skips a build that would show the same as the last one.
+/// [`DOCTORS_SETTLE`], and every [`FIGURES_EVERY`] for the public figures. `rebuild` skips a
+/// build that would show the same as the last one.
 pub async fn rebuild_when_doctors_change<T, F>(app: Arc<LocalApp>, today: T, rebuild: F)
 where
     T: Fn() -> NaiveDate + Send + 'static,
-    F: Fn(Overlay) + Send + Sync + Clone + 'static,
+    F: Fn(Public) + Send + Sync + Clone + 'static,
 {
+    let mut figures = tokio::time::interval(FIGURES_EVERY);
+    figures.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now: the first build just happened.
+    figures.tick().await;
     loop {
-        app.doctors_changed.notified().await;
-        tokio::time::sleep(DOCTORS_SETTLE).await;
-        let overlay = public_overlay(&app, today()).await;
+        tokio::select! {
+            _ = app.doctors_changed.notified() => {
+                tokio::time::sleep(DOCTORS_SETTLE).await;
+            }
+            _ = figures.tick() => {}
+        }
+        let public = public(&app, today()).await;
         let rebuild = rebuild.clone();
-        let _ = tokio::task::spawn_blocking(move || rebuild(overlay)).await;
+        let _ = tokio::task::spawn_blocking(move || rebuild(public)).await;
     }
 }
 
-/// What the site shows of doctors, as last built: a build that would show the same is skipped.
+/// What the site shows from the store, as last built: a build that would show the same is
+/// skipped.
 #[derive(Default)]
 pub struct Shown {
-    last: std::sync::Mutex<Option<Overlay>>,
+    last: std::sync::Mutex<Option<Public>>,
 }
 
 impl Shown {
     /// Whether a build with `overlay` would show something new; when it would, remembers it as
     /// shown (the caller builds it).
-    pub fn is_new(&self, overlay: &Overlay) -> bool {
+    pub fn is_new(&self, overlay: &Public) -> bool {
         let mut last = match self.last.lock() {
             Ok(l) => l,
             Err(poisoned) => poisoned.into_inner(),

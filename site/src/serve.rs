@@ -21,10 +21,9 @@ use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use territory::Overlay;
 
 use crate::handler::{self, Links, LocalApp, Setup};
-use crate::running::{self, Jobs, Shown};
+use crate::running::{self, Jobs, Public, Shown};
 use crate::{listener, output};
 
 pub struct Options {
@@ -66,7 +65,7 @@ impl Preview {
     /// Builds the site into the preview folder, with `overlay` over the roster (the content's
     /// warnings printed when `print_warnings`); the
     /// previous site stays if this one fails.
-    fn rebuild(&self, overlay: &Overlay, print_warnings: bool) {
+    fn rebuild(&self, overlay: &Public, print_warnings: bool) {
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         self.shown.is_new(overlay);
         // Posters whose inputs did not change are reused, so a live rebuild stays quick.
@@ -93,9 +92,11 @@ impl Preview {
 
     /// [`Preview::rebuild`] after a change of what the site shows of doctors, unless the last
     /// build already shows `overlay`.
-    fn rebuild_for_doctors(&self, overlay: Overlay) {
+    fn rebuild_for_doctors(&self, overlay: Public) {
         if self.shown.is_new(&overlay) {
-            eprintln!("Disponibilités des médecins modifiées : reconstruction du site…");
+            eprintln!(
+                "Disponibilités des médecins ou chiffres publics modifiés : reconstruction du site…"
+            );
             self.rebuild(&overlay, false);
         }
     }
@@ -165,7 +166,7 @@ async fn serve(options: Options) -> Result<(), String> {
     });
     {
         let p = Arc::clone(&preview);
-        let overlay = running::public_overlay(&app, options.today).await;
+        let overlay = running::public(&app, options.today).await;
         tokio::task::spawn_blocking(move || p.rebuild(&overlay, true))
             .await
             .map_err(|e| e.to_string())?;
@@ -233,7 +234,7 @@ async fn watch(preview: Arc<Preview>, jobs: Arc<Jobs>, app: Arc<LocalApp>) {
                 jobs.reload_territory(preview.content.clone(), preview.today)
                     .await;
             }
-            let overlay = running::public_overlay(&app, preview.today).await;
+            let overlay = running::public(&app, preview.today).await;
             let p = Arc::clone(&preview);
             let _ = tokio::task::spawn_blocking(move || p.rebuild(&overlay, true)).await;
             jobs.reload_view(&preview.content);

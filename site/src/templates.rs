@@ -43,6 +43,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/map_block.html"),
     ),
     ("affiches.html", include_str!("../templates/affiches.html")),
+    ("chiffres.html", include_str!("../templates/chiffres.html")),
     ("atom.xml", include_str!("../templates/atom.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),
     ("robots.txt", include_str!("../templates/robots.txt")),

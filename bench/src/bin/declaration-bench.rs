@@ -86,10 +86,10 @@ async fn main() {
             .await
             .expect("stored");
         let t1 = Instant::now();
-        let overlay = running::public_overlay(&app, today).await;
-        assert!(overlay.declared.iter().any(|(id, _)| *id == doctor));
+        let public = running::public(&app, today).await;
+        assert!(public.overlay.declared.iter().any(|(id, _)| *id == doctor));
         let t2 = Instant::now();
-        running::build_into(&content, today, &overlay, false, &out, posters.clone())
+        running::build_into(&content, today, &public, false, &out, posters.clone())
             .expect("rebuilt");
         let t3 = Instant::now();
         declare.push(t1 - t0);

@@ -15,6 +15,7 @@ pub mod matching;
 pub mod next_steps;
 pub mod phone;
 pub mod priority;
+pub mod public_figures;
 pub mod reference;
 pub mod registration;
 pub mod retention;

@@ -36,6 +36,7 @@ pub fn site(config: &Config) -> Site<'_> {
         feed_url: None,
         sources: None,
         posters_url: None,
+        figures_url: None,
         year: chrono::Datelike::year(&today),
         today: territory::dates::french_long(today),
         contact: None,

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use functions::domain::public_figures::PublicFigures;
 use rayon::prelude::*;
 use territory::dates::french_long;
 use territory::{Diagnostic, Overlay, Territory};
@@ -21,7 +22,7 @@ use crate::templates::Templates;
 use crate::territory_pages as tp;
 
 use super::navigation::globals;
-use super::plan::{Planned, plan, plan_map, plan_posters_page};
+use super::plan::{FIGURES_URL, Planned, plan, plan_figures_page, plan_map, plan_posters_page};
 
 /// The validated input of a build: everything the render needs, loaded and checked.
 pub struct Site {
@@ -45,6 +46,9 @@ pub struct Site {
     pub(super) posters: Option<Posters>,
     /// Where rendered posters are kept between builds (see `posters::cache`).
     pub(super) poster_cache: Option<PathBuf>,
+    /// The public figures from the handler's store; `None` without a store (`cpts build`):
+    /// the page then says they will come.
+    pub(super) figures: Option<PublicFigures>,
 }
 
 /// Loads and checks the whole content folder. All problems are reported together; warnings come
@@ -168,6 +172,9 @@ pub fn load_declared(
     if posters.is_some() {
         plan_posters_page(&mut plan, &documents, &mut diagnostics);
     }
+    if territory.is_some() {
+        plan_figures_page(&mut plan, &documents, &mut diagnostics);
+    }
     let poster_urls: Vec<String> = posters
         .iter()
         .flat_map(|p| p.files.iter().map(posters::PosterFile::url))
@@ -258,6 +265,7 @@ pub fn load_declared(
     }
     let mut globals = globals(&config, &documents, territory.as_ref(), today);
     globals.posters_url = posters.as_ref().map(|_| posters::URL);
+    globals.figures_url = territory.as_ref().map(|_| FIGURES_URL);
     templates.set_site(&globals);
     Ok(Site {
         config,
@@ -274,6 +282,7 @@ pub fn load_declared(
         warnings: sorted(diagnostics),
         posters,
         poster_cache: None,
+        figures: None,
     })
 }
 
@@ -430,6 +439,12 @@ impl Site {
     /// posters whose inputs did not change are not drawn again.
     pub fn with_poster_cache(mut self, dir: PathBuf) -> Self {
         self.poster_cache = Some(dir);
+        self
+    }
+
+    /// Shows `figures` (computed from the handler's store) on the figures page.
+    pub fn with_public_figures(mut self, figures: Option<PublicFigures>) -> Self {
+        self.figures = figures;
         self
     }
 

@@ -48,6 +48,8 @@ pub(super) struct Globals<'a> {
     sources: Option<&'a str>,
     /// The posters page, when posters are built.
     pub posters_url: Option<&'static str>,
+    /// The public figures page, when there is a territory.
+    pub figures_url: Option<&'static str>,
     year: i32,
     today: String,
     /// A doctor's pages only (the handler's): whom he reaches, instead of the patients' footer.
@@ -130,6 +132,7 @@ pub(super) fn globals<'a>(
         news_url,
         sources: territory.map(|_| SOURCES),
         posters_url: None,
+        figures_url: None,
         year: today.year(),
         today: french_long(today),
         contact: None,
@@ -244,6 +247,7 @@ mod tests {
             feed_url: None,
             sources: None,
             posters_url: None,
+            figures_url: None,
             year: 2026,
             today: String::new(),
             contact: None,

@@ -32,6 +32,8 @@ pub(super) enum Job {
     Posters,
     /// A former address of a document (Zola's `aliases`), redirecting to it.
     Redirect(usize),
+    /// The public figures (`/chiffres/`).
+    PublicFigures,
 }
 
 /// An address of the site and what renders it.
@@ -217,6 +219,29 @@ pub(super) fn plan_posters_page(
     plan.push(Planned {
         url: posters::URL.to_string(),
         job: Job::Posters,
+    });
+}
+
+/// The address of the public figures page.
+pub const FIGURES_URL: &str = "/chiffres/";
+
+/// The public figures page, unless a content page already uses its address.
+pub(super) fn plan_figures_page(
+    plan: &mut Vec<Planned>,
+    documents: &[Document],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(d) = documents.iter().find(|d| d.url == FIGURES_URL) {
+        diagnostics.push(d.source.error(
+            0,
+            format!("l'adresse « {FIGURES_URL} » est réservée à la page des chiffres"),
+            "renommez ce fichier",
+        ));
+        return;
+    }
+    plan.push(Planned {
+        url: FIGURES_URL.to_string(),
+        job: Job::PublicFigures,
     });
 }
 

@@ -301,6 +301,19 @@ impl Site {
                 });
                 t.render("affiches.html", &self.page(url, data))
             }
+            Job::PublicFigures => {
+                use functions::domain::public_figures::{HIDDEN_BELOW, ROUND_TO};
+                let figures = self.figures.as_ref().filter(|f| !f.is_empty());
+                let data = serde_json::json!({
+                    "title": "Les chiffres",
+                    "description": "Combien de personnes ont demandé un médecin traitant, combien en ont trouvé un, combien attendent encore : les chiffres de chaque CPTS et du territoire, par trimestre.",
+                    "figures": figures,
+                    "as_of_fr": figures.map(|f| french_long(f.as_of)),
+                    "round_to": ROUND_TO,
+                    "hidden_below": HIDDEN_BELOW,
+                });
+                t.render("chiffres.html", &self.page(url, data))
+            }
             Job::Registration(output) => {
                 use registration_pages::Output;
                 let territory = self.territory.as_ref().expect("planned with a territory");
