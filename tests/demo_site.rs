@@ -568,7 +568,7 @@ fn no_page_promises_a_feature_for_later() {
     ];
     let built = build_demo();
     let mut promises = Vec::new();
-    for (file, text) in page_texts(&built) {
+    for (file, text) in page_texts(built) {
         let lower = text.to_lowercase();
         for word in [
             "bientôt",
@@ -603,7 +603,7 @@ fn every_retention_period_stated_anywhere_is_a_defined_one() {
     let built = build_demo();
     let mut wrong = Vec::new();
     let mut stated = 0;
-    for (file, text) in page_texts(&built) {
+    for (file, text) in page_texts(built) {
         for sentence in text.split(['.', ';', ':', '!', '?']) {
             let lower = sentence.to_lowercase();
             if !["gard", "conserv", "effac", "supprim"]
@@ -642,7 +642,7 @@ fn every_retention_period_stated_anywhere_is_a_defined_one() {
 fn who_calls_whom_is_said_once_and_the_same_everywhere() {
     use functions::domain::next_steps::{AFTER_ACCEPTANCE, AFTER_REQUEST};
     let built = build_demo();
-    let texts = page_texts(&built);
+    let texts = page_texts(built);
     let text = |file: &str| {
         &texts
             .iter()
@@ -680,7 +680,7 @@ fn who_calls_whom_is_said_once_and_the_same_everywhere() {
 #[test]
 fn no_page_assumes_the_reader_has_a_cpts() {
     let built = build_demo();
-    for (file, text) in page_texts(&built) {
+    for (file, text) in page_texts(built) {
         assert!(!text.contains("votre CPTS"), "{file}: {text}");
     }
 }
