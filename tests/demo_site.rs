@@ -561,6 +561,7 @@ fn no_page_promises_a_feature_for_later() {
     const FACTS: &[&str] = &[
         "il arrête bientôt",
         "accepteront plus tard",
+        "en acceptera plus tard",
         "accepteront de nouveaux patients plus tard",
         "relançons dix jours plus tard",
         "limitées : plus tard, plus loin",
