@@ -29,19 +29,46 @@ impl Diagnostic {
     }
 }
 
+/// Spreadsheet column letters of a 1-based column: 1 → A, 27 → AA.
+pub fn column_letters(mut column: usize) -> String {
+    let mut letters = Vec::new();
+    while column > 0 {
+        let rest = (column - 1) % 26;
+        letters.push(b'A' + rest as u8);
+        column = (column - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// The workbooks whose rows are located by sheet and cell rather than line and column.
+const WORKBOOK_EXTENSIONS: [&str; 2] = ["xlsx", "ods"];
+
+/// Whether a diagnostic's file names a workbook's sheet (`doctors.xlsx:Feuille1`), to be shown as
+/// `doctors.xlsx:Feuille1!C12`.
+pub(crate) fn is_sheet(file: &Path) -> bool {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    WORKBOOK_EXTENSIONS
+        .iter()
+        .any(|extension| name.contains(&format!(".{extension}:")))
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.severity {
             Severity::Error => "erreur",
             Severity::Warning => "avertissement",
         };
-        if crate::load::sheets::is_sheet(&self.file) {
+        if is_sheet(&self.file) {
             // A workbook's cell, as the spreadsheet names it: doctors.xlsx:Feuille1!C12.
             return write!(
                 f,
                 "{}!{}{}: {kind} : {}\n    → {}",
                 self.file.display(),
-                crate::load::sheets::column_letters(self.column),
+                column_letters(self.column),
                 self.line,
                 self.message,
                 self.fix

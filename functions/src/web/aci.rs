@@ -31,7 +31,7 @@ use crate::web::respond::html;
 use crate::web::staff::{self, SignedIn};
 
 /// The page, and the same report as a PDF (same query string: `?cpts=…&annee=…`).
-pub const ROUTE: &str = "/espace/chiffres/rapport-aci";
+pub const ROUTE: &str = staff::ACI_REPORT;
 pub const PDF_ROUTE: &str = "/espace/chiffres/rapport-aci.pdf";
 
 /// The oldest year offered, counted back from the current one.
@@ -41,21 +41,6 @@ pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()
         .route(ROUTE, get(page_route::<S, M>))
         .route(PDF_ROUTE, get(pdf_route::<S, M>))
-}
-
-/// The report's address for the area `cpts` (the figures' `cpts` field) and `year` (`None`: the
-/// default).
-pub fn url(cpts: &str, year: Option<i32>) -> String {
-    format!("{ROUTE}?{}", query_of(cpts, year))
-}
-
-fn query_of(cpts: &str, year: Option<i32>) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    q.append_pair("cpts", cpts);
-    if let Some(y) = year {
-        q.append_pair("annee", &y.to_string());
-    }
-    form_urlencoded::Serializer::finish(&mut q)
 }
 
 /// The query string, as typed.
@@ -346,7 +331,7 @@ async fn page_route<S: Store, M: Mailer>(
             };
             view.pdf = format!(
                 "{PDF_ROUTE}?{}",
-                query_of(&chosen.cpts_param, Some(chosen.year))
+                figures::aci_report_query(&chosen.cpts_param, Some(chosen.year))
             );
         }
     }

@@ -505,7 +505,11 @@ pub async fn figures_page<S: Store, M: Mailer>(
         tables_csv: String::new(),
         tables_xlsx: String::new(),
         requests_csv: String::new(),
-        aci_report: crate::web::aci::url(&cpts_param, None),
+        aci_report: format!(
+            "{}?{}",
+            staff::ACI_REPORT,
+            aci_report_query(&cpts_param, None)
+        ),
     };
     let mut status = StatusCode::OK;
     match choose(&territory, scope, params, today) {
@@ -735,4 +739,15 @@ async fn requests_csv_route<S: Store, M: Mailer>(
     RawQuery(query): RawQuery,
 ) -> Response {
     export_route(&app, &signed_in, query, Export::RequestsCsv).await
+}
+
+/// The ACI report's query for the area `cpts` (this page's `cpts` field) and `year` (`None`: the
+/// report's default year).
+pub fn aci_report_query(cpts: &str, year: Option<i32>) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("cpts", cpts);
+    if let Some(y) = year {
+        q.append_pair("annee", &y.to_string());
+    }
+    q.finish()
 }

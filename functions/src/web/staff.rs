@@ -50,6 +50,9 @@ pub const SEARCH: &str = "/espace/recherche";
 /// The figures page (`web::figures` serves it; named here, with the workspace's other pages,
 /// for the home page's menu).
 pub const FIGURES: &str = "/espace/chiffres";
+/// The ACI annual report (`web::aci` serves it; named here so that the figures page links to it
+/// without depending on the report).
+pub const ACI_REPORT: &str = "/espace/chiffres/rapport-aci";
 
 pub fn routes<S: Store, M: Mailer>() -> Router<Arc<App<S, M>>> {
     Router::new()

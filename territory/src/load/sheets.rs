@@ -156,33 +156,10 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-/// Spreadsheet column letters of a 1-based column: 1 → A, 27 → AA.
-pub fn column_letters(mut column: usize) -> String {
-    let mut letters = Vec::new();
-    while column > 0 {
-        let rest = (column - 1) % 26;
-        letters.push(b'A' + rest as u8);
-        column = (column - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
-}
-
-/// Whether a diagnostic's file names a workbook's sheet (`doctors.xlsx:Feuille1`), to be shown as
-/// `doctors.xlsx:Feuille1!C12`.
-pub(crate) fn is_sheet(file: &Path) -> bool {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    DOCTORS_FILES[1..]
-        .iter()
-        .any(|workbook| name.starts_with(&format!("{workbook}:")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::column_letters;
 
     #[test]
     fn columns_are_lettered_as_spreadsheets_do() {
