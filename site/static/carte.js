@@ -243,7 +243,30 @@ class AvailabilityMap {
       }
     });
     map.on('moveend', () => this.loadTiles());
+    this.nameTowns();
     this.loadData();
+  }
+
+  /** The main towns' names, as HTML on the map (MapLibre's own labels would need a font server). */
+  nameTowns() {
+    const labels = (this.manifest.villes ?? []).map((town) => {
+      const label = h('span', { class: 'ville', 'aria-hidden': 'true' }, town.nom);
+      new this.ml.Marker({ element: label, anchor: 'center' }).setLngLat([town.lon, town.lat]).addTo(this.map);
+      return label;
+    });
+    // Largest towns first: a name that would overlap one already shown waits for a closer zoom.
+    const declutter = () => {
+      const shown = [];
+      for (const label of labels) {
+        label.style.visibility = 'visible';
+        const r = label.getBoundingClientRect();
+        const overlaps = shown.some((s) => r.left < s.right + 4 && r.right + 4 > s.left && r.top < s.bottom && r.bottom > s.top);
+        if (overlaps) label.style.visibility = 'hidden';
+        else shown.push(r);
+      }
+    };
+    this.map.on('moveend', declutter);
+    this.map.once('idle', declutter);
   }
 
   async loadData() {

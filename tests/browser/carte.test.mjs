@@ -47,6 +47,26 @@ test('the map draws its layers: communes with their status, CPTS perimeters, doc
   const statuses = new Set((await renderedCommunes()).map((c) => c.statut));
   assert.ok(statuses.has('disponible') && statuses.has('limite') && statuses.has('aucun'), [...statuses].join());
   assert.equal(await page.isHidden('.carte-fixe'), true, 'the SVG gives way to the interactive map');
+  // The main towns are named on it, and a tap on a name reaches the commune under it.
+  const towns = await page.$$eval('#carte .ville', (labels) => labels.map((l) => {
+    const r = l.getBoundingClientRect();
+    return {
+      name: l.textContent,
+      through: getComputedStyle(l).pointerEvents === 'none',
+      shown: getComputedStyle(l).visibility === 'visible' && r.width > 0,
+      box: [r.left, r.top, r.right, r.bottom],
+    };
+  }));
+  const shown = towns.filter((t) => t.shown);
+  const names = shown.map((t) => t.name);
+  assert.ok(names.includes('Charleville-Mézières') && names.includes('Sedan'), names.join());
+  assert.ok(shown.length >= 6 && towns.every((t) => t.through), JSON.stringify(towns));
+  for (const [i, a] of shown.entries()) {
+    for (const b of shown.slice(i + 1)) {
+      const apart = a.box[2] <= b.box[0] || b.box[2] <= a.box[0] || a.box[3] <= b.box[1] || b.box[3] <= a.box[1];
+      assert.ok(apart, `${a.name} overlaps ${b.name}`);
+    }
+  }
   mkdirSync(artifacts, { recursive: true });
   await page.locator('#carte-zone').screenshot({ path: path.join(artifacts, 'carte.png') });
   await page.screenshot({ path: path.join(artifacts, 'carte-page.png'), fullPage: true });

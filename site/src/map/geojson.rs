@@ -50,6 +50,35 @@ pub struct Manifest {
     /// the postcode.
     pub recherche: String,
     pub recherche_cles: Vec<String>,
+    /// The main towns, named on the interactive map (its own labels would need a font server).
+    pub villes: Vec<Town>,
+}
+
+/// Towns the interactive map names: the most populous, as many as a territory's map shows
+/// legibly at its first zoom.
+pub const MAP_TOWNS: usize = 12;
+
+/// The [`MAP_TOWNS`] most populous communes, largest first.
+fn main_towns(communes: &[CommuneInfo]) -> Vec<Town> {
+    let mut order: Vec<&CommuneInfo> = communes.iter().collect();
+    order.sort_by_key(|c| (std::cmp::Reverse(c.population), c.index));
+    order
+        .into_iter()
+        .take(MAP_TOWNS)
+        .map(|c| Town {
+            nom: c.name.clone(),
+            lon: c.centre[0],
+            lat: c.centre[1],
+        })
+        .collect()
+}
+
+/// A town named on the interactive map, at its centre.
+#[derive(Serialize)]
+pub struct Town {
+    pub nom: String,
+    pub lon: f64,
+    pub lat: f64,
 }
 
 #[derive(Serialize)]
@@ -101,6 +130,7 @@ pub fn build(
         tuiles: None,
         recherche: format!("{DATA_URL}recherche/"),
         recherche_cles: keys,
+        villes: main_towns(communes),
     };
     let sizes;
     if communes.len() <= SINGLE_MAX_COMMUNES {
