@@ -31,8 +31,8 @@ use serde::Serialize;
 use territory::Territory;
 
 use super::dates::local_date;
-use super::indicators::{Entry, Outcome, Period, Reason};
-use super::lifecycle::{Case, ClosingReason};
+use super::indicators::{Entry, Outcome, Period};
+use super::lifecycle::Case;
 
 /// Counts are rounded to a multiple of this.
 pub const ROUND_TO: usize = 5;
@@ -153,16 +153,15 @@ pub fn quarters(today: NaiveDate) -> Vec<Quarter> {
 /// Whether a GP was found through the CPTS for `case` (the figures then need the day a doctor
 /// accepted, from its proposals).
 pub fn is_found(case: &Case) -> bool {
-    column_of(Outcome::of(case)) == 0
+    Outcome::of(case).is_found_through_cpts()
 }
 
-/// The column of an outcome (see [`COLUMNS`]).
+/// The column of an outcome (see [`COLUMNS`]): found as the staff figures count it.
 fn column_of(outcome: Outcome) -> usize {
     match outcome {
-        Outcome::DoctorAccepted => 0,
-        o if o == Outcome::Closed(Reason::of(ClosingReason::FoundThroughCpts)) => 0,
+        o if o.is_found_through_cpts() => 0,
         Outcome::Waiting | Outcome::Suspended => 1,
-        Outcome::Closed(_) => 2,
+        _ => 2,
     }
 }
 
@@ -342,7 +341,7 @@ fn connected_without(hidden: &[[bool; 4]], r: usize, c: usize) -> bool {
 mod tests {
     use super::*;
     use crate::domain::intake::Channel;
-    use crate::domain::lifecycle::{CaseState, Closure, Needs};
+    use crate::domain::lifecycle::{CaseState, ClosingReason, Closure, Needs};
     use territory::{Commune, Cpts, LonLat};
 
     const DAY: i64 = 86_400;
